@@ -1,0 +1,52 @@
+// Command ferretdb-launcher runs FerretDB 1.24 with its SQLite backend as the local
+// MongoDB-compatible store. It embeds github.com/FerretDB/FerretDB/ferretdb because the
+// plain cmd/ferretdb binary built by `go install` panics on a missing version file
+// (ARCHITECTURE.md §5).
+package main
+
+import (
+	"context"
+	"flag"
+	"log"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
+	dataDir := flag.String("data", "data/", "directory for the SQLite databases")
+	level := flag.String("log-level", "warn", "debug, info, warn or error")
+	flag.Parse()
+
+	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
+		log.Fatalf("cannot create data directory %s: %v", *dataDir, err)
+	}
+
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(*level)); err != nil {
+		log.Fatalf("bad -log-level %q: %v", *level, err)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
+
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: *listen},
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + *dataDir + "/",
+		Logger:    logger,
+	})
+	if err != nil {
+		log.Fatalf("cannot start FerretDB: %v", err)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	logger.Warn("FerretDB listening", "uri", "mongodb://"+*listen+"/", "data", *dataDir)
+	if err := f.Run(ctx); err != nil {
+		log.Fatalf("FerretDB stopped: %v", err)
+	}
+}

@@ -1,0 +1,58 @@
+"""nameko's @http with JSON in and out, and errors rendered by gateway/exceptions.py."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from gateway.exceptions import error_response
+from services.common.errors import DomainError
+
+
+def json_response(status: int, payload) -> Response:
+    def default(value):
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+    body = json.dumps(payload, default=default, ensure_ascii=False)
+    return Response(body, status=status, mimetype="application/json")
+
+
+class JsonWsgiApp(WsgiApp):
+    """Unknown paths and wrong methods answer in JSON too, not werkzeug's HTML."""
+
+    def __call__(self, environ, start_response):
+        try:
+            self.url_map.bind_to_environ(environ).match()
+        except HTTPException as exc:
+            return json_response(*error_response(exc))(environ, start_response)
+        return super().__call__(environ, start_response)
+
+
+class JsonWebServer(WebServer):
+    def get_wsgi_app(self):
+        return JsonWsgiApp(self)
+
+
+class JsonHttpEntrypoint(HttpRequestHandler):
+    server = JsonWebServer()
+
+    def __init__(self, method, url, expected_exceptions=(DomainError,), **kwargs):
+        # domain errors are answers, not crashes: nameko does not log them as errors
+        super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
+
+    def response_from_result(self, result):
+        status, payload = result if isinstance(result, tuple) else (200, result)
+        return json_response(status, payload)
+
+    def response_from_exception(self, exc):
+        return json_response(*error_response(exc))
+
+
+http = JsonHttpEntrypoint.decorator

@@ -1,0 +1,48 @@
+"""Appraisal's own database: cycles with their results, and its copy of talent's roster."""
+
+from mongoengine import BooleanField, DateTimeField, DictField, IntField, ListField, StringField
+
+from services.appraisal.rules import KINDS, OPEN
+from services.common.documents import Aggregate
+
+
+class UnitCopy(Aggregate):
+    """Projection of talent.unit_registered."""
+
+    meta = {"collection": "units"}
+
+    unit_id = StringField(primary_key=True)
+    name = StringField()
+    unit_type = StringField()
+
+
+class CadreCopy(Aggregate):
+    """Projection of talent.cadre_registered."""
+
+    meta = {"collection": "cadres", "indexes": ["unit_id"]}
+
+    cadre_id = StringField(primary_key=True)
+    name = StringField()
+    unit_id = StringField()
+    level = StringField()
+    is_leader = BooleanField()
+    is_principal = BooleanField()
+
+
+class Cycle(Aggregate):
+    """A unit × year × kind appraisal; results are written under ``version`` (optimistic lock)."""
+
+    meta = {
+        "collection": "cycles",
+        "indexes": [{"fields": ["unit_id", "year", "kind"], "unique": True}],
+    }
+
+    cycle_id = StringField(primary_key=True)
+    unit_id = StringField(required=True)
+    year = IntField(required=True)
+    kind = StringField(required=True, choices=KINDS)
+    status = StringField(required=True, default=OPEN)
+    results = ListField(DictField())
+    opened_at = DateTimeField(required=True)
+    finalized_at = DateTimeField()
+    version = IntField(required=True, default=1)

@@ -1,0 +1,164 @@
+"""Event handlers that never ack and forget (ARCHITECTURE.md §3).
+
+nameko 2.x acks and drops a message whose handler raised. ``@consume(PayloadSchema)`` instead settles
+every delivery one of three ways, and acks the original only after the broker confirmed the copy:
+
+* success -> ack;
+* transient failure (store or broker unreachable, ``Unavailable``) -> a copy goes to a delay queue
+  (TTL, then dead-lettered straight back to this handler's queue) with capped exponential backoff,
+  however long the outage lasts -- an outage is not the message's fault and must not dead-letter it;
+* any other failure -> the same backoff, counted; after ``EVENT_MAX_ATTEMPTS`` attempts, and at once
+  for a malformed envelope or payload, the message goes to the service's dead-letter queue
+  ``<service>.dead-letters`` with the error, where an operator can list and replay it
+  (services/common/deadletter.py).
+
+If even the copy cannot be published, the message is requeued, never acked.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+import eventlet
+from kombu import Queue
+from kombu.exceptions import OperationalError
+from marshmallow import ValidationError
+from nameko.amqp.publish import Publisher
+from nameko.constants import AMQP_URI_CONFIG_KEY, PERSISTENT
+from nameko.events import SERVICE_POOL, EventHandler
+from nameko.exceptions import ContainerBeingKilled
+from pymongo.errors import ConnectionFailure
+
+from services.common.clock import utcnow
+from services.common.errors import Unavailable
+from services.common.events import EventSchema, read_envelope
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS_HEADER = "x-attempts"
+OUTAGE_RETRIES_HEADER = "x-outage-retries"
+DLQ_HEADER_PREFIX = "x-dlq-"
+
+TRANSIENT_ERRORS = (ConnectionFailure, Unavailable, ConnectionError, TimeoutError, OperationalError)
+
+
+class PermanentFailure(Exception):
+    """Raise from a handler when retrying cannot help: the message is dead-lettered at once."""
+
+
+def dead_letter_queue_name(service_name: str) -> str:
+    return f"{service_name}.dead-letters"
+
+
+def dead_letter_queue(service_name: str) -> Queue:
+    return Queue(dead_letter_queue_name(service_name), durable=True)
+
+
+def backoff_ms(attempt: int, base_ms: int, max_ms: int) -> int:
+    """Delay before retry number ``attempt`` (1-based): base, 2·base, 4·base … capped at max."""
+    return min(base_ms * 2 ** max(attempt - 1, 0), max_ms)
+
+
+def classify(exc: BaseException | None, attempts: int, max_attempts: int) -> str:
+    """``ack``, ``retry`` (counted), ``outage`` (retry, not counted) or ``dead-letter``."""
+    if exc is None:
+        return "ack"
+    if isinstance(exc, PermanentFailure | ValidationError):
+        return "dead-letter"
+    if isinstance(exc, TRANSIENT_ERRORS):
+        return "outage"
+    return "retry" if attempts < max_attempts else "dead-letter"
+
+
+class DomainEventHandler(EventHandler):
+    """``@consume(SchemaCls)``: a durable, service-pooled handler of ``SchemaCls.event_type``.
+
+    The handler method receives one :class:`~services.common.events.ReceivedEvent`.
+    """
+
+    def __init__(self, schema_cls: type[EventSchema], **kwargs):
+        self.schema_cls = schema_cls
+        source, name = schema_cls.source_and_name()
+        super().__init__(source, name, handler_type=SERVICE_POOL, reliable_delivery=True,
+                         requeue_on_error=False, **kwargs)
+
+    def setup(self):
+        super().setup()
+        config = self.container.config
+        self.max_attempts = int(config.get("EVENT_MAX_ATTEMPTS", 5))
+        self.base_ms = int(config.get("EVENT_RETRY_BASE_MS", 500))
+        self.max_ms = int(config.get("EVENT_RETRY_MAX_MS", 30000))
+        self.dead_letters = dead_letter_queue(self.container.service_name)
+        self.publisher = Publisher(config[AMQP_URI_CONFIG_KEY], use_confirms=True, mandatory=True,
+                                   delivery_mode=PERSISTENT, serializer="json")
+
+    def handle_message(self, body, message):
+        try:
+            event = read_envelope(body, self.schema_cls)
+        except ValidationError as exc:
+            self._settle(message, body, exc)
+            return
+        context_data = self.unpack_message_headers(message)
+        try:
+            self.container.spawn_worker(
+                self, (event,), {}, context_data=context_data,
+                handle_result=partial(self._handle_worker_result, message, body))
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+    def _handle_worker_result(self, message, body, worker_ctx, result=None, exc_info=None):
+        self._settle(message, body, exc_info[1] if exc_info else None)
+        return result, exc_info
+
+    def _settle(self, message, body, exc):
+        headers = dict(message.headers or {})
+        attempts = int(headers.get(ATTEMPTS_HEADER, 0)) + (0 if exc is None else 1)
+        decision = classify(exc, attempts, self.max_attempts)
+        try:
+            if decision == "retry":
+                headers[ATTEMPTS_HEADER] = attempts
+                self._delay(body, headers, backoff_ms(attempts, self.base_ms, self.max_ms))
+            elif decision == "outage":
+                outages = int(headers.get(OUTAGE_RETRIES_HEADER, 0)) + 1
+                headers[OUTAGE_RETRIES_HEADER] = outages
+                self._delay(body, headers, backoff_ms(outages, self.base_ms, self.max_ms))
+            elif decision == "dead-letter":
+                self._dead_letter(body, headers, attempts, exc)
+        except Exception:
+            log.exception("%s: cannot park message for retry; requeueing it", self.queue.name)
+            eventlet.sleep(1)  # the broker is likely down; don't spin
+            self.queue_consumer.requeue_message(message)
+            return
+        if decision != "ack":
+            log.warning("%s: %s after attempt %s: %s: %s", self.queue.name, decision, attempts,
+                        type(exc).__name__, exc)
+        self.queue_consumer.ack_message(message)
+
+    def _delay(self, body, headers, delay_ms):
+        delay_queue = Queue(
+            f"{self.queue.name}.retry.{delay_ms}",
+            durable=True,
+            queue_arguments={
+                "x-message-ttl": delay_ms,
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": self.queue.name,
+            },
+        )
+        self.publisher.publish(body, exchange="", routing_key=delay_queue.name, headers=headers,
+                               declare=[delay_queue])
+
+    def _dead_letter(self, body, headers, attempts, exc):
+        headers.update({
+            f"{DLQ_HEADER_PREFIX}queue": self.queue.name,
+            f"{DLQ_HEADER_PREFIX}exchange": self.queue.exchange.name,
+            f"{DLQ_HEADER_PREFIX}routing-key": self.queue.routing_key,
+            f"{DLQ_HEADER_PREFIX}attempts": attempts,
+            f"{DLQ_HEADER_PREFIX}error": f"{type(exc).__name__}: {exc}"[:2000],
+            f"{DLQ_HEADER_PREFIX}at": utcnow().isoformat(),
+        })
+        self.publisher.publish(body, exchange="", routing_key=self.dead_letters.name,
+                               headers=headers, declare=[self.dead_letters])
+
+
+consume = DomainEventHandler.decorator

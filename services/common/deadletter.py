@@ -1,0 +1,106 @@
+"""The dead-letter queue of a service: list, replay, purge.
+
+Each service has one durable queue ``<service>.dead-letters`` (consumer.py puts messages there with
+``x-dlq-*`` headers naming the queue they came from and the error). Replaying sends a message back to
+that queue only -- not to every consumer of the event -- with its attempt count reset, and removes it
+from the dead-letter queue once the broker has confirmed the copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kombu import Connection, Producer
+
+from services.common.consumer import (
+    ATTEMPTS_HEADER,
+    DLQ_HEADER_PREFIX,
+    OUTAGE_RETRIES_HEADER,
+    dead_letter_queue,
+)
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    event_id: str | None
+    event_type: str | None
+    queue: str
+    error: str
+    attempts: int
+    dead_lettered_at: str
+    body: Any
+
+    @classmethod
+    def from_message(cls, message) -> DeadLetter:
+        headers = message.headers or {}
+        body = message.decode()
+        envelope = body if isinstance(body, dict) else {}
+        return cls(
+            event_id=envelope.get("event_id"),
+            event_type=envelope.get("event_type"),
+            queue=headers.get(f"{DLQ_HEADER_PREFIX}queue", ""),
+            error=headers.get(f"{DLQ_HEADER_PREFIX}error", ""),
+            attempts=int(headers.get(f"{DLQ_HEADER_PREFIX}attempts", 0)),
+            dead_lettered_at=headers.get(f"{DLQ_HEADER_PREFIX}at", ""),
+            body=body,
+        )
+
+
+def _drain(channel, queue_name: str, limit: int | None):
+    """basic_get messages without acking; they return to the queue when the channel closes."""
+    messages = []
+    while limit is None or len(messages) < limit:
+        message = channel.basic_get(queue_name, no_ack=False)
+        if message is None:
+            break
+        messages.append(channel.message_to_python(message))
+    return messages
+
+
+def list_dead_letters(amqp_uri: str, service: str, limit: int | None = 100) -> list[DeadLetter]:
+    """Peek at a service's dead letters without removing them."""
+    queue = dead_letter_queue(service)
+    with Connection(amqp_uri) as conn:
+        channel = conn.channel()
+        queue(channel).declare()
+        try:
+            return [DeadLetter.from_message(m) for m in _drain(channel, queue.name, limit)]
+        finally:
+            channel.close()
+
+
+def replay(amqp_uri: str, service: str, event_ids: set[str] | None = None) -> int:
+    """Send dead letters (all, or those with the given event ids) back to their queues."""
+    queue = dead_letter_queue(service)
+    replayed = 0
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
+        channel = conn.channel()
+        queue(channel).declare()
+        producer = Producer(channel)
+        try:
+            for message in _drain(channel, queue.name, None):
+                letter = DeadLetter.from_message(message)
+                if event_ids is not None and letter.event_id not in event_ids:
+                    continue
+                headers = {k: v for k, v in (message.headers or {}).items()
+                           if not k.startswith(DLQ_HEADER_PREFIX)
+                           and k not in (ATTEMPTS_HEADER, OUTAGE_RETRIES_HEADER)}
+                producer.publish(message.body, exchange="", routing_key=letter.queue,
+                                 headers=headers, content_type=message.content_type,
+                                 content_encoding=message.content_encoding,
+                                 delivery_mode=2, mandatory=True)
+                message.ack()
+                replayed += 1
+        finally:
+            channel.close()  # the ones not replayed go back to the dead-letter queue
+    return replayed
+
+
+def purge(amqp_uri: str, service: str) -> int:
+    """Drop every dead letter of a service; returns how many."""
+    queue = dead_letter_queue(service)
+    with Connection(amqp_uri) as conn:
+        bound = queue(conn.default_channel)
+        bound.declare()
+        return bound.purge() or 0

@@ -1,0 +1,104 @@
+"""The event envelope (ARCHITECTURE.md §2) and the base of every event payload schema.
+
+A payload schema names its event: ``event_type = "<producer>.<event>"`` and ``schema_version``.
+Producers declare the full payload; a consumer declares, in its own schemas.py, only the fields it
+relies on and ignores the rest (``unknown = EXCLUDE``) -- the chassis is the only shared code.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from services.common.clock import utcnow
+
+
+class EventSchema(Schema):
+    """Base of payload schemas. Subclasses set ``event_type`` and ``schema_version``."""
+
+    event_type: str = ""
+    schema_version: int = 1
+
+    class Meta:
+        unknown = EXCLUDE
+
+    @classmethod
+    def source_and_name(cls) -> tuple[str, str]:
+        """``("appraisal", "result_finalized")``: nameko's exchange owner and routing key."""
+        source, _, name = cls.event_type.partition(".")
+        if not source or not name:
+            raise ValueError(f"{cls.__name__}.event_type must be '<producer>.<event>'")
+        return source, name
+
+
+class EnvelopeSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    event_id = fields.String(required=True, validate=validate.Regexp(
+        r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"))
+    event_type = fields.String(required=True, validate=validate.Regexp(r"^[a-z_]+\.[a-z_]+$"))
+    schema_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    occurred_at = fields.AwareDateTime(required=True, default_timezone=UTC)
+    producer = fields.String(required=True)
+    correlation_id = fields.String(load_default=None, allow_none=True)
+    actor = fields.Raw(load_default=None, allow_none=True)
+    payload = fields.Dict(required=True)
+
+
+@dataclass(frozen=True)
+class ReceivedEvent:
+    """An event as a handler sees it: envelope checked, payload loaded by the consumer's schema."""
+
+    event_id: str
+    event_type: str
+    schema_version: int
+    occurred_at: datetime
+    producer: str
+    correlation_id: str | None
+    actor: Any
+    payload: dict[str, Any]
+
+
+def build_envelope(
+    schema_cls: type[EventSchema],
+    payload: dict[str, Any],
+    *,
+    producer: str,
+    actor: Any = None,
+    correlation_id: str | None = None,
+    occurred_at: datetime | None = None,
+) -> dict[str, Any]:
+    """A JSON-ready envelope; a payload its own schema rejects is a programming error."""
+    schema = schema_cls()
+    wire = schema.dump(payload)
+    errors = schema.validate(wire)
+    if errors:
+        raise ValueError(f"{schema_cls.event_type} payload does not match its schema: {errors}")
+    event_id = str(uuid.uuid4())
+    return {
+        "event_id": event_id,
+        "event_type": schema_cls.event_type,
+        "schema_version": schema_cls.schema_version,
+        "occurred_at": (occurred_at or utcnow()).isoformat(),
+        "producer": producer,
+        "correlation_id": correlation_id or event_id,
+        "actor": actor,
+        "payload": wire,
+    }
+
+
+def read_envelope(body: Any, schema_cls: type[EventSchema]) -> ReceivedEvent:
+    """Check the envelope and load the payload; raises ValidationError for a malformed message."""
+    if not isinstance(body, dict):
+        raise ValidationError({"_envelope": ["message body is not a JSON object"]})
+    envelope = EnvelopeSchema().load(body)
+    if envelope["event_type"] != schema_cls.event_type:
+        raise ValidationError({"event_type": [
+            f"expected {schema_cls.event_type}, got {envelope['event_type']}"]})
+    payload = schema_cls().load(envelope["payload"])
+    return ReceivedEvent(**{**envelope, "payload": payload})

@@ -1,0 +1,88 @@
+"""Talent: the roster of units and cadres, and eligibility computed from appraisal facts."""
+
+from pymongo.errors import DuplicateKeyError
+
+from services.common.clock import as_utc, utcnow
+from services.common.consumer import consume
+from services.common.errors import Conflict, NotFound
+from services.common.inbox import MissingTarget, apply_once
+from services.common.outbox import Outbox
+from services.common.rpc import rpc
+from services.common.service import ServiceBase
+from services.common.store import MongoStore
+from services.talent import rules
+from services.talent.models import Cadre, Unit
+from services.talent.schemas import (
+    CadreIdSchema,
+    CadreRegistered,
+    CadreSchema,
+    EligibilitySchema,
+    ResultFinalizedIn,
+    UnitRegistered,
+    UnitSchema,
+)
+
+
+class TalentService(ServiceBase):
+    name = "talent"
+
+    store = MongoStore(Unit, Cadre)
+    outbox = Outbox(Unit, Cadre)
+
+    @rpc(request=UnitSchema, response=UnitSchema)
+    def register_unit(self, unit_id, name, unit_type):
+        unit = Unit(unit_id=unit_id, name=name, unit_type=unit_type, registered_at=utcnow())
+        unit.pending_events = [self.outbox.event(
+            UnitRegistered, {"unit_id": unit_id, "name": name, "unit_type": unit_type})]
+        try:
+            self.store.insert(unit)
+        except DuplicateKeyError:
+            raise Conflict(f"unit {unit_id} is already registered", code="UNIT_EXISTS") from None
+        return unit
+
+    @rpc(request=CadreSchema, response=CadreSchema)
+    def register_cadre(self, cadre_id, unit_id, **facts):
+        if self.store.objects(Unit).filter(unit_id=unit_id).count() == 0:
+            raise NotFound(f"unit {unit_id} is not registered", code="UNIT_NOT_FOUND",
+                           fields={"unit_id": ["Unknown unit."]})
+        cadre = Cadre(cadre_id=cadre_id, unit_id=unit_id, registered_at=utcnow(), **facts)
+        cadre.pending_events = [self.outbox.event(
+            CadreRegistered, {"cadre_id": cadre_id, "unit_id": unit_id, **facts})]
+        try:
+            self.store.insert(cadre)
+        except DuplicateKeyError:
+            raise Conflict(f"cadre {cadre_id} is already registered",
+                           code="CADRE_EXISTS") from None
+        return cadre
+
+    @rpc(request=CadreIdSchema, response=CadreSchema)
+    def get_cadre(self, cadre_id):
+        return self._cadre(cadre_id)
+
+    @rpc(request=CadreIdSchema, response=EligibilitySchema)
+    def get_eligibility(self, cadre_id):
+        cadre = self._cadre(cadre_id)
+        now = utcnow()
+        results = [{**r, "finalized_at": as_utc(r["finalized_at"])}
+                   for r in cadre.appraisal_results]
+        answer = rules.eligibility(results, now)
+        return {"cadre_id": cadre_id, "computed_at": now, **answer.__dict__}
+
+    @consume(ResultFinalizedIn)
+    def on_result_finalized(self, event):
+        """Keep the result as a fact; rule A-5 reads it when eligibility is asked for."""
+        fact = {**event.payload, "event_id": event.event_id}
+        try:
+            apply_once(self.store.collection(Cadre), {"_id": fact["cadre_id"]},
+                       {"$push": {"appraisal_results": fact}}, event.event_id)
+        except MissingTarget:
+            # appraisal only grades cadres it learnt from us, so this is a bug or lost data:
+            # retry, then dead-letter for an operator -- never drop silently
+            raise NotFound(f"cadre {fact['cadre_id']} is not in the roster",
+                           code="CADRE_NOT_FOUND") from None
+
+    def _cadre(self, cadre_id):
+        cadre = self.store.objects(Cadre).filter(cadre_id=cadre_id).first()
+        if cadre is None:
+            raise NotFound(f"cadre {cadre_id} is not registered", code="CADRE_NOT_FOUND")
+        return cadre

@@ -1,0 +1,16 @@
+"""Tolerance: fault tolerance and error correction, 容错纠错 (DOMAIN.md T).
+
+For now the service runs with its own database and answers ``health``; its rules arrive with its
+own issue, on the same chassis as appraisal and talent.
+"""
+
+from services.common.outbox import Outbox
+from services.common.service import ServiceBase
+from services.common.store import MongoStore
+
+
+class ToleranceService(ServiceBase):
+    name = "tolerance"
+
+    store = MongoStore()
+    outbox = Outbox()
