@@ -54,7 +54,7 @@ def error_response(exc: BaseException) -> tuple[int, dict]:
         return status, {"error": exc.to_dict()}
     if isinstance(exc, UnknownService):
         return 503, error_body("SERVICE_UNAVAILABLE",
-                               f"the {exc.service_name} service is not running")
+                               f"the {exc.args[0]} service is not running")
     if isinstance(exc, HTTPException):  # routing: unknown path, wrong method
         code = {404: "NO_SUCH_ENDPOINT", 405: "METHOD_NOT_ALLOWED"}.get(exc.code, "HTTP_ERROR")
         return exc.code or 500, error_body(code, exc.description or exc.name)

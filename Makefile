@@ -1,0 +1,48 @@
+# The two README commands: `make run` (the suite, on a local stack) and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+STAMP := $(VENV)/.installed
+
+.PHONY: run stop test lint venv stack-up stack-down status
+
+# Python >= 3.11: the newest one on the PATH
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	&& { echo $$p; break; }; done)
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "make: Python >= 3.11 is needed" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+stack-up:
+	deploy/local/stack.sh up
+
+stack-down:
+	deploy/local/stack.sh down
+
+## run the suite: five services and the gateway as separate processes on a local stack
+run: venv stack-up
+	deploy/local/suite.sh start
+
+## stop what `make run` started: the services, then the local stack
+stop:
+	deploy/local/suite.sh stop
+	deploy/local/stack.sh down
+
+status:
+	-deploy/local/stack.sh status
+	-deploy/local/suite.sh status
+
+## run every test against the real stack (started if needed)
+test: venv stack-up
+	$(VENV)/bin/ruff check .
+	set -a && . .stack/env && set +a && \
+	$(VENV)/bin/pytest --amqp-uri "$$AMQP_URI" --rabbit-api-uri "$$RABBIT_API_URI" $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Run the five services and the gateway as separate `nameko run` processes on the local stack.
+#
+#   deploy/local/suite.sh start    start what is not running, wait for the gateway's /health
+#   deploy/local/suite.sh stop     stop them (SIGTERM, then SIGKILL after 15 s)
+#   deploy/local/suite.sh status   one line per process
+#
+# Needs .venv (make venv) and .stack/env (deploy/local/stack.sh up). Logs: .stack/run/<name>.log
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+RUN=$ROOT/.stack/run
+NAMEKO=$ROOT/.venv/bin/nameko
+TIMEOUT=${SUITE_TIMEOUT:-90}
+GATEWAY_ADDRESS=${GATEWAY_ADDRESS:-127.0.0.1:8000}
+export GATEWAY_ADDRESS
+
+# name:service class path, in start order (the gateway last: it calls the others)
+PROCESSES=(
+  "talent:services.talent.service:TalentService"
+  "appraisal:services.appraisal.service:AppraisalService"
+  "accountability:services.accountability.service:AccountabilityService"
+  "tolerance:services.tolerance.service:ToleranceService"
+  "care:services.care.service:CareService"
+  "gateway:gateway.service:GatewayService"
+)
+
+say() { printf 'suite: %s\n' "$*"; }
+die() { printf 'suite: %s\n' "$*" >&2; exit 1; }
+
+alive() { [[ -f $RUN/$1.pid ]] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+
+start() {
+  [[ -x $NAMEKO ]] || die "no virtualenv: run 'make venv' first"
+  [[ -f $ROOT/.stack/env ]] || die "no local stack: run 'deploy/local/stack.sh up' first"
+  mkdir -p "$RUN"
+  set -a
+  # shellcheck disable=SC1091
+  . "$ROOT/.stack/env"
+  set +a
+  local entry name path
+  for entry in "${PROCESSES[@]}"; do
+    name=${entry%%:*}
+    path=${entry#*:}
+    if alive "$name"; then
+      say "$name already running (pid $(cat "$RUN/$name.pid"))"
+      continue
+    fi
+    (cd "$ROOT" && setsid nohup "$NAMEKO" run --config config.yaml "$path" \
+      >"$RUN/$name.log" 2>&1 & echo $! >"$RUN/$name.pid")
+  done
+  wait_healthy
+  say "the suite is up: gateway at http://$GATEWAY_ADDRESS (try: curl http://$GATEWAY_ADDRESS/health)"
+  say "logs in .stack/run/; stop everything with: make stop"
+}
+
+wait_healthy() {
+  local deadline=$((SECONDS + TIMEOUT)) entry name
+  until curl -fsS "http://$GATEWAY_ADDRESS/health" >/dev/null 2>&1; do
+    for entry in "${PROCESSES[@]}"; do
+      name=${entry%%:*}
+      if ! alive "$name"; then
+        tail -n 20 "$RUN/$name.log" >&2 || true
+        die "$name exited during start-up (log above, full log .stack/run/$name.log)"
+      fi
+    done
+    if ((SECONDS > deadline)); then
+      curl -sS "http://$GATEWAY_ADDRESS/health" >&2 || true
+      die "the suite did not become healthy within $TIMEOUT s; see .stack/run/*.log"
+    fi
+    sleep 1
+  done
+}
+
+stop() {
+  local entry name pid i
+  for entry in "${PROCESSES[@]}"; do
+    name=${entry%%:*}
+    alive "$name" || { rm -f "$RUN/$name.pid"; continue; }
+    pid=$(cat "$RUN/$name.pid")
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 150; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$RUN/$name.pid"
+    say "$name stopped"
+  done
+}
+
+status() {
+  local entry name rc=0
+  for entry in "${PROCESSES[@]}"; do
+    name=${entry%%:*}
+    if alive "$name"; then say "$name running (pid $(cat "$RUN/$name.pid"))"
+    else say "$name not running"; rc=1; fi
+  done
+  return $rc
+}
+
+case ${1:-} in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) die "usage: $0 start|stop|status" ;;
+esac

@@ -1,0 +1,59 @@
+"""Shared fixtures. nameko runs under eventlet, so the tests do too (ARCHITECTURE.md §6)."""
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import os  # noqa: E402
+import uuid  # noqa: E402
+
+import pytest  # noqa: E402
+from pymongo import MongoClient  # noqa: E402
+from pymongo.errors import PyMongoError  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def mongo_uri():
+    """The real store; a test that needs it and cannot reach it fails -- it is never skipped."""
+    uri = os.environ.get("MONGODB_URI", "mongodb://localhost:27017/")
+    client = MongoClient(uri, serverSelectionTimeoutMS=5000)
+    try:
+        client.admin.command("ping")
+    except PyMongoError as exc:
+        pytest.fail(f"the store at {uri} is not reachable ({exc}); `make stack-up` starts it",
+                    pytrace=False)
+    finally:
+        client.close()
+    return uri
+
+
+@pytest.fixture
+def mongo_client(mongo_uri):
+    client = MongoClient(mongo_uri, tz_aware=True)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def db_prefix(mongo_client):
+    """A database prefix of this test's own; its databases are dropped afterwards."""
+    prefix = f"t{uuid.uuid4().hex[:10]}_"
+    yield prefix
+    for name in mongo_client.list_database_names():
+        if name.startswith(prefix):
+            mongo_client.drop_database(name)
+
+
+@pytest.fixture
+def config(rabbit_config, mongo_uri, db_prefix):
+    """nameko config for in-process containers: this test's vhost and databases, fast retries."""
+    return {
+        **rabbit_config,
+        "MONGODB_URI": mongo_uri,
+        "MONGODB_DATABASE_PREFIX": db_prefix,
+        "OUTBOX_RELAY_INTERVAL": 0.2,
+        "EVENT_MAX_ATTEMPTS": 3,
+        "EVENT_RETRY_BASE_MS": 50,
+        "EVENT_RETRY_MAX_MS": 200,
+        "serializer": "json",
+    }

@@ -1,0 +1,197 @@
+"""The chassis against the real RabbitMQ and store: outbox relay, idempotent consumer, failure policy."""
+
+import uuid
+
+import eventlet
+import pytest
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+
+from services.common import deadletter
+from services.common.events import build_envelope
+from services.common.store import database_name
+from tests.helpers import wait_for
+from tests.service.toys import DELIVERIES, SCRIPT, Consumer, Producer, Widget, WidgetMade
+
+
+def envelope(widget_id):
+    return build_envelope(WidgetMade, {"widget_id": widget_id}, producer="producer")
+
+
+@pytest.fixture
+def widget_id():
+    return f"w-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def consumer(container_factory, config):
+    container = container_factory(Consumer, config)
+    container.start()
+    return container
+
+
+def count(container, widget_id):
+    with entrypoint_hook(container, "count") as get_count:
+        return get_count(widget_id)
+
+
+def test_an_event_leaves_right_after_the_write(container_factory, config, consumer, widget_id,
+                                               mongo_client):
+    producer = container_factory(Producer, {**config, "OUTBOX_RELAY_INTERVAL": 3600})
+    producer.start()
+
+    with entrypoint_waiter(consumer, "on_widget_made", timeout=10):
+        with entrypoint_hook(producer, "make") as make:
+            make(widget_id)
+
+    assert count(consumer, widget_id) == 1
+    widgets = mongo_client[database_name(config, "producer")].widgets
+    assert widgets.find_one({"_id": widget_id})["pending_events"] == []
+
+
+def test_an_event_written_but_never_relayed_is_published_by_the_timer(
+        container_factory, config, consumer, widget_id, mongo_client):
+    # a crash between write and publish leaves the event in the document; nothing else
+    widgets = mongo_client[database_name(config, "producer")].widgets
+    widgets.insert_one({"_id": widget_id, "pending_events": [envelope(widget_id)],
+                        "applied_events": []})
+
+    with entrypoint_waiter(consumer, "on_widget_made", timeout=10):
+        container_factory(Producer, config).start()
+
+    assert count(consumer, widget_id) == 1
+    wait_for(lambda: widgets.find_one({"_id": widget_id})["pending_events"] == [],
+             what="the outbox to be emptied")
+
+
+def test_an_event_nobody_can_receive_yet_stays_in_the_outbox(container_factory, config,
+                                                             widget_id, mongo_client):
+    # mandatory publishing: with no queue bound the broker returns it, and the outbox keeps it
+    producer = container_factory(Producer, config)
+    producer.start()
+    with entrypoint_hook(producer, "make") as make:
+        make(widget_id)
+    eventlet.sleep(0.5)  # a few relay ticks
+    widgets = mongo_client[database_name(config, "producer")].widgets
+    assert len(widgets.find_one({"_id": widget_id})["pending_events"]) == 1
+    with entrypoint_hook(producer, "health") as health:
+        assert health()["outbox_backlog"] == 1
+
+    consumer = container_factory(Consumer, config)
+    with entrypoint_waiter(consumer, "on_widget_made", timeout=10):
+        consumer.start()
+    assert count(consumer, widget_id) == 1
+
+
+def test_the_same_event_delivered_twice_has_one_effect(consumer, publish_event, widget_id):
+    event = envelope(widget_id)
+    for _ in range(2):
+        with entrypoint_waiter(consumer, "on_widget_made", timeout=10):
+            publish_event(event)
+
+    assert DELIVERIES[widget_id] == 2
+    assert count(consumer, widget_id) == 1
+
+
+def test_a_transient_failure_is_retried_and_applied(consumer, publish_event, widget_id):
+    SCRIPT[widget_id] = ["outage", "bug", "outage"]
+
+    publish_event(envelope(widget_id))
+
+    wait_for(lambda: count(consumer, widget_id) == 1, what="the retried event to apply")
+    assert DELIVERIES[widget_id] == 4
+
+
+def test_an_outage_longer_than_the_attempt_limit_is_not_dead_lettered(consumer, publish_event,
+                                                                      widget_id, config):
+    SCRIPT[widget_id] = ["outage"] * (config["EVENT_MAX_ATTEMPTS"] + 3)
+
+    publish_event(envelope(widget_id))
+
+    wait_for(lambda: count(consumer, widget_id) == 1, what="the event to apply after the outage")
+    assert deadletter.list_dead_letters(config["AMQP_URI"], "consumer") == []
+
+
+def test_a_failing_handler_dead_letters_after_the_limit_and_can_be_replayed(
+        consumer, publish_event, widget_id, config):
+    SCRIPT[widget_id] = ["bug"] * config["EVENT_MAX_ATTEMPTS"]
+    event = envelope(widget_id)
+
+    publish_event(event)
+
+    wait_for(lambda: deadletter.list_dead_letters(config["AMQP_URI"], "consumer"),
+             what="the message in the dead-letter queue")
+    [letter] = deadletter.list_dead_letters(config["AMQP_URI"], "consumer")
+    assert letter.event_id == event["event_id"]
+    assert letter.attempts == config["EVENT_MAX_ATTEMPTS"]
+    assert letter.error == "ValueError: scripted bug"
+    assert letter.queue == "evt-producer-widget_made--consumer.on_widget_made"
+    assert DELIVERIES[widget_id] == config["EVENT_MAX_ATTEMPTS"]
+    assert count(consumer, widget_id) == 0
+    # listing does not consume
+    assert len(deadletter.list_dead_letters(config["AMQP_URI"], "consumer")) == 1
+
+    # the fault is mended (the script is used up): replay applies it
+    with entrypoint_waiter(consumer, "on_widget_made", timeout=10):
+        assert deadletter.replay(config["AMQP_URI"], "consumer") == 1
+    assert count(consumer, widget_id) == 1
+    assert deadletter.list_dead_letters(config["AMQP_URI"], "consumer") == []
+
+
+def test_a_hopeless_message_is_dead_lettered_at_once(consumer, publish_event, widget_id, config):
+    SCRIPT[widget_id] = ["hopeless"]
+
+    publish_event(envelope(widget_id))
+
+    wait_for(lambda: deadletter.list_dead_letters(config["AMQP_URI"], "consumer"),
+             what="the message in the dead-letter queue")
+    assert DELIVERIES[widget_id] == 1
+    assert deadletter.purge(config["AMQP_URI"], "consumer") == 1
+    assert deadletter.list_dead_letters(config["AMQP_URI"], "consumer") == []
+
+
+def test_a_malformed_message_is_dead_lettered_and_others_keep_flowing(consumer, publish_event,
+                                                                       widget_id, config):
+    publish_event({"event_type": "producer.widget_made", "garbage": True})
+    publish_event(envelope(widget_id))
+
+    wait_for(lambda: count(consumer, widget_id) == 1, what="the healthy message to apply")
+    wait_for(lambda: deadletter.list_dead_letters(config["AMQP_URI"], "consumer"),
+             what="the malformed message in the dead-letter queue")
+    [letter] = deadletter.list_dead_letters(config["AMQP_URI"], "consumer")
+    assert letter.error.startswith("ValidationError")
+    assert letter.body == {"event_type": "producer.widget_made", "garbage": True}
+
+
+def test_replay_can_pick_messages_by_event_id(consumer, publish_event, config):
+    ids = [f"w-{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    events = []
+    for widget_id in ids:
+        SCRIPT[widget_id] = ["hopeless"]
+        events.append(envelope(widget_id))
+        publish_event(events[-1])
+    wait_for(lambda: len(deadletter.list_dead_letters(config["AMQP_URI"], "consumer")) == 2,
+             what="two dead letters")
+
+    with entrypoint_waiter(consumer, "on_widget_made", timeout=10):
+        assert deadletter.replay(config["AMQP_URI"], "consumer", {events[0]["event_id"]}) == 1
+
+    assert count(consumer, ids[0]) == 1
+    assert [d.event_id for d in deadletter.list_dead_letters(config["AMQP_URI"], "consumer")] == [
+        events[1]["event_id"]]
+
+
+def test_two_containers_in_one_process_use_their_own_databases(container_factory, config,
+                                                               consumer, mongo_client):
+    producer = container_factory(Producer, config)
+    producer.start()
+    with entrypoint_hook(producer, "make") as make:
+        make("w-own-db")
+
+    producer_db = mongo_client[database_name(config, "producer")]
+    consumer_db = mongo_client[database_name(config, "consumer")]
+    assert producer_db.name != consumer_db.name
+    assert producer_db.widgets.count_documents({"_id": "w-own-db"}) == 1
+    assert "widgets" not in consumer_db.list_collection_names()
+    indexes = [i["key"] for i in producer_db.widgets.list_indexes()]
+    assert {"pending_events.event_id": 1} in [dict(k) for k in indexes]
+    assert Widget._get_collection_name() == "widgets"

@@ -1,0 +1,199 @@
+"""talent and appraisal as nameko containers on the real broker and store: the slice and its refusals."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+
+from services.appraisal.service import AppraisalService
+from services.common import deadletter
+from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.events import build_envelope
+from services.common.store import database_name
+from services.talent.schemas import ResultFinalizedIn
+from services.talent.service import TalentService
+from tests.helpers import wait_for
+
+FINALIZED_AT = datetime(2026, 1, 5, tzinfo=UTC)
+UNIT = {"unit_id": "U1", "name": "江岸区", "unit_type": "DISTRICT"}
+CADRE = {"cadre_id": "C1", "name": "张三", "unit_id": "U1", "level": "DIVISION",
+         "is_leader": True, "is_principal": False, "birth_date": "1980-01-02",
+         "grassroots_years": 5, "service_years": 12}
+
+
+@pytest.fixture
+def talent(container_factory, config):
+    container = container_factory(TalentService, config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def appraisal(container_factory, config):
+    container = container_factory(AppraisalService, config)
+    container.start()
+    return container
+
+
+def call(container, method, *args, **kwargs):
+    with entrypoint_hook(container, method) as hook:
+        return hook(*args, **kwargs)
+
+
+@pytest.fixture
+def roster(talent, appraisal):
+    """U1 with cadre C1 registered in talent and known to appraisal."""
+    with entrypoint_waiter(appraisal, "on_cadre_registered", timeout=10):
+        with entrypoint_waiter(appraisal, "on_unit_registered", timeout=10):
+            call(talent, "register_unit", **UNIT)
+            call(talent, "register_cadre", **CADRE)
+
+
+def test_registering_returns_the_record_and_it_can_be_read(talent):
+    assert call(talent, "register_unit", **UNIT) == UNIT
+    assert call(talent, "register_cadre", **CADRE) == CADRE
+    assert call(talent, "get_cadre", "C1") == CADRE
+
+
+def test_registering_twice_is_a_conflict_and_changes_nothing(talent, config, mongo_client):
+    call(talent, "register_unit", **UNIT)
+    with pytest.raises(Conflict) as caught:
+        call(talent, "register_unit", **{**UNIT, "name": "other"})
+    assert caught.value.code == "UNIT_EXISTS"
+    units = mongo_client[database_name(config, "talent")].units
+    assert units.find_one({"_id": "U1"})["name"] == UNIT["name"]
+
+
+def test_a_cadre_of_an_unknown_unit_is_refused_and_not_written(talent, config, mongo_client):
+    with pytest.raises(NotFound) as caught:
+        call(talent, "register_cadre", **{**CADRE, "unit_id": "NOPE"})
+    assert caught.value.code == "UNIT_NOT_FOUND"
+    assert mongo_client[database_name(config, "talent")].cadres.count_documents({}) == 0
+
+
+def test_bad_roster_fields_are_named(talent):
+    call(talent, "register_unit", **UNIT)
+    with pytest.raises(InvalidInput) as caught:
+        call(talent, "register_cadre", **{**CADRE, "level": "KING", "service_years": "ten"})
+    assert set(caught.value.fields) == {"level", "service_years"}
+
+
+def test_unknown_cadre(talent):
+    with pytest.raises(NotFound) as caught:
+        call(talent, "get_eligibility", "NOBODY")
+    assert caught.value.code == "CADRE_NOT_FOUND"
+
+
+def test_appraisal_keeps_its_own_copy_of_the_roster(roster, appraisal, config, mongo_client):
+    db = mongo_client[database_name(config, "appraisal")]
+    assert db.units.find_one({"_id": "U1"})["unit_type"] == "DISTRICT"
+    cadre = db.cadres.find_one({"_id": "C1"})
+    assert (cadre["unit_id"], cadre["is_leader"]) == ("U1", True)
+
+
+def test_finalizing_an_excellent_result_gives_priority_in_talent(roster, talent, appraisal):
+    cycle = call(appraisal, "open_cycle", unit_id="U1", year=2025, kind="ANNUAL")
+    call(appraisal, "record_grade", cycle["cycle_id"], "C1", "EXCELLENT")
+
+    with entrypoint_waiter(talent, "on_result_finalized", timeout=10):
+        finalized = call(appraisal, "finalize_cycle", cycle["cycle_id"])
+
+    assert finalized["status"] == "FINALIZED"
+    eligibility = call(talent, "get_eligibility", "C1")
+    assert eligibility["selection_priority"] and eligibility["training_priority"]
+    assert {r["rule"] for r in eligibility["reasons"]} == {"A-5"}
+    assert all(r["source_event_id"] for r in eligibility["reasons"])
+
+
+def test_a_competent_result_gives_no_priority(roster, talent, appraisal):
+    cycle = call(appraisal, "open_cycle", unit_id="U1", year=2025, kind="ANNUAL")
+    call(appraisal, "record_grade", cycle["cycle_id"], "C1", "COMPETENT")
+    with entrypoint_waiter(talent, "on_result_finalized", timeout=10):
+        call(appraisal, "finalize_cycle", cycle["cycle_id"])
+    assert call(talent, "get_eligibility", "C1")["reasons"] == []
+
+
+def test_the_same_result_event_twice_is_one_fact(roster, talent, publish_event, config,
+                                                 mongo_client):
+    event = build_envelope(ResultFinalizedIn, {
+        "cycle_id": "cy1", "cadre_id": "C1", "year": 2025, "kind": "ANNUAL",
+        "grade": "EXCELLENT", "finalized_at": FINALIZED_AT}, producer="appraisal")
+    for _ in range(2):
+        with entrypoint_waiter(talent, "on_result_finalized", timeout=10):
+            publish_event(event, source="appraisal")
+
+    cadre = mongo_client[database_name(config, "talent")].cadres.find_one({"_id": "C1"})
+    assert len(cadre["appraisal_results"]) == 1
+    assert len(call(talent, "get_eligibility", "C1")["reasons"]) == 2
+
+
+def test_a_result_for_a_cadre_talent_does_not_know_is_dead_lettered_not_dropped(
+        talent, publish_event, config):
+    event = build_envelope(ResultFinalizedIn, {
+        "cycle_id": "cy1", "cadre_id": "GHOST", "year": 2025, "kind": "ANNUAL",
+        "grade": "EXCELLENT", "finalized_at": FINALIZED_AT}, producer="appraisal")
+    publish_event(event, source="appraisal")
+
+    letters = wait_for(lambda: deadletter.list_dead_letters(config["AMQP_URI"], "talent"),
+                       what="the dead letter")
+    assert [(d.event_id, d.attempts) for d in letters] == [
+        (event["event_id"], config["EVENT_MAX_ATTEMPTS"])]
+    assert "CADRE_NOT_FOUND" in letters[0].error
+
+
+class TestRefusals:
+    def test_unknown_unit(self, appraisal):
+        with pytest.raises(NotFound) as caught:
+            call(appraisal, "open_cycle", unit_id="NOPE", year=2025, kind="ANNUAL")
+        assert caught.value.code == "UNIT_NOT_FOUND"
+
+    def test_second_cycle_for_the_same_unit_year_and_kind(self, roster, appraisal, config,
+                                                         mongo_client):
+        first = call(appraisal, "open_cycle", unit_id="U1", year=2025, kind="ANNUAL")
+        with pytest.raises(Conflict) as caught:
+            call(appraisal, "open_cycle", unit_id="U1", year=2025, kind="ANNUAL")
+        assert caught.value.code == "CYCLE_EXISTS"
+        assert caught.value.details == {"cycle_id": first["cycle_id"]}
+        assert mongo_client[database_name(config, "appraisal")].cycles.count_documents({}) == 1
+        # another kind or year is another cycle
+        call(appraisal, "open_cycle", unit_id="U1", year=2025, kind="SPECIAL")
+        call(appraisal, "open_cycle", unit_id="U1", year=2026, kind="ANNUAL")
+
+    def test_grade_outside_the_enum(self, roster, appraisal):
+        cycle = call(appraisal, "open_cycle", unit_id="U1", year=2025, kind="ANNUAL")
+        with pytest.raises(InvalidInput) as caught:
+            call(appraisal, "record_grade", cycle["cycle_id"], "C1", "SUPERB")
+        assert list(caught.value.fields) == ["grade"]
+        assert call(appraisal, "get_cycle", cycle["cycle_id"])["results"] == []
+
+    def test_unknown_cadre_and_cycle(self, roster, appraisal):
+        cycle = call(appraisal, "open_cycle", unit_id="U1", year=2025, kind="ANNUAL")
+        with pytest.raises(NotFound) as caught:
+            call(appraisal, "record_grade", cycle["cycle_id"], "NOBODY", "COMPETENT")
+        assert caught.value.code == "CADRE_NOT_FOUND"
+        with pytest.raises(NotFound) as caught:
+            call(appraisal, "record_grade", "nocycle", "C1", "COMPETENT")
+        assert caught.value.code == "CYCLE_NOT_FOUND"
+
+    def test_recording_into_a_finalized_cycle(self, roster, appraisal):
+        cycle = call(appraisal, "open_cycle", unit_id="U1", year=2025, kind="ANNUAL")
+        call(appraisal, "record_grade", cycle["cycle_id"], "C1", "COMPETENT")
+        call(appraisal, "finalize_cycle", cycle["cycle_id"])
+        with pytest.raises(Conflict) as caught:
+            call(appraisal, "record_grade", cycle["cycle_id"], "C1", "EXCELLENT")
+        assert caught.value.code == "CYCLE_FINALIZED"
+        with pytest.raises(Conflict):
+            call(appraisal, "finalize_cycle", cycle["cycle_id"])
+        [result] = call(appraisal, "get_cycle", cycle["cycle_id"])["results"]
+        assert result["grade"] == "COMPETENT"
+
+    def test_wrong_types(self, appraisal):
+        with pytest.raises(InvalidInput) as caught:
+            call(appraisal, "open_cycle", unit_id="U1", year="2025", kind="YEARLY")
+        assert set(caught.value.fields) == {"year", "kind"}
+
+
+def test_birth_date_is_a_date(talent):
+    call(talent, "register_unit", **UNIT)
+    cadre = call(talent, "register_cadre", **CADRE)
+    assert date.fromisoformat(cadre["birth_date"]) == date(1980, 1, 2)

@@ -1,0 +1,81 @@
+"""Small services built on the chassis, for testing the chassis itself against the real stack."""
+
+from marshmallow import fields
+from mongoengine import IntField, StringField
+
+from services.common.consumer import PermanentFailure, consume
+from services.common.documents import Aggregate
+from services.common.errors import Unavailable
+from services.common.events import EventSchema
+from services.common.inbox import apply_once
+from services.common.outbox import Outbox
+from services.common.rpc import rpc
+from services.common.service import ServiceBase
+from services.common.store import MongoStore
+
+
+class WidgetMade(EventSchema):
+    event_type = "producer.widget_made"
+    schema_version = 1
+
+    widget_id = fields.String(required=True)
+
+
+class Widget(Aggregate):
+    meta = {"collection": "widgets"}
+
+    widget_id = StringField(primary_key=True)
+
+
+class Tally(Aggregate):
+    meta = {"collection": "tallies"}
+
+    tally_id = StringField(primary_key=True)
+    count = IntField(default=0)
+
+
+class Producer(ServiceBase):
+    name = "producer"
+
+    store = MongoStore(Widget)
+    outbox = Outbox(Widget)
+
+    @rpc
+    def make(self, widget_id):
+        widget = Widget(widget_id=widget_id)
+        widget.pending_events = [self.outbox.event(WidgetMade, {"widget_id": widget_id})]
+        self.store.insert(widget)
+        return widget_id
+
+
+# How the consumer's handler behaves, per widget id: a list of outcomes, one per delivery,
+# then success. Set by each test before it publishes.
+SCRIPT: dict[str, list[str]] = {}
+DELIVERIES: dict[str, int] = {}
+
+
+class Consumer(ServiceBase):
+    name = "consumer"
+
+    store = MongoStore(Tally)
+    outbox = Outbox(Tally)
+
+    @consume(WidgetMade)
+    def on_widget_made(self, event):
+        widget_id = event.payload["widget_id"]
+        DELIVERIES[widget_id] = DELIVERIES.get(widget_id, 0) + 1
+        outcomes = SCRIPT.get(widget_id, [])
+        outcome = outcomes.pop(0) if outcomes else "ok"
+        if outcome == "outage":
+            raise Unavailable("the store is down (scripted)")
+        if outcome == "bug":
+            raise ValueError("scripted bug")
+        if outcome == "hopeless":
+            raise PermanentFailure("scripted: cannot ever succeed")
+        apply_once(self.store.collection(Tally), {"_id": widget_id}, {"$inc": {"count": 1}},
+                   event.event_id, upsert=True)
+
+    @rpc
+    def count(self, widget_id):
+        tally = self.store.collection(Tally).find_one({"_id": widget_id})
+        return 0 if tally is None else tally["count"]

@@ -1,0 +1,63 @@
+"""One place maps every error to an HTTP status and a JSON body without a stack trace."""
+
+import pytest
+from nameko.exceptions import RemoteError, UnknownService
+from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.exceptions import NotFound as RouteNotFound
+
+from gateway.exceptions import MalformedRequest, ServiceTimeout, error_response
+from services.common.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RuleViolation,
+    Unavailable,
+)
+
+
+@pytest.mark.parametrize("error,status", [
+    (InvalidInput("bad"), 400),
+    (MalformedRequest("bad json"), 400),
+    (Forbidden("no"), 403),
+    (NotFound("none"), 404),
+    (Conflict("dup"), 409),
+    (RuleViolation("quota", rule="A-1"), 409),
+    (Unavailable("down"), 503),
+    (ServiceTimeout("slow"), 503),
+    (DomainError("other"), 400),
+])
+def test_domain_errors_keep_their_code_and_rule(error, status):
+    got_status, body = error_response(error)
+    assert got_status == status
+    assert body == {"error": error.to_dict()}
+
+
+def test_rule_id_reaches_the_client():
+    _, body = error_response(RuleViolation("quota exceeded", code="QUOTA_EXCEEDED", rule="A-1"))
+    assert body["error"]["rule"] == "A-1"
+
+
+def test_a_service_that_is_not_running_is_a_503():
+    status, body = error_response(UnknownService("talent"))
+    assert status == 503
+    assert body["error"]["code"] == "SERVICE_UNAVAILABLE"
+
+
+@pytest.mark.parametrize("exc,status,code", [
+    (RouteNotFound(), 404, "NO_SUCH_ENDPOINT"),
+    (MethodNotAllowed(), 405, "METHOD_NOT_ALLOWED"),
+])
+def test_routing_errors_are_json(exc, status, code):
+    got_status, body = error_response(exc)
+    assert (got_status, body["error"]["code"]) == (status, code)
+
+
+@pytest.mark.parametrize("exc", [RemoteError("KeyError", "'secret' at line 3"),
+                                 RuntimeError("Traceback (most recent call last)")])
+def test_unexpected_errors_reveal_nothing(exc):
+    status, body = error_response(exc)
+    assert status == 500
+    assert body["error"]["code"] == "INTERNAL_ERROR"
+    assert "secret" not in str(body) and "Traceback" not in str(body)
