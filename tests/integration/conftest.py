@@ -1,0 +1,158 @@
+"""The suite as it runs in production: each service and the gateway a separate `nameko run` process,
+on the real RabbitMQ (a vhost of this module's own) and the real store (databases of its own)."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import string
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import requests
+from kombu import Connection
+from nameko.amqp.publish import Publisher
+from nameko.events import get_event_exchange
+
+from tests.helpers import wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROCESSES = {
+    "talent": "services.talent.service:TalentService",
+    "appraisal": "services.appraisal.service:AppraisalService",
+    "accountability": "services.accountability.service:AccountabilityService",
+    "tolerance": "services.tolerance.service:ToleranceService",
+    "care": "services.care.service:CareService",
+    "gateway": "gateway.service:GatewayService",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Suite:
+    def __init__(self, env: dict[str, str], log_dir: Path):
+        self.env = env
+        self.log_dir = log_dir
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.url = f"http://{env['GATEWAY_ADDRESS']}"
+        self.amqp_uri = env["AMQP_URI"]
+
+    def start(self, *names: str) -> None:
+        for name in names or PROCESSES:
+            log = open(self.log_dir / f"{name}.log", "ab")
+            self.procs[name] = subprocess.Popen(
+                [sys.executable, "-m", "nameko", "run", "--config", "config.yaml",
+                 PROCESSES[name]],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def stop(self, name: str, sig=signal.SIGTERM) -> None:
+        proc = self.procs.pop(name)
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            self.stop(name)
+
+    def health(self) -> dict:
+        try:
+            return requests.get(f"{self.url}/health", timeout=15).json()
+        except requests.RequestException:
+            return {}
+
+    def wait_healthy(self, timeout=60.0) -> None:
+        def healthy():
+            for name, proc in self.procs.items():
+                if proc.poll() is not None:
+                    pytest.fail(f"{name} exited with {proc.returncode}:\n{self.log_tail(name)}")
+            return self.health().get("status") == "ok"
+
+        wait_for(healthy, timeout=timeout, interval=0.3, what="every service to be healthy")
+
+    def log_tail(self, name: str, lines: int = 30) -> str:
+        path = self.log_dir / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+    # HTTP
+
+    def post(self, path: str, body=None, raw: str | None = None) -> requests.Response:
+        if raw is not None:
+            return requests.post(self.url + path, data=raw, timeout=30)
+        return requests.post(self.url + path, json=body if body is not None else {}, timeout=30)
+
+    def get(self, path: str) -> requests.Response:
+        return requests.get(self.url + path, timeout=30)
+
+    # the broker, as another producer would use it
+
+    def publish(self, envelope: dict, source: str) -> None:
+        exchange = get_event_exchange(source, {})
+        Publisher(self.amqp_uri, serializer="json").publish(
+            envelope, exchange=exchange, routing_key=envelope["event_type"].split(".", 1)[1])
+
+    def queue_exists(self, name: str) -> bool:
+        with Connection(self.amqp_uri) as conn:
+            channel = conn.channel()
+            try:
+                channel.queue_declare(name, passive=True)
+                return True
+            except Exception:
+                return False
+
+    def ready_messages(self, name: str) -> int:
+        with Connection(self.amqp_uri) as conn:
+            return conn.channel().queue_declare(name, passive=True).message_count
+
+
+@pytest.fixture(scope="module")
+def suite(request, rabbit_manager, mongo_uri, tmp_path_factory):
+    amqp = urlparse(request.config.getoption("RABBIT_AMQP_URI"))
+    vhost = "it_" + "".join(random.choices(string.ascii_lowercase, k=10))
+    rabbit_manager.create_vhost(vhost)
+    rabbit_manager.set_vhost_permissions(vhost, amqp.username, ".*", ".*", ".*")
+    prefix = f"it{uuid.uuid4().hex[:8]}_"
+    env = {
+        **os.environ,
+        "AMQP_URI": f"amqp://{amqp.netloc}/{vhost}",
+        "MONGODB_URI": mongo_uri,
+        "MONGODB_DATABASE_PREFIX": prefix,
+        "GATEWAY_ADDRESS": f"127.0.0.1:{free_port()}",
+        "OUTBOX_RELAY_INTERVAL": "0.5",
+        "EVENT_MAX_ATTEMPTS": "5",
+        "EVENT_RETRY_BASE_MS": "200",
+        "EVENT_RETRY_MAX_MS": "2000",
+        "RPC_TIMEOUT": "3",
+        "PYTHONWARNINGS": "ignore",
+    }
+    suite = Suite(env, tmp_path_factory.mktemp("suite-logs"))
+    suite.start()
+    try:
+        suite.wait_healthy()
+        yield suite
+    finally:
+        suite.stop_all()
+        for name in PROCESSES:
+            print(f"--- {name} log (tail) ---\n{suite.log_tail(name)}")
+        rabbit_manager.delete_vhost(vhost)
+        from pymongo import MongoClient
+
+        client = MongoClient(mongo_uri)
+        for name in client.list_database_names():
+            if name.startswith(prefix):
+                client.drop_database(name)
+        client.close()

@@ -1,0 +1,240 @@
+"""The vertical slice through everything: HTTP -> talent -> (event) -> appraisal -> (event) -> talent,
+each service a separate process on the real RabbitMQ and store."""
+
+import re
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from marshmallow import fields
+
+from services.common import deadletter
+from services.common.events import EventSchema, build_envelope
+from tests.helpers import wait_for
+
+pytestmark = pytest.mark.integration
+
+RESULT_QUEUE = "evt-appraisal-result_finalized--talent.on_result_finalized"
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+class ResultFinalized(EventSchema):
+    """What appraisal publishes, as a test producer for talent's consumer."""
+
+    event_type = "appraisal.result_finalized"
+    cycle_id = fields.String()
+    unit_id = fields.String()
+    year = fields.Integer()
+    kind = fields.String()
+    cadre_id = fields.String()
+    grade = fields.String()
+    finalized_at = fields.AwareDateTime()
+
+
+def new_id(prefix):
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def register_unit(suite, unit_type="DISTRICT"):
+    unit_id = new_id("U")
+    response = suite.post("/units", {"unit_id": unit_id, "name": "江岸区", "unit_type": unit_type})
+    assert response.status_code == 201, response.text
+    return unit_id
+
+
+def register_cadre(suite, unit_id, cadre_id=None):
+    cadre_id = cadre_id or new_id("C")
+    response = suite.post("/cadres", {
+        "cadre_id": cadre_id, "name": "张三", "unit_id": unit_id, "level": "DIVISION",
+        "is_leader": True, "is_principal": False, "birth_date": "1980-01-02",
+        "grassroots_years": 5, "service_years": 12})
+    assert response.status_code == 201, response.text
+    return cadre_id
+
+
+def open_cycle(suite, unit_id, year=2025, kind="ANNUAL"):
+    """Opens once appraisal has the unit from talent's event (eventual consistency)."""
+    def attempt():
+        response = suite.post("/appraisal/cycles", {"unit_id": unit_id, "year": year, "kind": kind})
+        if response.status_code == 404 and response.json()["error"]["code"] == "UNIT_NOT_FOUND":
+            return None
+        assert response.status_code == 201, response.text
+        return response.json()["cycle_id"]
+
+    return wait_for(attempt, timeout=15, interval=0.2, what=f"appraisal to learn unit {unit_id}")
+
+
+def record_grade(suite, cycle_id, cadre_id, grade):
+    def attempt():
+        response = suite.post(f"/appraisal/cycles/{cycle_id}/grades",
+                              {"cadre_id": cadre_id, "grade": grade})
+        if response.status_code == 404 and response.json()["error"]["code"] == "CADRE_NOT_FOUND":
+            return None
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    return wait_for(attempt, timeout=15, interval=0.2, what=f"appraisal to learn cadre {cadre_id}")
+
+
+def eligibility(suite, cadre_id):
+    response = suite.get(f"/cadres/{cadre_id}/eligibility")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def wait_for_priority(suite, cadre_id, timeout=20):
+    return wait_for(lambda: (e := eligibility(suite, cadre_id))["selection_priority"] and e,
+                    timeout=timeout, interval=0.2, what=f"A-5 priority for {cadre_id}")
+
+
+def result_event(cadre_id, grade="EXCELLENT"):
+    return build_envelope(ResultFinalized, {
+        "cycle_id": new_id("cy"), "unit_id": "U", "year": 2025, "kind": "ANNUAL",
+        "cadre_id": cadre_id, "grade": grade, "finalized_at": datetime.now(UTC)},
+        producer="appraisal")
+
+
+def test_excellent_result_through_the_gateway_gives_priority_in_talent(suite):
+    unit_id = register_unit(suite)
+    cadre_id = register_cadre(suite, unit_id)
+    other_id = register_cadre(suite, unit_id)
+    assert eligibility(suite, cadre_id)["reasons"] == []
+
+    cycle_id = open_cycle(suite, unit_id)
+    record_grade(suite, cycle_id, cadre_id, "EXCELLENT")
+    record_grade(suite, cycle_id, other_id, "COMPETENT")
+    response = suite.post(f"/appraisal/cycles/{cycle_id}/finalize")
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "FINALIZED"
+
+    answer = wait_for_priority(suite, cadre_id)
+    assert answer["promotable"] is True
+    assert answer["training_priority"] is True
+    assert {(r["rule"], r["effect"]) for r in answer["reasons"]} == {
+        ("A-5", "SELECTION_PRIORITY"), ("A-5", "TRAINING_PRIORITY")}
+    assert all(UUID.match(r["source_event_id"]) for r in answer["reasons"])
+    assert eligibility(suite, other_id)["reasons"] == []
+    assert suite.get(f"/cadres/{cadre_id}").json()["unit_id"] == unit_id
+
+
+class TestBadInputOverHttp:
+    def test_malformed_json(self, suite):
+        response = suite.post("/units", raw='{"unit_id": "U1",')
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "MALFORMED_REQUEST"
+
+    def test_a_body_that_is_not_an_object(self, suite):
+        response = suite.post("/units", raw="[1, 2]")
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "MALFORMED_REQUEST"
+
+    def test_wrong_types_name_the_fields(self, suite):
+        response = suite.post("/appraisal/cycles", {"unit_id": 7, "year": "2025", "kind": "X"})
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "INVALID_INPUT"
+        assert set(response.json()["error"]["fields"]) == {"unit_id", "year", "kind"}
+
+    def test_unknown_unit_and_cadre(self, suite):
+        response = suite.post("/appraisal/cycles", {"unit_id": "NOPE", "year": 2025,
+                                                    "kind": "ANNUAL"})
+        assert (response.status_code, response.json()["error"]["code"]) == (404, "UNIT_NOT_FOUND")
+        response = suite.post("/cadres", {
+            "cadre_id": "C-x", "name": "x", "unit_id": "NOPE", "level": "STAFF",
+            "is_leader": False, "is_principal": False, "birth_date": "1990-01-01",
+            "grassroots_years": 0, "service_years": 1})
+        assert (response.status_code, response.json()["error"]["code"]) == (404, "UNIT_NOT_FOUND")
+        assert suite.get("/cadres/C-x").status_code == 404
+
+    def test_second_cycle_grade_outside_enum_and_finalized_cycle(self, suite):
+        unit_id = register_unit(suite)
+        cadre_id = register_cadre(suite, unit_id)
+        cycle_id = open_cycle(suite, unit_id, kind="SPECIAL")
+
+        again = suite.post("/appraisal/cycles", {"unit_id": unit_id, "year": 2025,
+                                                 "kind": "SPECIAL"})
+        assert (again.status_code, again.json()["error"]["code"]) == (409, "CYCLE_EXISTS")
+
+        bad = suite.post(f"/appraisal/cycles/{cycle_id}/grades",
+                         {"cadre_id": cadre_id, "grade": "GREAT"})
+        assert bad.status_code == 400 and list(bad.json()["error"]["fields"]) == ["grade"]
+
+        record_grade(suite, cycle_id, cadre_id, "COMPETENT")
+        assert suite.post(f"/appraisal/cycles/{cycle_id}/finalize").status_code == 200
+        late = suite.post(f"/appraisal/cycles/{cycle_id}/grades",
+                          {"cadre_id": cadre_id, "grade": "EXCELLENT"})
+        assert (late.status_code, late.json()["error"]["code"]) == (409, "CYCLE_FINALIZED")
+        cycle = suite.get(f"/appraisal/cycles/{cycle_id}").json()
+        assert [r["grade"] for r in cycle["results"]] == ["COMPETENT"]
+
+    def test_unknown_endpoint_and_method_answer_json(self, suite):
+        assert suite.get("/nowhere").json()["error"]["code"] == "NO_SUCH_ENDPOINT"
+        response = suite.get("/units")
+        assert (response.status_code, response.json()["error"]["code"]) == (
+            405, "METHOD_NOT_ALLOWED")
+
+
+def test_the_same_event_delivered_twice_has_one_effect(suite):
+    cadre_id = register_cadre(suite, register_unit(suite))
+    event = result_event(cadre_id)
+
+    suite.publish(event, source="appraisal")
+    suite.publish(event, source="appraisal")
+
+    wait_for_priority(suite, cadre_id)
+    wait_for(lambda: suite.ready_messages(RESULT_QUEUE) == 0, what="the queue to drain")
+    answer = eligibility(suite, cadre_id)
+    assert len(answer["reasons"]) == 2  # one event: one selection + one training reason
+    assert {r["source_event_id"] for r in answer["reasons"]} == {event["event_id"]}
+
+
+def test_a_transiently_failing_handler_is_retried_and_applied(suite):
+    # the result arrives before the cadre: talent's handler fails until the cadre is registered
+    unit_id = register_unit(suite)
+    cadre_id = new_id("C")
+    suite.publish(result_event(cadre_id), source="appraisal")
+    wait_for(lambda: suite.queue_exists(f"{RESULT_QUEUE}.retry.200"),
+             what="the first failed attempt to be parked for retry")
+
+    register_cadre(suite, unit_id, cadre_id)
+
+    assert wait_for_priority(suite, cadre_id)["training_priority"]
+
+
+def test_a_permanently_failing_handler_dead_letters_and_nothing_is_lost(suite):
+    cadre_id = new_id("C")
+    event = result_event(cadre_id)
+    suite.publish(event, source="appraisal")
+
+    def dead_letter():
+        letters = deadletter.list_dead_letters(suite.amqp_uri, "talent")
+        return [d for d in letters if d.event_id == event["event_id"]]
+
+    [letter] = wait_for(dead_letter, timeout=30, interval=0.3, what="the dead letter")
+    assert letter.attempts == 5 and "CADRE_NOT_FOUND" in letter.error
+
+    # the operator mends the cause and replays: the effect is applied
+    register_cadre(suite, register_unit(suite), cadre_id)
+    assert deadletter.replay(suite.amqp_uri, "talent", {event["event_id"]}) == 1
+    assert wait_for_priority(suite, cadre_id)["selection_priority"]
+    assert dead_letter() == []
+
+
+def test_talent_down_while_a_cycle_is_finalized_gets_it_when_back(suite):
+    unit_id = register_unit(suite)
+    cadre_id = register_cadre(suite, unit_id)
+    cycle_id = open_cycle(suite, unit_id, year=2024)
+    record_grade(suite, cycle_id, cadre_id, "EXCELLENT")
+
+    suite.stop("talent")
+    try:
+        response = suite.post(f"/appraisal/cycles/{cycle_id}/finalize")
+        assert response.status_code == 200, response.text
+        wait_for(lambda: suite.ready_messages(RESULT_QUEUE) >= 1,
+                 what="the result to wait in talent's queue")
+        down = suite.get(f"/cadres/{cadre_id}/eligibility")
+        assert (down.status_code, down.json()["error"]["code"]) == (503, "SERVICE_TIMEOUT")
+    finally:
+        suite.start("talent")
+    suite.wait_healthy()
+
+    assert wait_for_priority(suite, cadre_id)["selection_priority"]
