@@ -34,6 +34,7 @@ start() {
   [[ -x $NAMEKO ]] || die "no virtualenv: run 'make venv' first"
   [[ -f $ROOT/.stack/env ]] || die "no local stack: run 'deploy/local/stack.sh up' first"
   mkdir -p "$RUN"
+  cd "$ROOT"
   set -a
   # shellcheck disable=SC1091
   . "$ROOT/.stack/env"
@@ -46,8 +47,9 @@ start() {
       say "$name already running (pid $(cat "$RUN/$name.pid"))"
       continue
     fi
-    (cd "$ROOT" && setsid nohup "$NAMEKO" run --config config.yaml "$path" \
-      >"$RUN/$name.log" 2>&1 & echo $! >"$RUN/$name.pid")
+    # own session, no terminal and no inherited pipes: it outlives the calling shell
+    setsid "$NAMEKO" run --config config.yaml "$path" >"$RUN/$name.log" 2>&1 </dev/null &
+    echo $! >"$RUN/$name.pid"
   done
   wait_healthy
   say "the suite is up: gateway at http://$GATEWAY_ADDRESS (try: curl http://$GATEWAY_ADDRESS/health)"
