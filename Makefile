@@ -38,11 +38,14 @@ status:
 	-deploy/local/stack.sh status
 	-deploy/local/suite.sh status
 
-## run every test against the real stack (started if needed)
-test: venv stack-up
+## lint, then every test against the real stack; a stack it had to start is stopped afterwards
+## (`make stack-up` first keeps it running between test runs)
+test: venv
 	$(VENV)/bin/ruff check .
+	deploy/local/stack.sh up
 	set -a && . .stack/env && set +a && \
-	$(VENV)/bin/pytest --amqp-uri "$$AMQP_URI" --rabbit-api-uri "$$RABBIT_API_URI" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest --amqp-uri "$$AMQP_URI" --rabbit-api-uri "$$RABBIT_API_URI" $(PYTEST_ARGS); \
+	rc=$$?; deploy/local/stack.sh down-started; exit $$rc
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -1,6 +1,11 @@
 """Shared fixtures. nameko runs under eventlet, so the tests do too (ARCHITECTURE.md §6)."""
 
-import eventlet
+import warnings
+
+# eventlet announces its own deprecation on import; nameko 2.x has no other concurrency model
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 

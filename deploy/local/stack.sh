@@ -5,6 +5,7 @@
 #
 #   deploy/local/stack.sh up       start what is missing, wait until it answers, write .stack/env
 #   deploy/local/stack.sh down     stop what this checkout's .stack/ says it started
+#   deploy/local/stack.sh down-started   stop only what the last `up` had to start
 #   deploy/local/stack.sh status   one line per piece; exit 0 when both are reachable
 #   deploy/local/stack.sh env      print .stack/env (AMQP_URI, RABBIT_API_URI, MONGODB_URI)
 #
@@ -426,6 +427,8 @@ write_env() {
   (umask 077 && printf 'AMQP_URI=%s\nRABBIT_API_URI=%s\nMONGODB_URI=%s\n' \
     "$amqp" "$api" "$mongo" >"$ENV_FILE.tmp")
   mv -f "$ENV_FILE.tmp" "$ENV_FILE"
+  # what this `up` had to start, for `down-started` (make test stops only what it started)
+  printf '%s\n' "${STARTED[@]}" >"$STATE/started"
   say "up (RabbitMQ $(redact_uri "$amqp"), store $(redact_uri "$mongo"))"
 }
 
@@ -447,6 +450,17 @@ cmd_down() {
   stop_rabbit
   stop_store
   say "down"
+}
+
+# Stop only what the last `up` started, so a test run leaves a stack it found running alone.
+cmd_down_started() {
+  local piece
+  [[ -f $STATE/started ]] || return 0
+  take_lock
+  while read -r piece; do
+    [[ -n $piece ]] && "stop_$piece" </dev/null  # rabbitmqctl would eat the list
+  done <"$STATE/started"
+  rm -f "$STATE/started"
 }
 
 # The URIs status checks: the environment first, then .stack/env, then the defaults.
@@ -501,7 +515,7 @@ cmd_env() {
 }
 
 usage() {
-  warn "usage: deploy/local/stack.sh up|down|status|env"
+  warn "usage: deploy/local/stack.sh up|down|down-started|status|env"
   exit 2
 }
 
@@ -510,6 +524,7 @@ main() {
   case $1 in
     up) cmd_up ;;
     down) cmd_down ;;
+    down-started) cmd_down_started ;;
     status) cmd_status ;;
     env) cmd_env ;;
     -h | --help | help) usage ;;

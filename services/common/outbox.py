@@ -143,16 +143,19 @@ class Outbox(DependencyProvider):
                         sent += self._relay_document(collection, doc)
             except PyMongoError as exc:
                 log.warning("%s outbox: store unavailable, will retry: %s", self.producer, exc)
-            except UndeliverableMessage as exc:
-                log.warning("%s outbox: %s", self.producer, exc)
             except Exception as exc:  # broker down or refusing: keep everything pending
                 log.warning("%s outbox: broker unavailable, will retry: %s", self.producer, exc)
         return sent
 
     def _relay_document(self, collection, doc) -> int:
+        """Publish one document's events in order; an unroutable one holds back only its own."""
         sent = 0
         for envelope in doc.get(PENDING) or []:
-            self.publish(envelope)
+            try:
+                self.publish(envelope)
+            except UndeliverableMessage as exc:
+                log.warning("%s outbox: %s", self.producer, exc)
+                break
             # pull the exact value read: FerretDB 1.24 has no $pull by condition
             collection.update_one({"_id": doc["_id"]}, {"$pull": {PENDING: envelope}})
             sent += 1

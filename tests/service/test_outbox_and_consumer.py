@@ -10,7 +10,15 @@ from services.common import deadletter
 from services.common.events import build_envelope
 from services.common.store import database_name
 from tests.helpers import wait_for
-from tests.service.toys import DELIVERIES, SCRIPT, Consumer, Producer, Widget, WidgetMade
+from tests.service.toys import (
+    DELIVERIES,
+    SCRIPT,
+    Consumer,
+    Producer,
+    Widget,
+    WidgetMade,
+    WidgetScrapped,
+)
 
 
 def envelope(widget_id):
@@ -80,6 +88,26 @@ def test_an_event_nobody_can_receive_yet_stays_in_the_outbox(container_factory, 
     with entrypoint_waiter(consumer, "on_widget_made", timeout=10):
         consumer.start()
     assert count(consumer, widget_id) == 1
+
+
+def test_an_unroutable_event_holds_back_only_its_own_document(container_factory, config,
+                                                             consumer, mongo_client):
+    widgets = mongo_client[database_name(config, "producer")].widgets
+    stuck = build_envelope(WidgetScrapped, {"widget_id": "w-a"}, producer="producer")
+    widgets.insert_many([
+        {"_id": "w-a", "pending_events": [stuck, envelope("w-a")], "applied_events": []},
+        {"_id": "w-b", "pending_events": [envelope("w-b")], "applied_events": []},
+    ])
+
+    with entrypoint_waiter(consumer, "on_widget_made", timeout=10):
+        container_factory(Producer, config).start()
+
+    assert count(consumer, "w-b") == 1
+    eventlet.sleep(0.5)
+    # order within a document is kept: w-a's second event waits behind the unroutable first
+    assert [e["event_type"] for e in widgets.find_one({"_id": "w-a"})["pending_events"]] == [
+        "producer.widget_scrapped", "producer.widget_made"]
+    assert count(consumer, "w-a") == 0
 
 
 def test_the_same_event_delivered_twice_has_one_effect(consumer, publish_event, widget_id):
@@ -195,3 +223,22 @@ def test_two_containers_in_one_process_use_their_own_databases(container_factory
     indexes = [i["key"] for i in producer_db.widgets.list_indexes()]
     assert {"pending_events.event_id": 1} in [dict(k) for k in indexes]
     assert Widget._get_collection_name() == "widgets"
+
+
+def test_the_dead_letter_command_lists_and_replays(consumer, publish_event, widget_id, config,
+                                                   capsys):
+    SCRIPT[widget_id] = ["hopeless"]
+    event = envelope(widget_id)
+    publish_event(event)
+    wait_for(lambda: deadletter.list_dead_letters(config["AMQP_URI"], "consumer"),
+             what="the dead letter")
+
+    uri = ["--amqp-uri", config["AMQP_URI"]]
+    assert deadletter.main(["list", "consumer", *uri]) == 0
+    listed = capsys.readouterr().out
+    assert event["event_id"] in listed and "PermanentFailure" in listed
+
+    with entrypoint_waiter(consumer, "on_widget_made", timeout=10):
+        deadletter.main(["replay", "consumer", "--event-id", event["event_id"], *uri])
+    assert capsys.readouterr().out.strip() == "replayed 1"
+    assert count(consumer, widget_id) == 1

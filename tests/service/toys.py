@@ -21,6 +21,15 @@ class WidgetMade(EventSchema):
     widget_id = fields.String(required=True)
 
 
+class WidgetScrapped(EventSchema):
+    """An event nobody consumes."""
+
+    event_type = "producer.widget_scrapped"
+    schema_version = 1
+
+    widget_id = fields.String(required=True)
+
+
 class Widget(Aggregate):
     meta = {"collection": "widgets"}
 
