@@ -4,9 +4,8 @@ from marshmallow import Schema, fields, validate
 
 from services.appraisal.rules import GRADES, KINDS
 from services.common.events import EventSchema
+from services.common.schemas import ID
 
-ID = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$",
-                     error="use 1-64 letters, digits, '-' or '_'")
 YEAR = validate.Range(min=2000, max=2100)
 
 

@@ -59,7 +59,8 @@ class AppraisalService(ServiceBase):
             cycle = self._cycle(cycle_id)
             rules.ensure_open(cycle)
             if cadre is None:
-                raise NotFound(f"cadre {cadre_id} is unknown to appraisal", code="CADRE_NOT_FOUND",
+                raise NotFound(f"cadre {cadre_id} is unknown to appraisal (not registered in talent, "
+                               "or its registration has not arrived yet)", code="CADRE_NOT_FOUND",
                                fields={"cadre_id": ["Unknown cadre."]})
             rules.ensure_cadre_in_unit(cycle, cadre)
             results = rules.with_grade(cycle["results"], cadre_id, grade, utcnow())

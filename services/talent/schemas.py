@@ -3,10 +3,8 @@
 from marshmallow import Schema, fields, validate
 
 from services.common.events import EventSchema
+from services.common.schemas import ID
 from services.talent.rules import LEVELS, UNIT_TYPES
-
-ID = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$",
-                     error="use 1-64 letters, digits, '-' or '_'")
 
 
 class UnitSchema(Schema):

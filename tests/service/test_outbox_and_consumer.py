@@ -4,6 +4,8 @@ import uuid
 
 import eventlet
 import pytest
+from kombu import Connection, Queue
+from nameko.events import get_event_exchange
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.common import deadletter
@@ -54,6 +56,28 @@ def test_an_event_leaves_right_after_the_write(container_factory, config, consum
     assert count(consumer, widget_id) == 1
     widgets = mongo_client[database_name(config, "producer")].widgets
     assert widgets.find_one({"_id": widget_id})["pending_events"] == []
+
+
+def test_events_are_published_persistent_with_their_envelope(container_factory, config,
+                                                            widget_id, get_message_from_queue):
+    # a queue of our own on the producer's exchange sees exactly what consumers get
+    producer = container_factory(Producer, config)
+    producer.start()
+    with Connection(config["AMQP_URI"]) as conn:
+        queue = Queue("spy", exchange=get_event_exchange("producer", config),
+                      routing_key="widget_made")
+        queue(conn.default_channel).declare()
+
+    with entrypoint_hook(producer, "make") as make:
+        make(widget_id)
+
+    message = get_message_from_queue("spy", timeout=10)
+    body = message.payload
+    assert message.properties["delivery_mode"] == 2
+    assert message.properties["message_id"] == body["event_id"]
+    assert body["event_type"] == "producer.widget_made"
+    assert body["producer"] == "producer"
+    assert body["payload"] == {"widget_id": widget_id}
 
 
 def test_an_event_written_but_never_relayed_is_published_by_the_timer(

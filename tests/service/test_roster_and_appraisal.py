@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.appraisal.service import AppraisalService
@@ -76,6 +77,16 @@ def test_bad_roster_fields_are_named(talent):
     with pytest.raises(InvalidInput) as caught:
         call(talent, "register_cadre", **{**CADRE, "level": "KING", "service_years": "ten"})
     assert set(caught.value.fields) == {"level", "service_years"}
+
+
+def test_domain_errors_cross_the_rpc_hop_with_code_and_fields(talent, config):
+    with ClusterRpcProxy(config) as cluster:
+        with pytest.raises(NotFound) as caught:
+            cluster.talent.get_cadre(cadre_id="NOBODY")
+        assert caught.value.code == "CADRE_NOT_FOUND"
+        with pytest.raises(InvalidInput) as caught:
+            cluster.talent.register_unit(unit_id="U 1", name="x", unit_type="PLANET")
+        assert set(caught.value.fields) == {"unit_id", "unit_type"}
 
 
 def test_unknown_cadre(talent):
