@@ -233,6 +233,11 @@ def test_talent_down_while_a_cycle_is_finalized_gets_it_when_back(suite):
                  what="the result to wait in talent's queue")
         down = suite.get(f"/cadres/{cadre_id}/eligibility")
         assert (down.status_code, down.json()["error"]["code"]) == (503, "SERVICE_TIMEOUT")
+        health = suite.get("/health")
+        assert health.status_code == 503
+        statuses = {name: item["status"] for name, item in health.json()["services"].items()}
+        assert statuses == {"talent": "unreachable", "appraisal": "ok", "accountability": "ok",
+                            "tolerance": "ok", "care": "ok"}
     finally:
         suite.start("talent")
     suite.wait_healthy()
