@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run stop test lint venv stack-up stack-down status
+.PHONY: run stop test lint venv stack-up stack-down status token
 
 # Python >= 3.11: the newest one on the PATH
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
@@ -33,6 +33,11 @@ run: venv stack-up
 stop:
 	deploy/local/suite.sh stop
 	deploy/local/stack.sh down
+
+## print a locally signed bearer token, e.g. make -s token ARGS='--sub alice --role ORG_ADMIN'
+token: venv
+	@test -f .stack/auth.env || { echo "make: no local secret yet; run 'make run' first" >&2; exit 1; }
+	@set -a && . .stack/auth.env && set +a && $(VENV)/bin/python -m gateway.tokens $(ARGS)
 
 status:
 	-deploy/local/stack.sh status

@@ -48,6 +48,8 @@ class JsonHttpEntrypoint(HttpRequestHandler):
         super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
 
     def response_from_result(self, result):
+        if isinstance(result, Response):
+            return result
         status, payload = result if isinstance(result, tuple) else (200, result)
         return json_response(status, payload)
 

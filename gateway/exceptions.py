@@ -24,7 +24,19 @@ from services.common.errors import (
 
 log = logging.getLogger(__name__)
 
+class Unauthenticated(DomainError):
+    """No valid bearer token (HTTP 401)."""
+
+    code = "UNAUTHENTICATED"
+
+
+class UnsupportedMediaType(DomainError):
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+
 STATUS_BY_ERROR = (
+    (Unauthenticated, 401),
+    (UnsupportedMediaType, 415),
     (InvalidInput, 400),
     (Forbidden, 403),
     (NotFound, 404),
@@ -56,7 +68,8 @@ def error_response(exc: BaseException) -> tuple[int, dict]:
         return 503, error_body("SERVICE_UNAVAILABLE",
                                f"the {exc.args[0]} service is not running")
     if isinstance(exc, HTTPException):  # routing: unknown path, wrong method
-        code = {404: "NO_SUCH_ENDPOINT", 405: "METHOD_NOT_ALLOWED"}.get(exc.code, "HTTP_ERROR")
+        code = {404: "NO_SUCH_ENDPOINT", 405: "METHOD_NOT_ALLOWED",
+                413: "PAYLOAD_TOO_LARGE"}.get(exc.code, "HTTP_ERROR")
         return exc.code or 500, error_body(code, exc.description or exc.name)
     if isinstance(exc, RemoteError):
         log.error("unexpected error in a service: %s %s", exc.exc_type, exc.value)

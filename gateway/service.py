@@ -1,22 +1,51 @@
-"""The HTTP API: JSON over nameko RPC to the services. It holds no data of its own."""
+"""The HTTP API: authenticates people, forwards to the services over RPC, holds no business data.
+
+Every endpoint that reaches a service is a row of gateway/routes.py; this module turns each row into a
+nameko ``@http`` handler. The services decide what the user may do (services/common/access.py); the
+gateway only establishes who the user is, and keeps its own audit of the requests it refused for want
+of a valid token.
+"""
 
 from __future__ import annotations
 
 import json
 import time
+import uuid
 
 import eventlet
+from marshmallow import RAISE, ValidationError
 from nameko.dependency_providers import Config
+from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
+from werkzeug.wrappers import Response
 
+from gateway.auth import Authenticator
 from gateway.entrypoints import http
-from gateway.exceptions import MalformedRequest, ServiceTimeout
+from gateway.exceptions import (
+    MalformedRequest,
+    ServiceTimeout,
+    Unauthenticated,
+    UnsupportedMediaType,
+)
+from gateway.openapi import build_spec, docs_html, to_json
+from gateway.routes import ROUTES, Route
+from services.common.audit import AuditTrail
+from services.common.errors import InvalidInput
+from services.common.security import Actor
+from services.common.service import AuditEntrySchema, AuditQuerySchema
+from services.common.store import MongoStore
 
 SERVICES = ("appraisal", "accountability", "tolerance", "talent", "care")
+SPEC = build_spec()
+DOCS = docs_html(SPEC)
+DEFAULT_MAX_BODY_BYTES = 64 * 1024
 
 
-def json_body(request) -> dict:
+def json_body(request, max_bytes: int) -> dict:
     """The request's JSON object; anything else is refused before any service is called."""
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType("send the body as JSON (Content-Type: application/json)")
+    request.max_content_length = max_bytes  # werkzeug answers 413 past it
     try:
         body = json.loads(request.get_data(as_text=True) or "{}")
     except ValueError as exc:
@@ -26,48 +55,94 @@ def json_body(request) -> dict:
     return body
 
 
+class Identity(DependencyProvider):
+    """``self.identity.establish(request, action)``: the caller's Actor, put in the worker's context
+    data so that every RPC made for this request carries it; a refusal is audited here."""
+
+    def setup(self):
+        self.authenticator = Authenticator.from_config(self.container.config)
+        [self.mongo] = [d for d in self.container.dependencies if isinstance(d, MongoStore)]
+
+    def trail(self) -> AuditTrail:
+        return AuditTrail(self.mongo.store.database, "gateway")
+
+    def get_dependency(self, worker_ctx):
+        provider = self
+
+        class Handle:
+            def establish(self, request, action: str) -> Actor:
+                correlation_id = worker_ctx.data.setdefault("correlation_id", str(uuid.uuid4()))
+                try:
+                    actor = provider.authenticator.authenticate(request.headers.get("Authorization"))
+                except Unauthenticated as exc:
+                    provider.trail().record(action=action, outcome="DENIED", error_code=exc.code,
+                                            user_id=None, correlation_id=correlation_id)
+                    raise
+                worker_ctx.data["actor"] = actor.to_context()
+                return actor
+
+            def trail(self) -> AuditTrail:
+                return provider.trail()
+
+        return Handle()
+
+
 class GatewayService:
     name = "gateway"
 
     config = Config()
+    store = MongoStore()  # the gateway's own audit trail only
+    identity = Identity()
     appraisal = RpcProxy("appraisal")
     accountability = RpcProxy("accountability")
     tolerance = RpcProxy("tolerance")
     talent = RpcProxy("talent")
     care = RpcProxy("care")
 
-    def _call(self, service: str, method: str, **kwargs):
-        """Call a service; a service that does not answer in RPC_TIMEOUT seconds is a 503."""
-        timeout = float(self.config.get("RPC_TIMEOUT", 10))
+    @property
+    def timeout(self) -> float:
+        return float(self.config.get("RPC_TIMEOUT", 10))
+
+    def call(self, service: str, method: str, arguments: dict):
+        """Call a service; one that does not answer within RPC_TIMEOUT seconds is a 503."""
         proxy = getattr(getattr(self, service), method)
         try:
-            with eventlet.Timeout(timeout):
-                return proxy(**kwargs)
+            with eventlet.Timeout(self.timeout):
+                return proxy(**arguments)
         except eventlet.Timeout:
-            raise ServiceTimeout(f"the {service} service did not answer within {timeout:g} s",
+            raise ServiceTimeout(f"the {service} service did not answer within {self.timeout:g} s",
                                  details={"service": service}) from None
+
+    def forward(self, route: Route, request, path_values: dict):
+        self.identity.establish(request, route.name)
+        arguments = {}
+        if route.body is not None:
+            max_bytes = int(self.config.get("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
+            arguments = json_body(request, max_bytes)
+            clash = sorted(set(arguments) & set(path_values))
+            if clash:
+                raise InvalidInput("these fields come from the path, not the body",
+                                   fields={name: ["Unknown field."] for name in clash})
+        return route.status, self.call(route.service, route.rpc, {**arguments, **path_values})
 
     @http("GET", "/health")
     def health(self, request):
-        """Every service's own health check, asked at once; one that does not answer is down."""
-        timeout = float(self.config.get("RPC_TIMEOUT", 10))
-        report = {}
-        calls = {}
+        """Readiness: every service answers its own health check over the broker, at once."""
+        calls, report = {}, {}
         for service in SERVICES:
             try:
                 calls[service] = getattr(self, service).health.call_async()
-            except Exception as exc:  # not running: no queue to send to
+            except Exception as exc:  # not running: nothing consumes its queue
                 report[service] = {"service": service, "status": "unreachable",
                                    "error": type(exc).__name__}
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + self.timeout
         for service, reply in calls.items():
             try:
                 # a slow one uses up the shared deadline; replies already in are still read
                 with eventlet.Timeout(max(deadline - time.monotonic(), 0.05)):
                     report[service] = reply.result()
             except eventlet.Timeout:
-                report[service] = {"service": service, "status": "unreachable",
-                                   "error": "Timeout"}
+                report[service] = {"service": service, "status": "unreachable", "error": "Timeout"}
             except Exception as exc:
                 report[service] = {"service": service, "status": "unreachable",
                                    "error": type(exc).__name__}
@@ -76,39 +151,41 @@ class GatewayService:
         return (200 if healthy else 503), {"status": "ok" if healthy else "degraded",
                                            "services": report}
 
-    # talent: the roster and eligibility
+    @http("GET", "/openapi.json")
+    def openapi(self, request):
+        return Response(to_json(SPEC), mimetype="application/json")
 
-    @http("POST", "/units")
-    def register_unit(self, request):
-        return 201, self._call("talent", "register_unit", **json_body(request))
+    @http("GET", "/docs")
+    def docs(self, request):
+        return Response(DOCS, mimetype="text/html")
 
-    @http("POST", "/cadres")
-    def register_cadre(self, request):
-        return 201, self._call("talent", "register_cadre", **json_body(request))
+    @http("GET", "/audit")
+    def audit(self, request):
+        """The audit trail of every service and the gateway, newest first (AUDITOR only: each
+        service refuses, and audits, anyone else)."""
+        self.identity.establish(request, "audit")
+        filters = request.args.to_dict()
+        try:
+            query = AuditQuerySchema(unknown=RAISE).load(filters)
+        except ValidationError as exc:
+            raise InvalidInput("the query has invalid parameters",
+                               fields=exc.normalized_messages()) from None
+        entries = []
+        for service in SERVICES:
+            entries += self.call(service, "audit_trail", filters)
+        entries += AuditEntrySchema(many=True).dump(self.identity.trail().query(**query))
+        entries.sort(key=lambda entry: entry["at"], reverse=True)
+        return entries[: query["limit"]]
 
-    @http("GET", "/cadres/<string:cadre_id>")
-    def get_cadre(self, request, cadre_id):
-        return self._call("talent", "get_cadre", cadre_id=cadre_id)
 
-    @http("GET", "/cadres/<string:cadre_id>/eligibility")
-    def get_eligibility(self, request, cadre_id):
-        return self._call("talent", "get_eligibility", cadre_id=cadre_id)
+def _forwarding_handler(route: Route):
+    def handler(self, request, **path_values):
+        return self.forward(route, request, path_values)
 
-    # appraisal
+    handler.__name__ = handler.__qualname__ = route.name
+    handler.__doc__ = route.summary
+    return http(route.method, route.path)(handler)
 
-    @http("POST", "/appraisal/cycles")
-    def open_cycle(self, request):
-        return 201, self._call("appraisal", "open_cycle", **json_body(request))
 
-    @http("GET", "/appraisal/cycles/<string:cycle_id>")
-    def get_cycle(self, request, cycle_id):
-        return self._call("appraisal", "get_cycle", cycle_id=cycle_id)
-
-    @http("POST", "/appraisal/cycles/<string:cycle_id>/grades")
-    def record_grade(self, request, cycle_id):
-        body = {**json_body(request), "cycle_id": cycle_id}
-        return self._call("appraisal", "record_grade", **body)
-
-    @http("POST", "/appraisal/cycles/<string:cycle_id>/finalize")
-    def finalize_cycle(self, request, cycle_id):
-        return self._call("appraisal", "finalize_cycle", cycle_id=cycle_id)
+for _route in ROUTES:
+    setattr(GatewayService, _route.name, _forwarding_handler(_route))

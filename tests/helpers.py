@@ -19,3 +19,11 @@ def wait_for(predicate, timeout=15.0, interval=0.05, what="condition"):
         pytest.fail(f"timed out after {timeout} s waiting for {what}")
     finally:
         timer.cancel()
+
+
+def actor(*roles, user_id="tester", unit_id=None, cadre_id=None) -> dict:
+    """The acting user as the gateway puts it in nameko context data."""
+    return {"user_id": user_id, "roles": list(roles), "unit_id": unit_id, "cadre_id": cadre_id}
+
+
+ADMIN = actor("ORG_ADMIN", user_id="admin")

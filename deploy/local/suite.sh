@@ -35,9 +35,12 @@ start() {
   [[ -f $ROOT/.stack/env ]] || die "no local stack: run 'deploy/local/stack.sh up' first"
   mkdir -p "$RUN"
   cd "$ROOT"
+  local_auth_secret
   set -a
   # shellcheck disable=SC1091
   . "$ROOT/.stack/env"
+  # shellcheck disable=SC1091
+  [[ -n ${AUTH_SECRET:-}${AUTH_JWKS_URL:-} ]] || . "$ROOT/.stack/auth.env"
   set +a
   local entry name path
   for entry in "${PROCESSES[@]}"; do
@@ -53,7 +56,15 @@ start() {
   done
   wait_healthy
   say "the suite is up: gateway at http://$GATEWAY_ADDRESS (try: curl http://$GATEWAY_ADDRESS/health)"
+  say "a token for requests: make -s token ARGS='--sub alice --role ORG_ADMIN'"
   say "logs in .stack/run/; stop everything with: make stop"
+}
+
+# A signing secret for local tokens, made once per checkout and kept out of git (.stack/).
+local_auth_secret() {
+  [[ -f $ROOT/.stack/auth.env ]] && return
+  (umask 077 && printf 'AUTH_SECRET=%s\n' "$("$ROOT/.venv/bin/python" -c \
+    'import secrets; print(secrets.token_urlsafe(48))')" >"$ROOT/.stack/auth.env")
 }
 
 wait_healthy() {

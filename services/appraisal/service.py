@@ -21,8 +21,12 @@ from services.common.errors import Conflict, NotFound
 from services.common.inbox import apply_once
 from services.common.outbox import Outbox, push_events
 from services.common.rpc import rpc
+from services.common.security import ANY, ORG_ADMIN, OWN_UNIT, UNIT_ADMIN
 from services.common.service import ServiceBase
 from services.common.store import MongoStore
+
+# a unit's own appraisal is run by the unit, under the organisation department (docs/permissions.md)
+RUN_CYCLE = {ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT}
 
 # a write lost to a concurrent one on the same cycle is re-read and retried this many times
 WRITE_ATTEMPTS = 5
@@ -34,8 +38,9 @@ class AppraisalService(ServiceBase):
     store = MongoStore(Cycle, UnitCopy, CadreCopy)
     outbox = Outbox(Cycle)
 
-    @rpc(request=OpenCycleSchema, response=CycleSchema)
+    @rpc(request=OpenCycleSchema, response=CycleSchema, allow=RUN_CYCLE)
     def open_cycle(self, unit_id, year, kind):
+        self.access.check(unit_id=unit_id, record=("unit", unit_id))
         if self.store.collection(UnitCopy).count_documents({"_id": unit_id}, limit=1) == 0:
             raise NotFound(f"unit {unit_id} is unknown to appraisal (not registered in talent, "
                            "or its registration has not arrived yet)", code="UNIT_NOT_FOUND",
@@ -52,7 +57,7 @@ class AppraisalService(ServiceBase):
                            details={"cycle_id": existing and existing["_id"]}) from None
         return self._cycle(cycle.cycle_id)
 
-    @rpc(request=RecordGradeSchema, response=CycleSchema)
+    @rpc(request=RecordGradeSchema, response=CycleSchema, allow=RUN_CYCLE)
     def record_grade(self, cycle_id, cadre_id, grade):
         cadre = self.store.collection(CadreCopy).find_one({"_id": cadre_id})
         for _ in range(WRITE_ATTEMPTS):
@@ -68,7 +73,7 @@ class AppraisalService(ServiceBase):
                 return self._cycle(cycle_id)
         raise self._busy(cycle_id)
 
-    @rpc(request=CycleIdSchema, response=CycleSchema)
+    @rpc(request=CycleIdSchema, response=CycleSchema, allow={ORG_ADMIN: ANY})
     def finalize_cycle(self, cycle_id):
         for _ in range(WRITE_ATTEMPTS):
             cycle = self._cycle(cycle_id)
@@ -81,7 +86,7 @@ class AppraisalService(ServiceBase):
                 return self._cycle(cycle_id)
         raise self._busy(cycle_id)
 
-    @rpc(request=CycleIdSchema, response=CycleSchema)
+    @rpc(request=CycleIdSchema, response=CycleSchema, allow=RUN_CYCLE)
     def get_cycle(self, cycle_id):
         return self._cycle(cycle_id)
 
@@ -99,9 +104,12 @@ class AppraisalService(ServiceBase):
                    {"$set": dict(event.payload)}, event.event_id, upsert=True)
 
     def _cycle(self, cycle_id):
+        """The cycle, if within the user's scope (403 outside it, whether or not it exists)."""
         cycle = self.store.collection(Cycle).find_one({"_id": cycle_id})
         if cycle is None:
+            self.access.check(record=("cycle", cycle_id))
             raise NotFound(f"cycle {cycle_id} does not exist", code="CYCLE_NOT_FOUND")
+        self.access.check(unit_id=cycle["unit_id"], record=("cycle", cycle_id))
         return cycle
 
     def _write(self, cycle, update):

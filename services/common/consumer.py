@@ -99,7 +99,10 @@ class DomainEventHandler(EventHandler):
         except ValidationError as exc:
             self._settle(message, body, exc)
             return
+        # the originating user and correlation travel on with whatever the handler calls next
         context_data = self.unpack_message_headers(message)
+        context_data.update({k: v for k, v in (("actor", event.actor),
+                                               ("correlation_id", event.correlation_id)) if v})
         try:
             self.container.spawn_worker(
                 self, (event,), {}, context_data=context_data,

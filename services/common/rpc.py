@@ -17,6 +17,8 @@ from nameko.rpc import rpc as nameko_rpc
 from pymongo.errors import ConnectionFailure
 
 from services.common.errors import EXPECTED_ERRORS, InvalidInput, Unavailable
+from services.common.schemas import strip_hidden
+from services.common.security import PUBLIC, denied
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +46,13 @@ def _bind(signature: inspect.Signature, args, kwargs) -> dict:
     return arguments
 
 
-def rpc(fn=None, *, request=None, response=None, many=False):
-    """Decorate a service method as a validated RPC entrypoint."""
+def rpc(fn=None, *, request=None, response=None, many=False, allow=None):
+    """Decorate a service method as a validated, permission-checked RPC entrypoint.
+
+    ``allow`` says who may call it: ``{ROLE: SCOPE, ...}`` (see security.py), or ``PUBLIC``.
+    """
+    if allow is not PUBLIC and not allow:
+        raise TypeError("say who may call it: allow={ROLE: SCOPE, ...} or allow=PUBLIC")
 
     def decorate(method):
         signature = inspect.signature(method)
@@ -54,6 +61,7 @@ def rpc(fn=None, *, request=None, response=None, many=False):
 
         @functools.wraps(method)
         def entrypoint(self, *args, **kwargs):
+            grant = None if allow is PUBLIC else self.access.begin(method.__name__, allow)
             arguments = _bind(signature, args, kwargs)
             if request_schema is not None:
                 try:
@@ -67,8 +75,18 @@ def rpc(fn=None, *, request=None, response=None, many=False):
                 log.warning("%s.%s: store unavailable: %s", self.name, method.__name__, exc)
                 raise Unavailable(f"the {self.name} store is unavailable, try again later",
                                   code="STORE_UNAVAILABLE") from None
-            return response_schema.dump(result) if response_schema is not None else result
+            if grant is not None and not grant.unrestricted and not grant.checked:
+                # fail closed: a scoped role got an answer nobody checked against its scope
+                log.error("%s.%s returned without access.check() for a scoped role",
+                          self.name, method.__name__)
+                raise denied(grant.actor, method.__name__)
+            if response_schema is None:
+                return result
+            dumped = response_schema.dump(result)
+            roles = grant.actor.roles if grant is not None else ()
+            return strip_hidden(response_schema, dumped, roles)
 
+        entrypoint.allow = allow
         return nameko_rpc(expected_exceptions=EXPECTED_ERRORS)(entrypoint)
 
     return decorate(fn) if fn is not None else decorate

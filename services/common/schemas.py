@@ -1,8 +1,45 @@
 """Field rules every service's schemas share."""
 
-from marshmallow import validate
+from marshmallow import ValidationError, validate
+
 
 # Ids chosen by the organisation (unit and cadre codes) or by us (uuid hex): safe in URLs, queue
 # names and MongoDB keys.
-ID = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$",
-                     error="use 1-64 letters, digits, '-' or '_'")
+def _one_line(value: str) -> bool:
+    # re.match with "$" accepts a trailing newline; the OpenAPI pattern (JSON Schema) does not
+    if "\n" in value:
+        raise ValidationError("use 1-64 letters, digits, '-' or '_'")
+    return True
+
+
+ID = [validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$",
+                      error="use 1-64 letters, digits, '-' or '_'"), _one_line]
+
+
+def visible_to(*roles: str) -> dict:
+    """Field metadata: only these roles see the field, e.g. a complaint's reporter.
+
+    ``fields.String(metadata=visible_to(DISCIPLINE_OFFICER))``; @rpc drops it for everyone else.
+    """
+    return {"visible_to": frozenset(roles)}
+
+
+def strip_hidden(schema, data, roles):
+    """``data`` dumped by ``schema`` without the fields ``roles`` may not see (recursively)."""
+    if isinstance(data, list):
+        return [strip_hidden(schema, item, roles) for item in data]
+    if not isinstance(data, dict):
+        return data
+    roles = set(roles)
+    kept = dict(data)
+    for name, field in schema.fields.items():
+        key = field.data_key or name
+        allowed = field.metadata.get("visible_to")
+        if allowed is not None and not allowed & roles:
+            kept.pop(key, None)
+            continue
+        inner = getattr(field, "inner", None)  # List(Nested(...))
+        nested = getattr(inner or field, "schema", None)
+        if nested is not None and key in kept:
+            kept[key] = strip_hidden(nested, kept[key], roles)
+    return kept

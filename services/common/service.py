@@ -1,11 +1,14 @@
-"""What every service class has: a name, a store, an outbox and a ``health`` RPC."""
+"""What every service class has: a name, a store, an outbox, access control with its audit trail,
+a ``health`` RPC and an ``audit_trail`` RPC."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from pymongo.errors import PyMongoError
 
+from services.common.access import Access
 from services.common.rpc import rpc
+from services.common.security import ANY, AUDITOR, PUBLIC
 
 
 class HealthSchema(Schema):
@@ -15,17 +18,47 @@ class HealthSchema(Schema):
     outbox_backlog = fields.Integer(allow_none=True)
 
 
+class AuditQuerySchema(Schema):
+    user_id = fields.String(load_default=None)
+    record_id = fields.String(load_default=None)
+    outcome = fields.String(load_default=None,
+                            validate=validate.OneOf(["OK", "DENIED", "REFUSED", "ERROR"]))
+    since = fields.AwareDateTime(load_default=None)
+    until = fields.AwareDateTime(load_default=None)
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class AuditEntrySchema(Schema):
+    at = fields.AwareDateTime()
+    service = fields.String()
+    action = fields.String()
+    outcome = fields.String()
+    error_code = fields.String(allow_none=True)
+    user_id = fields.String(allow_none=True)
+    roles = fields.List(fields.String())
+    record_type = fields.String(allow_none=True)
+    record_id = fields.String(allow_none=True)
+    correlation_id = fields.String(allow_none=True)
+
+
 class ServiceBase:
     """Subclasses declare ``name``, ``store = MongoStore(...)`` and ``outbox = Outbox(...)``."""
 
     name: str
 
-    @rpc(response=HealthSchema)
+    access = Access()
+
+    @rpc(response=HealthSchema, allow=PUBLIC)
     def health(self):
         try:
             self.store.ping()
-            backlog = self.outbox.backlog() if hasattr(self, "outbox") else 0
+            backlog = self.outbox.backlog()
         except PyMongoError:
             return {"service": self.name, "status": "degraded", "store": "unreachable",
                     "outbox_backlog": None}
         return {"service": self.name, "status": "ok", "store": "ok", "outbox_backlog": backlog}
+
+    @rpc(request=AuditQuerySchema, response=AuditEntrySchema, many=True, allow={AUDITOR: ANY})
+    def audit_trail(self, **filters):
+        """This service's audit entries, newest first (the gateway merges every service's)."""
+        return self.access.trail().query(**filters)

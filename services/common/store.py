@@ -82,15 +82,17 @@ class MongoStore(DependencyProvider):
         self.uri = config.get("MONGODB_URI", DEFAULT_URI)
         self.database_name = database_name(config, self.container.service_name)
         self.timeout_ms = int(config.get("MONGODB_TIMEOUT_MS", 5000))
-
-    def start(self):
+        # made here, connecting lazily, so that other dependencies can use it in their start()
         self.client = MongoClient(
             self.uri,
             tz_aware=True,
             serverSelectionTimeoutMS=self.timeout_ms,
             connectTimeoutMS=self.timeout_ms,
             uuidRepresentation="standard",
+            connect=False,
         )
+
+    def start(self):
         self._ensure_indexes()
 
     def stop(self):

@@ -8,6 +8,16 @@ from services.common.errors import Conflict, NotFound
 from services.common.inbox import MissingTarget, apply_once
 from services.common.outbox import Outbox
 from services.common.rpc import rpc
+from services.common.security import (
+    ANY,
+    CADRE,
+    CARE_OFFICER,
+    DISCIPLINE_OFFICER,
+    ORG_ADMIN,
+    OWN_UNIT,
+    SELF,
+    UNIT_ADMIN,
+)
 from services.common.service import ServiceBase
 from services.common.store import MongoStore
 from services.talent import rules
@@ -22,6 +32,11 @@ from services.talent.schemas import (
     UnitSchema,
 )
 
+# who may read a cadre's roster record, and their eligibility (docs/permissions.md)
+READ_CADRE = {ORG_ADMIN: ANY, DISCIPLINE_OFFICER: ANY, CARE_OFFICER: ANY, UNIT_ADMIN: OWN_UNIT,
+              CADRE: SELF}
+READ_ELIGIBILITY = {ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT, CADRE: SELF}
+
 
 class TalentService(ServiceBase):
     name = "talent"
@@ -29,8 +44,9 @@ class TalentService(ServiceBase):
     store = MongoStore(Unit, Cadre)
     outbox = Outbox(Unit, Cadre)
 
-    @rpc(request=UnitSchema, response=UnitSchema)
+    @rpc(request=UnitSchema, response=UnitSchema, allow={ORG_ADMIN: ANY})
     def register_unit(self, unit_id, name, unit_type):
+        self.access.check(record=("unit", unit_id))
         unit = Unit(unit_id=unit_id, name=name, unit_type=unit_type, registered_at=utcnow())
         unit.pending_events = [self.outbox.event(
             UnitRegistered, {"unit_id": unit_id, "name": name, "unit_type": unit_type})]
@@ -40,8 +56,9 @@ class TalentService(ServiceBase):
             raise Conflict(f"unit {unit_id} is already registered", code="UNIT_EXISTS") from None
         return unit
 
-    @rpc(request=CadreSchema, response=CadreSchema)
+    @rpc(request=CadreSchema, response=CadreSchema, allow={ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT})
     def register_cadre(self, cadre_id, unit_id, **facts):
+        self.access.check(unit_id=unit_id, record=("cadre", cadre_id))
         if self.store.objects(Unit).filter(unit_id=unit_id).count() == 0:
             raise NotFound(f"unit {unit_id} is not registered", code="UNIT_NOT_FOUND",
                            fields={"unit_id": ["Unknown unit."]})
@@ -55,11 +72,11 @@ class TalentService(ServiceBase):
                            code="CADRE_EXISTS") from None
         return cadre
 
-    @rpc(request=CadreIdSchema, response=CadreSchema)
+    @rpc(request=CadreIdSchema, response=CadreSchema, allow=READ_CADRE)
     def get_cadre(self, cadre_id):
         return self._cadre(cadre_id)
 
-    @rpc(request=CadreIdSchema, response=EligibilitySchema)
+    @rpc(request=CadreIdSchema, response=EligibilitySchema, allow=READ_ELIGIBILITY)
     def get_eligibility(self, cadre_id):
         cadre = self._cadre(cadre_id)
         now = utcnow()
@@ -82,7 +99,11 @@ class TalentService(ServiceBase):
                            code="CADRE_NOT_FOUND") from None
 
     def _cadre(self, cadre_id):
+        """The cadre, if within the user's scope. Outside it the answer is 403 whether or not the
+        cadre exists, so a scoped user cannot probe which ids exist."""
         cadre = self.store.objects(Cadre).filter(cadre_id=cadre_id).first()
         if cadre is None:
+            self.access.check(record=("cadre", cadre_id), cadre_id=cadre_id)
             raise NotFound(f"cadre {cadre_id} is not registered", code="CADRE_NOT_FOUND")
+        self.access.check(unit_id=cadre.unit_id, cadre_id=cadre_id, record=("cadre", cadre_id))
         return cadre

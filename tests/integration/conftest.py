@@ -3,8 +3,10 @@ on the real RabbitMQ (a vhost of this module's own) and the real store (database
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import secrets
 import signal
 import socket
 import string
@@ -20,6 +22,7 @@ from kombu import Connection
 from nameko.amqp.publish import Publisher
 from nameko.events import get_event_exchange
 
+from gateway.auth import issue_token
 from tests.helpers import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,13 +93,24 @@ class Suite:
 
     # HTTP
 
-    def post(self, path: str, body=None, raw: str | None = None) -> requests.Response:
-        if raw is not None:
-            return requests.post(self.url + path, data=raw, timeout=30)
-        return requests.post(self.url + path, json=body if body is not None else {}, timeout=30)
+    def token(self, *roles: str, sub: str | None = None, unit_id: str | None = None,
+              cadre_id: str | None = None, **claims) -> str:
+        return issue_token(self.env["AUTH_SECRET"], sub=sub or f"user-{uuid.uuid4().hex[:6]}",
+                           roles=list(roles), unit_id=unit_id, cadre_id=cadre_id, **claims)
 
-    def get(self, path: str) -> requests.Response:
-        return requests.get(self.url + path, timeout=30)
+    def auth_headers(self, *roles: str, **claims) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(*roles, **claims)}"}
+
+    def post(self, path: str, body=None, raw: str | None = None, headers=None,
+             content_type: str = "application/json") -> requests.Response:
+        headers = self.auth_headers("ORG_ADMIN") if headers is None else headers
+        data = raw if raw is not None else json.dumps(body if body is not None else {})
+        return requests.post(self.url + path, data=data, timeout=30,
+                             headers={"Content-Type": content_type, **headers})
+
+    def get(self, path: str, headers=None) -> requests.Response:
+        headers = self.auth_headers("ORG_ADMIN") if headers is None else headers
+        return requests.get(self.url + path, headers=headers, timeout=30)
 
     # the broker, as another producer would use it
 
@@ -137,6 +151,7 @@ def suite(request, rabbit_manager, mongo_uri, tmp_path_factory):
         "EVENT_RETRY_BASE_MS": "200",
         "EVENT_RETRY_MAX_MS": "2000",
         "RPC_TIMEOUT": "3",
+        "AUTH_SECRET": secrets.token_urlsafe(32),
         "PYTHONWARNINGS": "ignore",
     }
     suite = Suite(env, tmp_path_factory.mktemp("suite-logs"))

@@ -13,7 +13,7 @@ from services.common.events import build_envelope
 from services.common.store import database_name
 from services.talent.schemas import ResultFinalizedIn
 from services.talent.service import TalentService
-from tests.helpers import wait_for
+from tests.helpers import ADMIN, wait_for
 
 FINALIZED_AT = datetime(2026, 1, 5, tzinfo=UTC)
 UNIT = {"unit_id": "U1", "name": "江岸区", "unit_type": "DISTRICT"}
@@ -36,8 +36,8 @@ def appraisal(container_factory, config):
     return container
 
 
-def call(container, method, *args, **kwargs):
-    with entrypoint_hook(container, method) as hook:
+def call(container, method, *args, as_=ADMIN, **kwargs):
+    with entrypoint_hook(container, method, context_data={"actor": as_}) as hook:
         return hook(*args, **kwargs)
 
 
@@ -80,7 +80,7 @@ def test_bad_roster_fields_are_named(talent):
 
 
 def test_domain_errors_cross_the_rpc_hop_with_code_and_fields(talent, config):
-    with ClusterRpcProxy(config) as cluster:
+    with ClusterRpcProxy(config, context_data={"actor": ADMIN}) as cluster:
         with pytest.raises(NotFound) as caught:
             cluster.talent.get_cadre(cadre_id="NOBODY")
         assert caught.value.code == "CADRE_NOT_FOUND"

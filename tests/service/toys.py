@@ -10,6 +10,7 @@ from services.common.events import EventSchema
 from services.common.inbox import apply_once
 from services.common.outbox import Outbox
 from services.common.rpc import rpc
+from services.common.security import PUBLIC
 from services.common.service import ServiceBase
 from services.common.store import MongoStore
 
@@ -49,7 +50,7 @@ class Producer(ServiceBase):
     store = MongoStore(Widget)
     outbox = Outbox(Widget)
 
-    @rpc
+    @rpc(allow=PUBLIC)
     def make(self, widget_id):
         widget = Widget(widget_id=widget_id)
         widget.pending_events = [self.outbox.event(WidgetMade, {"widget_id": widget_id})]
@@ -84,7 +85,7 @@ class Consumer(ServiceBase):
         apply_once(self.store.collection(Tally), {"_id": widget_id}, {"$inc": {"count": 1}},
                    event.event_id, upsert=True)
 
-    @rpc
+    @rpc(allow=PUBLIC)
     def count(self, widget_id):
         tally = self.store.collection(Tally).find_one({"_id": widget_id})
         return 0 if tally is None else tally["count"]

@@ -6,6 +6,7 @@ from pymongo.errors import ServerSelectionTimeoutError
 
 from services.common.errors import InvalidInput, Unavailable
 from services.common.rpc import rpc
+from services.common.security import PUBLIC
 
 
 class In(Schema):
@@ -20,15 +21,15 @@ class Out(Schema):
 class Toy:
     name = "toy"
 
-    @rpc(request=In, response=Out)
+    @rpc(request=In, response=Out, allow=PUBLIC)
     def greet(self, name, count):
         return {"greeting": " ".join([f"hello {name}"] * count), "secret": "not dumped"}
 
-    @rpc(request=In)
+    @rpc(request=In, allow=PUBLIC)
     def open_ended(self, **values):
         return values
 
-    @rpc
+    @rpc(allow=PUBLIC)
     def store_down(self):
         raise ServerSelectionTimeoutError("no servers")
 

@@ -1,0 +1,61 @@
+"""Every HTTP endpoint that forwards to a service, in one table.
+
+The gateway builds its handlers, the OpenAPI document and the permission matrix check from this table,
+so an endpoint cannot exist without being documented and tested for every role. Request bodies and
+responses are the owning service's own marshmallow schemas.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from marshmallow import Schema
+
+from services.appraisal.schemas import CycleSchema, OpenCycleSchema, RecordGradeSchema
+from services.talent.schemas import CadreSchema, EligibilitySchema, UnitSchema
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str                           # unique; the handler's name and the OpenAPI operationId
+    method: str                         # GET, POST ...
+    path: str                           # werkzeug rule, e.g. /cadres/<string:cadre_id>
+    service: str                        # the service that owns the data
+    rpc: str                            # its RPC method; path values and the body are its arguments
+    summary: str
+    body: type[Schema] | None = None    # the RPC's request schema; path values are taken out of it
+    response: type[Schema] | None = None
+    status: int = 200
+
+    @property
+    def path_params(self) -> list[str]:
+        return re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", self.path)
+
+    @property
+    def openapi_path(self) -> str:
+        return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", self.path)
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("register_unit", "POST", "/units", "talent", "register_unit",
+          "Register a unit of the roster", body=UnitSchema, response=UnitSchema, status=201),
+    Route("register_cadre", "POST", "/cadres", "talent", "register_cadre",
+          "Register a cadre in a unit", body=CadreSchema, response=CadreSchema, status=201),
+    Route("get_cadre", "GET", "/cadres/<string:cadre_id>", "talent", "get_cadre",
+          "A cadre's roster record", response=CadreSchema),
+    Route("get_eligibility", "GET", "/cadres/<string:cadre_id>/eligibility", "talent",
+          "get_eligibility", "Whether and with what priority a cadre may be promoted, with reasons "
+          "(L-3)", response=EligibilitySchema),
+    Route("open_cycle", "POST", "/appraisal/cycles", "appraisal", "open_cycle",
+          "Open an appraisal cycle for a unit, year and kind", body=OpenCycleSchema,
+          response=CycleSchema, status=201),
+    Route("get_cycle", "GET", "/appraisal/cycles/<string:cycle_id>", "appraisal", "get_cycle",
+          "An appraisal cycle with its results", response=CycleSchema),
+    Route("record_grade", "POST", "/appraisal/cycles/<string:cycle_id>/grades", "appraisal",
+          "record_grade", "Record (or, while open, change) a cadre's grade",
+          body=RecordGradeSchema, response=CycleSchema),
+    Route("finalize_cycle", "POST", "/appraisal/cycles/<string:cycle_id>/finalize", "appraisal",
+          "finalize_cycle", "Finalize a cycle: results become immutable and are published",
+          response=CycleSchema),
+)

@@ -1,0 +1,113 @@
+"""The one way a service checks the originating user's permission, and audits every checked call.
+
+``@rpc(allow={ROLE: SCOPE, ...})`` asks this dependency, before the method runs, whether the user in
+nameko context data holds one of the roles; the method then calls ``self.access.check(...)`` with the
+record it loaded, for roles limited to their own unit or themselves. After the call -- whatever its
+outcome -- one audit entry is written (services/common/audit.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from nameko.extensions import DependencyProvider
+from pymongo.errors import PyMongoError
+
+from services.common.audit import AuditTrail
+from services.common.errors import DomainError, Forbidden
+from services.common.security import Actor, Grant, denied, require_actor, scopes_for
+from services.common.store import MongoStore
+
+log = logging.getLogger(__name__)
+
+
+def outcome_of(exc: BaseException | None) -> tuple[str, str | None]:
+    if exc is None:
+        return "OK", None
+    if isinstance(exc, Forbidden):
+        return "DENIED", exc.code
+    if isinstance(exc, DomainError):
+        return "REFUSED", exc.code
+    return "ERROR", type(exc).__name__
+
+
+class AccessHandle:
+    """What a worker sees as ``self.access``."""
+
+    def __init__(self, provider: Access, worker_ctx):
+        self._provider = provider
+        self._worker_ctx = worker_ctx
+
+    @property
+    def actor(self) -> Actor | None:
+        grant = self._provider.grants.get(self._worker_ctx)
+        return grant.actor if grant else Actor.from_context(self._worker_ctx.data.get("actor"))
+
+    def begin(self, action: str, allow: Mapping[str, str]) -> Grant:
+        """Called by @rpc: the user must exist and hold a role allowed for ``action``."""
+        actor = require_actor(self._worker_ctx.data.get("actor"), action)
+        grant = Grant(actor, action, scopes_for(actor, allow))
+        self._provider.grants[self._worker_ctx] = grant
+        if not grant.scopes:
+            raise denied(actor, action)
+        return grant
+
+    def check(self, *, unit_id: str | None = None, cadre_id: str | None = None,
+              record: tuple[str, str] | None = None) -> None:
+        """Refuse unless the record (its unit, its cadre) is within the user's scope."""
+        grant = self._provider.grants.get(self._worker_ctx)
+        if grant is None:
+            raise Forbidden("no permission was established for this call",
+                            code="AUTHENTICATION_REQUIRED")
+        grant.check(unit_id=unit_id, cadre_id=cadre_id, record=record)
+
+    def trail(self) -> AuditTrail:
+        return self._provider.trail()
+
+
+class Access(DependencyProvider):
+    def __init__(self):
+        self.grants: dict = {}
+
+    def setup(self):
+        stores = [d for d in self.container.dependencies if isinstance(d, MongoStore)]
+        if len(stores) != 1:
+            raise RuntimeError(f"{self.container.service_name}: Access needs exactly one MongoStore")
+        self.mongo = stores[0]
+
+    def trail(self) -> AuditTrail:
+        return AuditTrail(self.mongo.store.database, self.container.service_name)
+
+    def start(self):
+        try:
+            self.trail().ensure_indexes()
+        except PyMongoError as exc:
+            log.warning("audit indexes not created yet: %s", exc)
+
+    def get_dependency(self, worker_ctx):
+        return AccessHandle(self, worker_ctx)
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        grant = self.grants.get(worker_ctx)
+        exc = exc_info[1] if exc_info else None
+        if grant is None and not (isinstance(exc, Forbidden) and exc.code == "AUTHENTICATION_REQUIRED"):
+            return  # a public entrypoint, or an event handler
+        outcome, code = outcome_of(exc)
+        try:
+            self.trail().record(
+                action=worker_ctx.entrypoint.method_name,
+                outcome=outcome,
+                error_code=code,
+                user_id=grant.actor.user_id if grant else None,
+                roles=grant.actor.roles if grant else (),
+                record=grant.record if grant else None,
+                correlation_id=worker_ctx.data.get("correlation_id"),
+            )
+        except PyMongoError:
+            # the call itself already failed or succeeded; losing its audit line must be loud
+            log.exception("AUDIT WRITE FAILED for %s by %s", worker_ctx.entrypoint.method_name,
+                          grant.actor.user_id if grant else None)
+
+    def worker_teardown(self, worker_ctx):
+        self.grants.pop(worker_ctx, None)

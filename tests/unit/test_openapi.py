@@ -1,0 +1,261 @@
+"""The OpenAPI document is built from ROUTES and the services' schemas, and the docs page renders it."""
+
+import dataclasses
+import json
+import re
+import warnings
+
+import pytest
+from openapi_spec_validator import validate
+
+from gateway.openapi import ERROR_RESPONSES, build_spec, docs_html, to_json
+from gateway.routes import ROUTES
+from services.appraisal.rules import GRADES, KINDS
+from services.appraisal.schemas import CycleSchema, RecordGradeSchema
+from services.talent.rules import LEVELS, UNIT_TYPES
+
+ERROR_REF = "#/components/schemas/Error"
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return build_spec()
+
+
+def resolve(spec, schema):
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def refs(node):
+    if isinstance(node, dict):
+        if "$ref" in node:
+            yield node["$ref"]
+        for value in node.values():
+            yield from refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from refs(value)
+
+
+def fake_route(**changes):
+    # from a real route, so a field added to Route later does not break these tests
+    return dataclasses.replace(ROUTES[0], **changes)
+
+
+def test_the_document_is_valid_openapi_3(spec):
+    assert spec["openapi"] == "3.0.3"
+    validate(spec)
+
+
+def test_building_it_raises_no_warnings():
+    # apispec warns when two schemas resolve to one component name and renames one behind our back
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        build_spec()
+
+
+def test_every_ref_points_at_a_component(spec):
+    components = spec["components"]["schemas"]
+    for ref in refs(spec):
+        assert ref.startswith("#/components/schemas/"), ref
+        assert ref.rsplit("/", 1)[-1] in components, ref
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
+def test_every_route_is_an_operation(spec, route):
+    operation = spec["paths"][route.openapi_path][route.method.lower()]
+    assert operation["operationId"] == route.name
+    assert operation["tags"] == [route.service]
+    assert operation["summary"] == route.summary
+    assert operation["security"] == [{"bearerAuth": []}]
+    assert operation.get("parameters", []) == [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in route.path_params
+    ]
+    success = operation["responses"][str(route.status)]["content"]["application/json"]["schema"]
+    if route.response is None:
+        assert success == {"type": "object"}
+    else:
+        declared = {field.data_key or name for name, field in route.response._declared_fields.items()}
+        assert set(resolve(spec, success)["properties"]) == declared
+
+
+def test_operation_ids_are_unique_and_the_openapi_paths_match_werkzeug_rules(spec):
+    ids = [op["operationId"] for ops in spec["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids))
+    assert spec["paths"]["/appraisal/cycles/{cycle_id}/grades"]["post"]["operationId"] == "record_grade"
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.body is not None], ids=lambda route: route.name)
+def test_request_bodies_leave_out_path_values_and_forbid_other_fields(spec, route):
+    body = spec["paths"][route.openapi_path][route.method.lower()]["requestBody"]
+    assert body["required"] is True
+    schema = resolve(spec, body["content"]["application/json"]["schema"])
+    fields = route.body._declared_fields
+    expected = [name for name in fields if name not in route.path_params]
+    assert list(schema["properties"]) == expected
+    assert sorted(schema.get("required", [])) == sorted(n for n in expected if fields[n].required)
+    # the services load with unknown=RAISE: an extra field is a 400, so generators must not send one
+    assert schema["additionalProperties"] is False
+
+
+def test_record_grade_takes_the_cycle_from_the_path_only(spec):
+    operation = spec["paths"]["/appraisal/cycles/{cycle_id}/grades"]["post"]
+    schema = resolve(spec, operation["requestBody"]["content"]["application/json"]["schema"])
+    assert set(schema["properties"]) == {"cadre_id", "grade"}
+    assert [p["name"] for p in operation["parameters"]] == ["cycle_id"]
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.body is None], ids=lambda route: route.name)
+def test_routes_without_a_body_document_none(spec, route):
+    assert "requestBody" not in spec["paths"][route.openapi_path][route.method.lower()]
+
+
+@pytest.mark.parametrize("component,field,values", [
+    ("Unit", "unit_type", UNIT_TYPES),
+    ("Cadre", "level", LEVELS),
+    ("OpenCycle", "kind", KINDS),
+    ("RecordGradeWithoutCycleId", "grade", GRADES),
+])
+def test_enums_come_from_the_schemas(spec, component, field, values):
+    assert spec["components"]["schemas"][component]["properties"][field]["enum"] == list(values)
+
+
+def test_field_rules_come_from_the_schemas(spec):
+    schemas = spec["components"]["schemas"]
+    assert schemas["OpenCycle"]["properties"]["year"] == {"type": "integer", "minimum": 2000,
+                                                          "maximum": 2100}
+    assert schemas["Cadre"]["properties"]["birth_date"] == {"type": "string", "format": "date"}
+    assert "pattern" in schemas["Cadre"]["properties"]["cadre_id"]
+    assert schemas["Cycle"]["properties"]["results"]["items"] == {"$ref": "#/components/schemas/Result"}
+    assert schemas["Cycle"]["properties"]["finalized_at"]["nullable"] is True
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
+def test_errors_use_the_error_component(spec, route):
+    responses = spec["paths"][route.openapi_path][route.method.lower()]["responses"]
+    for status in (400, 401, 403, 404, 409, 413, 415, 503):
+        assert responses[str(status)]["content"]["application/json"]["schema"] == {"$ref": ERROR_REF}
+        assert responses[str(status)]["description"]
+    assert set(responses) == {str(route.status), *map(str, ERROR_RESPONSES)}
+
+
+def test_the_error_component_is_the_gateways_error_body(spec):
+    error = spec["components"]["schemas"]["Error"]
+    assert error["required"] == ["error"]
+    inner = error["properties"]["error"]
+    assert sorted(inner["required"]) == ["code", "message"]
+    assert inner["properties"]["code"]["type"] == inner["properties"]["message"]["type"] == "string"
+    assert inner["properties"]["rule"]["type"] == "string"
+    for free_form in ("fields", "details"):
+        assert inner["properties"][free_form]["type"] == "object"
+        assert inner["properties"][free_form]["additionalProperties"] is True
+    # the body may grow: a client must not break on a new key
+    assert error.get("additionalProperties", True) is not False
+    assert inner.get("additionalProperties", True) is not False
+
+
+def test_bearer_jwt_is_the_security_scheme(spec):
+    assert spec["components"]["securitySchemes"] == {
+        "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+
+
+def test_the_gateways_own_endpoints_are_public(spec):
+    health = spec["paths"]["/health"]["get"]
+    assert health["security"] == []
+    assert set(health["responses"]) == {"200", "503"}
+    assert spec["paths"]["/openapi.json"]["get"]["security"] == []
+    docs = spec["paths"]["/docs"]["get"]
+    assert docs["security"] == []
+    assert list(docs["responses"]["200"]["content"]) == ["text/html"]
+
+
+def test_info_names_the_api_and_the_error_contract(spec):
+    info = spec["info"]
+    assert info["title"] == "Cadre incentive suite API"
+    assert re.fullmatch(r"\d+\.\d+\.\d+.*", info["version"])
+    assert "code" in info["description"] and "DOMAIN.md" in info["description"]
+
+
+def test_the_output_is_deterministic_and_ordered(spec):
+    assert to_json(build_spec()) == to_json(spec)
+    assert list(spec["paths"]) == sorted(spec["paths"])
+    assert list(spec["components"]["schemas"]) == sorted(spec["components"]["schemas"])
+    for operations in spec["paths"].values():
+        for operation in operations.values():
+            assert list(operation["responses"]) == sorted(operation["responses"])
+    assert json.loads(to_json(spec)) == spec
+
+
+def test_a_body_with_and_without_a_path_value_are_two_components():
+    with_cycle = fake_route(name="grade_any", method="POST", path="/grades", body=RecordGradeSchema,
+                            response=CycleSchema)
+    from_path = fake_route(name="grade_one", method="POST", path="/cycles/<string:cycle_id>/grades",
+                           body=RecordGradeSchema, response=CycleSchema)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        spec = build_spec([with_cycle, from_path])
+    validate(spec)
+    schemas = spec["components"]["schemas"]
+    assert "cycle_id" in schemas["RecordGrade"]["properties"]
+    assert "cycle_id" not in schemas["RecordGradeWithoutCycleId"]["properties"]
+
+
+def test_a_route_without_a_response_schema_answers_an_object():
+    spec = build_spec([fake_route(name="ping", method="POST", path="/ping", body=None, response=None)])
+    validate(spec)
+    content = spec["paths"]["/ping"]["post"]["responses"]["201"]["content"]
+    assert content == {"application/json": {"schema": {"type": "object"}}}
+
+
+def test_route_names_must_be_unique():
+    with pytest.raises(ValueError, match="unique"):
+        build_spec([ROUTES[0], ROUTES[0]])
+
+
+def test_a_route_cannot_take_the_gateways_own_endpoints():
+    with pytest.raises(ValueError, match="/health"):
+        build_spec([fake_route(name="shadow", method="GET", path="/health")])
+
+
+# The page
+
+
+def test_the_page_shows_every_operation(spec):
+    page = docs_html(spec)
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            assert f'<span class="method {method}">{method.upper()}</span>' in page
+            assert f'<span class="path">{path}</span>' in page
+            assert f'id="op-{operation["operationId"]}"' in page
+    for route in ROUTES:
+        assert route.summary.replace("'", "&#x27;") in page
+    assert '<a href="/openapi.json">' in page
+
+
+def test_the_page_shows_body_fields_with_enums_and_required_marks(spec):
+    page = docs_html(spec)
+    section = page[page.index('id="op-record_grade"'):]
+    section = section[:section.index("</section>")]
+    assert "<code>cadre_id</code>" in section and "<code>grade</code>" in section
+    assert all(f"<code>{grade}</code>" in section for grade in GRADES)
+    assert 'class="req">required' in section
+    assert "#schema-Cycle" in section and "#schema-Error" in section
+
+
+def test_the_page_needs_nothing_from_the_network(spec):
+    page = docs_html(spec)
+    assert "<script" not in page.lower()
+    assert "<link" not in page.lower()
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+
+
+def test_the_page_escapes_text():
+    hostile = fake_route(name="hostile", method="GET", path="/x/<string:thing_id>",
+                         summary="<script>alert('x')</script> & more", body=None, response=None)
+    page = docs_html(build_spec([hostile]))
+    assert "<script" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; more" in page
+    assert '<span class="path">/x/{thing_id}</span>' in page
