@@ -87,17 +87,26 @@ class Identity(DependencyProvider):
         return Handle()
 
 
+class ServiceProxy(RpcProxy):
+    """An RPC request that expires when the caller stops waiting (RPC_TIMEOUT): a command
+    answered with 503 is not carried out later, when the service comes back."""
+
+    def setup(self):
+        super().setup()
+        self.options.setdefault("expiration", float(self.container.config.get("RPC_TIMEOUT", 10)))
+
+
 class GatewayService:
     name = "gateway"
 
     config = Config()
     store = MongoStore()  # the gateway's own audit trail only
     identity = Identity()
-    appraisal = RpcProxy("appraisal")
-    accountability = RpcProxy("accountability")
-    tolerance = RpcProxy("tolerance")
-    talent = RpcProxy("talent")
-    care = RpcProxy("care")
+    appraisal = ServiceProxy("appraisal")
+    accountability = ServiceProxy("accountability")
+    tolerance = ServiceProxy("tolerance")
+    talent = ServiceProxy("talent")
+    care = ServiceProxy("care")
 
     @property
     def timeout(self) -> float:

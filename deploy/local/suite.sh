@@ -28,7 +28,13 @@ PROCESSES=(
 say() { printf 'suite: %s\n' "$*"; }
 die() { printf 'suite: %s\n' "$*" >&2; exit 1; }
 
-alive() { [[ -f $RUN/$1.pid ]] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+# a pid file counts only while its process is still our `nameko run` (pids are reused)
+alive() {
+  local pid
+  [[ -f $RUN/$1.pid ]] || return 1
+  pid=$(cat "$RUN/$1.pid")
+  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "nameko run"
+}
 
 start() {
   [[ -x $NAMEKO ]] || die "no virtualenv: run 'make venv' first"

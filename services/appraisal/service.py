@@ -100,7 +100,7 @@ class AppraisalService(ServiceBase):
 
     def _project(self, document, key, event):
         """Keep a local copy of a roster fact (ARCHITECTURE.md §2), once per event."""
-        apply_once(self.store.collection(document), {"_id": key},
+        apply_once(self.store, document, {"_id": key},
                    {"$set": dict(event.payload)}, event.event_id, upsert=True)
 
     def _cycle(self, cycle_id):
@@ -116,8 +116,8 @@ class AppraisalService(ServiceBase):
         """Apply ``update`` if nobody changed the cycle since it was read (optimistic lock)."""
         update = {op: dict(spec) for op, spec in update.items()}
         update.setdefault("$inc", {})["version"] = 1
-        result = self.store.collection(Cycle).update_one(
-            {"_id": cycle["_id"], "version": cycle["version"], "status": rules.OPEN}, update)
+        result = self.store.update_one(
+            Cycle, {"_id": cycle["_id"], "version": cycle["version"], "status": rules.OPEN}, update)
         return result.matched_count == 1
 
     def _busy(self, cycle_id):

@@ -8,9 +8,12 @@ means the same: already applied.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
+
+log = logging.getLogger(__name__)
 
 APPLIED = "applied_events"
 
@@ -27,24 +30,30 @@ def guarded_update(update: dict[str, Any], event_id: str) -> dict[str, Any]:
     return merged
 
 
-def apply_once(collection, filter_: dict[str, Any], update: dict[str, Any], event_id: str,
+def apply_once(store, document, filter_: dict[str, Any], update: dict[str, Any], event_id: str,
                *, upsert: bool = False) -> bool:
-    """Apply ``update`` to the document matching ``filter_`` unless ``event_id`` was applied.
+    """Apply ``update`` to the document ``filter_`` names (by ``_id``) unless ``event_id`` was.
 
     Returns True when this call applied it, False when it had been applied before.
     Raises MissingTarget when no document matches and ``upsert`` is false.
     """
+    collection = store.collection(document)
     guarded = {**filter_, APPLIED: {"$ne": event_id}}
     try:
-        result = collection.update_one(guarded, guarded_update(update, event_id), upsert=upsert)
+        result = store.update_one(document, guarded, guarded_update(update, event_id),
+                                  upsert=upsert)
     except DuplicateKeyError:
         # an upsert collides on _id when the document exists but the guard excluded it: applied
         # before -- unless a concurrent event created it, which the failure policy retries
         if upsert and collection.count_documents({**filter_, APPLIED: event_id}, limit=1):
+            log.info("event %s was already applied to %s %s; ignored", event_id,
+                     document._get_collection_name(), filter_["_id"])
             return False
         raise
     if result.matched_count or result.upserted_id is not None:
         return True
     if collection.count_documents(filter_, limit=1) == 0:
         raise MissingTarget(f"no document matches {filter_}")
+    log.info("event %s was already applied to %s %s; ignored", event_id,
+             document._get_collection_name(), filter_["_id"])
     return False

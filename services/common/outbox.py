@@ -13,8 +13,10 @@ import logging
 from typing import Any
 
 import eventlet
+from amqp.exceptions import ConnectionError as AMQPConnectionError
 from eventlet.semaphore import Semaphore
 from kombu import Connection
+from kombu.exceptions import OperationalError
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import AMQP_URI_CONFIG_KEY, PERSISTENT
 from nameko.events import get_event_exchange
@@ -27,6 +29,8 @@ from services.common.store import MongoStore
 log = logging.getLogger(__name__)
 
 PENDING = "pending_events"
+# the broker cannot be reached: stop this run, the next one tries again
+BROKER_DOWN = (ConnectionError, OSError, OperationalError, AMQPConnectionError)
 DEFAULT_RELAY_INTERVAL = 2.0
 
 
@@ -74,6 +78,7 @@ class Outbox(DependencyProvider):
         self.aggregates = aggregates
         self._emitted: dict[Any, list[str]] = {}
         self._lock = Semaphore()
+        self._again = False
         self._running = False
 
     def setup(self):
@@ -112,8 +117,9 @@ class Outbox(DependencyProvider):
     def worker_teardown(self, worker_ctx):
         event_ids = self._emitted.pop(worker_ctx, [])
         if event_ids:
-            # right after the write: most events leave within milliseconds, not a timer tick
-            self.relay({"pending_events.event_id": {"$in": event_ids}})
+            # right after the write: most events leave within milliseconds, not a timer tick;
+            # if a relay is already running it, or the timer, will take these too
+            self.relay({"pending_events.event_id": {"$in": event_ids}}, wait=False)
 
     def _declare_exchange(self):
         try:
@@ -128,36 +134,50 @@ class Outbox(DependencyProvider):
             if self._running:
                 self.relay({"pending_events.event_id": {"$exists": True}})
 
-    def relay(self, query: dict[str, Any]) -> int:
+    def relay(self, query: dict[str, Any], wait: bool = True) -> int:
         """Publish what is pending in documents matching ``query``; returns how many were sent.
 
         Never raises: what cannot be sent now stays in the outbox for the next run.
         """
+        if not self._lock.acquire(blocking=wait):
+            self._again = True  # the run in progress makes one more full pass for these
+            return 0
         sent = 0
-        with self._lock:
-            try:
-                store = self.mongo.store
+        try:
+            store = self.mongo.store
+            while True:
+                self._again = False
                 for aggregate in self.aggregates:
-                    collection = store.collection(aggregate)
-                    for doc in collection.find(query, {PENDING: 1}):
-                        sent += self._relay_document(collection, doc)
-            except PyMongoError as exc:
-                log.warning("%s outbox: store unavailable, will retry: %s", self.producer, exc)
-            except Exception as exc:  # broker down or refusing: keep everything pending
-                log.warning("%s outbox: broker unavailable, will retry: %s", self.producer, exc)
+                    for doc in store.collection(aggregate).find(query, {PENDING: 1}):
+                        sent += self._relay_document(store, aggregate, doc)
+                if not self._again:
+                    break
+                query = {"pending_events.event_id": {"$exists": True}}
+        except (PyMongoError, *BROKER_DOWN) as exc:
+            log.warning("%s outbox: store or broker unavailable, will retry: %s", self.producer, exc)
+        finally:
+            self._lock.release()
         return sent
 
-    def _relay_document(self, collection, doc) -> int:
-        """Publish one document's events in order; an unroutable one holds back only its own."""
+    def _relay_document(self, store, aggregate, doc) -> int:
+        """Publish one document's events in order. One that cannot go holds back the rest of
+        its own document only; an outage stops the whole run."""
         sent = 0
         for envelope in doc.get(PENDING) or []:
             try:
                 self.publish(envelope)
             except UndeliverableMessage as exc:
                 log.warning("%s outbox: %s", self.producer, exc)
-                break
+                return sent
+            except (PyMongoError, *BROKER_DOWN):
+                raise
+            except Exception:
+                log.exception("%s outbox: cannot publish %s from %s %s; holding it back",
+                              self.producer, envelope.get("event_id"),
+                              aggregate._get_collection_name(), doc["_id"])
+                return sent
             # pull the exact value read: FerretDB 1.24 has no $pull by condition
-            collection.update_one({"_id": doc["_id"]}, {"$pull": {PENDING: envelope}})
+            store.update_one(aggregate, {"_id": doc["_id"]}, {"$pull": {PENDING: envelope}})
             sent += 1
         return sent
 

@@ -10,7 +10,10 @@ never touching the global registry.
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 
+import eventlet
+from eventlet.semaphore import Semaphore
 from mongoengine.queryset import QuerySet
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
@@ -27,12 +30,38 @@ def database_name(config: dict, service_name: str) -> str:
     return config.get("MONGODB_DATABASE_PREFIX", DEFAULT_PREFIX) + service_name
 
 
+class DocumentLocks:
+    """One lock per document, held around every update of it within this process.
+
+    FerretDB 1.24 applies a filtered update as a read followed by a separate write, so two
+    concurrent updates of one document lose one of them (ADR 0007). Serialising them here makes
+    each update, and the guard in its filter, atomic as on MongoDB -- for the workers of one
+    process; on FerretDB run one process per service.
+    """
+
+    def __init__(self):
+        self._locks: dict[tuple, list] = {}
+
+    @contextmanager
+    def hold(self, key: tuple):
+        entry = self._locks.setdefault(key, [Semaphore(), 0])
+        entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0:
+                self._locks.pop(key, None)
+
+
 class Store:
     """What a worker sees: the service's database through its document classes."""
 
-    def __init__(self, database, documents):
+    def __init__(self, database, documents, locks: DocumentLocks | None = None):
         self.database = database
         self.documents = documents
+        self.locks = locks or DocumentLocks()
 
     def collection(self, document):
         return self.database[document._get_collection_name()]
@@ -48,6 +77,12 @@ class Store:
         result = self.collection(type(doc)).insert_one(son)
         doc.pk = result.inserted_id
         return doc
+
+    def update_one(self, document, filter_: dict, update: dict, **kwargs):
+        """The one way to change an existing document: ``filter_`` names its ``_id``."""
+        key = (document._get_collection_name(), filter_["_id"])
+        with self.locks.hold(key):
+            return self.collection(document).update_one(filter_, update, **kwargs)
 
     def load(self, document, raw):
         return None if raw is None else document._from_son(raw)
@@ -75,6 +110,7 @@ class MongoStore(DependencyProvider):
     def __init__(self, *documents):
         self.documents = documents
         self.client = None
+        self.locks = DocumentLocks()
         self._indexes_ready = False
 
     def setup(self):
@@ -93,7 +129,9 @@ class MongoStore(DependencyProvider):
         )
 
     def start(self):
-        self._ensure_indexes()
+        if not self._ensure_indexes():
+            self.container.spawn_managed_thread(self._ensure_indexes_later,
+                                                identifier="store.indexes")
 
     def stop(self):
         if self.client is not None:
@@ -105,20 +143,25 @@ class MongoStore(DependencyProvider):
 
     @property
     def store(self) -> Store:
-        return Store(self.client[self.database_name], self.documents)
+        return Store(self.client[self.database_name], self.documents, self.locks)
 
-    def _ensure_indexes(self):
-        if self._indexes_ready:
-            return
+    def _ensure_indexes(self) -> bool:
         try:
             self.store.ensure_indexes()
             self._indexes_ready = True
         except PyMongoError as exc:
-            log.warning("%s: store not ready at start (%s); indexes created on first use",
+            log.warning("%s: store not ready (%s); creating indexes later",
                         self.container.service_name, exc)
+        return self._indexes_ready
+
+    def _ensure_indexes_later(self):
+        delay = 1.0
+        while not self._indexes_ready:
+            eventlet.sleep(delay)
+            delay = min(delay * 2, 30.0)
+            self._ensure_indexes()
 
     def get_dependency(self, worker_ctx):
-        # never raise here: nameko kills the container when injection fails; the worker's own
-        # store call fails instead and becomes Unavailable or a retried event
-        self._ensure_indexes()
+        # no I/O here: nameko kills the container when injection fails, and a worker should not
+        # wait on a down store twice; its own store call fails and becomes Unavailable
         return self.store

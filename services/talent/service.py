@@ -90,7 +90,7 @@ class TalentService(ServiceBase):
         """Keep the result as a fact; rule A-5 reads it when eligibility is asked for."""
         fact = {**event.payload, "event_id": event.event_id}
         try:
-            apply_once(self.store.collection(Cadre), {"_id": fact["cadre_id"]},
+            apply_once(self.store, Cadre, {"_id": fact["cadre_id"]},
                        {"$push": {"appraisal_results": fact}}, event.event_id)
         except MissingTarget:
             # appraisal only grades cadres it learnt from us, so this is a bug or lost data:

@@ -87,6 +87,10 @@ class Suite:
 
         wait_for(healthy, timeout=timeout, interval=0.3, what="every service to be healthy")
 
+    def log(self, name: str) -> str:
+        path = self.log_dir / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
     def log_tail(self, name: str, lines: int = 30) -> str:
         path = self.log_dir / f"{name}.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
@@ -147,7 +151,8 @@ def suite(request, rabbit_manager, mongo_uri, tmp_path_factory):
         "MONGODB_DATABASE_PREFIX": prefix,
         "GATEWAY_ADDRESS": f"127.0.0.1:{free_port()}",
         "OUTBOX_RELAY_INTERVAL": "0.5",
-        "EVENT_MAX_ATTEMPTS": "5",
+        # retries span ~10 s, so a test can mend the cause before the message is dead-lettered
+        "EVENT_MAX_ATTEMPTS": "7",
         "EVENT_RETRY_BASE_MS": "200",
         "EVENT_RETRY_MAX_MS": "2000",
         "RPC_TIMEOUT": "3",

@@ -6,6 +6,7 @@ import eventlet
 import pytest
 from kombu import Connection, Queue
 from nameko.events import get_event_exchange
+from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.common import deadletter
@@ -266,3 +267,20 @@ def test_the_dead_letter_command_lists_and_replays(consumer, publish_event, widg
         deadletter.main(["replay", "consumer", "--event-id", event["event_id"], *uri])
     assert capsys.readouterr().out.strip() == "replayed 1"
     assert count(consumer, widget_id) == 1
+
+
+def test_concurrent_updates_of_one_document_are_all_applied(container_factory, config,
+                                                            widget_id):
+    # FerretDB applies a filtered update as read-then-write: without the chassis' per-document
+    # lock most of these are lost (ADR 0007); with it each applies once and a duplicate does not
+    consumer = container_factory(Consumer, {**config, "max_workers": 50})
+    consumer.start()
+    event_ids = [str(uuid.uuid4()) for _ in range(100)]
+
+    with ClusterRpcProxy(config) as cluster:
+        replies = [cluster.consumer.bump.call_async(widget_id, event_id)
+                   for event_id in event_ids + event_ids[:20]]
+        applied = [reply.result() for reply in replies]
+
+    assert applied.count(True) == 100 and applied.count(False) == 20
+    assert count(consumer, widget_id) == 100

@@ -82,8 +82,14 @@ class Consumer(ServiceBase):
             raise ValueError("scripted bug")
         if outcome == "hopeless":
             raise PermanentFailure("scripted: cannot ever succeed")
-        apply_once(self.store.collection(Tally), {"_id": widget_id}, {"$inc": {"count": 1}},
+        apply_once(self.store, Tally, {"_id": widget_id}, {"$inc": {"count": 1}},
                    event.event_id, upsert=True)
+
+    @rpc(allow=PUBLIC)
+    def bump(self, widget_id, event_id):
+        """The effect of an event, applied directly: for hammering one document concurrently."""
+        return apply_once(self.store, Tally, {"_id": widget_id}, {"$inc": {"count": 1}}, event_id,
+                          upsert=True)
 
     @rpc(allow=PUBLIC)
     def count(self, widget_id):
