@@ -3,17 +3,19 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from kombu import Connection, Queue
+from nameko.events import get_event_exchange
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.appraisal.service import AppraisalService
 from services.common import deadletter
-from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.events import build_envelope
 from services.common.store import database_name
 from services.talent.schemas import ResultFinalizedIn
 from services.talent.service import TalentService
-from tests.helpers import ADMIN, wait_for
+from tests.helpers import ADMIN, actor, wait_for
 
 FINALIZED_AT = datetime(2026, 1, 5, tzinfo=UTC)
 UNIT = {"unit_id": "U1", "name": "江岸区", "unit_type": "DISTRICT"}
@@ -87,6 +89,60 @@ def test_domain_errors_cross_the_rpc_hop_with_code_and_fields(talent, config):
         with pytest.raises(InvalidInput) as caught:
             cluster.talent.register_unit(unit_id="U 1", name="x", unit_type="PLANET")
         assert set(caught.value.fields) == {"unit_id", "unit_type"}
+
+
+def test_a_direct_rpc_call_without_a_user_is_refused_and_audited(talent, config, mongo_client):
+    with ClusterRpcProxy(config) as cluster:
+        with pytest.raises(Forbidden) as caught:
+            cluster.talent.register_unit(**UNIT)
+        assert caught.value.code == "AUTHENTICATION_REQUIRED"
+        assert cluster.talent.health()["status"] == "ok"  # public
+    db = mongo_client[database_name(config, "talent")]
+    assert db.units.count_documents({}) == 0
+    [entry] = db.audit.find({"action": "register_unit"})
+    assert (entry["outcome"], entry["error_code"], entry["user_id"]) == (
+        "DENIED", "AUTHENTICATION_REQUIRED", None)
+
+
+def test_every_protected_call_is_audited_with_who_what_and_outcome(talent, config, mongo_client):
+    call(talent, "register_unit", **UNIT)
+    reader = actor("CADRE", user_id="c-self", unit_id="U1", cadre_id="C9")
+    with pytest.raises(Forbidden):
+        call(talent, "get_cadre", "C1", as_=reader)
+
+    entries = list(mongo_client[database_name(config, "talent")].audit.find({}, {"_id": 0}))
+    by_action = {e["action"]: e for e in entries}
+    assert by_action["register_unit"]["outcome"] == "OK"
+    assert by_action["register_unit"]["user_id"] == "admin"
+    assert (by_action["register_unit"]["record_type"], by_action["register_unit"]["record_id"]) == (
+        "unit", "U1")
+    denied = by_action["get_cadre"]
+    assert (denied["outcome"], denied["user_id"], denied["record_id"]) == ("DENIED", "c-self", "C1")
+    assert denied["at"].tzinfo is not None
+
+
+def test_a_scoped_user_is_kept_to_their_scope(talent):
+    call(talent, "register_unit", **UNIT)
+    call(talent, "register_unit", **{**UNIT, "unit_id": "U2"})
+    unit_admin = actor("UNIT_ADMIN", unit_id="U1")
+    call(talent, "register_cadre", **CADRE, as_=unit_admin)
+    with pytest.raises(Forbidden):
+        call(talent, "register_cadre", **{**CADRE, "cadre_id": "C2", "unit_id": "U2"},
+             as_=unit_admin)
+    assert call(talent, "get_cadre", "C1", as_=unit_admin)["cadre_id"] == "C1"
+    assert call(talent, "get_cadre", "C1", as_=actor("CADRE", cadre_id="C1"))["name"] == "张三"
+    with pytest.raises(Forbidden):
+        call(talent, "get_eligibility", "C1", as_=actor("CARE_OFFICER"))
+
+
+def test_the_acting_user_travels_in_the_event_envelope(talent, config, get_message_from_queue):
+    with Connection(config["AMQP_URI"]) as conn:
+        Queue("spy", exchange=get_event_exchange("talent", config),
+              routing_key="unit_registered")(conn.default_channel).declare()
+    call(talent, "register_unit", **UNIT)
+    envelope = get_message_from_queue("spy", timeout=10).payload
+    assert envelope["actor"]["user_id"] == "admin"
+    assert envelope["actor"]["roles"] == ["ORG_ADMIN"]
 
 
 def test_unknown_cadre(talent):
