@@ -10,7 +10,7 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from gateway.exceptions import error_response
+from gateway.exceptions import Unauthenticated, error_response
 from services.common.errors import DomainError
 
 
@@ -54,7 +54,13 @@ class JsonHttpEntrypoint(HttpRequestHandler):
         return json_response(status, payload)
 
     def response_from_exception(self, exc):
-        return json_response(*error_response(exc))
+        response = json_response(*error_response(exc))
+        if isinstance(exc, Unauthenticated):
+            code = exc.code.lower() if exc.code != "AUTHENTICATION_REQUIRED" else None
+            response.headers["WWW-Authenticate"] = (
+                f'Bearer realm="cadre", error="invalid_token", error_description="{code}"'
+                if code else 'Bearer realm="cadre"')
+        return response
 
 
 http = JsonHttpEntrypoint.decorator
