@@ -48,9 +48,12 @@ class Authenticator:
             raise Unauthenticated("the Authorization header must be 'Bearer <token>'",
                                   code="TOKEN_INVALID")
         claims = self._decode(token.strip())
-        return Actor.from_context({"user_id": claims["sub"], "roles": claims.get("roles") or [],
-                                   "unit_id": claims.get("unit_id"),
-                                   "cadre_id": claims.get("cadre_id")})
+        actor = Actor.from_context({"user_id": claims["sub"], "roles": claims.get("roles") or [],
+                                    "unit_id": claims.get("unit_id"),
+                                    "cadre_id": claims.get("cadre_id")})
+        if actor is None:
+            raise Unauthenticated("the token names no user (empty sub)", code="TOKEN_INVALID")
+        return actor
 
     def _decode(self, token: str) -> dict:
         try:

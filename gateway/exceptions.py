@@ -34,9 +34,14 @@ class UnsupportedMediaType(DomainError):
     code = "UNSUPPORTED_MEDIA_TYPE"
 
 
+class LengthRequired(DomainError):
+    code = "LENGTH_REQUIRED"
+
+
 STATUS_BY_ERROR = (
     (Unauthenticated, 401),
     (UnsupportedMediaType, 415),
+    (LengthRequired, 411),
     (InvalidInput, 400),
     (Forbidden, 403),
     (NotFound, 404),

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 from gateway.auth import Authenticator
 from gateway.entrypoints import http
 from gateway.exceptions import (
+    LengthRequired,
     MalformedRequest,
     ServiceTimeout,
     Unauthenticated,
@@ -43,6 +44,9 @@ DEFAULT_MAX_BODY_BYTES = 64 * 1024
 
 def json_body(request, max_bytes: int) -> dict:
     """The request's JSON object; anything else is refused before any service is called."""
+    if request.content_length is None and request.headers.get("Transfer-Encoding"):
+        # werkzeug would read a body without Content-Length as empty: say so rather than guess
+        raise LengthRequired("send the body with a Content-Length (chunked bodies are not read)")
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("send the body as JSON (Content-Type: application/json)")
     request.max_content_length = max_bytes  # werkzeug answers 413 past it
@@ -132,6 +136,8 @@ class GatewayService:
             if clash:
                 raise InvalidInput("these fields come from the path, not the body",
                                    fields={name: ["Unknown field."] for name in clash})
+        elif request.content_length or request.headers.get("Transfer-Encoding"):
+            raise MalformedRequest("this endpoint takes no body")
         return route.status, self.call(route.service, route.rpc, {**arguments, **path_values})
 
     @http("GET", "/health")

@@ -62,6 +62,8 @@ class AppraisalService(ServiceBase):
         cadre = self.store.collection(CadreCopy).find_one({"_id": cadre_id})
         for _ in range(WRITE_ATTEMPTS):
             cycle = self._cycle(cycle_id)
+            # a unit admin learns nothing about cadres outside their unit, existing or not
+            self.access.check(unit_id=cadre["unit_id"] if cadre else None)
             rules.ensure_open(cycle)
             if cadre is None:
                 raise NotFound(f"cadre {cadre_id} is unknown to appraisal (not registered in talent, "

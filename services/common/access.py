@@ -15,7 +15,7 @@ from nameko.extensions import DependencyProvider
 from pymongo.errors import PyMongoError
 
 from services.common.audit import AuditTrail
-from services.common.errors import DomainError, Forbidden
+from services.common.errors import DomainError, Forbidden, Unavailable
 from services.common.security import Actor, Grant, denied, require_actor, scopes_for
 from services.common.store import MongoStore
 
@@ -44,10 +44,11 @@ class AccessHandle:
         grant = self._provider.grants.get(self._worker_ctx)
         return grant.actor if grant else Actor.from_context(self._worker_ctx.data.get("actor"))
 
-    def begin(self, action: str, allow: Mapping[str, str]) -> Grant:
+    def begin(self, action: str, allow: Mapping[str, str],
+              record: tuple[str, str] | None = None) -> Grant:
         """Called by @rpc: the user must exist and hold a role allowed for ``action``."""
         actor = require_actor(self._worker_ctx.data.get("actor"), action)
-        grant = Grant(actor, action, scopes_for(actor, allow))
+        grant = Grant(actor, action, scopes_for(actor, allow), record=record)
         self._provider.grants[self._worker_ctx] = grant
         if not grant.scopes:
             raise denied(actor, action)
@@ -64,6 +65,9 @@ class AccessHandle:
 
     def trail(self) -> AuditTrail:
         return self._provider.trail()
+
+    def audit(self, exc: BaseException | None) -> None:
+        self._provider.audit(self._worker_ctx, exc)
 
 
 class Access(DependencyProvider):
@@ -88,11 +92,10 @@ class Access(DependencyProvider):
     def get_dependency(self, worker_ctx):
         return AccessHandle(self, worker_ctx)
 
-    def worker_result(self, worker_ctx, result=None, exc_info=None):
+    def audit(self, worker_ctx, exc: BaseException | None) -> None:
+        """One entry for the call, whatever its outcome. A lost entry is not acceptable for a
+        call that succeeded: the caller gets Unavailable instead of an unaudited answer."""
         grant = self.grants.get(worker_ctx)
-        exc = exc_info[1] if exc_info else None
-        if grant is None and not (isinstance(exc, Forbidden) and exc.code == "AUTHENTICATION_REQUIRED"):
-            return  # a public entrypoint, or an event handler
         outcome, code = outcome_of(exc)
         try:
             self.trail().record(
@@ -105,9 +108,11 @@ class Access(DependencyProvider):
                 correlation_id=worker_ctx.data.get("correlation_id"),
             )
         except PyMongoError:
-            # the call itself already failed or succeeded; losing its audit line must be loud
             log.exception("AUDIT WRITE FAILED for %s by %s", worker_ctx.entrypoint.method_name,
                           grant.actor.user_id if grant else None)
+            if exc is None:
+                raise Unavailable("the audit trail cannot be written; try again later",
+                                  code="AUDIT_UNAVAILABLE") from None
 
     def worker_teardown(self, worker_ctx):
         self.grants.pop(worker_ctx, None)

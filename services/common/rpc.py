@@ -46,6 +46,14 @@ def _bind(signature: inspect.Signature, args, kwargs) -> dict:
     return arguments
 
 
+def _record_hint(arguments: dict) -> tuple[str, str] | None:
+    """The record a call names, for the audit of a call refused before it loads anything."""
+    for name, value in arguments.items():
+        if name.endswith("_id") and isinstance(value, str):
+            return name[:-3], value
+    return None
+
+
 def rpc(fn=None, *, request=None, response=None, many=False, allow=None):
     """Decorate a service method as a validated, permission-checked RPC entrypoint.
 
@@ -61,8 +69,20 @@ def rpc(fn=None, *, request=None, response=None, many=False, allow=None):
 
         @functools.wraps(method)
         def entrypoint(self, *args, **kwargs):
-            grant = None if allow is PUBLIC else self.access.begin(method.__name__, allow)
-            arguments = _bind(signature, args, kwargs)
+            if allow is PUBLIC:
+                return call(self, _bind(signature, args, kwargs), None)
+            try:
+                arguments = _bind(signature, args, kwargs)
+                grant = self.access.begin(method.__name__, allow, record=_record_hint(arguments))
+                result = call(self, arguments, grant)
+            except Exception as exc:
+                self.access.audit(exc)
+                raise
+            # written before the reply leaves: no answer without its audit line
+            self.access.audit(None)
+            return result
+
+        def call(self, arguments, grant):
             if request_schema is not None:
                 try:
                     arguments = request_schema.load(arguments)

@@ -108,7 +108,7 @@ class Suite:
     def post(self, path: str, body=None, raw: str | None = None, headers=None,
              content_type: str = "application/json") -> requests.Response:
         headers = self.auth_headers("ORG_ADMIN") if headers is None else headers
-        data = raw if raw is not None else json.dumps(body if body is not None else {})
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
         return requests.post(self.url + path, data=data, timeout=30,
                              headers={"Content-Type": content_type, **headers})
 

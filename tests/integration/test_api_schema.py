@@ -73,5 +73,10 @@ schema = schemathesis.openapi.from_dict(build_spec())
 )
 def test_every_operation_answers_as_documented(case, suite, admin_headers, case_counts):
     case_counts[case.operation.label] += 1
+    # framing headers are the WSGI server's business: eventlet refuses a request that carries both
+    # Content-Length and Transfer-Encoding (as RFC 9112 requires) in plain text, before the gateway
+    if case.headers:
+        case.headers = {name: value for name, value in case.headers.items()
+                        if name.lower() not in ("transfer-encoding", "content-length")}
     # the document names no servers; a slow answer fails as a timeout instead of hanging the run
     case.call_and_validate(base_url=suite.url, headers=admin_headers, checks=CHECKS, timeout=30)

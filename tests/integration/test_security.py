@@ -1,0 +1,764 @@
+"""The security regime over real HTTP against the running suite (issue 3): the permission matrix of
+docs/permissions.md cell by cell, token validation, the audit trail, bad input, and no secret in any log.
+
+The matrix test reads docs/permissions.md. For every row, role and case it sends the real request with a
+token for that role and checks the answer: allowed -> the status the organisation department would get;
+denied -> 403 FORBIDDEN and nothing written. The records (made once per module, fresh ids):
+
+    unit A:  cadre "self", another cadre, cycles A1 and A2 (open)        unit B:  a cadre, cycle B1 (open)
+
+Every role's token carries ``unit_id`` A and ``cadre_id`` "self", so the test also proves that those claims
+give nothing beyond what the role's cell says. own / other / other-unit then touch: a cadre -- self / the
+other cadre of A / the cadre of B; a cycle -- A1 / A2 / B1; a unit -- A / A / B. Writes use fresh ids or
+re-create what they consume (each finalize gets a newly opened cycle).
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import itertools
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+import jwt
+import pytest
+import requests
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from gateway.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER
+from gateway.routes import ROUTES
+from gateway.service import GatewayService
+from services.common.errors import Forbidden
+from services.common.security import ROLES
+from tests.helpers import wait_for
+
+pytestmark = pytest.mark.integration
+
+MATRIX_DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
+CASES = ("own", "other", "other-unit")
+# the vocabulary of docs/permissions.md: each word -> allowed? for own, other, other-unit
+WORDS = {
+    "all": (True, True, True),
+    "own unit": (True, True, False),
+    "self": (True, False, False),
+    "—": (False, False, False),
+}
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+# every token and Authorization value sent by this module: none may appear in any log
+SENT: set[str] = set()
+
+
+# docs/permissions.md
+
+
+def _row(line: str) -> list[str] | None:
+    line = line.strip()
+    if len(line) < 2 or not (line.startswith("|") and line.endswith("|")):
+        return None
+    return [cell.strip() for cell in line[1:-1].split("|")]
+
+
+def _tables(text: str) -> list[list[list[str]]]:
+    tables, current = [], []
+    for line in text.splitlines():
+        cells = _row(line)
+        if cells is None:
+            if current:
+                tables.append(current)
+            current = []
+        elif not all(re.fullmatch(r":?-{3,}:?", cell) for cell in cells):
+            current.append(cells)
+    if current:
+        tables.append(current)
+    return tables
+
+
+def _endpoint(cell: str) -> str:
+    return cell.strip("`").strip()
+
+
+def read_permissions(text: str) -> tuple[dict[str, dict[str, str]], set[str], list[str]]:
+    """(matrix {endpoint: {role: word}}, public endpoints, problems with the document)."""
+    problems: list[str] = []
+    matrices = [t for t in _tables(text) if t[0][0] == "Endpoint" and len(t[0]) > 2]
+    publics = [t for t in _tables(text) if t[0] == ["Endpoint", "What"]]
+    if len(matrices) != 1 or len(publics) != 1:
+        problems.append(f"expected one matrix table (| Endpoint | {' | '.join(ROLES)} |) and one public "
+                        f"table (| Endpoint | What |); found {len(matrices)} and {len(publics)}")
+        return {}, set(), problems
+    header, *rows = matrices[0]
+    roles = header[1:]
+    if sorted(roles) != sorted(ROLES) or len(set(roles)) != len(roles):
+        problems.append(f"the matrix columns must be exactly the roles {ROLES}; they are {roles}")
+        return {}, set(), problems
+    matrix: dict[str, dict[str, str]] = {}
+    for cells in rows:
+        endpoint = _endpoint(cells[0])
+        if len(cells) != len(header):
+            problems.append(f"row {endpoint!r} has {len(cells) - 1} role cells, not {len(roles)}")
+            continue
+        if endpoint in matrix:
+            problems.append(f"row {endpoint!r} appears twice")
+        unknown = [word for word in cells[1:] if word not in WORDS]
+        if unknown:
+            problems.append(f"row {endpoint!r} uses {unknown}; the words are {list(WORDS)}")
+            continue
+        matrix[endpoint] = dict(zip(roles, cells[1:], strict=True))
+    public = {_endpoint(cells[0]) for cells in publics[0][1:]}
+    return matrix, public, problems
+
+
+try:
+    MATRIX, PUBLIC, DOC_PROBLEMS = read_permissions(MATRIX_DOC.read_text(encoding="utf-8"))
+except OSError as exc:
+    MATRIX, PUBLIC, DOC_PROBLEMS = {}, set(), [f"cannot read {MATRIX_DOC}: {exc}"]
+
+ROUTE_ENDPOINTS = {f"{route.method} {route.openapi_path}": route for route in ROUTES}
+
+
+def gateway_endpoints() -> set[str]:
+    """Every @http endpoint the gateway class declares, written as in the OpenAPI document."""
+    found = set()
+    for name in dir(GatewayService):
+        for entrypoint in getattr(getattr(GatewayService, name), "nameko_entrypoints", ()):
+            path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", entrypoint.url)
+            found.add(f"{entrypoint.method} {path}")
+    return found
+
+
+# the records and the calls
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def bearer(token: str) -> dict[str, str]:
+    SENT.add(token)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def error_code(response: requests.Response) -> str | None:
+    try:
+        return response.json()["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def cadre_body(cadre_id: str, unit_id: str, **extra) -> dict:
+    return {"cadre_id": cadre_id, "name": "李四", "unit_id": unit_id, "level": "SECTION",
+            "is_leader": False, "is_principal": False, "birth_date": "1985-03-04",
+            "grassroots_years": 3, "service_years": 10, **extra}
+
+
+class World:
+    """Units A and B with their cadres and open cycles, made by an ORG_ADMIN of this module."""
+
+    def __init__(self, suite):
+        self.suite = suite
+        self.admin_sub = new_id("sec-admin")
+        self.admin = bearer(suite.token("ORG_ADMIN", sub=self.admin_sub))
+        self.years: dict[str, itertools.count] = collections.defaultdict(lambda: itertools.count(2030))
+        self.unit_a = self.register_unit()
+        self.unit_b = self.register_unit()
+        self.self_id = self.register_cadre(self.unit_a)
+        self.other_id = self.register_cadre(self.unit_a)
+        self.foreign_id = self.register_cadre(self.unit_b)
+        self.cycle_a1 = self.open_cycle(self.unit_a, 2025, "ANNUAL")
+        self.cycle_a2 = self.open_cycle(self.unit_a, 2025, "SPECIAL")
+        self.cycle_b1 = self.open_cycle(self.unit_b, 2025, "ANNUAL")
+        # appraisal learns cadres from talent's events: wait until it can grade each of them
+        for cycle_id, cadre_id in self.graded.values():
+            self.grade(cycle_id, cadre_id, "COMPETENT")
+
+    # the records each case touches
+
+    @property
+    def cadres(self) -> dict[str, str]:
+        return {"own": self.self_id, "other": self.other_id, "other-unit": self.foreign_id}
+
+    @property
+    def units(self) -> dict[str, str]:
+        return {"own": self.unit_a, "other": self.unit_a, "other-unit": self.unit_b}
+
+    @property
+    def cycles(self) -> dict[str, str]:
+        return {"own": self.cycle_a1, "other": self.cycle_a2, "other-unit": self.cycle_b1}
+
+    @property
+    def graded(self) -> dict[str, tuple[str, str]]:
+        return {"own": (self.cycle_a1, self.self_id), "other": (self.cycle_a2, self.other_id),
+                "other-unit": (self.cycle_b1, self.foreign_id)}
+
+    def role_headers(self, role: str, sub: str | None = None) -> dict[str, str]:
+        return bearer(self.suite.token(role, sub=sub or new_id(f"sec-{role.lower()}"),
+                                       unit_id=self.unit_a, cadre_id=self.self_id))
+
+    # as the organisation department
+
+    def get(self, path: str, headers=None, **query) -> requests.Response:
+        return self.suite.get(path + (f"?{urlencode(query)}" if query else ""),
+                              headers=self.admin if headers is None else headers)
+
+    def post(self, path: str, body=None, headers=None, **kwargs) -> requests.Response:
+        return self.suite.post(path, body, headers=self.admin if headers is None else headers, **kwargs)
+
+    def register_unit(self) -> str:
+        unit_id = new_id("U")
+        response = self.post("/units", {"unit_id": unit_id, "name": "硚口区", "unit_type": "DISTRICT"})
+        assert response.status_code == 201, response.text
+        return unit_id
+
+    def register_cadre(self, unit_id: str) -> str:
+        cadre_id = new_id("C")
+        response = self.post("/cadres", cadre_body(cadre_id, unit_id))
+        assert response.status_code == 201, response.text
+        return cadre_id
+
+    def next_year(self, unit_id: str) -> int:
+        return next(self.years[unit_id])
+
+    def open_cycle(self, unit_id: str, year: int | None = None, kind: str = "ANNUAL") -> str:
+        body = {"unit_id": unit_id, "year": year or self.next_year(unit_id), "kind": kind}
+
+        def attempt():
+            response = self.post("/appraisal/cycles", body)
+            if response.status_code == 404 and error_code(response) == "UNIT_NOT_FOUND":
+                return None
+            assert response.status_code == 201, response.text
+            return response.json()["cycle_id"]
+
+        return wait_for(attempt, timeout=15, interval=0.2, what=f"appraisal to learn unit {unit_id}")
+
+    def grade(self, cycle_id: str, cadre_id: str, grade: str) -> None:
+        def attempt():
+            response = self.post(f"/appraisal/cycles/{cycle_id}/grades",
+                                 {"cadre_id": cadre_id, "grade": grade})
+            if response.status_code == 404 and error_code(response) == "CADRE_NOT_FOUND":
+                return None
+            assert response.status_code == 200, response.text
+            return True
+
+        wait_for(attempt, timeout=15, interval=0.2, what=f"appraisal to learn cadre {cadre_id}")
+
+    def cycle(self, cycle_id: str) -> dict:
+        response = self.get(f"/appraisal/cycles/{cycle_id}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def grade_of(self, cycle_id: str, cadre_id: str) -> str | None:
+        grades = {r["cadre_id"]: r["grade"] for r in self.cycle(cycle_id)["results"]}
+        return grades.get(cadre_id)
+
+    def audit(self, **query) -> list[dict]:
+        response = self.get("/audit", headers=self.role_headers("AUDITOR"), **query)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@pytest.fixture(scope="module")
+def world(suite):
+    return World(suite)
+
+
+# One function per endpoint: (response, the status an allowed call gets, a check of what was written).
+Effect = Callable[[bool], None] | None
+Call = Callable[[World, str, dict], tuple[requests.Response, int, Effect]]
+
+
+def call_register_unit(w: World, case: str, headers: dict):
+    # own / other-unit: units A and B again (allowed: 409, nothing changes); other: a new unit
+    unit_id = new_id("U") if case == "other" else w.units[case]
+    body = {"unit_id": unit_id, "name": "新单位", "unit_type": "DISTRICT"}
+    response = w.post("/units", body, headers=headers)
+
+    def effect(allowed: bool):
+        if case == "other":  # registering it now succeeds only if the call did not
+            assert w.post("/units", body).status_code == (409 if allowed else 201)
+
+    return response, (201 if case == "other" else 409), effect
+
+
+def call_register_cadre(w: World, case: str, headers: dict):
+    # own: the caller's own cadre record again (allowed: 409); other / other-unit: a new cadre of A / B
+    cadre_id = w.self_id if case == "own" else new_id("C")
+    response = w.post("/cadres", cadre_body(cadre_id, w.units[case]), headers=headers)
+
+    def effect(allowed: bool):
+        if case != "own":
+            assert w.get(f"/cadres/{cadre_id}").status_code == (200 if allowed else 404)
+
+    return response, (409 if case == "own" else 201), effect
+
+
+def call_get_cadre(w: World, case: str, headers: dict):
+    cadre_id = w.cadres[case]
+    response = w.get(f"/cadres/{cadre_id}", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:
+            assert response.json()["cadre_id"] == cadre_id
+
+    return response, 200, effect
+
+
+def call_get_eligibility(w: World, case: str, headers: dict):
+    cadre_id = w.cadres[case]
+    response = w.get(f"/cadres/{cadre_id}/eligibility", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:
+            assert response.json()["cadre_id"] == cadre_id
+
+    return response, 200, effect
+
+
+def call_open_cycle(w: World, case: str, headers: dict):
+    unit_id = w.units[case]
+    body = {"unit_id": unit_id, "year": w.next_year(unit_id), "kind": "ANNUAL"}
+    response = w.post("/appraisal/cycles", body, headers=headers)
+
+    def effect(allowed: bool):  # the same cycle can be opened now only if the call did not open it
+        assert w.post("/appraisal/cycles", body).status_code == (409 if allowed else 201)
+
+    return response, 201, effect
+
+
+def call_get_cycle(w: World, case: str, headers: dict):
+    cycle_id = w.cycles[case]
+    response = w.get(f"/appraisal/cycles/{cycle_id}", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:
+            assert response.json()["cycle_id"] == cycle_id
+
+    return response, 200, effect
+
+
+def call_record_grade(w: World, case: str, headers: dict):
+    cycle_id, cadre_id = w.graded[case]
+    before = w.grade_of(cycle_id, cadre_id)
+    grade = "EXCELLENT" if before != "EXCELLENT" else "COMPETENT"
+    response = w.post(f"/appraisal/cycles/{cycle_id}/grades", {"cadre_id": cadre_id, "grade": grade},
+                      headers=headers)
+
+    def effect(allowed: bool):
+        assert w.grade_of(cycle_id, cadre_id) == (grade if allowed else before)
+
+    return response, 200, effect
+
+
+def call_finalize_cycle(w: World, case: str, headers: dict):
+    cycle_id = w.open_cycle(w.units[case])  # a fresh open cycle of the case's unit
+    response = w.post(f"/appraisal/cycles/{cycle_id}/finalize", headers=headers)
+
+    def effect(allowed: bool):
+        assert w.cycle(cycle_id)["status"] == ("FINALIZED" if allowed else "OPEN")
+
+    return response, 200, effect
+
+
+def call_audit(w: World, case: str, headers: dict):
+    response = w.get("/audit", headers=headers, record_id=w.cadres[case])
+
+    def effect(allowed: bool):
+        if allowed:
+            assert isinstance(response.json(), list)
+
+    return response, 200, effect
+
+
+CALLS: dict[str, Call] = {
+    "POST /units": call_register_unit,
+    "POST /cadres": call_register_cadre,
+    "GET /cadres/{cadre_id}": call_get_cadre,
+    "GET /cadres/{cadre_id}/eligibility": call_get_eligibility,
+    "POST /appraisal/cycles": call_open_cycle,
+    "GET /appraisal/cycles/{cycle_id}": call_get_cycle,
+    "POST /appraisal/cycles/{cycle_id}/grades": call_record_grade,
+    "POST /appraisal/cycles/{cycle_id}/finalize": call_finalize_cycle,
+    "GET /audit": call_audit,
+}
+
+
+# the permission matrix
+
+
+def test_the_matrix_has_a_row_for_every_endpoint_and_no_other():
+    assert not DOC_PROBLEMS, f"{MATRIX_DOC.name}: " + "; ".join(DOC_PROBLEMS)
+    protected = set(ROUTE_ENDPOINTS) | {"GET /audit"}
+    missing = sorted(protected - set(MATRIX))
+    assert not missing, (f"{missing} have no row in docs/permissions.md: every endpoint needs one, with a "
+                         f"word for each role")
+    unknown = sorted(set(MATRIX) - protected)
+    assert not unknown, f"docs/permissions.md has rows for endpoints that do not exist: {unknown}"
+    undeclared = sorted(gateway_endpoints() - set(MATRIX) - PUBLIC)
+    assert not undeclared, (f"the gateway serves {undeclared}, which docs/permissions.md lists neither in "
+                            f"the matrix nor as public")
+    not_served = sorted(PUBLIC - gateway_endpoints())
+    assert not not_served, f"docs/permissions.md lists public endpoints the gateway lacks: {not_served}"
+    untested = sorted(set(MATRIX) - set(CALLS))
+    assert not untested, (f"add the call for {untested} to CALLS in {Path(__file__).name}: which record "
+                          f"own / other / other-unit touch, and what an allowed call answers")
+
+
+@pytest.mark.parametrize(("endpoint", "role", "case"), [
+    pytest.param(endpoint, role, case, id=f"{endpoint}-{role}-{case}")
+    for endpoint in MATRIX for role in ROLES for case in CASES
+])
+def test_matrix_cell(world, endpoint, role, case):
+    assert endpoint in CALLS, f"no call for {endpoint} in CALLS"
+    word = MATRIX[endpoint][role]
+    allowed = WORDS[word][CASES.index(case)]
+    response, allowed_status, effect = CALLS[endpoint](world, case, world.role_headers(role))
+    if allowed:
+        assert response.status_code not in (401, 403), (
+            f"{role} ({word}) should be allowed {endpoint} for {case}: {response.status_code} "
+            f"{response.text}")
+        assert response.status_code == allowed_status, response.text
+    else:
+        assert (response.status_code, error_code(response)) == (403, "FORBIDDEN"), (
+            f"{role} ({word}) should be denied {endpoint} for {case}: {response.status_code} "
+            f"{response.text}")
+    if effect is not None:
+        effect(allowed)
+
+
+class TestScopeDoesNotRevealExistence:
+    """A scoped user outside their scope gets 403 whether or not the record exists."""
+
+    @pytest.mark.parametrize("path", ["/cadres/{}", "/cadres/{}/eligibility"])
+    def test_a_cadre_that_does_not_exist(self, world, path):
+        missing = path.format(new_id("C"))
+        for role in ("UNIT_ADMIN", "CADRE"):
+            response = world.get(missing, headers=world.role_headers(role))
+            assert (response.status_code, error_code(response)) == (403, "FORBIDDEN"), (
+                role, response.text)
+        assert world.get(missing).status_code == 404  # the organisation department may know
+
+    def test_a_cycle_that_does_not_exist(self, world):
+        cycle_id = uuid.uuid4().hex
+        unit_admin = world.role_headers("UNIT_ADMIN")
+        for response in (
+            world.get(f"/appraisal/cycles/{cycle_id}", headers=unit_admin),
+            world.post(f"/appraisal/cycles/{cycle_id}/grades",
+                       {"cadre_id": world.self_id, "grade": "COMPETENT"}, headers=unit_admin),
+        ):
+            assert (response.status_code, error_code(response)) == (403, "FORBIDDEN"), response.text
+        assert world.get(f"/appraisal/cycles/{cycle_id}").status_code == 404
+
+    def test_a_unit_that_does_not_exist(self, world):
+        body = cadre_body(new_id("C"), new_id("U"))
+        response = world.post("/cadres", body, headers=world.role_headers("UNIT_ADMIN"))
+        assert (response.status_code, error_code(response)) == (403, "FORBIDDEN"), response.text
+        assert world.post("/cadres", body).status_code == 404
+
+    def test_grading_a_cadre_of_another_unit_tells_a_unit_admin_nothing_about_it(self, world):
+        """Naming another unit's cadre in the body of a grade for one's own cycle must answer exactly
+        as naming a cadre that does not exist, and must not disclose the other unit."""
+        unit_admin = world.role_headers("UNIT_ADMIN")
+        path = f"/appraisal/cycles/{world.cycle_a1}/grades"
+        foreign = world.post(path, {"cadre_id": world.foreign_id, "grade": "COMPETENT"},
+                             headers=unit_admin)
+        missing = world.post(path, {"cadre_id": new_id("C"), "grade": "COMPETENT"}, headers=unit_admin)
+        assert world.unit_b not in foreign.text, foreign.text
+        assert (foreign.status_code, error_code(foreign)) == (missing.status_code, error_code(missing)), (
+            f"another unit's cadre: {foreign.status_code} {foreign.text}; "
+            f"no such cadre: {missing.status_code} {missing.text}")
+
+
+def test_a_direct_rpc_without_a_user_is_refused_and_audited(suite, world):
+    since = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+    with ClusterRpcProxy({"AMQP_URI": suite.amqp_uri}) as rpc:
+        with pytest.raises(Forbidden) as refused:
+            rpc.talent.get_cadre(cadre_id=world.self_id)
+    assert refused.value.code == "AUTHENTICATION_REQUIRED"
+
+    def entry():
+        return [e for e in world.audit(outcome="DENIED", since=since)
+                if e["service"] == "talent" and e["action"] == "get_cadre" and e["user_id"] is None]
+
+    [found] = wait_for(entry, timeout=10, interval=0.2, what="the audit entry of the anonymous RPC")
+    assert found["error_code"] == "AUTHENTICATION_REQUIRED"
+
+
+# tokens
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _claims(**overrides) -> dict:
+    now = int(time.time())
+    claims = {"sub": new_id("tok"), "roles": ["ORG_ADMIN"], "iss": DEFAULT_ISSUER,
+              "aud": DEFAULT_AUDIENCE, "iat": now, "exp": now + 600, **overrides}
+    return {name: value for name, value in claims.items() if value is not None}
+
+
+def _signed(suite, **overrides) -> str:
+    return jwt.encode(_claims(**overrides), suite.env["AUTH_SECRET"], algorithm="HS256")
+
+
+def _unsigned(**overrides) -> str:
+    header = _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
+    return f"{header}.{_b64(json.dumps(_claims(**overrides)).encode())}."
+
+
+# (id, Authorization header value or None for no header, the code of the 401)
+BAD_TOKENS = [
+    ("missing header", lambda s: None, "AUTHENTICATION_REQUIRED"),
+    ("basic scheme", lambda s: "Basic " + _b64(b"admin:admin"), "TOKEN_INVALID"),
+    ("valid token, other scheme", lambda s: "Token " + s.token("ORG_ADMIN"), "TOKEN_INVALID"),
+    ("bearer without a token", lambda s: "Bearer", "TOKEN_INVALID"),
+    ("garbage", lambda s: "Bearer not-a-token", "TOKEN_INVALID"),
+    ("garbage segments", lambda s: "Bearer aaaa.bbbb.cccc", "TOKEN_INVALID"),
+    ("another secret", lambda s: "Bearer " + jwt.encode(_claims(), "another-secret-of-32-bytes-long!",
+                                                        algorithm="HS256"), "TOKEN_INVALID"),
+    ("expired beyond the leeway", lambda s: "Bearer " + s.token("ORG_ADMIN", ttl_seconds=-100),
+     "TOKEN_EXPIRED"),
+    ("wrong issuer", lambda s: "Bearer " + s.token("ORG_ADMIN", issuer="someone-else"), "TOKEN_INVALID"),
+    ("wrong audience", lambda s: "Bearer " + s.token("ORG_ADMIN", audience="another-suite"),
+     "TOKEN_INVALID"),
+    ("alg none", lambda s: "Bearer " + _unsigned(), "TOKEN_INVALID"),
+    ("no sub", lambda s: "Bearer " + _signed(s, sub=None), "TOKEN_INVALID"),
+    ("no exp", lambda s: "Bearer " + _signed(s, exp=None), "TOKEN_INVALID"),
+    ("empty sub", lambda s: "Bearer " + _signed(s, sub=""), "TOKEN_INVALID"),
+    ("roles not a list", lambda s: "Bearer " + _signed(s, roles="ORG_ADMIN"), "TOKEN_INVALID"),
+    ("not valid yet", lambda s: "Bearer " + _signed(s, nbf=int(time.time()) + 300), "TOKEN_INVALID"),
+]
+
+
+class TestTokens:
+    @pytest.mark.parametrize(("make", "code"), [pytest.param(make, code, id=name)
+                                                for name, make, code in BAD_TOKENS])
+    def test_refused(self, suite, world, make, code):
+        authorization = make(suite)
+        headers = {} if authorization is None else {"Authorization": authorization}
+        if authorization:
+            SENT.update(part for part in authorization.split(" ") if len(part) > 8)
+        response = world.get(f"/cadres/{world.self_id}", headers=headers)
+        assert (response.status_code, error_code(response)) == (401, code), response.text
+        assert "Traceback" not in response.text
+        challenge = response.headers.get("WWW-Authenticate", "")  # RFC 6750 section 3
+        assert challenge.startswith("Bearer "), response.headers
+        if code != "AUTHENTICATION_REQUIRED":
+            assert 'error="invalid_token"' in challenge, challenge
+        assert authorization is None or not any(
+            part in challenge for part in authorization.split(" ") if len(part) > 8), challenge
+
+    @pytest.mark.parametrize("endpoint", sorted(set(ROUTE_ENDPOINTS) | {"GET /audit"}))
+    def test_every_protected_endpoint_needs_a_token(self, suite, endpoint):
+        method, path = endpoint.split(" ", 1)
+        url = suite.url + re.sub(r"\{[a-z_]+\}", "x", path)
+        response = requests.request(method, url, data="{}", timeout=30,
+                                    headers={"Content-Type": "application/json"})
+        assert (response.status_code, error_code(response)) == (401, "AUTHENTICATION_REQUIRED"), (
+            response.text)
+        assert response.headers.get("WWW-Authenticate", "").startswith("Bearer "), response.headers
+
+    def test_expired_within_the_leeway_is_accepted(self, suite, world):
+        response = world.get(f"/cadres/{world.self_id}",
+                             headers=bearer(suite.token("ORG_ADMIN", ttl_seconds=-10)))
+        assert response.status_code == 200, response.text
+
+    def test_unknown_roles_give_nothing(self, suite, world):
+        token = _signed(suite, roles=["SUPERUSER", "org_admin", "ORG_ADMIN "])
+        response = world.get(f"/cadres/{world.self_id}", headers=bearer(token))
+        assert (response.status_code, error_code(response)) == (403, "FORBIDDEN"), response.text
+
+    @pytest.mark.parametrize("path", sorted({"/health", "/openapi.json", "/docs"}))
+    def test_public_endpoints_need_no_token_and_ignore_a_bad_one(self, suite, path):
+        assert f"GET {path}" in PUBLIC
+        for headers in ({}, {"Authorization": "Bearer not-a-token"}):
+            response = requests.get(suite.url + path, headers=headers, timeout=30)
+            assert response.status_code == 200, response.text
+
+
+# the audit trail
+
+
+class TestAudit:
+    def test_a_sensitive_read_is_audited(self, world):
+        sub = new_id("sec-reader")
+        response = world.get(f"/cadres/{world.other_id}",
+                             headers=world.role_headers("DISCIPLINE_OFFICER", sub=sub))
+        assert response.status_code == 200, response.text
+
+        [entry] = wait_for(lambda: world.audit(user_id=sub), timeout=10, interval=0.2,
+                           what="the read's audit entry")
+        assert {k: entry[k] for k in ("service", "action", "outcome", "error_code", "record_type",
+                                      "record_id", "roles")} == {
+            "service": "talent", "action": "get_cadre", "outcome": "OK", "error_code": None,
+            "record_type": "cadre", "record_id": world.other_id, "roles": ["DISCIPLINE_OFFICER"]}
+        assert UUID.match(entry["correlation_id"] or ""), entry
+        at = datetime.fromisoformat(entry["at"])
+        assert abs(datetime.now(UTC) - at) < timedelta(minutes=1), entry
+        by_record = world.audit(record_id=world.other_id)
+        assert entry in by_record
+
+    def test_writes_are_audited(self, world):
+        entries = world.audit(user_id=world.admin_sub, outcome="OK", limit=1000)
+        seen = {(e["service"], e["action"], e["record_id"]) for e in entries}
+        assert {("talent", "register_unit", world.unit_a), ("talent", "register_cadre", world.self_id),
+                ("appraisal", "open_cycle", world.cycle_a1),
+                ("appraisal", "record_grade", world.cycle_a1)} <= seen, seen
+
+    def test_a_denial_in_a_service_is_audited(self, world):
+        sub = new_id("sec-cadre")
+        response = world.get(f"/cadres/{world.foreign_id}", headers=world.role_headers("CADRE", sub=sub))
+        assert (response.status_code, error_code(response)) == (403, "FORBIDDEN"), response.text
+
+        [entry] = wait_for(lambda: world.audit(user_id=sub), timeout=10, interval=0.2,
+                           what="the denial's audit entry")
+        assert {k: entry[k] for k in ("service", "action", "outcome", "error_code", "record_id")} == {
+            "service": "talent", "action": "get_cadre", "outcome": "DENIED", "error_code": "FORBIDDEN",
+            "record_id": world.foreign_id}
+        assert UUID.match(entry["correlation_id"] or ""), entry
+
+    def test_a_denial_by_role_names_the_record_asked_for(self, world):
+        """who, what, which record: also when the role may not do the action at all."""
+        sub = new_id("sec-care")
+        response = world.get(f"/cadres/{world.self_id}/eligibility",
+                             headers=world.role_headers("CARE_OFFICER", sub=sub))
+        assert (response.status_code, error_code(response)) == (403, "FORBIDDEN"), response.text
+
+        [entry] = wait_for(lambda: world.audit(user_id=sub), timeout=10, interval=0.2,
+                           what="the denial's audit entry")
+        assert (entry["service"], entry["action"], entry["outcome"]) == (
+            "talent", "get_eligibility", "DENIED")
+        assert entry["record_id"] == world.self_id, entry
+
+    def test_a_refused_token_is_audited_by_the_gateway(self, suite, world):
+        since = (datetime.now(UTC) - timedelta(seconds=5)).isoformat()
+
+        def entries():
+            return {(e["at"], e["correlation_id"]): e for e in world.audit(outcome="DENIED", since=since)
+                    if e["service"] == "gateway" and e["action"] == "get_eligibility"}
+
+        before = entries()
+        response = world.get(f"/cadres/{world.self_id}/eligibility",
+                             headers=bearer(suite.token("ORG_ADMIN", ttl_seconds=-120)))
+        assert (response.status_code, error_code(response)) == (401, "TOKEN_EXPIRED"), response.text
+
+        [entry] = wait_for(lambda: [e for key, e in entries().items() if key not in before], timeout=10,
+                           interval=0.2, what="the gateway's audit entry")
+        assert (entry["error_code"], entry["user_id"]) == ("TOKEN_EXPIRED", None), entry
+        assert UUID.match(entry["correlation_id"] or ""), entry
+
+    def test_each_request_has_its_own_correlation_id(self, world):
+        sub = new_id("sec-reader")
+        headers = world.role_headers("ORG_ADMIN", sub=sub)
+        for cadre_id in (world.self_id, world.other_id):
+            assert world.get(f"/cadres/{cadre_id}", headers=headers).status_code == 200
+        entries = wait_for(lambda: len(e := world.audit(user_id=sub)) == 2 and e, timeout=10,
+                           interval=0.2, what="two audit entries")
+        ids = {e["correlation_id"] for e in entries}
+        assert len(ids) == 2 and all(UUID.match(i or "") for i in ids), entries
+
+    @pytest.mark.parametrize("role", [r for r in ROLES if r != "AUDITOR"])
+    def test_only_the_auditor_reads_the_trail(self, world, role):
+        response = world.get("/audit", headers=world.role_headers(role))
+        assert (response.status_code, error_code(response)) == (403, "FORBIDDEN"), response.text
+
+    def test_the_trail_has_no_way_to_change_it(self, suite, world):
+        headers = world.role_headers("AUDITOR")
+        for method in ("POST", "PUT", "PATCH", "DELETE"):
+            response = requests.request(method, suite.url + "/audit", headers=headers, timeout=30)
+            assert response.status_code == 405, (method, response.text)
+
+
+# bad input
+
+
+class TestBadInput:
+    @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
+                                              "multipart/form-data; boundary=x"])
+    def test_a_body_that_is_not_json_is_415_and_nothing_written(self, world, content_type):
+        cadre_id = new_id("C")
+        response = world.post("/cadres", cadre_body(cadre_id, world.unit_a), content_type=content_type)
+        assert (response.status_code, error_code(response)) == (415, "UNSUPPORTED_MEDIA_TYPE"), (
+            response.text)
+        assert world.get(f"/cadres/{cadre_id}").status_code == 404
+
+    def test_a_body_over_the_limit_is_413_and_nothing_written(self, world):
+        cadre_id = new_id("C")
+        body = cadre_body(cadre_id, world.unit_a, name="张" * 10 + "x" * 70_000)
+        assert len(json.dumps(body)) > 65536
+        response = world.post("/cadres", body)
+        assert (response.status_code, error_code(response)) == (413, "PAYLOAD_TOO_LARGE"), (
+            response.status_code, response.text[:500])
+        assert world.get(f"/cadres/{cadre_id}").status_code == 404
+
+    def test_a_chunked_body_over_the_limit_is_refused(self, suite, world):
+        """Without a Content-Length the limit still holds: 413 (or 411, if a length is required)."""
+        cadre_id = new_id("C")
+        data = json.dumps(cadre_body(cadre_id, world.unit_a, name="x" * 70_000)).encode()
+        chunks = (data[i:i + 8192] for i in range(0, len(data), 8192))  # Transfer-Encoding: chunked
+        response = requests.post(suite.url + "/cadres", data=chunks, timeout=30,
+                                 headers={"Content-Type": "application/json", **world.admin})
+        assert response.status_code in (411, 413), (response.status_code, response.text[:300])
+        assert world.get(f"/cadres/{cadre_id}").status_code == 404
+
+    def test_a_body_under_the_limit_is_not_413(self, world):
+        body = cadre_body(new_id("C"), world.unit_a, name="x" * 60_000)
+        response = world.post("/cadres", body)
+        assert response.status_code == 400 and "name" in response.json()["error"]["fields"], (
+            response.status_code, response.text[:500])
+
+    def test_unknown_fields_are_refused_by_name_and_nothing_written(self, world):
+        cadre_id = new_id("C")
+        response = world.post("/cadres", cadre_body(cadre_id, world.unit_a, is_admin=True))
+        assert (response.status_code, error_code(response)) == (400, "INVALID_INPUT"), response.text
+        assert list(response.json()["error"]["fields"]) == ["is_admin"], response.text
+        assert world.get(f"/cadres/{cadre_id}").status_code == 404
+
+    def test_unknown_fields_on_a_cycle_are_refused_and_nothing_written(self, world):
+        body = {"unit_id": world.unit_a, "year": world.next_year(world.unit_a), "kind": "ANNUAL"}
+        response = world.post("/appraisal/cycles", {**body, "status": "FINALIZED", "results": []})
+        assert (response.status_code, error_code(response)) == (400, "INVALID_INPUT"), response.text
+        assert set(response.json()["error"]["fields"]) == {"status", "results"}, response.text
+        assert world.post("/appraisal/cycles", body).status_code == 201  # it was not opened
+
+    def test_a_path_field_repeated_in_the_body_is_refused(self, world):
+        cycle_id, cadre_id = world.graded["own"]
+        before = world.grade_of(cycle_id, cadre_id)
+        grade = "EXCELLENT" if before != "EXCELLENT" else "COMPETENT"
+        for repeated in (world.cycle_b1, cycle_id):
+            response = world.post(f"/appraisal/cycles/{cycle_id}/grades",
+                                  {"cycle_id": repeated, "cadre_id": cadre_id, "grade": grade})
+            assert (response.status_code, error_code(response)) == (400, "INVALID_INPUT"), response.text
+            assert list(response.json()["error"]["fields"]) == ["cycle_id"], response.text
+        assert world.grade_of(cycle_id, cadre_id) == before
+
+    def test_a_body_sent_to_an_endpoint_that_takes_none_is_refused(self, world):
+        cycle_id = world.open_cycle(world.unit_a)
+        response = world.post(f"/appraisal/cycles/{cycle_id}/finalize",
+                              {"cycle_id": world.cycle_b1, "status": "OPEN"})
+        assert response.status_code == 400, (response.status_code, response.text[:300])
+        assert world.cycle(cycle_id)["status"] == "OPEN"
+
+
+# logs: run last in this module, after every call above
+
+
+def test_no_secret_or_token_in_any_log(suite, world):
+    secret = suite.env["AUTH_SECRET"]
+    signatures = {token.rsplit(".", 1)[-1] for token in SENT if token.count(".") == 2}
+    needles = {secret} | SENT | {s for s in signatures if len(s) >= 16}
+    assert len(SENT) > 50  # the module really sent its tokens before this test
+    logs = sorted(suite.log_dir.iterdir())
+    assert {path.stem for path in logs} >= {"gateway", "talent", "appraisal"}, logs
+    leaks = []
+    for path in logs:
+        text = path.read_text(errors="replace")
+        leaks += [(path.name, needle[:12] + "...") for needle in needles if needle in text]
+    assert not leaks, f"secrets or tokens in the logs: {leaks}"
