@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import uuid
 from datetime import date, datetime
 
 from nameko.web.handlers import HttpRequestHandler
@@ -35,9 +37,20 @@ class JsonWsgiApp(WsgiApp):
         return super().__call__(environ, start_response)
 
 
+CORRELATION_HEADER = "X-Correlation-Id"
+CORRELATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+
+
 class JsonWebServer(WebServer):
     def get_wsgi_app(self):
         return JsonWsgiApp(self)
+
+    def context_data_from_headers(self, request):
+        """Only the correlation id crosses from HTTP into nameko context data -- a client's own,
+        if it is a plain token, so it can find its request in the audit trail; else a new one."""
+        given = request.headers.get(CORRELATION_HEADER, "")
+        request.correlation_id = given if CORRELATION_ID.match(given) else str(uuid.uuid4())
+        return {"correlation_id": request.correlation_id}
 
 
 class JsonHttpEntrypoint(HttpRequestHandler):
@@ -46,6 +59,13 @@ class JsonHttpEntrypoint(HttpRequestHandler):
     def __init__(self, method, url, expected_exceptions=(DomainError,), **kwargs):
         # domain errors are answers, not crashes: nameko does not log them as errors
         super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
+
+    def handle_request(self, request):
+        response = super().handle_request(request)
+        correlation_id = getattr(request, "correlation_id", None)
+        if correlation_id:
+            response.headers[CORRELATION_HEADER] = correlation_id
+        return response
 
     def response_from_result(self, result):
         if isinstance(result, Response):

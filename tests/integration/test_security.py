@@ -664,6 +664,20 @@ class TestAudit:
         ids = {e["correlation_id"] for e in entries}
         assert len(ids) == 2 and all(UUID.match(i or "") for i in ids), entries
 
+    def test_a_client_correlation_id_is_returned_and_found_in_the_trail(self, world):
+        sub = new_id("sec-reader")
+        headers = {**world.role_headers("ORG_ADMIN", sub=sub), "X-Correlation-Id": "ticket-4711"}
+        response = world.get(f"/cadres/{world.self_id}", headers=headers)
+        assert response.headers["X-Correlation-Id"] == "ticket-4711"
+        [entry] = wait_for(lambda: world.audit(user_id=sub), timeout=10, interval=0.2,
+                           what="the read's audit entry")
+        assert entry["correlation_id"] == "ticket-4711"
+
+        # one that is not a plain token is replaced, not echoed into logs and headers
+        response = world.get(f"/cadres/{world.self_id}",
+                             headers={**headers, "X-Correlation-Id": "<script>"})
+        assert UUID.match(response.headers["X-Correlation-Id"])
+
     @pytest.mark.parametrize("role", [r for r in ROLES if r != "AUDITOR"])
     def test_only_the_auditor_reads_the_trail(self, world, role):
         response = world.get("/audit", headers=world.role_headers(role))
