@@ -12,7 +12,14 @@ from dataclasses import dataclass
 
 from marshmallow import Schema
 
-from services.appraisal.schemas import CycleSchema, OpenCycleSchema, RecordGradeSchema
+from services.appraisal.schemas import (
+    CycleSchema,
+    GradeUnitSchema,
+    OpenCycleSchema,
+    QuotaSchema,
+    RecordGradeSchema,
+    UnitGradeSchema,
+)
 from services.talent.schemas import CadreSchema, EligibilitySchema, UnitSchema
 
 
@@ -58,4 +65,11 @@ ROUTES: tuple[Route, ...] = (
     Route("finalize_cycle", "POST", "/appraisal/cycles/<string:cycle_id>/finalize", "appraisal",
           "finalize_cycle", "Finalize a cycle: results become immutable and are published",
           response=CycleSchema),
+    Route("grade_unit", "POST", "/appraisal/unit-grades", "appraisal", "grade_unit",
+          "Record a unit's performance grade for a year (MERIT / PASS / FAIL: A-2, A-3, A-4)",
+          body=GradeUnitSchema, response=UnitGradeSchema, status=201),
+    Route("get_unit_quota", "GET", "/appraisal/units/<string:unit_id>/quotas/<string:year>",
+          "appraisal", "get_unit_quota",
+          "A unit's EXCELLENT quota for a year's annual appraisal, and how much is used (A-1)",
+          response=QuotaSchema),
 )

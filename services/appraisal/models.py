@@ -29,6 +29,21 @@ class CadreCopy(Aggregate):
     is_principal = BooleanField()
 
 
+class UnitGrade(Aggregate):
+    """A unit's performance grade (绩效考评) for a year; ``_id`` is ``<unit_id>:<year>``."""
+
+    meta = {
+        "collection": "unit_grades",
+        "indexes": [{"fields": ["unit_id", "year"], "unique": True}],
+    }
+
+    grade_id = StringField(primary_key=True)
+    unit_id = StringField(required=True)
+    year = IntField(required=True)
+    grade = StringField(required=True)
+    graded_at = DateTimeField(required=True)
+
+
 class Cycle(Aggregate):
     """A unit × year × kind appraisal; results are written under ``version`` (optimistic lock)."""
 

@@ -2,14 +2,95 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from services.common.errors import Conflict
+from services.common.errors import Conflict, InvalidInput, RuleViolation
 
 KINDS = ("ANNUAL", "SPECIAL", "REGULAR")
 GRADES = ("EXCELLENT", "COMPETENT", "BASICALLY_COMPETENT", "INCOMPETENT")
+EXCELLENT = "EXCELLENT"
+ANNUAL = "ANNUAL"
+
+# unit performance grades (绩效考评); more may be configured, only MERIT and FAIL carry rules
+UNIT_GRADES = ("MERIT", "PASS", "FAIL")
+MERIT = "MERIT"
+
+# A-1 [national default] 15 %; 20 % for the civil servants of street (township) units (000 item 15)
+DEFAULT_EXCELLENT_RATIO = Decimal("0.15")
+DEFAULT_STREET_EXCELLENT_RATIO = Decimal("0.20")
+STREET_TOWNSHIP = "STREET_TOWNSHIP"
+
+
+@dataclass(frozen=True)
+class Quota:
+    """A unit's EXCELLENT quota for a year's annual appraisal (rule A-1)."""
+
+    participants: int
+    ratio: Decimal
+    maximum: int
+    used: int
+
+    @property
+    def remaining(self) -> int:
+        return max(self.maximum - self.used, 0)
+
+
+def excellent_ratio(unit_type: str | None, ratios: Mapping[str, Decimal] | None = None) -> Decimal:
+    """Rule A-1: the street (township) ratio applies to the whole unit -- the roster carries no
+    civil-servant flag, and a street office's cadres are civil servants."""
+    ratios = ratios or {}
+    if unit_type == STREET_TOWNSHIP:
+        return Decimal(ratios.get(STREET_TOWNSHIP, DEFAULT_STREET_EXCELLENT_RATIO))
+    return Decimal(ratios.get("DEFAULT", DEFAULT_EXCELLENT_RATIO))
+
+
+def quota(participants: int, ratio: Decimal, used: int) -> Quota:
+    """Rule A-1: at most floor(participants × ratio) EXCELLENT grades (exact decimal arithmetic)."""
+    return Quota(participants, ratio, math.floor(Decimal(participants) * ratio), used)
+
+
+def counts_for_quota(cadre: Mapping[str, Any]) -> bool:
+    """Principal leaders are appraised by the city: outside their unit's quota (A-1)."""
+    return not cadre.get("is_principal")
+
+
+def check_excellent_quota(kind: str, grade: str, cadre: Mapping[str, Any], unit_quota: Quota,
+                          already_excellent: bool) -> None:
+    """Rule A-1: refuse an EXCELLENT annual grade beyond the unit's quota, naming the figures."""
+    if kind != ANNUAL or grade != EXCELLENT or not counts_for_quota(cadre) or already_excellent:
+        return
+    if unit_quota.used >= unit_quota.maximum:
+        raise RuleViolation(
+            f"the unit's EXCELLENT quota is used up: {unit_quota.used} of {unit_quota.maximum} "
+            f"(floor of {unit_quota.participants} participants × {unit_quota.ratio})",
+            code="EXCELLENT_QUOTA_EXCEEDED", rule="A-1",
+            details={"participants": unit_quota.participants, "ratio": str(unit_quota.ratio),
+                     "max": unit_quota.maximum, "used": unit_quota.used})
+
+
+def check_principal_excellent(kind: str, grade: str, cadre: Mapping[str, Any],
+                              unit_grade: str | None, requires_merit: bool = True) -> None:
+    """Rule A-2: a principal leader's annual EXCELLENT needs the unit's MERIT that year."""
+    if not requires_merit or kind != ANNUAL or grade != EXCELLENT or not cadre.get("is_principal"):
+        return
+    if unit_grade != MERIT:
+        raise RuleViolation(
+            "a principal leader may be graded EXCELLENT only when the unit is graded MERIT that "
+            f"year; the unit is {unit_grade or 'not graded yet'}",
+            code="PRINCIPAL_EXCELLENT_NEEDS_MERIT", rule="A-2",
+            details={"unit_grade": unit_grade})
+
+
+def ensure_not_future(year: int, now: datetime) -> None:
+    """A year's appraisal happens during or after it, never before."""
+    if year > now.year:
+        raise Conflict(f"{year} is in the future", code="YEAR_IN_FUTURE",
+                       details={"year": year, "current_year": now.year})
 
 OPEN = "OPEN"
 FINALIZED = "FINALIZED"
@@ -36,11 +117,35 @@ def ensure_cadre_in_unit(cycle: Mapping[str, Any], cadre: Mapping[str, Any]) -> 
         )
 
 
-def with_grade(results: Sequence[Mapping[str, Any]], cadre_id: str, grade: str,
+def with_grade(results: Sequence[Mapping[str, Any]], cadre: Mapping[str, Any], grade: str,
                now: datetime) -> list[dict[str, Any]]:
-    """The cycle's results with ``cadre_id`` graded ``grade`` (a re-grade replaces, while OPEN)."""
-    kept = [dict(r) for r in results if r["cadre_id"] != cadre_id]
-    return [*kept, {"cadre_id": cadre_id, "grade": grade, "recorded_at": now}]
+    """The cycle's results with the cadre graded ``grade`` (a re-grade replaces, while OPEN)."""
+    kept = [dict(r) for r in results if r["cadre_id"] != cadre["_id"]]
+    return [*kept, {"cadre_id": cadre["_id"], "grade": grade, "recorded_at": now,
+                    "in_quota": counts_for_quota(cadre)}]
+
+
+def excellent_used(results: Sequence[Mapping[str, Any]], except_cadre: str | None = None) -> int:
+    """EXCELLENT grades that take a place in the unit's quota (A-1)."""
+    return sum(1 for r in results if r["grade"] == EXCELLENT and r.get("in_quota", True)
+               and r["cadre_id"] != except_cadre)
+
+
+def check_quota_at_finalize(kind: str, unit_quota: Quota) -> None:
+    """Rule A-1 again when the cycle closes: the roster may have shrunk since the grades."""
+    if kind == ANNUAL and unit_quota.used > unit_quota.maximum:
+        raise RuleViolation(
+            f"the cycle has {unit_quota.used} EXCELLENT grades in quota but the unit's quota is "
+            f"{unit_quota.maximum} (floor of {unit_quota.participants} participants × "
+            f"{unit_quota.ratio})", code="EXCELLENT_QUOTA_EXCEEDED", rule="A-1",
+            details={"participants": unit_quota.participants, "ratio": str(unit_quota.ratio),
+                     "max": unit_quota.maximum, "used": unit_quota.used})
+
+
+def check_unit_grade(grade: str, allowed: Sequence[str]) -> None:
+    if grade not in allowed:
+        raise InvalidInput("unknown unit grade", fields={"grade": [
+            f"Must be one of: {', '.join(allowed)}."]})
 
 
 def finalized_results(cycle: Mapping[str, Any], now: datetime) -> list[dict[str, Any]]:

@@ -21,6 +21,34 @@ class RecordGradeSchema(Schema):
     grade = fields.String(required=True, validate=validate.OneOf(GRADES))
 
 
+class GradeUnitSchema(Schema):
+    unit_id = fields.String(required=True, validate=ID)
+    year = fields.Integer(required=True, strict=True, validate=YEAR)
+    grade = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class UnitGradeSchema(Schema):
+    unit_id = fields.String()
+    year = fields.Integer()
+    grade = fields.String()
+    graded_at = fields.AwareDateTime()
+
+
+class UnitYearSchema(Schema):
+    unit_id = fields.String(required=True, validate=ID)
+    year = fields.Integer(required=True, validate=YEAR)  # not strict: it arrives in a URL path
+
+
+class QuotaSchema(Schema):
+    unit_id = fields.String()
+    year = fields.Integer()
+    participants = fields.Integer()
+    ratio = fields.Decimal(as_string=True)
+    max = fields.Integer(attribute="maximum")
+    used = fields.Integer()
+    remaining = fields.Integer()
+
+
 class CycleIdSchema(Schema):
     cycle_id = fields.String(required=True, validate=ID)
 
@@ -29,6 +57,7 @@ class ResultSchema(Schema):
     cadre_id = fields.String()
     grade = fields.String()
     recorded_at = fields.AwareDateTime()
+    in_quota = fields.Boolean()  # principal leaders are outside the unit's quota
 
 
 class CycleSchema(Schema):
@@ -58,6 +87,16 @@ class ResultFinalized(EventSchema):
     finalized_at = fields.AwareDateTime(required=True)
 
 
+class UnitGraded(EventSchema):
+    event_type = "appraisal.unit_graded"
+    schema_version = 1
+
+    unit_id = fields.String(required=True)
+    year = fields.Integer(required=True)
+    grade = fields.String(required=True)
+    graded_at = fields.AwareDateTime(required=True)
+
+
 # Events consumed: only the fields appraisal relies on
 
 
@@ -66,7 +105,7 @@ class UnitRegisteredIn(EventSchema):
 
     unit_id = fields.String(required=True)
     name = fields.String(required=True)
-    unit_type = fields.String(required=True)
+    unit_type = fields.String(required=True)  # the street (township) ratio
 
 
 class CadreRegisteredIn(EventSchema):

@@ -1,19 +1,26 @@
 """Appraisal: cycles, grades and finalization; keeps its own copy of talent's roster."""
 
 import uuid
+from decimal import Decimal
 
+from nameko.dependency_providers import Config
 from pymongo.errors import DuplicateKeyError
 
 from services.appraisal import rules
-from services.appraisal.models import CadreCopy, Cycle, UnitCopy
+from services.appraisal.models import CadreCopy, Cycle, UnitCopy, UnitGrade
 from services.appraisal.schemas import (
     CadreRegisteredIn,
     CycleIdSchema,
     CycleSchema,
+    GradeUnitSchema,
     OpenCycleSchema,
+    QuotaSchema,
     RecordGradeSchema,
     ResultFinalized,
+    UnitGraded,
+    UnitGradeSchema,
     UnitRegisteredIn,
+    UnitYearSchema,
 )
 from services.common.clock import utcnow
 from services.common.consumer import consume
@@ -35,16 +42,15 @@ WRITE_ATTEMPTS = 5
 class AppraisalService(ServiceBase):
     name = "appraisal"
 
-    store = MongoStore(Cycle, UnitCopy, CadreCopy)
-    outbox = Outbox(Cycle)
+    config = Config()
+    store = MongoStore(Cycle, UnitGrade, UnitCopy, CadreCopy)
+    outbox = Outbox(Cycle, UnitGrade)
 
     @rpc(request=OpenCycleSchema, response=CycleSchema, allow=RUN_CYCLE)
     def open_cycle(self, unit_id, year, kind):
         self.access.check(unit_id=unit_id, record=("unit", unit_id))
-        if self.store.collection(UnitCopy).count_documents({"_id": unit_id}, limit=1) == 0:
-            raise NotFound(f"unit {unit_id} is unknown to appraisal (not registered in talent, "
-                           "or its registration has not arrived yet)", code="UNIT_NOT_FOUND",
-                           fields={"unit_id": ["Unknown unit."]})
+        rules.ensure_not_future(year, utcnow())
+        self._unit(unit_id)
         cycle = Cycle(cycle_id=uuid.uuid4().hex, unit_id=unit_id, year=year, kind=kind,
                       opened_at=utcnow())
         try:
@@ -70,7 +76,15 @@ class AppraisalService(ServiceBase):
                                "or its registration has not arrived yet)", code="CADRE_NOT_FOUND",
                                fields={"cadre_id": ["Unknown cadre."]})
             rules.ensure_cadre_in_unit(cycle, cadre)
-            results = rules.with_grade(cycle["results"], cadre_id, grade, utcnow())
+            already = any(r["cadre_id"] == cadre_id and r["grade"] == rules.EXCELLENT
+                          for r in cycle["results"])
+            rules.check_excellent_quota(cycle["kind"], grade, cadre, self._quota(cycle),
+                                        already_excellent=already)
+            rules.check_principal_excellent(
+                cycle["kind"], grade, cadre, self._unit_grade(cycle["unit_id"], cycle["year"]),
+                requires_merit=self._policy("PRINCIPAL_EXCELLENT_REQUIRES_MERIT_UNIT", True))
+            results = rules.with_grade(cycle["results"], cadre, grade, utcnow())
+            # the version check makes the quota count and this write one atomic step
             if self._write(cycle, {"$set": {"results": results}}):
                 return self._cycle(cycle_id)
         raise self._busy(cycle_id)
@@ -80,6 +94,7 @@ class AppraisalService(ServiceBase):
         for _ in range(WRITE_ATTEMPTS):
             cycle = self._cycle(cycle_id)
             rules.ensure_open(cycle)
+            rules.check_quota_at_finalize(cycle["kind"], self._quota(cycle))
             now = utcnow()
             events = [self.outbox.event(ResultFinalized, payload)
                       for payload in rules.finalized_results(cycle, now)]
@@ -91,6 +106,42 @@ class AppraisalService(ServiceBase):
     @rpc(request=CycleIdSchema, response=CycleSchema, allow=RUN_CYCLE)
     def get_cycle(self, cycle_id):
         return self._cycle(cycle_id)
+
+    @rpc(request=GradeUnitSchema, response=UnitGradeSchema, allow={ORG_ADMIN: ANY})
+    def grade_unit(self, unit_id, year, grade):
+        """A unit's performance grade for a year; it gates A-2 and feeds A-3 and A-4."""
+        self.access.check(unit_id=unit_id, record=("unit", unit_id))
+        rules.check_unit_grade(grade, self._unit_grades())
+        now = utcnow()
+        rules.ensure_not_future(year, now)
+        self._unit(unit_id)
+        unit_grade = UnitGrade(grade_id=f"{unit_id}:{year}", unit_id=unit_id, year=year,
+                               grade=grade, graded_at=now)
+        unit_grade.pending_events = [self.outbox.event(UnitGraded, {
+            "unit_id": unit_id, "year": year, "grade": grade, "graded_at": now})]
+        try:
+            self.store.insert(unit_grade)
+        except DuplicateKeyError:
+            existing = self.store.collection(UnitGrade).find_one({"_id": unit_grade.grade_id})
+            if existing["grade"] == grade:
+                return existing  # the same grade again: a retried request, nothing to do
+            raise Conflict(f"unit {unit_id} is already graded {existing['grade']} for {year}",
+                           code="UNIT_ALREADY_GRADED",
+                           details={"grade": existing["grade"]}) from None
+        return self.store.collection(UnitGrade).find_one({"_id": unit_grade.grade_id})
+
+    @rpc(request=UnitYearSchema, response=QuotaSchema, allow=RUN_CYCLE)
+    def get_unit_quota(self, unit_id, year):
+        """Rule A-1: the unit's EXCELLENT quota for a year's annual appraisal, and its use."""
+        self.access.check(unit_id=unit_id, record=("unit", unit_id))
+        self._unit(unit_id)
+        cycle = self.store.collection(Cycle).find_one(
+            {"unit_id": unit_id, "year": year, "kind": rules.ANNUAL}) or {
+            "unit_id": unit_id, "results": []}
+        unit_quota = self._quota(cycle)
+        return {"unit_id": unit_id, "year": year, "participants": unit_quota.participants,
+                "ratio": unit_quota.ratio, "maximum": unit_quota.maximum, "used": unit_quota.used,
+                "remaining": unit_quota.remaining}
 
     @consume(UnitRegisteredIn)
     def on_unit_registered(self, event):
@@ -104,6 +155,38 @@ class AppraisalService(ServiceBase):
         """Keep a local copy of a roster fact (ARCHITECTURE.md §2), once per event."""
         apply_once(self.store, document, {"_id": key},
                    {"$set": dict(event.payload)}, event.event_id, upsert=True)
+
+    def _unit(self, unit_id):
+        unit = self.store.collection(UnitCopy).find_one({"_id": unit_id})
+        if unit is None:
+            raise NotFound(f"unit {unit_id} is unknown to appraisal (not registered in talent, "
+                           "or its registration has not arrived yet)", code="UNIT_NOT_FOUND",
+                           fields={"unit_id": ["Unknown unit."]})
+        return unit
+
+    def _quota(self, cycle) -> rules.Quota:
+        """Rule A-1 for the cycle's unit: participants are the unit's cadres outside the
+        principal leaders, as appraisal knows them from talent's roster."""
+        unit = self.store.collection(UnitCopy).find_one({"_id": cycle["unit_id"]}) or {}
+        participants = self.store.collection(CadreCopy).count_documents(
+            {"unit_id": cycle["unit_id"], "is_principal": {"$ne": True}})
+        ratios = {key: Decimal(str(value)) for key, value in (
+            ("DEFAULT", self.config.get("APPRAISAL_EXCELLENT_RATIO")),
+            ("STREET_TOWNSHIP", self.config.get("APPRAISAL_STREET_EXCELLENT_RATIO")))
+            if value is not None}
+        ratio = rules.excellent_ratio(unit.get("unit_type"), ratios)
+        return rules.quota(participants, ratio, rules.excellent_used(cycle["results"]))
+
+    def _unit_grade(self, unit_id, year):
+        graded = self.store.collection(UnitGrade).find_one({"_id": f"{unit_id}:{year}"})
+        return graded and graded["grade"]
+
+    def _unit_grades(self):
+        return tuple(self.config.get("UNIT_GRADES") or rules.UNIT_GRADES)
+
+    def _policy(self, key, default):
+        value = self.config.get(key)
+        return default if value is None else str(value).lower() not in ("false", "0", "no")
 
     def _cycle(self, cycle_id):
         """The cycle, if within the user's scope (403 outside it, whether or not it exists)."""

@@ -21,6 +21,8 @@ class Unit(Aggregate):
     name = StringField(required=True)
     unit_type = StringField(required=True, choices=UNIT_TYPES)
     registered_at = DateTimeField(required=True)
+    # facts received from appraisal.unit_graded: A-3 reads them for the unit's principal leaders
+    performance_grades = ListField(DictField())
 
 
 class Cadre(Aggregate):

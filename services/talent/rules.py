@@ -20,6 +20,10 @@ LEVELS = ("BUREAU_PRINCIPAL", "BUREAU_DEPUTY", "DIVISION", "SECTION", "STAFF")
 SELECTION_PRIORITY = "SELECTION_PRIORITY"  # 选拔任用优先考虑
 TRAINING_PRIORITY = "TRAINING_PRIORITY"    # 优先调训
 PROMOTION_BAN = "PROMOTION_BAN"            # may not be promoted now
+NO_PRIORITY_PROMOTION = "NO_PRIORITY_PROMOTION"  # 不得优先提拔: priority in selection withheld
+
+MERIT = "MERIT"
+DROUGHT_YEARS = 3  # A-3: three consecutive years without MERIT
 
 # Appraisal kinds whose EXCELLENT grade gives priority (A-5: annual, or in a special appraisal).
 PRIORITY_KINDS = ("ANNUAL", "SPECIAL")
@@ -72,13 +76,46 @@ def excellent_priority(results: Iterable[Mapping[str, Any]]) -> list[Reason]:
     return reasons
 
 
-def eligibility(results: Iterable[Mapping[str, Any]], now: datetime) -> Eligibility:
+def latest_grade_per_year(unit_grades: Iterable[Mapping[str, Any]]) -> dict[int, Mapping[str, Any]]:
+    latest: dict[int, Mapping[str, Any]] = {}
+    for graded in unit_grades:
+        kept = latest.get(graded["year"])
+        if kept is None or graded["graded_at"] >= kept["graded_at"]:
+            latest[graded["year"]] = graded
+    return latest
+
+
+def merit_drought(unit_grades: Iterable[Mapping[str, Any]]) -> list[Reason]:
+    """Rule A-3: the unit's latest three graded years are consecutive and none is MERIT -> its
+    principal leaders may not be promoted with priority, until a MERIT year (000 item 8).
+
+    A year the unit was not graded breaks the run: the rule needs three known years.
+    """
+    by_year = latest_grade_per_year(unit_grades)
+    if not by_year:
+        return []
+    latest_year = max(by_year)
+    years = [latest_year - offset for offset in range(DROUGHT_YEARS)]
+    if not all(year in by_year and by_year[year]["grade"] != MERIT for year in years):
+        return []
+    latest = by_year[latest_year]
+    detail = "unit without MERIT in " + ", ".join(
+        f"{year} ({by_year[year]['grade']})" for year in sorted(years))
+    return [Reason("A-3", NO_PRIORITY_PROMOTION, latest["event_id"], latest["graded_at"], None,
+                   detail)]
+
+
+def eligibility(results: Iterable[Mapping[str, Any]], now: datetime,
+                unit_grades: Iterable[Mapping[str, Any]] = (),
+                is_principal: bool = False) -> Eligibility:
     """Rule L-3: the cadre's eligibility now, with every reason that is in force."""
     reasons = [r for r in excellent_priority(results) if r.active_at(now)]
+    if is_principal:
+        reasons += [r for r in merit_drought(unit_grades) if r.active_at(now)]
     effects = {r.effect for r in reasons}
     return Eligibility(
         promotable=PROMOTION_BAN not in effects,
-        selection_priority=SELECTION_PRIORITY in effects,
+        selection_priority=SELECTION_PRIORITY in effects and NO_PRIORITY_PROMOTION not in effects,
         training_priority=TRAINING_PRIORITY in effects,
         reasons=reasons,
     )

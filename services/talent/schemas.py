@@ -72,3 +72,12 @@ class ResultFinalizedIn(EventSchema):
     kind = fields.String(required=True)
     grade = fields.String(required=True)
     finalized_at = fields.AwareDateTime(required=True)
+
+
+class UnitGradedIn(EventSchema):
+    event_type = "appraisal.unit_graded"
+
+    unit_id = fields.String(required=True)
+    year = fields.Integer(required=True)
+    grade = fields.String(required=True)
+    graded_at = fields.AwareDateTime(required=True)

@@ -28,6 +28,7 @@ from services.talent.schemas import (
     CadreSchema,
     EligibilitySchema,
     ResultFinalizedIn,
+    UnitGradedIn,
     UnitRegistered,
     UnitSchema,
 )
@@ -82,7 +83,10 @@ class TalentService(ServiceBase):
         now = utcnow()
         results = [{**r, "finalized_at": as_utc(r["finalized_at"])}
                    for r in cadre.appraisal_results]
-        answer = rules.eligibility(results, now)
+        unit = self.store.collection(Unit).find_one({"_id": cadre.unit_id}) or {}
+        unit_grades = [{**g, "graded_at": as_utc(g["graded_at"])}
+                       for g in unit.get("performance_grades", [])]
+        answer = rules.eligibility(results, now, unit_grades, is_principal=cadre.is_principal)
         return {"cadre_id": cadre_id, "computed_at": now, **answer.__dict__}
 
     @consume(ResultFinalizedIn)
@@ -97,6 +101,17 @@ class TalentService(ServiceBase):
             # retry, then dead-letter for an operator -- never drop silently
             raise NotFound(f"cadre {fact['cadre_id']} is not in the roster",
                            code="CADRE_NOT_FOUND") from None
+
+    @consume(UnitGradedIn)
+    def on_unit_graded(self, event):
+        """Keep the unit's performance grade as a fact; rule A-3 reads it for principal leaders."""
+        fact = {**event.payload, "event_id": event.event_id}
+        try:
+            apply_once(self.store, Unit, {"_id": fact["unit_id"]},
+                       {"$push": {"performance_grades": fact}}, event.event_id)
+        except MissingTarget:
+            raise NotFound(f"unit {fact['unit_id']} is not in the roster",
+                           code="UNIT_NOT_FOUND") from None
 
     def _cadre(self, cadre_id):
         """The cadre, if within the user's scope. Outside it the answer is 403 whether or not the

@@ -166,15 +166,17 @@ class World:
         self.suite = suite
         self.admin_sub = new_id("sec-admin")
         self.admin = bearer(suite.token("ORG_ADMIN", sub=self.admin_sub))
-        self.years: dict[str, itertools.count] = collections.defaultdict(lambda: itertools.count(2030))
+        # years go back from 2025: appraisal refuses future years; one counter per unit and kind
+        self.years: dict[tuple, itertools.count] = collections.defaultdict(
+            lambda: itertools.count(2025, -1))
         self.unit_a = self.register_unit()
         self.unit_b = self.register_unit()
         self.self_id = self.register_cadre(self.unit_a)
         self.other_id = self.register_cadre(self.unit_a)
         self.foreign_id = self.register_cadre(self.unit_b)
-        self.cycle_a1 = self.open_cycle(self.unit_a, 2025, "ANNUAL")
-        self.cycle_a2 = self.open_cycle(self.unit_a, 2025, "SPECIAL")
-        self.cycle_b1 = self.open_cycle(self.unit_b, 2025, "ANNUAL")
+        self.cycle_a1 = self.open_cycle(self.unit_a, 2026, "ANNUAL")
+        self.cycle_a2 = self.open_cycle(self.unit_a, 2026, "SPECIAL")
+        self.cycle_b1 = self.open_cycle(self.unit_b, 2026, "ANNUAL")
         # appraisal learns cadres from talent's events: wait until it can grade each of them
         for cycle_id, cadre_id in self.graded.values():
             self.grade(cycle_id, cadre_id, "COMPETENT")
@@ -223,11 +225,11 @@ class World:
         assert response.status_code == 201, response.text
         return cadre_id
 
-    def next_year(self, unit_id: str) -> int:
-        return next(self.years[unit_id])
+    def next_year(self, unit_id: str, kind: str = "ANNUAL") -> int:
+        return next(self.years[unit_id, kind])
 
     def open_cycle(self, unit_id: str, year: int | None = None, kind: str = "ANNUAL") -> str:
-        body = {"unit_id": unit_id, "year": year or self.next_year(unit_id), "kind": kind}
+        body = {"unit_id": unit_id, "year": year or self.next_year(unit_id, kind), "kind": kind}
 
         def attempt():
             response = self.post("/appraisal/cycles", body)
@@ -346,7 +348,8 @@ def call_get_cycle(w: World, case: str, headers: dict):
 def call_record_grade(w: World, case: str, headers: dict):
     cycle_id, cadre_id = w.graded[case]
     before = w.grade_of(cycle_id, cadre_id)
-    grade = "EXCELLENT" if before != "EXCELLENT" else "COMPETENT"
+    # not EXCELLENT: two cadres give unit A no EXCELLENT quota
+    grade = "BASICALLY_COMPETENT" if before != "BASICALLY_COMPETENT" else "COMPETENT"
     response = w.post(f"/appraisal/cycles/{cycle_id}/grades", {"cadre_id": cadre_id, "grade": grade},
                       headers=headers)
 
@@ -357,11 +360,36 @@ def call_record_grade(w: World, case: str, headers: dict):
 
 
 def call_finalize_cycle(w: World, case: str, headers: dict):
-    cycle_id = w.open_cycle(w.units[case])  # a fresh open cycle of the case's unit
+    cycle_id = w.open_cycle(w.units[case], kind="REGULAR")  # a fresh open cycle of the case's unit
     response = w.post(f"/appraisal/cycles/{cycle_id}/finalize", headers=headers)
 
     def effect(allowed: bool):
         assert w.cycle(cycle_id)["status"] == ("FINALIZED" if allowed else "OPEN")
+
+    return response, 200, effect
+
+
+def call_grade_unit(w: World, case: str, headers: dict):
+    unit_id = w.units[case]
+    body = {"unit_id": unit_id, "year": w.next_year(unit_id, "unit-grade"), "grade": "PASS"}
+    response = w.post("/appraisal/unit-grades", body, headers=headers)
+
+    def effect(allowed: bool):  # another grade for that year is refused only if this one was set
+        again = w.post("/appraisal/unit-grades", {**body, "grade": "MERIT"})
+        assert again.status_code == (409 if allowed else 201), again.text
+
+    return response, 201, effect
+
+
+def call_get_unit_quota(w: World, case: str, headers: dict):
+    unit_id = w.units[case]
+    response = w.get(f"/appraisal/units/{unit_id}/quotas/2026", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:
+            answer = response.json()
+            assert (answer["unit_id"], answer["year"], answer["ratio"]) == (unit_id, 2026, "0.15")
+            assert answer["max"] + answer["remaining"] >= 0 and answer["participants"] >= 1
 
     return response, 200, effect
 
@@ -385,6 +413,8 @@ CALLS: dict[str, Call] = {
     "GET /appraisal/cycles/{cycle_id}": call_get_cycle,
     "POST /appraisal/cycles/{cycle_id}/grades": call_record_grade,
     "POST /appraisal/cycles/{cycle_id}/finalize": call_finalize_cycle,
+    "POST /appraisal/unit-grades": call_grade_unit,
+    "GET /appraisal/units/{unit_id}/quotas/{year}": call_get_unit_quota,
     "GET /audit": call_audit,
 }
 

@@ -98,10 +98,17 @@ def test_excellent_result_through_the_gateway_gives_priority_in_talent(suite):
     unit_id = register_unit(suite)
     cadre_id = register_cadre(suite, unit_id)
     other_id = register_cadre(suite, unit_id)
+    for _ in range(5):  # seven participants: floor(7 × 0.15) = one EXCELLENT (A-1)
+        register_cadre(suite, unit_id)
     assert eligibility(suite, cadre_id)["reasons"] == []
 
     cycle_id = open_cycle(suite, unit_id)
+    wait_for(lambda: suite.get(f"/appraisal/units/{unit_id}/quotas/2025").json().get("max") == 1,
+             what="appraisal to know all seven cadres")
     record_grade(suite, cycle_id, cadre_id, "EXCELLENT")
+    refused = suite.post(f"/appraisal/cycles/{cycle_id}/grades",
+                         {"cadre_id": other_id, "grade": "EXCELLENT"})
+    assert (refused.status_code, refused.json()["error"]["rule"]) == (409, "A-1")
     record_grade(suite, cycle_id, other_id, "COMPETENT")
     response = suite.post(f"/appraisal/cycles/{cycle_id}/finalize")
     assert response.status_code == 200, response.text
@@ -225,7 +232,7 @@ def test_a_permanently_failing_handler_dead_letters_and_nothing_is_lost(suite):
 def test_talent_down_while_a_cycle_is_finalized_gets_it_when_back(suite):
     unit_id = register_unit(suite)
     cadre_id = register_cadre(suite, unit_id)
-    cycle_id = open_cycle(suite, unit_id, year=2024)
+    cycle_id = open_cycle(suite, unit_id, year=2024, kind="SPECIAL")
     record_grade(suite, cycle_id, cadre_id, "EXCELLENT")
 
     suite.stop("talent")
@@ -246,3 +253,60 @@ def test_talent_down_while_a_cycle_is_finalized_gets_it_when_back(suite):
     suite.wait_healthy()
 
     assert wait_for_priority(suite, cadre_id)["selection_priority"]
+
+
+def test_three_years_without_merit_withhold_a_principals_priority_in_talent(suite):
+    # A-3 across services: appraisal grades the unit, talent hears it and withholds the priority
+    unit_id = register_unit(suite)
+    principal_id = new_id("P")
+    response = suite.post("/cadres", {
+        "cadre_id": principal_id, "name": "区长", "unit_id": unit_id, "level": "BUREAU_PRINCIPAL",
+        "is_leader": True, "is_principal": True, "birth_date": "1972-03-04",
+        "grassroots_years": 10, "service_years": 25})
+    assert response.status_code == 201, response.text
+    cycle_id = open_cycle(suite, unit_id, year=2021, kind="SPECIAL")
+    record_grade(suite, cycle_id, principal_id, "EXCELLENT")
+    assert suite.post(f"/appraisal/cycles/{cycle_id}/finalize").status_code == 200
+    wait_for_priority(suite, principal_id)
+
+    for year, grade in ((2022, "PASS"), (2023, "FAIL"), (2024, "PASS")):
+        graded = suite.post("/appraisal/unit-grades", {"unit_id": unit_id, "year": year, "grade": grade})
+        assert graded.status_code == 201, graded.text
+
+    def barred():
+        answer = eligibility(suite, principal_id)
+        return not answer["selection_priority"] and answer
+    answer = wait_for(barred, timeout=20, interval=0.2, what="the A-3 bar in talent")
+    [bar] = [r for r in answer["reasons"] if r["rule"] == "A-3"]
+    assert bar["effect"] == "NO_PRIORITY_PROMOTION" and UUID.match(bar["source_event_id"])
+    assert answer["training_priority"] is True  # A-5's training priority is untouched
+
+    # a MERIT year lifts it, without anyone editing the cadre
+    assert suite.post("/appraisal/unit-grades", {"unit_id": unit_id, "year": 2025,
+                                                 "grade": "MERIT"}).status_code == 201
+    wait_for_priority(suite, principal_id)
+
+
+def test_a_principal_leaders_excellent_needs_the_units_merit(suite):
+    # A-2, over HTTP: refused before the unit's MERIT, accepted after it
+    unit_id = register_unit(suite)
+    principal_id = new_id("P")
+    assert suite.post("/cadres", {
+        "cadre_id": principal_id, "name": "书记", "unit_id": unit_id, "level": "BUREAU_PRINCIPAL",
+        "is_leader": True, "is_principal": True, "birth_date": "1970-01-01",
+        "grassroots_years": 8, "service_years": 30}).status_code == 201
+    cycle_id = open_cycle(suite, unit_id, year=2025)
+
+    def attempt():
+        response = suite.post(f"/appraisal/cycles/{cycle_id}/grades",
+                              {"cadre_id": principal_id, "grade": "EXCELLENT"})
+        # a list: a 4xx Response is falsy, and wait_for polls on falsy
+        return None if response.json().get("error", {}).get("code") == "CADRE_NOT_FOUND" else [response]
+    [refused] = wait_for(attempt, timeout=15, interval=0.2, what="appraisal to learn the cadre")
+    assert refused.status_code == 409
+    assert (refused.json()["error"]["rule"], refused.json()["error"]["details"]) == (
+        "A-2", {"unit_grade": None})
+
+    assert suite.post("/appraisal/unit-grades", {"unit_id": unit_id, "year": 2025,
+                                                 "grade": "MERIT"}).status_code == 201
+    record_grade(suite, cycle_id, principal_id, "EXCELLENT")  # outside the quota, too (A-1)

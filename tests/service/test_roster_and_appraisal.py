@@ -159,7 +159,8 @@ def test_appraisal_keeps_its_own_copy_of_the_roster(roster, appraisal, config, m
 
 
 def test_finalizing_an_excellent_result_gives_priority_in_talent(roster, talent, appraisal):
-    cycle = call(appraisal, "open_cycle", unit_id="U1", year=2025, kind="ANNUAL")
+    # a SPECIAL appraisal: EXCELLENT there gives A-5 priority, and no A-1 quota applies
+    cycle = call(appraisal, "open_cycle", unit_id="U1", year=2025, kind="SPECIAL")
     call(appraisal, "record_grade", cycle["cycle_id"], "C1", "EXCELLENT")
 
     with entrypoint_waiter(talent, "on_result_finalized", timeout=10):

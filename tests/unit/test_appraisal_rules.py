@@ -34,10 +34,19 @@ def test_a_cadre_of_another_unit_is_refused():
 
 
 def test_regrading_while_open_replaces_the_grade():
-    first = rules.with_grade([], "C1", "COMPETENT", NOW)
-    second = rules.with_grade(first, "C1", "EXCELLENT", NOW)
-    assert [(r["cadre_id"], r["grade"]) for r in second] == [("C1", "EXCELLENT")]
+    cadre = {"_id": "C1", "is_principal": False}
+    first = rules.with_grade([], cadre, "COMPETENT", NOW)
+    second = rules.with_grade(first, cadre, "EXCELLENT", NOW)
+    assert [(r["cadre_id"], r["grade"], r["in_quota"]) for r in second] == [("C1", "EXCELLENT", True)]
     assert [r["grade"] for r in first] == ["COMPETENT"]  # the input is not changed
+
+
+def test_a_principal_leaders_result_takes_no_place_in_the_quota():
+    results = rules.with_grade([], {"_id": "P1", "is_principal": True}, "EXCELLENT", NOW)
+    results = rules.with_grade(results, {"_id": "C1", "is_principal": False}, "EXCELLENT", NOW)
+    results = rules.with_grade(results, {"_id": "C2", "is_principal": False}, "COMPETENT", NOW)
+    assert rules.excellent_used(results) == 1
+    assert rules.excellent_used(results, except_cadre="C1") == 0
 
 
 def test_finalizing_yields_one_payload_per_result():

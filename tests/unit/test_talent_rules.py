@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from services.talent import rules
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -55,3 +57,40 @@ def test_a_later_result_of_the_same_cycle_supersedes_the_earlier():
 def test_each_excellent_cycle_is_its_own_reason():
     facts = [result(cycle="a", event="e1"), result(cycle="b", kind="SPECIAL", event="e2")]
     assert {r.source_event_id for r in rules.eligibility(facts, NOW).reasons} == {"e1", "e2"}
+
+
+def graded(year, grade, event=None, days_ago=30):
+    return {"unit_id": "U1", "year": year, "grade": grade, "event_id": event or f"g{year}",
+            "graded_at": NOW - timedelta(days=days_ago)}
+
+
+def test_three_consecutive_years_without_merit_withhold_a_principals_priority():
+    grades = [graded(2023, "PASS"), graded(2024, "FAIL"), graded(2025, "PASS")]
+    answer = rules.eligibility([result()], NOW, grades, is_principal=True)
+    assert answer.selection_priority is False          # A-5 is outweighed by A-3
+    assert answer.training_priority is True            # A-3 bars priority promotion only
+    [bar] = [r for r in answer.reasons if r.rule == "A-3"]
+    assert (bar.effect, bar.source_event_id) == ("NO_PRIORITY_PROMOTION", "g2025")
+    assert "2023 (PASS), 2024 (FAIL), 2025 (PASS)" in bar.detail
+
+
+def test_the_bar_is_for_principal_leaders_only():
+    grades = [graded(2023, "PASS"), graded(2024, "PASS"), graded(2025, "PASS")]
+    assert rules.eligibility([result()], NOW, grades, is_principal=False).selection_priority
+
+
+@pytest.mark.parametrize("grades", [
+    [graded(2024, "PASS"), graded(2025, "PASS")],                        # two years only
+    [graded(2023, "PASS"), graded(2024, "MERIT"), graded(2025, "PASS")],  # a MERIT year inside
+    [graded(2022, "PASS"), graded(2023, "PASS"), graded(2025, "PASS")],   # 2024 not graded
+    [graded(2023, "PASS"), graded(2024, "PASS"), graded(2025, "PASS"),
+     graded(2026, "MERIT")],                                              # lifted by MERIT
+])
+def test_no_bar_without_three_known_years_without_merit(grades):
+    assert rules.merit_drought(grades) == []
+
+
+def test_a_regrade_of_a_year_counts_once_the_latest():
+    grades = [graded(2023, "PASS"), graded(2024, "PASS"), graded(2025, "PASS", days_ago=30),
+              graded(2025, "MERIT", event="g2025b", days_ago=5)]
+    assert rules.merit_drought(grades) == []
