@@ -13,11 +13,13 @@ from dataclasses import dataclass
 import jwt
 
 from gateway.exceptions import Unauthenticated
+from services.common.errors import Unavailable
 from services.common.security import Actor
 
 DEFAULT_ISSUER = "cadre-local"
 DEFAULT_AUDIENCE = "cadre-suite"
 LEEWAY_SECONDS = 30
+ASYMMETRIC = ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "EdDSA")
 
 
 @dataclass
@@ -30,7 +32,8 @@ class Authenticator:
     def __post_init__(self):
         if not self.secret and not self.jwks_url:
             raise ValueError("authentication is not configured: set AUTH_SECRET or AUTH_JWKS_URL")
-        self._jwks = jwt.PyJWKClient(self.jwks_url, cache_keys=True) if self.jwks_url else None
+        # the key set is cached for a few minutes, not keys for ever: a revoked key stops working
+        self._jwks = jwt.PyJWKClient(self.jwks_url, lifespan=300) if self.jwks_url else None
 
     @classmethod
     def from_config(cls, config) -> Authenticator:
@@ -51,15 +54,18 @@ class Authenticator:
         actor = Actor.from_context({"user_id": claims["sub"], "roles": claims.get("roles") or [],
                                     "unit_id": claims.get("unit_id"),
                                     "cadre_id": claims.get("cadre_id")})
-        if actor is None:
+        if actor is None or not actor.user_id.strip():
             raise Unauthenticated("the token names no user (empty sub)", code="TOKEN_INVALID")
         return actor
 
     def _decode(self, token: str) -> dict:
         try:
             if self._jwks is not None:
-                key = self._jwks.get_signing_key_from_jwt(token).key
-                algorithms = ["RS256", "RS384", "RS512", "ES256", "ES384"]
+                signing_key = self._jwks.get_signing_key_from_jwt(token)
+                # the key decides the algorithm; HS* never, whatever the token's header says
+                if signing_key.algorithm_name not in ASYMMETRIC:
+                    raise jwt.InvalidTokenError("the key set offers no usable key for this token")
+                key, algorithms = signing_key.key, [signing_key.algorithm_name]
             else:
                 key, algorithms = self.secret, ["HS256"]
             claims = jwt.decode(token, key, algorithms=algorithms, issuer=self.issuer,
@@ -67,12 +73,18 @@ class Authenticator:
                                 options={"require": ["exp", "iss", "aud", "sub"]})
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("the token has expired", code="TOKEN_EXPIRED") from None
-        except jwt.PyJWKClientError:
+        except jwt.PyJWKClientConnectionError:
+            raise Unavailable("the identity provider's key set cannot be fetched",
+                              code="IDENTITY_PROVIDER_UNAVAILABLE") from None
+        except (jwt.PyJWKClientError, jwt.PyJWKSetError, jwt.PyJWKError):
             raise Unauthenticated("the token's signing key is unknown to the identity provider",
                                   code="TOKEN_INVALID") from None
         except jwt.InvalidTokenError as exc:
             # the reason names the failed check (signature, issuer, audience, claim), not the token
             raise Unauthenticated(f"the token is not valid: {exc}", code="TOKEN_INVALID") from None
+        except (TypeError, ValueError):  # a key that does not fit the token's algorithm
+            raise Unauthenticated("the token is not valid for its signing key",
+                                  code="TOKEN_INVALID") from None
         if not isinstance(claims.get("roles", []), list):
             raise Unauthenticated("the token's roles claim must be a list", code="TOKEN_INVALID")
         return claims

@@ -54,6 +54,8 @@ def json_body(request, max_bytes: int) -> dict:
         body = json.loads(request.get_data(as_text=True) or "{}")
     except ValueError as exc:
         raise MalformedRequest(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise MalformedRequest("the body is nested too deeply") from None
     if not isinstance(body, dict):
         raise MalformedRequest("the body must be a JSON object")
     return body

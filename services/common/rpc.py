@@ -72,9 +72,9 @@ def rpc(fn=None, *, request=None, response=None, many=False, allow=None):
             if allow is PUBLIC:
                 return call(self, _bind(signature, args, kwargs), None)
             try:
-                arguments = _bind(signature, args, kwargs)
-                grant = self.access.begin(method.__name__, allow, record=_record_hint(arguments))
-                result = call(self, arguments, grant)
+                # who first: a caller without the role learns nothing about the arguments
+                grant = self.access.begin(method.__name__, allow, record=_record_hint(kwargs))
+                result = call(self, _bind(signature, args, kwargs), grant)
             except Exception as exc:
                 self.access.audit(exc)
                 raise
