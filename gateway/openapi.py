@@ -20,6 +20,7 @@ from apispec.ext.marshmallow import resolver as default_schema_name
 from marshmallow import RAISE
 
 from gateway.routes import ROUTES, Route
+from services.common.service import AuditEntrySchema, AuditQuerySchema
 
 OPENAPI_VERSION = "3.0.3"
 TITLE = "Cadre incentive suite API"
@@ -39,11 +40,12 @@ ERROR_REF = f"#/components/schemas/{ERROR_SCHEMA}"
 ERROR_RESPONSES = {
     400: "Invalid input: a missing, invalid or unknown field, or a body that is not a JSON object "
          "(INVALID_INPUT, INVALID_ARGUMENTS, MALFORMED_REQUEST)",
-    401: "No bearer token, or one that is invalid or expired",
+    401: "No bearer token, or one that is invalid or expired (the answer carries WWW-Authenticate)",
     403: "The caller's role may not do this",
     404: "The thing named does not exist (…_NOT_FOUND)",
     409: "Clashes with the current state (duplicate, finalized cycle, concurrent update) or a DOMAIN.md "
          "rule refused it; `rule` names the rule",
+    411: "A chunked body without Content-Length (LENGTH_REQUIRED)",
     413: "The request body is too large",
     415: "The request body is not application/json",
     503: "A service or its store is down or did not answer in time; retrying later may succeed",
@@ -181,7 +183,23 @@ def _sorted_operations(operations: dict[str, dict]) -> dict[str, dict]:
     return {m: operations[m] for m in sorted(operations, key=lambda m: (METHOD_ORDER.index(m), m))}
 
 
-def build_spec(routes: Iterable[Route] = ROUTES) -> dict:
+def _audit_operation() -> dict:
+    """GET /audit: the gateway gathers every service's trail (each refuses anyone but an AUDITOR)."""
+    return {
+        "operationId": "audit_trail",
+        "summary": "The audit trail of every service and the gateway, newest first (AUDITOR)",
+        "tags": [GATEWAY_TAG],
+        "security": [{SECURITY_SCHEME: []}],
+        "parameters": [{"in": "query", "schema": AuditQuerySchema}],
+        "responses": {
+            "200": {"description": "Audit entries",
+                    "content": _json_content({"type": "array", "items": AuditEntrySchema})},
+            **_error_responses(),
+        },
+    }
+
+
+def build_spec(routes: Iterable[Route] = ROUTES, include_audit: bool = True) -> dict:
     """The OpenAPI 3.0.3 document for ``routes`` plus the gateway's own endpoints, as a plain dict.
 
     Paths, methods, responses and components come out in a fixed order, so a committed copy diffs
@@ -204,6 +222,8 @@ def build_spec(routes: Iterable[Route] = ROUTES) -> dict:
         if method in operations:
             raise ValueError(f"two routes for {route.method} {route.openapi_path}")
         operations[method] = _route_operation(spec, route, registered)
+    if include_audit:
+        by_path.setdefault("/audit", {})["get"] = _audit_operation()
     for path, gateway_operations in _gateway_paths().items():
         operations = by_path.setdefault(path, {})
         if operations.keys() & gateway_operations.keys():
