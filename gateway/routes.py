@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from marshmallow import Schema
 
 from services.appraisal.schemas import (
+    AmendResultSchema,
+    CadreResultSchema,
     CycleSchema,
     GradeUnitSchema,
     OpenCycleSchema,
@@ -65,6 +67,12 @@ ROUTES: tuple[Route, ...] = (
     Route("finalize_cycle", "POST", "/appraisal/cycles/<string:cycle_id>/finalize", "appraisal",
           "finalize_cycle", "Finalize a cycle: results become immutable and are published",
           response=CycleSchema),
+    Route("amend_result", "POST", "/appraisal/cycles/<string:cycle_id>/amendments", "appraisal",
+          "amend_result", "Correct a finalized result, with the reason; the history is kept and the "
+          "consequences are republished", body=AmendResultSchema, response=CycleSchema),
+    Route("get_cadre_results", "GET", "/appraisal/cadres/<string:cadre_id>/results", "appraisal",
+          "get_cadre_results", "A cadre's finalized results with the reasons: the appraisal's "
+          "comment and any amendment (A-7)", response=CadreResultSchema),
     Route("grade_unit", "POST", "/appraisal/unit-grades", "appraisal", "grade_unit",
           "Record a unit's performance grade for a year (MERIT / PASS / FAIL: A-2, A-3, A-4)",
           body=GradeUnitSchema, response=UnitGradeSchema, status=201),

@@ -106,6 +106,41 @@ def ensure_open(cycle: Mapping[str, Any]) -> None:
         )
 
 
+def ensure_finalized(cycle: Mapping[str, Any]) -> None:
+    """Amendments correct finalized results; an open cycle's grades are simply recorded again."""
+    if cycle["status"] != FINALIZED:
+        raise Conflict(f"cycle {cycle['_id']} is still {cycle['status']}: record the grade instead "
+                       "of amending it", code="CYCLE_NOT_FINALIZED",
+                       details={"cycle_id": cycle["_id"], "status": cycle["status"]})
+
+
+def amended(results: Sequence[Mapping[str, Any]], cadre_id: str, grade: str, reason: str,
+            by: str, now: datetime) -> tuple[list[dict[str, Any]], str]:
+    """The results with the cadre's grade corrected and the correction kept in its history
+    (who, when, from, to, why -- DOMAIN.md A); returns them and the grade before."""
+    index = next((i for i, r in enumerate(results) if r["cadre_id"] == cadre_id), None)
+    if index is None:
+        raise Conflict(f"cadre {cadre_id} has no result in this cycle to amend",
+                       code="RESULT_NOT_FOUND")
+    result = results[index]
+    previous = result["grade"]
+    if previous == grade:
+        raise Conflict(f"the result is already {grade}", code="NOTHING_TO_AMEND")
+    history = [*result.get("amendments", []),
+               {"at": now, "by": by, "from_grade": previous, "to_grade": grade, "reason": reason}]
+    changed = [dict(r) for r in results]
+    changed[index] = {**result, "grade": grade, "amendments": history}
+    return changed, previous
+
+
+def amendment_payload(cycle: Mapping[str, Any], cadre_id: str, grade: str, previous: str,
+                      reason: str, now: datetime) -> dict[str, Any]:
+    """``appraisal.result_amended``: consumers replace what the earlier result caused."""
+    return {"cycle_id": cycle["_id"], "unit_id": cycle["unit_id"], "year": cycle["year"],
+            "kind": cycle["kind"], "cadre_id": cadre_id, "grade": grade,
+            "previous_grade": previous, "reason": reason, "amended_at": now}
+
+
 def ensure_cadre_in_unit(cycle: Mapping[str, Any], cadre: Mapping[str, Any]) -> None:
     """A unit's cycle grades that unit's cadres."""
     if cadre["unit_id"] != cycle["unit_id"]:
@@ -118,11 +153,12 @@ def ensure_cadre_in_unit(cycle: Mapping[str, Any], cadre: Mapping[str, Any]) -> 
 
 
 def with_grade(results: Sequence[Mapping[str, Any]], cadre: Mapping[str, Any], grade: str,
-               now: datetime) -> list[dict[str, Any]]:
-    """The cycle's results with the cadre graded ``grade`` (a re-grade replaces, while OPEN)."""
+               now: datetime, comment: str | None = None) -> list[dict[str, Any]]:
+    """The cycle's results with the cadre graded ``grade`` (a re-grade replaces, while OPEN);
+    ``comment`` is the appraisal's reasoning fed back to the cadre (A-7)."""
     kept = [dict(r) for r in results if r["cadre_id"] != cadre["_id"]]
     return [*kept, {"cadre_id": cadre["_id"], "grade": grade, "recorded_at": now,
-                    "in_quota": counts_for_quota(cadre)}]
+                    "in_quota": counts_for_quota(cadre), "comment": comment}]
 
 
 def excellent_used(results: Sequence[Mapping[str, Any]], except_cadre: str | None = None) -> int:

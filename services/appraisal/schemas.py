@@ -1,6 +1,6 @@
 """Appraisal's RPC payloads and the events it publishes and consumes."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from services.appraisal.rules import GRADES, KINDS
 from services.common.events import EventSchema
@@ -19,6 +19,45 @@ class RecordGradeSchema(Schema):
     cycle_id = fields.String(required=True, validate=ID)
     cadre_id = fields.String(required=True, validate=ID)
     grade = fields.String(required=True, validate=validate.OneOf(GRADES))
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+def _says_something(text: str) -> bool:
+    if not text.strip():
+        raise ValidationError("Give the reason for the amendment.")
+    return True
+
+
+class AmendResultSchema(Schema):
+    cycle_id = fields.String(required=True, validate=ID)
+    cadre_id = fields.String(required=True, validate=ID)
+    grade = fields.String(required=True, validate=validate.OneOf(GRADES))
+    reason = fields.String(required=True, validate=[validate.Length(min=1, max=2000), _says_something])
+
+
+class CadreIdSchema(Schema):
+    cadre_id = fields.String(required=True, validate=ID)
+
+
+class AmendmentSchema(Schema):
+    at = fields.AwareDateTime()
+    by = fields.String()
+    from_grade = fields.String()
+    to_grade = fields.String()
+    reason = fields.String()
+
+
+class CadreResultSchema(Schema):
+    """A-7: a cadre's own result with the reasons: the appraisal's comment and any amendment."""
+
+    cycle_id = fields.String()
+    unit_id = fields.String()
+    year = fields.Integer()
+    kind = fields.String()
+    grade = fields.String()
+    comment = fields.String(allow_none=True)
+    finalized_at = fields.AwareDateTime(allow_none=True)
+    amendments = fields.List(fields.Nested(AmendmentSchema))
 
 
 class GradeUnitSchema(Schema):
@@ -58,6 +97,8 @@ class ResultSchema(Schema):
     grade = fields.String()
     recorded_at = fields.AwareDateTime()
     in_quota = fields.Boolean()  # A-1: principal leaders are outside the unit's quota
+    comment = fields.String(allow_none=True)
+    amendments = fields.List(fields.Nested(AmendmentSchema))
 
 
 class CycleSchema(Schema):
@@ -85,6 +126,21 @@ class ResultFinalized(EventSchema):
     cadre_id = fields.String(required=True)
     grade = fields.String(required=True, validate=validate.OneOf(GRADES))
     finalized_at = fields.AwareDateTime(required=True)
+
+
+class ResultAmended(EventSchema):
+    event_type = "appraisal.result_amended"
+    schema_version = 1
+
+    cycle_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    year = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    cadre_id = fields.String(required=True)
+    grade = fields.String(required=True, validate=validate.OneOf(GRADES))
+    previous_grade = fields.String(required=True, validate=validate.OneOf(GRADES))
+    reason = fields.String(required=True)
+    amended_at = fields.AwareDateTime(required=True)
 
 
 class UnitGraded(EventSchema):

@@ -9,13 +9,17 @@ from pymongo.errors import DuplicateKeyError
 from services.appraisal import rules
 from services.appraisal.models import CadreCopy, Cycle, UnitCopy, UnitGrade
 from services.appraisal.schemas import (
+    AmendResultSchema,
+    CadreIdSchema,
     CadreRegisteredIn,
+    CadreResultSchema,
     CycleIdSchema,
     CycleSchema,
     GradeUnitSchema,
     OpenCycleSchema,
     QuotaSchema,
     RecordGradeSchema,
+    ResultAmended,
     ResultFinalized,
     UnitGraded,
     UnitGradeSchema,
@@ -28,12 +32,14 @@ from services.common.errors import Conflict, NotFound
 from services.common.inbox import apply_once
 from services.common.outbox import Outbox, push_events
 from services.common.rpc import rpc
-from services.common.security import ANY, ORG_ADMIN, OWN_UNIT, UNIT_ADMIN
+from services.common.security import ANY, CADRE, ORG_ADMIN, OWN_UNIT, SELF, UNIT_ADMIN
 from services.common.service import ServiceBase
 from services.common.store import MongoStore
 
 # a unit's own appraisal is run by the unit, under the organisation department (docs/permissions.md)
 RUN_CYCLE = {ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT}
+# A-7: a cadre reads their own results and the reasons
+READ_RESULTS = {ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT, CADRE: SELF}
 
 # a write lost to a concurrent one on the same cycle is re-read and retried this many times
 WRITE_ATTEMPTS = 5
@@ -64,7 +70,7 @@ class AppraisalService(ServiceBase):
         return self._cycle(cycle.cycle_id)
 
     @rpc(request=RecordGradeSchema, response=CycleSchema, allow=RUN_CYCLE)
-    def record_grade(self, cycle_id, cadre_id, grade):
+    def record_grade(self, cycle_id, cadre_id, grade, comment=None):
         cadre = self.store.collection(CadreCopy).find_one({"_id": cadre_id})
         for _ in range(WRITE_ATTEMPTS):
             cycle = self._cycle(cycle_id)
@@ -83,7 +89,7 @@ class AppraisalService(ServiceBase):
             rules.check_principal_excellent(
                 cycle["kind"], grade, cadre, self._unit_grade(cycle["unit_id"], cycle["year"]),
                 requires_merit=self._policy("PRINCIPAL_EXCELLENT_REQUIRES_MERIT_UNIT", True))
-            results = rules.with_grade(cycle["results"], cadre, grade, utcnow())
+            results = rules.with_grade(cycle["results"], cadre, grade, utcnow(), comment)
             # the version check makes the quota count and this write one atomic step
             if self._write(cycle, {"$set": {"results": results}}):
                 return self._cycle(cycle_id)
@@ -106,6 +112,47 @@ class AppraisalService(ServiceBase):
     @rpc(request=CycleIdSchema, response=CycleSchema, allow=RUN_CYCLE)
     def get_cycle(self, cycle_id):
         return self._cycle(cycle_id)
+
+    @rpc(request=AmendResultSchema, response=CycleSchema, allow={ORG_ADMIN: ANY})
+    def amend_result(self, cycle_id, cadre_id, grade, reason):
+        """Correct a finalized result: kept in its history, and republished so that every
+        service replaces what the earlier grade caused (DOMAIN.md A)."""
+        cadre = self.store.collection(CadreCopy).find_one({"_id": cadre_id})
+        for _ in range(WRITE_ATTEMPTS):
+            cycle = self._cycle(cycle_id)
+            rules.ensure_finalized(cycle)
+            if cadre is None:
+                raise NotFound(f"cadre {cadre_id} is unknown to appraisal", code="CADRE_NOT_FOUND")
+            now = utcnow()
+            by = self.access.actor.user_id
+            results, previous = rules.amended(cycle["results"], cadre_id, grade, reason, by, now)
+            rules.check_excellent_quota(cycle["kind"], grade, cadre, self._quota(cycle),
+                                        already_excellent=previous == rules.EXCELLENT)
+            rules.check_principal_excellent(
+                cycle["kind"], grade, cadre, self._unit_grade(cycle["unit_id"], cycle["year"]),
+                requires_merit=self._policy("PRINCIPAL_EXCELLENT_REQUIRES_MERIT_UNIT", True))
+            event = self.outbox.event(ResultAmended, rules.amendment_payload(
+                cycle, cadre_id, grade, previous, reason, now))
+            update = push_events({"$set": {"results": results}}, [event])
+            if self._write(cycle, update, status=rules.FINALIZED):
+                return self._cycle(cycle_id)
+        raise self._busy(cycle_id)
+
+    @rpc(request=CadreIdSchema, response=CadreResultSchema, many=True, allow=READ_RESULTS)
+    def get_cadre_results(self, cadre_id):
+        """A-7: a cadre's finalized results, with the appraisal's comment and any amendment."""
+        cadre = self.store.collection(CadreCopy).find_one({"_id": cadre_id})
+        self.access.check(unit_id=cadre and cadre["unit_id"], cadre_id=cadre_id,
+                          record=("cadre", cadre_id))
+        if cadre is None:
+            raise NotFound(f"cadre {cadre_id} is unknown to appraisal", code="CADRE_NOT_FOUND")
+        cycles = self.store.collection(Cycle).find(
+            {"results.cadre_id": cadre_id, "status": rules.FINALIZED}).sort("year", -1)
+        return [{**result, "cycle_id": cycle["_id"], "unit_id": cycle["unit_id"],
+                 "year": cycle["year"], "kind": cycle["kind"],
+                 "finalized_at": cycle.get("finalized_at")}
+                for cycle in cycles for result in cycle["results"]
+                if result["cadre_id"] == cadre_id]
 
     @rpc(request=GradeUnitSchema, response=UnitGradeSchema, allow={ORG_ADMIN: ANY})
     def grade_unit(self, unit_id, year, grade):
@@ -197,12 +244,12 @@ class AppraisalService(ServiceBase):
         self.access.check(unit_id=cycle["unit_id"], record=("cycle", cycle_id))
         return cycle
 
-    def _write(self, cycle, update):
+    def _write(self, cycle, update, status=rules.OPEN):
         """Apply ``update`` if nobody changed the cycle since it was read (optimistic lock)."""
         update = {op: dict(spec) for op, spec in update.items()}
         update.setdefault("$inc", {})["version"] = 1
         result = self.store.update_one(
-            Cycle, {"_id": cycle["_id"], "version": cycle["version"], "status": rules.OPEN}, update)
+            Cycle, {"_id": cycle["_id"], "version": cycle["version"], "status": status}, update)
         return result.matched_count == 1
 
     def _busy(self, cycle_id):

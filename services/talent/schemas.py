@@ -81,3 +81,14 @@ class UnitGradedIn(EventSchema):
     year = fields.Integer(required=True)
     grade = fields.String(required=True)
     graded_at = fields.AwareDateTime(required=True)
+
+
+class ResultAmendedIn(EventSchema):
+    event_type = "appraisal.result_amended"
+
+    cycle_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    year = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    grade = fields.String(required=True)
+    amended_at = fields.AwareDateTime(required=True)

@@ -27,6 +27,7 @@ from services.talent.schemas import (
     CadreRegistered,
     CadreSchema,
     EligibilitySchema,
+    ResultAmendedIn,
     ResultFinalizedIn,
     UnitGradedIn,
     UnitRegistered,
@@ -92,10 +93,21 @@ class TalentService(ServiceBase):
     @consume(ResultFinalizedIn)
     def on_result_finalized(self, event):
         """Keep the result as a fact; rule A-5 reads it when eligibility is asked for."""
-        fact = {**event.payload, "event_id": event.event_id}
+        self._keep_result({**event.payload, "event_id": event.event_id})
+
+    @consume(ResultAmendedIn)
+    def on_result_amended(self, event):
+        """An amended result is a later fact for the same cycle: it supersedes the earlier one, so
+        whatever the earlier grade caused is lifted or granted without anyone editing it."""
+        payload = dict(event.payload)
+        self._keep_result({**payload, "finalized_at": payload.pop("amended_at"),
+                           "event_id": event.event_id})
+
+    def _keep_result(self, fact):
+        event_id = fact["event_id"]
         try:
             apply_once(self.store, Cadre, {"_id": fact["cadre_id"]},
-                       {"$push": {"appraisal_results": fact}}, event.event_id)
+                       {"$push": {"appraisal_results": fact}}, event_id)
         except MissingTarget:
             # appraisal only grades cadres it learnt from us, so this is a bug or lost data:
             # retry, then dead-letter for an operator -- never drop silently

@@ -369,6 +369,33 @@ def call_finalize_cycle(w: World, case: str, headers: dict):
     return response, 200, effect
 
 
+def call_amend_result(w: World, case: str, headers: dict):
+    cadre_id = w.cadres[case]
+    unit_id = w.unit_b if case == "other-unit" else w.unit_a
+    cycle_id = w.open_cycle(unit_id, kind="SPECIAL")  # a fresh finalized result to amend
+    w.grade(cycle_id, cadre_id, "COMPETENT")
+    assert w.post(f"/appraisal/cycles/{cycle_id}/finalize").status_code == 200
+    response = w.post(f"/appraisal/cycles/{cycle_id}/amendments",
+                      {"cadre_id": cadre_id, "grade": "BASICALLY_COMPETENT", "reason": "复核"},
+                      headers=headers)
+
+    def effect(allowed: bool):
+        assert w.grade_of(cycle_id, cadre_id) == ("BASICALLY_COMPETENT" if allowed else "COMPETENT")
+
+    return response, 200, effect
+
+
+def call_get_cadre_results(w: World, case: str, headers: dict):
+    cadre_id = w.cadres[case]
+    response = w.get(f"/appraisal/cadres/{cadre_id}/results", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:
+            assert all(r["kind"] in ("ANNUAL", "SPECIAL", "REGULAR") for r in response.json())
+
+    return response, 200, effect
+
+
 def call_grade_unit(w: World, case: str, headers: dict):
     unit_id = w.units[case]
     body = {"unit_id": unit_id, "year": w.next_year(unit_id, "unit-grade"), "grade": "PASS"}
@@ -413,6 +440,8 @@ CALLS: dict[str, Call] = {
     "GET /appraisal/cycles/{cycle_id}": call_get_cycle,
     "POST /appraisal/cycles/{cycle_id}/grades": call_record_grade,
     "POST /appraisal/cycles/{cycle_id}/finalize": call_finalize_cycle,
+    "POST /appraisal/cycles/{cycle_id}/amendments": call_amend_result,
+    "GET /appraisal/cadres/{cadre_id}/results": call_get_cadre_results,
     "POST /appraisal/unit-grades": call_grade_unit,
     "GET /appraisal/units/{unit_id}/quotas/{year}": call_get_unit_quota,
     "GET /audit": call_audit,

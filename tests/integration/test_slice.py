@@ -310,3 +310,38 @@ def test_a_principal_leaders_excellent_needs_the_units_merit(suite):
     assert suite.post("/appraisal/unit-grades", {"unit_id": unit_id, "year": 2025,
                                                  "grade": "MERIT"}).status_code == 201
     record_grade(suite, cycle_id, principal_id, "EXCELLENT")  # outside the quota, too
+
+
+def test_an_amended_result_is_kept_in_history_and_republished_to_talent(suite):
+    unit_id = register_unit(suite)
+    cadre_id = register_cadre(suite, unit_id)
+    cycle_id = open_cycle(suite, unit_id, year=2023, kind="SPECIAL")
+    record_grade(suite, cycle_id, cadre_id, "EXCELLENT")
+    path = f"/appraisal/cycles/{cycle_id}/amendments"
+    early = suite.post(path, {"cadre_id": cadre_id, "grade": "COMPETENT", "reason": "复核"})
+    assert (early.status_code, early.json()["error"]["code"]) == (409, "CYCLE_NOT_FINALIZED")
+    assert suite.post(f"/appraisal/cycles/{cycle_id}/finalize").status_code == 200
+    wait_for_priority(suite, cadre_id)
+
+    no_reason = suite.post(path, {"cadre_id": cadre_id, "grade": "COMPETENT", "reason": "  "})
+    assert no_reason.status_code == 400 and list(no_reason.json()["error"]["fields"]) == ["reason"]
+    amended = suite.post(path, {"cadre_id": cadre_id, "grade": "COMPETENT",
+                                "reason": "复核发现材料不实"})
+    assert amended.status_code == 200, amended.text
+
+    # talent replaces what the EXCELLENT caused: the A-5 priority goes, over the real broker
+    wait_for(lambda: eligibility(suite, cadre_id)["reasons"] == [], timeout=20, interval=0.2,
+             what="talent to lift the A-5 priority")
+
+    # the cadre reads their own result with the reasons; not someone else's
+    own = suite.get(f"/appraisal/cadres/{cadre_id}/results",
+                    headers=suite.auth_headers("CADRE", cadre_id=cadre_id))
+    assert own.status_code == 200, own.text
+    [result] = own.json()
+    assert (result["grade"], result["cycle_id"]) == ("COMPETENT", cycle_id)
+    [amendment] = result["amendments"]
+    assert (amendment["from_grade"], amendment["to_grade"], amendment["reason"]) == (
+        "EXCELLENT", "COMPETENT", "复核发现材料不实")
+    other = suite.get(f"/appraisal/cadres/{cadre_id}/results",
+                      headers=suite.auth_headers("CADRE", cadre_id=new_id("C")))
+    assert other.status_code == 403

@@ -58,3 +58,30 @@ def test_finalizing_yields_one_payload_per_result():
         {"cycle_id": "cy1", "unit_id": "U1", "year": 2025, "kind": "ANNUAL", "cadre_id": "C2",
          "grade": "COMPETENT", "finalized_at": NOW},
     ]
+
+
+def test_an_amendment_changes_the_grade_and_keeps_who_when_from_to_and_why():
+    results = [{"cadre_id": "C1", "grade": "EXCELLENT"}, {"cadre_id": "C2", "grade": "COMPETENT"}]
+    changed, previous = rules.amended(results, "C1", "COMPETENT", "复核发现材料不实", "officer-7", NOW)
+    assert previous == "EXCELLENT"
+    assert changed[0]["grade"] == "COMPETENT" and changed[1] == results[1]
+    assert changed[0]["amendments"] == [{"at": NOW, "by": "officer-7", "from_grade": "EXCELLENT",
+                                         "to_grade": "COMPETENT", "reason": "复核发现材料不实"}]
+    again, _ = rules.amended(changed, "C1", "EXCELLENT", "再次复核", "officer-8", NOW)
+    assert [a["to_grade"] for a in again[0]["amendments"]] == ["COMPETENT", "EXCELLENT"]
+    assert results[0]["grade"] == "EXCELLENT"  # the input is not changed
+
+
+@pytest.mark.parametrize("cadre_id,grade,code", [
+    ("C9", "COMPETENT", "RESULT_NOT_FOUND"), ("C1", "EXCELLENT", "NOTHING_TO_AMEND")])
+def test_an_amendment_needs_a_result_and_a_change(cadre_id, grade, code):
+    with pytest.raises(Conflict) as caught:
+        rules.amended([{"cadre_id": "C1", "grade": "EXCELLENT"}], cadre_id, grade, "x", "o", NOW)
+    assert caught.value.code == code
+
+
+def test_only_a_finalized_cycle_is_amended():
+    rules.ensure_finalized(cycle(status="FINALIZED"))
+    with pytest.raises(Conflict) as caught:
+        rules.ensure_finalized(cycle())
+    assert caught.value.code == "CYCLE_NOT_FINALIZED"

@@ -104,7 +104,7 @@ def test_request_bodies_leave_out_path_values_and_forbid_other_fields(spec, rout
 def test_record_grade_takes_the_cycle_from_the_path_only(spec):
     operation = spec["paths"]["/appraisal/cycles/{cycle_id}/grades"]["post"]
     schema = resolve(spec, operation["requestBody"]["content"]["application/json"]["schema"])
-    assert set(schema["properties"]) == {"cadre_id", "grade"}
+    assert set(schema["properties"]) == {"cadre_id", "grade", "comment"}
     assert [p["name"] for p in operation["parameters"]] == ["cycle_id"]
 
 
