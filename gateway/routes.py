@@ -15,6 +15,8 @@ from marshmallow import Schema
 from services.appraisal.schemas import (
     AmendResultSchema,
     CadreResultSchema,
+    CommendationSchema,
+    CommendSchema,
     CycleSchema,
     GradeUnitSchema,
     OpenCycleSchema,
@@ -73,6 +75,12 @@ ROUTES: tuple[Route, ...] = (
     Route("get_cadre_results", "GET", "/appraisal/cadres/<string:cadre_id>/results", "appraisal",
           "get_cadre_results", "A cadre's finalized results with the reasons: the appraisal's "
           "comment and any amendment (A-7)", response=CadreResultSchema),
+    Route("commend", "POST", "/appraisal/commendations", "appraisal", "commend",
+          "Award a merit citation or a commendation for a deed (A-8)", body=CommendSchema,
+          response=CommendationSchema, status=201),
+    Route("list_commendations", "GET", "/appraisal/commendations/<string:year>", "appraisal",
+          "list_commendations", "The year's commendations, typical examples first (A-8)",
+          response=CommendationSchema),
     Route("grade_unit", "POST", "/appraisal/unit-grades", "appraisal", "grade_unit",
           "Record a unit's performance grade for a year (MERIT / PASS / FAIL: A-2, A-3, A-4)",
           body=GradeUnitSchema, response=UnitGradeSchema, status=201),

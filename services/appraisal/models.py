@@ -44,6 +44,22 @@ class UnitGrade(Aggregate):
     graded_at = DateTimeField(required=True)
 
 
+class Commendation(Aggregate):
+    """A-8: a merit citation (记功) or commendation (嘉奖) with the deed."""
+
+    meta = {"collection": "commendations", "indexes": ["year", "cadre_id"]}
+
+    commendation_id = StringField(primary_key=True)
+    cadre_id = StringField(required=True)
+    unit_id = StringField(required=True)
+    year = IntField(required=True)
+    kind = StringField(required=True)
+    deed = StringField(required=True)
+    typical_example = BooleanField(default=False)  # 优秀干部典型 of the year
+    awarded_at = DateTimeField(required=True)
+    awarded_by = StringField()
+
+
 class Cycle(Aggregate):
     """A unit × year × kind appraisal; results are written under ``version`` (optimistic lock)."""
 

@@ -16,6 +16,9 @@ GRADES = ("EXCELLENT", "COMPETENT", "BASICALLY_COMPETENT", "INCOMPETENT")
 EXCELLENT = "EXCELLENT"
 ANNUAL = "ANNUAL"
 
+# A-8 commendations (表彰, 000 item 15)
+COMMENDATION_KINDS = ("MERIT_CITATION", "COMMENDATION")
+
 # unit performance grades (绩效考评); more may be configured, only MERIT and FAIL carry rules
 UNIT_GRADES = ("MERIT", "PASS", "FAIL")
 MERIT = "MERIT"

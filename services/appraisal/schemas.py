@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from services.appraisal.rules import GRADES, KINDS
+from services.appraisal.rules import COMMENDATION_KINDS, GRADES, KINDS
 from services.common.events import EventSchema
 from services.common.schemas import ID
 
@@ -24,7 +24,7 @@ class RecordGradeSchema(Schema):
 
 def _says_something(text: str) -> bool:
     if not text.strip():
-        raise ValidationError("Give the reason for the amendment.")
+        raise ValidationError("Say what it is: blank text is not enough.")
     return True
 
 
@@ -33,6 +33,29 @@ class AmendResultSchema(Schema):
     cadre_id = fields.String(required=True, validate=ID)
     grade = fields.String(required=True, validate=validate.OneOf(GRADES))
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=2000), _says_something])
+
+
+class CommendSchema(Schema):
+    cadre_id = fields.String(required=True, validate=ID)
+    year = fields.Integer(required=True, strict=True, validate=YEAR)
+    kind = fields.String(required=True, validate=validate.OneOf(COMMENDATION_KINDS))
+    deed = fields.String(required=True, validate=[validate.Length(min=1, max=4000), _says_something])
+    typical_example = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+
+
+class CommendationSchema(Schema):
+    commendation_id = fields.String()
+    cadre_id = fields.String()
+    unit_id = fields.String()
+    year = fields.Integer()
+    kind = fields.String()
+    deed = fields.String()
+    typical_example = fields.Boolean()
+    awarded_at = fields.AwareDateTime()
+
+
+class YearSchema(Schema):
+    year = fields.Integer(required=True, validate=YEAR)  # not strict: it arrives in a URL path
 
 
 class CadreIdSchema(Schema):
@@ -141,6 +164,20 @@ class ResultAmended(EventSchema):
     previous_grade = fields.String(required=True, validate=validate.OneOf(GRADES))
     reason = fields.String(required=True)
     amended_at = fields.AwareDateTime(required=True)
+
+
+class CommendationAwarded(EventSchema):
+    event_type = "appraisal.commendation_awarded"
+    schema_version = 1
+
+    commendation_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    year = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(COMMENDATION_KINDS))
+    deed = fields.String(required=True)
+    typical_example = fields.Boolean(required=True)
+    awarded_at = fields.AwareDateTime(required=True)
 
 
 class UnitGraded(EventSchema):

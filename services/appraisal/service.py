@@ -7,12 +7,15 @@ from nameko.dependency_providers import Config
 from pymongo.errors import DuplicateKeyError
 
 from services.appraisal import rules
-from services.appraisal.models import CadreCopy, Cycle, UnitCopy, UnitGrade
+from services.appraisal.models import CadreCopy, Commendation, Cycle, UnitCopy, UnitGrade
 from services.appraisal.schemas import (
     AmendResultSchema,
     CadreIdSchema,
     CadreRegisteredIn,
     CadreResultSchema,
+    CommendationAwarded,
+    CommendationSchema,
+    CommendSchema,
     CycleIdSchema,
     CycleSchema,
     GradeUnitSchema,
@@ -25,6 +28,7 @@ from services.appraisal.schemas import (
     UnitGradeSchema,
     UnitRegisteredIn,
     UnitYearSchema,
+    YearSchema,
 )
 from services.common.clock import utcnow
 from services.common.consumer import consume
@@ -32,12 +36,24 @@ from services.common.errors import Conflict, NotFound
 from services.common.inbox import apply_once
 from services.common.outbox import Outbox, push_events
 from services.common.rpc import rpc
-from services.common.security import ANY, CADRE, ORG_ADMIN, OWN_UNIT, SELF, UNIT_ADMIN
+from services.common.security import (
+    ANY,
+    CADRE,
+    CARE_OFFICER,
+    DISCIPLINE_OFFICER,
+    ORG_ADMIN,
+    OWN_UNIT,
+    SELF,
+    UNIT_ADMIN,
+)
 from services.common.service import ServiceBase
 from services.common.store import MongoStore
 
 # a unit's own appraisal is run by the unit, under the organisation department (docs/permissions.md)
 RUN_CYCLE = {ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT}
+# A-8: the year's commendations are announced (表彰通报): everyone but the auditor reads them
+READ_COMMENDATIONS = {ORG_ADMIN: ANY, DISCIPLINE_OFFICER: ANY, CARE_OFFICER: ANY, UNIT_ADMIN: ANY,
+                      CADRE: ANY}
 # A-7: a cadre reads their own results and the reasons
 READ_RESULTS = {ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT, CADRE: SELF}
 
@@ -49,8 +65,8 @@ class AppraisalService(ServiceBase):
     name = "appraisal"
 
     config = Config()
-    store = MongoStore(Cycle, UnitGrade, UnitCopy, CadreCopy)
-    outbox = Outbox(Cycle, UnitGrade)
+    store = MongoStore(Cycle, UnitGrade, Commendation, UnitCopy, CadreCopy)
+    outbox = Outbox(Cycle, UnitGrade, Commendation)
 
     @rpc(request=OpenCycleSchema, response=CycleSchema, allow=RUN_CYCLE)
     def open_cycle(self, unit_id, year, kind):
@@ -153,6 +169,34 @@ class AppraisalService(ServiceBase):
                  "finalized_at": cycle.get("finalized_at")}
                 for cycle in cycles for result in cycle["results"]
                 if result["cadre_id"] == cadre_id]
+
+    @rpc(request=CommendSchema, response=CommendationSchema, allow={ORG_ADMIN: ANY})
+    def commend(self, cadre_id, year, kind, deed, typical_example):
+        """A-8: a merit citation or commendation for a cadre's deed."""
+        self.access.check(cadre_id=cadre_id, record=("cadre", cadre_id))
+        now = utcnow()
+        rules.ensure_not_future(year, now)
+        cadre = self.store.collection(CadreCopy).find_one({"_id": cadre_id})
+        if cadre is None:
+            raise NotFound(f"cadre {cadre_id} is unknown to appraisal", code="CADRE_NOT_FOUND",
+                           fields={"cadre_id": ["Unknown cadre."]})
+        commendation = Commendation(
+            commendation_id=uuid.uuid4().hex, cadre_id=cadre_id, unit_id=cadre["unit_id"],
+            year=year, kind=kind, deed=deed, typical_example=typical_example, awarded_at=now,
+            awarded_by=self.access.actor.user_id)
+        commendation.pending_events = [self.outbox.event(CommendationAwarded, {
+            "commendation_id": commendation.commendation_id, "cadre_id": cadre_id,
+            "unit_id": cadre["unit_id"], "year": year, "kind": kind, "deed": deed,
+            "typical_example": typical_example, "awarded_at": now})]
+        self.store.insert(commendation)
+        return commendation
+
+    @rpc(request=YearSchema, response=CommendationSchema, many=True, allow=READ_COMMENDATIONS)
+    def list_commendations(self, year):
+        """A-8: the year's commendations, typical examples first (they are announced)."""
+        self.access.check(record=("commendations", str(year)))
+        found = self.store.collection(Commendation).find({"year": year})
+        return sorted(found, key=lambda c: (not c.get("typical_example"), c["awarded_at"]))
 
     @rpc(request=GradeUnitSchema, response=UnitGradeSchema, allow={ORG_ADMIN: ANY})
     def grade_unit(self, unit_id, year, grade):

@@ -80,6 +80,7 @@ class Outbox(DependencyProvider):
         self._lock = Semaphore()
         self._again = False
         self._running = False
+        self._said_unroutable: set = set()
 
     def setup(self):
         config = self.container.config
@@ -167,7 +168,10 @@ class Outbox(DependencyProvider):
             try:
                 self.publish(envelope)
             except UndeliverableMessage as exc:
-                log.warning("%s outbox: %s", self.producer, exc)
+                # kept until a consumer's queue exists (ADR 0003); said once per event, not per tick
+                if envelope.get("event_id") not in self._said_unroutable:
+                    self._said_unroutable.add(envelope.get("event_id"))
+                    log.warning("%s outbox: %s", self.producer, exc)
                 return sent
             except (PyMongoError, *BROKER_DOWN):
                 raise

@@ -396,6 +396,30 @@ def call_get_cadre_results(w: World, case: str, headers: dict):
     return response, 200, effect
 
 
+def call_commend(w: World, case: str, headers: dict):
+    cadre_id = w.cadres[case]
+    deed = f"抗洪抢险 {new_id('deed')}"
+    response = w.post("/appraisal/commendations", {"cadre_id": cadre_id, "year": 2025,
+                                                   "kind": "COMMENDATION", "deed": deed},
+                      headers=headers)
+
+    def effect(allowed: bool):
+        deeds = [c["deed"] for c in w.get("/appraisal/commendations/2025").json()]
+        assert (deed in deeds) is allowed
+
+    return response, 201, effect
+
+
+def call_list_commendations(w: World, case: str, headers: dict):
+    response = w.get("/appraisal/commendations/2025", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:
+            assert isinstance(response.json(), list)
+
+    return response, 200, effect
+
+
 def call_grade_unit(w: World, case: str, headers: dict):
     unit_id = w.units[case]
     body = {"unit_id": unit_id, "year": w.next_year(unit_id, "unit-grade"), "grade": "PASS"}
@@ -442,6 +466,8 @@ CALLS: dict[str, Call] = {
     "POST /appraisal/cycles/{cycle_id}/finalize": call_finalize_cycle,
     "POST /appraisal/cycles/{cycle_id}/amendments": call_amend_result,
     "GET /appraisal/cadres/{cadre_id}/results": call_get_cadre_results,
+    "POST /appraisal/commendations": call_commend,
+    "GET /appraisal/commendations/{year}": call_list_commendations,
     "POST /appraisal/unit-grades": call_grade_unit,
     "GET /appraisal/units/{unit_id}/quotas/{year}": call_get_unit_quota,
     "GET /audit": call_audit,

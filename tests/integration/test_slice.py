@@ -345,3 +345,35 @@ def test_an_amended_result_is_kept_in_history_and_republished_to_talent(suite):
     other = suite.get(f"/appraisal/cadres/{cadre_id}/results",
                       headers=suite.auth_headers("CADRE", cadre_id=new_id("C")))
     assert other.status_code == 403
+
+
+def test_commendations_are_awarded_with_the_deed_and_listed_by_year(suite):
+    # 记功 / 嘉奖 with the deed; the year's list puts the typical examples first
+    unit_id = register_unit(suite)
+    first, second = register_cadre(suite, unit_id), register_cadre(suite, unit_id)
+
+    def commend(cadre_id, **extra):
+        body = {"cadre_id": cadre_id, "year": 2022, "kind": "COMMENDATION", "deed": "抗洪抢险",
+                **extra}
+        return suite.post("/appraisal/commendations", body)
+
+    awarded = wait_for(lambda: (r := commend(first)).status_code == 201 and r, timeout=15,
+                       interval=0.2, what="appraisal to learn the cadre")
+    assert awarded.json()["unit_id"] == unit_id
+    assert commend(second, kind="MERIT_CITATION", typical_example=True).status_code == 201
+
+    listed = [c for c in suite.get("/appraisal/commendations/2022").json()
+              if c["unit_id"] == unit_id]
+    assert [(c["cadre_id"], c["kind"]) for c in listed] == [
+        (second, "MERIT_CITATION"), (first, "COMMENDATION")]
+    as_cadre = suite.get("/appraisal/commendations/2022",
+                         headers=suite.auth_headers("CADRE", cadre_id=first))
+    assert as_cadre.status_code == 200
+
+    assert commend(first, kind="MEDAL").status_code == 400
+    assert commend(first, deed=" ").json()["error"]["fields"] == {"deed": [
+        "Say what it is: blank text is not enough."]}
+    assert commend(first, year=2999).status_code == 400  # outside the schema's years
+    future = commend(first, year=datetime.now(UTC).year + 1)
+    assert (future.status_code, future.json()["error"]["code"]) == (409, "YEAR_IN_FUTURE")
+    assert commend("C-nobody").json()["error"]["code"] == "CADRE_NOT_FOUND"
