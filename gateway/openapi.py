@@ -123,6 +123,8 @@ def _request_body(spec: APISpec, route: Route, registered: dict[tuple, str]) -> 
 
 def _route_operation(spec: APISpec, route: Route, registered: dict[tuple, str]) -> dict:
     response_schema: Any = route.response if route.response is not None else {"type": "object"}
+    if route.many:
+        response_schema = {"type": "array", "items": response_schema}
     operation: dict[str, Any] = {
         "operationId": route.name,
         "summary": route.summary,

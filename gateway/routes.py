@@ -38,6 +38,7 @@ class Route:
     body: type[Schema] | None = None    # the RPC's request schema; path values are taken out of it
     response: type[Schema] | None = None
     status: int = 200
+    many: bool = False                  # the response is a list of ``response``
 
     @property
     def path_params(self) -> list[str]:
@@ -74,13 +75,13 @@ ROUTES: tuple[Route, ...] = (
           "consequences are republished", body=AmendResultSchema, response=CycleSchema),
     Route("get_cadre_results", "GET", "/appraisal/cadres/<string:cadre_id>/results", "appraisal",
           "get_cadre_results", "A cadre's finalized results with the reasons: the appraisal's "
-          "comment and any amendment (A-7)", response=CadreResultSchema),
+          "comment and any amendment (A-7)", response=CadreResultSchema, many=True),
     Route("commend", "POST", "/appraisal/commendations", "appraisal", "commend",
           "Award a merit citation or a commendation for a deed (A-8)", body=CommendSchema,
           response=CommendationSchema, status=201),
     Route("list_commendations", "GET", "/appraisal/commendations/<string:year>", "appraisal",
           "list_commendations", "The year's commendations, typical examples first (A-8)",
-          response=CommendationSchema),
+          response=CommendationSchema, many=True),
     Route("grade_unit", "POST", "/appraisal/unit-grades", "appraisal", "grade_unit",
           "Record a unit's performance grade for a year (MERIT / PASS / FAIL: A-2, A-3, A-4)",
           body=GradeUnitSchema, response=UnitGradeSchema, status=201),

@@ -86,7 +86,7 @@ def check_principal_excellent(kind: str, grade: str, cadre: Mapping[str, Any],
             "a principal leader may be graded EXCELLENT only when the unit is graded MERIT that "
             f"year; the unit is {unit_grade or 'not graded yet'}",
             code="PRINCIPAL_EXCELLENT_NEEDS_MERIT", rule="A-2",
-            details={"unit_grade": unit_grade})
+            details={"unit_grade": unit_grade, "unit_id": cadre.get("unit_id")})
 
 
 def ensure_not_future(year: int, now: datetime) -> None:

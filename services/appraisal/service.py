@@ -32,7 +32,7 @@ from services.appraisal.schemas import (
 )
 from services.common.clock import utcnow
 from services.common.consumer import consume
-from services.common.errors import Conflict, NotFound
+from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.inbox import apply_once
 from services.common.outbox import Outbox, push_events
 from services.common.rpc import rpc
@@ -98,6 +98,11 @@ class AppraisalService(ServiceBase):
                                "or its registration has not arrived yet)", code="CADRE_NOT_FOUND",
                                fields={"cadre_id": ["Unknown cadre."]})
             rules.ensure_cadre_in_unit(cycle, cadre)
+            if cadre.get("is_principal") and not self.access.unrestricted:
+                # principal leaders are appraised by the city, not by their own unit
+                raise Forbidden("a unit's principal leaders are graded by the organisation "
+                                "department, not by the unit", rule="A-1",
+                                details={"cadre_id": cadre_id})
             already = any(r["cadre_id"] == cadre_id and r["grade"] == rules.EXCELLENT
                           for r in cycle["results"])
             rules.check_excellent_quota(cycle["kind"], grade, cadre, self._quota(cycle),

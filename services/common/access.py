@@ -44,6 +44,12 @@ class AccessHandle:
         grant = self._provider.grants.get(self._worker_ctx)
         return grant.actor if grant else Actor.from_context(self._worker_ctx.data.get("actor"))
 
+    @property
+    def unrestricted(self) -> bool:
+        """Whether the user holds this call's permission for any record (not only a scope)."""
+        grant = self._provider.grants.get(self._worker_ctx)
+        return bool(grant and grant.unrestricted)
+
     def begin(self, action: str, allow: Mapping[str, str],
               record: tuple[str, str] | None = None) -> Grant:
         """Called by @rpc: the user must exist and hold a role allowed for ``action``."""

@@ -182,6 +182,7 @@ class Outbox(DependencyProvider):
                 return sent
             # pull the exact value read: FerretDB 1.24 has no $pull by condition
             store.update_one(aggregate, {"_id": doc["_id"]}, {"$pull": {PENDING: envelope}})
+            self._said_unroutable.discard(envelope.get("event_id"))
             sent += 1
         return sent
 

@@ -86,22 +86,28 @@ def latest_grade_per_year(unit_grades: Iterable[Mapping[str, Any]]) -> dict[int,
 
 
 def merit_drought(unit_grades: Iterable[Mapping[str, Any]]) -> list[Reason]:
-    """Rule A-3: the unit's latest three graded years are consecutive and none is MERIT -> its
-    principal leaders may not be promoted with priority, until a MERIT year (000 item 8).
+    """Rule A-3: three consecutive graded years without MERIT -> the unit's principal leaders may
+    not be promoted with priority until the unit is MERIT again (000 item 8).
 
-    A year the unit was not graded breaks the run: the rule needs three known years.
+    A year the unit was not graded stops a run from forming (the rule needs three known years),
+    but it does not lift a bar: only a later MERIT year does.
     """
     by_year = latest_grade_per_year(unit_grades)
-    if not by_year:
+    run: list[int] = []
+    barred: list[int] | None = None
+    for year in sorted(by_year):
+        if by_year[year]["grade"] == MERIT:
+            run, barred = [], None
+            continue
+        run = [*run, year] if run and run[-1] == year - 1 else [year]
+        if len(run) >= DROUGHT_YEARS and barred is None:
+            barred = run[-DROUGHT_YEARS:]
+    if barred is None:
         return []
-    latest_year = max(by_year)
-    years = [latest_year - offset for offset in range(DROUGHT_YEARS)]
-    if not all(year in by_year and by_year[year]["grade"] != MERIT for year in years):
-        return []
-    latest = by_year[latest_year]
+    since = by_year[barred[-1]]
     detail = "unit without MERIT in " + ", ".join(
-        f"{year} ({by_year[year]['grade']})" for year in sorted(years))
-    return [Reason("A-3", NO_PRIORITY_PROMOTION, latest["event_id"], latest["graded_at"], None,
+        f"{year} ({by_year[year]['grade']})" for year in barred)
+    return [Reason("A-3", NO_PRIORITY_PROMOTION, since["event_id"], since["graded_at"], None,
                    detail)]
 
 

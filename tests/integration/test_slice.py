@@ -305,7 +305,7 @@ def test_a_principal_leaders_excellent_needs_the_units_merit(suite):
     [refused] = wait_for(attempt, timeout=15, interval=0.2, what="appraisal to learn the cadre")
     assert refused.status_code == 409
     assert (refused.json()["error"]["rule"], refused.json()["error"]["details"]) == (
-        "A-2", {"unit_grade": None})
+        "A-2", {"unit_grade": None, "unit_id": unit_id})
 
     assert suite.post("/appraisal/unit-grades", {"unit_id": unit_id, "year": 2025,
                                                  "grade": "MERIT"}).status_code == 201

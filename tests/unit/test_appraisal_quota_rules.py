@@ -68,7 +68,8 @@ def test_a_principal_leader_is_excellent_only_in_a_merit_year():
     for unit_grade in ("PASS", "FAIL", None):
         with pytest.raises(RuleViolation) as caught:
             rules.check_principal_excellent("ANNUAL", "EXCELLENT", PRINCIPAL, unit_grade)
-        assert (caught.value.rule, caught.value.details) == ("A-2", {"unit_grade": unit_grade})
+        assert (caught.value.rule, caught.value.details) == (
+            "A-2", {"unit_grade": unit_grade, "unit_id": None})
 
 
 def test_the_merit_gate_leaves_others_alone_and_can_be_switched_off():

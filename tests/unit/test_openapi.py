@@ -78,6 +78,9 @@ def test_every_route_is_an_operation(spec, route):
     if route.response is None:
         assert success == {"type": "object"}
     else:
+        if route.many:  # a list of them
+            assert success["type"] == "array"
+            success = success["items"]
         declared = {field.data_key or name for name, field in route.response._declared_fields.items()}
         assert set(resolve(spec, success)["properties"]) == declared
 

@@ -90,6 +90,21 @@ def test_no_bar_without_three_known_years_without_merit(grades):
     assert rules.merit_drought(grades) == []
 
 
+def test_an_ungraded_year_does_not_lift_a_bar_only_merit_does():
+    barred = [graded(2022, "PASS"), graded(2023, "PASS"), graded(2024, "PASS")]
+    later = [*barred, graded(2026, "PASS")]  # 2025 never graded
+    [bar] = rules.merit_drought(later)
+    assert (bar.rule, bar.source_event_id) == ("A-3", "g2024")
+    assert rules.merit_drought([*later, graded(2027, "MERIT")]) == []
+
+
+def test_a_new_run_after_merit_bars_again():
+    grades = [graded(y, "PASS") for y in (2018, 2019, 2020)] + [graded(2021, "MERIT")] + [
+        graded(y, "FAIL") for y in (2022, 2023, 2024)]
+    [bar] = rules.merit_drought(grades)
+    assert bar.source_event_id == "g2024" and "2022 (FAIL)" in bar.detail
+
+
 def test_a_regrade_of_a_year_counts_once_the_latest():
     grades = [graded(2023, "PASS"), graded(2024, "PASS"), graded(2025, "PASS", days_ago=30),
               graded(2025, "MERIT", event="g2025b", days_ago=5)]
