@@ -27,3 +27,11 @@ def actor(*roles, user_id="tester", unit_id=None, cadre_id=None) -> dict:
 
 
 ADMIN = actor("ORG_ADMIN", user_id="admin")
+
+
+def call(container, method, *args, as_=ADMIN, **kwargs):
+    """Run one entrypoint of an in-process container as a user (an ORG_ADMIN by default)."""
+    from nameko.testing.services import entrypoint_hook
+
+    with entrypoint_hook(container, method, context_data={"actor": as_}) as hook:
+        return hook(*args, **kwargs)

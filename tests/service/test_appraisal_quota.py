@@ -6,12 +6,11 @@ tested in test_roster_and_appraisal.py and the integration tests."""
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
-from nameko.testing.services import entrypoint_hook
 
 from services.appraisal.service import AppraisalService
 from services.common.errors import Forbidden, RuleViolation
 from services.common.store import database_name
-from tests.helpers import ADMIN, actor
+from tests.helpers import ADMIN, actor, call
 
 
 @pytest.fixture
@@ -19,11 +18,6 @@ def appraisal(container_factory, config):
     container = container_factory(AppraisalService, {**config, "max_workers": 20})
     container.start()
     return container
-
-
-def call(container, method, *args, as_=ADMIN, **kwargs):
-    with entrypoint_hook(container, method, context_data={"actor": as_}) as hook:
-        return hook(*args, **kwargs)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from kombu import Connection, Queue
 from nameko.events import get_event_exchange
 from nameko.standalone.rpc import ClusterRpcProxy
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.services import entrypoint_waiter
 
 from services.appraisal.service import AppraisalService
 from services.common import deadletter
@@ -15,7 +15,7 @@ from services.common.events import build_envelope
 from services.common.store import database_name
 from services.talent.schemas import ResultFinalizedIn
 from services.talent.service import TalentService
-from tests.helpers import ADMIN, actor, wait_for
+from tests.helpers import ADMIN, actor, call, wait_for
 
 FINALIZED_AT = datetime(2026, 1, 5, tzinfo=UTC)
 UNIT = {"unit_id": "U1", "name": "江岸区", "unit_type": "DISTRICT"}
@@ -36,11 +36,6 @@ def appraisal(container_factory, config):
     container = container_factory(AppraisalService, config)
     container.start()
     return container
-
-
-def call(container, method, *args, as_=ADMIN, **kwargs):
-    with entrypoint_hook(container, method, context_data={"actor": as_}) as hook:
-        return hook(*args, **kwargs)
 
 
 @pytest.fixture
