@@ -94,9 +94,7 @@ class AppraisalService(ServiceBase):
             self.access.check(unit_id=cadre["unit_id"] if cadre else None)
             rules.ensure_open(cycle)
             if cadre is None:
-                raise NotFound(f"cadre {cadre_id} is unknown to appraisal (not registered in talent, "
-                               "or its registration has not arrived yet)", code="CADRE_NOT_FOUND",
-                               fields={"cadre_id": ["Unknown cadre."]})
+                raise self._unknown_cadre(cadre_id)
             rules.ensure_cadre_in_unit(cycle, cadre)
             if cadre.get("is_principal") and not self.access.unrestricted:
                 # principal leaders are appraised by the city, not by their own unit (A-1)
@@ -143,7 +141,7 @@ class AppraisalService(ServiceBase):
             cycle = self._cycle(cycle_id)
             rules.ensure_finalized(cycle)
             if cadre is None:
-                raise NotFound(f"cadre {cadre_id} is unknown to appraisal", code="CADRE_NOT_FOUND")
+                raise self._unknown_cadre(cadre_id)
             now = utcnow()
             by = self.access.actor.user_id
             results, previous = rules.amended(cycle["results"], cadre_id, grade, reason, by, now)
@@ -166,7 +164,7 @@ class AppraisalService(ServiceBase):
         self.access.check(unit_id=cadre and cadre["unit_id"], cadre_id=cadre_id,
                           record=("cadre", cadre_id))
         if cadre is None:
-            raise NotFound(f"cadre {cadre_id} is unknown to appraisal", code="CADRE_NOT_FOUND")
+            raise self._unknown_cadre(cadre_id)
         cycles = self.store.collection(Cycle).find(
             {"results.cadre_id": cadre_id, "status": rules.FINALIZED}).sort("year", -1)
         return [{**result, "cycle_id": cycle["_id"], "unit_id": cycle["unit_id"],
@@ -183,8 +181,7 @@ class AppraisalService(ServiceBase):
         rules.ensure_not_future(year, now)
         cadre = self.store.collection(CadreCopy).find_one({"_id": cadre_id})
         if cadre is None:
-            raise NotFound(f"cadre {cadre_id} is unknown to appraisal", code="CADRE_NOT_FOUND",
-                           fields={"cadre_id": ["Unknown cadre."]})
+            raise self._unknown_cadre(cadre_id)
         commendation = Commendation(
             commendation_id=uuid.uuid4().hex, cadre_id=cadre_id, unit_id=cadre["unit_id"],
             year=year, kind=kind, deed=deed, typical_example=typical_example, awarded_at=now,
@@ -259,6 +256,11 @@ class AppraisalService(ServiceBase):
                            "or its registration has not arrived yet)", code="UNIT_NOT_FOUND",
                            fields={"unit_id": ["Unknown unit."]})
         return unit
+
+    def _unknown_cadre(self, cadre_id) -> NotFound:
+        return NotFound(f"cadre {cadre_id} is unknown to appraisal (not registered in talent, or "
+                        "its registration has not arrived yet)", code="CADRE_NOT_FOUND",
+                        fields={"cadre_id": ["Unknown cadre."]})
 
     def _quota(self, cycle) -> rules.Quota:
         """Rule A-1 for the cycle's unit: participants are the unit's cadres outside the
