@@ -4,7 +4,10 @@ from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, to the millisecond: BSON keeps milliseconds, so a time published in an event is the
+    time stored with it, and the two compare equal."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def as_utc(value: datetime) -> datetime:

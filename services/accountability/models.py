@@ -1,0 +1,83 @@
+"""Accountability's own database: cases, complaints, and its copy of talent's roster."""
+
+from mongoengine import BooleanField, DateTimeField, DictField, IntField, ListField, StringField
+
+from services.accountability.rules import FILED, OPEN
+from services.common.documents import Aggregate
+
+
+class UnitCopy(Aggregate):
+    """Projection of talent.unit_registered."""
+
+    meta = {"collection": "units"}
+
+    unit_id = StringField(primary_key=True)
+    name = StringField()
+    unit_type = StringField()
+
+
+class CadreCopy(Aggregate):
+    """Projection of talent.cadre_registered, and the selection status C-5 reads."""
+
+    meta = {"collection": "cadres", "indexes": ["unit_id"]}
+
+    cadre_id = StringField(primary_key=True)
+    name = StringField()
+    unit_id = StringField()
+    level = StringField()
+    is_leader = BooleanField()
+    is_principal = BooleanField()
+    selection_status = StringField()  # talent.selection_status_changed: IN_SELECTION or not
+    selection_changed_at = DateTimeField()
+
+
+class Case(Aggregate):
+    """A case of inaction against a leading cadre (C-1). Every write goes through ``version``."""
+
+    meta = {"collection": "cases",
+            "indexes": ["cadre_id", "status"]}
+
+    case_id = StringField(primary_key=True)
+    cadre_id = StringField(required=True)
+    unit_id = StringField(required=True)
+    source = StringField(required=True)
+    situations = ListField(StringField())
+    summary = StringField()
+    complaint_id = StringField()
+    unit_grade = DictField()  # A-4: the unit's FAIL grade that opened it
+    status = StringField(required=True, default=OPEN)
+    history = ListField(DictField())       # who, when, from, to, why
+    findings = StringField()               # what the investigation verified
+    proposal = DictField()                 # the decision waiting for a second officer
+    decision = DictField()                 # the approved decision (sanctions, ban_until, year ...)
+    pending_applications = ListField(StringField())  # C-4: tolerance applications not yet ruled
+    rulings = ListField(DictField())       # C-4: tolerance rulings received
+    mitigated = BooleanField(default=False)
+    outcome = StringField()                # SANCTIONED, EXEMPTED or DISMISSED once it ends
+    opened_at = DateTimeField(required=True)
+    version = IntField(required=True, default=1)
+
+
+class Complaint(Aggregate):
+    """A report (信访举报) against a cadre (C-5). The reporter is seen by discipline officers only."""
+
+    meta = {"collection": "complaints", "indexes": ["cadre_id", "status"]}
+
+    complaint_id = StringField(primary_key=True)
+    cadre_id = StringField(required=True)
+    unit_id = StringField(required=True)
+    matter = StringField(required=True)
+    reporter = DictField()  # empty: anonymous
+    expedited = BooleanField(default=False)
+    filed_at = DateTimeField(required=True)
+    due_at = DateTimeField(required=True)
+    status = StringField(required=True, default=FILED)
+    outcome = StringField()
+    reason = StringField()
+    repeat_of = StringField()
+    case_id = StringField()
+    referral = DictField()  # FALSE_ACCUSATION: referred for handling
+    resolved_at = DateTimeField()
+    resolved_by = StringField()
+    filed_by = StringField()
+    version = IntField(required=True, default=1)

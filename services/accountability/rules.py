@@ -1,0 +1,274 @@
+"""Accountability's pure rules (DOMAIN.md section C). No I/O: the service reads, calls these, writes."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.common.errors import Conflict, InvalidInput, RuleViolation
+
+# C-1: the 17 situations of 001, in its order, by area (四个全面)
+SITUATIONS = (
+    *(f"PROSPERITY_{i}" for i in range(1, 5)),
+    *(f"REFORM_{i}" for i in range(1, 5)),
+    *(f"RULE_OF_LAW_{i}" for i in range(1, 5)),
+    *(f"PARTY_GOVERNANCE_{i}" for i in range(1, 6)),
+)
+SOURCES = ("INSPECTION", "SPECIAL_ASSESSMENT", "COMPLAINT", "APPRAISAL_FAIL", "OTHER")
+APPRAISAL_FAIL = "APPRAISAL_FAIL"
+COMPLAINT = "COMPLAINT"
+
+# C-1 states
+OPEN, INVESTIGATING, VERIFIED, DECIDED, CLOSED, DISMISSED = (
+    "OPEN", "INVESTIGATING", "VERIFIED", "DECIDED", "CLOSED", "DISMISSED")
+STATES = (OPEN, INVESTIGATING, VERIFIED, DECIDED, CLOSED, DISMISSED)
+TERMINAL = (CLOSED, DISMISSED)
+
+# the moves an officer makes; an EXEMPTED ruling closes a case from any state but the terminal ones
+MOVES = {
+    "start_investigation": ((OPEN,), INVESTIGATING),
+    "verify": ((INVESTIGATING,), VERIFIED),
+    "dismiss": ((OPEN, INVESTIGATING), DISMISSED),
+    "propose": ((VERIFIED,), VERIFIED),
+    "approve": ((VERIFIED,), DECIDED),
+    "close": ((DECIDED,), CLOSED),
+}
+
+# how a case ended, on accountability.case_closed
+SANCTIONED, EXEMPTED, NOT_VERIFIED = "SANCTIONED", "EXEMPTED", "DISMISSED"
+
+# C-2 sanctions, lightest first within each group
+LIGHT = ("CRITICISM_EDUCATION", "CIRCULATED_CRITICISM", "ADMONISHMENT")
+ORGANISATIONAL = ("TRANSFER", "NON_LEADERSHIP_POST", "RESIGNATION_FOR_FAULT", "ORDERED_RESIGNATION",
+                  "REMOVAL", "DEMOTION")
+DISCIPLINARY = "DISCIPLINARY"
+SANCTIONS = (*LIGHT, *ORGANISATIONAL, DISCIPLINARY)
+ADMONISHMENT = "ADMONISHMENT"
+
+MINOR, SERIOUS = "MINOR", "SERIOUS"
+SEVERITIES = (MINOR, SERIOUS)
+
+# promotion bans after a sanction, in months [national default]; DISCIPLINARY carries its own term
+DEFAULT_BAN_MONTHS = {"ADMONISHMENT": 6, "TRANSFER": 12, "NON_LEADERSHIP_POST": 12,
+                      "RESIGNATION_FOR_FAULT": 12, "ORDERED_RESIGNATION": 12, "REMOVAL": 12,
+                      "DEMOTION": 24}
+
+
+@dataclass(frozen=True)
+class SanctionSet:
+    """One decision the rules allow, and the rule that allows it."""
+
+    sanctions: tuple[str, ...]
+    rule: str
+
+
+def _sets(groups: Iterable[tuple[str, ...]], rule: str) -> list[SanctionSet]:
+    return [SanctionSet(tuple(sorted(group)), rule) for group in groups]
+
+
+def requires_organisational_handling(severity: str, public_outcry: bool, bad_impact: bool) -> bool:
+    """C-2: 情节较重, 群众反映强烈 or 造成恶劣影响 calls for organisational handling."""
+    return severity == SERIOUS or public_outcry or bad_impact
+
+
+def allowed_sanction_sets(source: str, severity: str, public_outcry: bool = False,
+                          bad_impact: bool = False, mitigated: bool = False) -> list[SanctionSet]:
+    """Every sanction set a decision may carry, with the rule behind each.
+
+    Decisions written down here (the seeds give the ladder, not the arithmetic):
+    - one sanction of a kind: a light sanction is one of the three; organisational handling is
+      one measure (a cadre is transferred *or* removed);
+    - C-2 ``MINOR``: one light sanction. Otherwise one organisational handling, alone or joined by
+      ``DISCIPLINARY``, or ``DISCIPLINARY`` alone (组织处理和党纪政务处分可单独使用，也可合并使用);
+    - C-3 ``APPRAISAL_FAIL``: ``ADMONISHMENT`` or one organisational handling, whatever the severity;
+    - C-4 ``MITIGATED`` (从轻、减轻): one step down the ladder -- where organisational handling was
+      required, one light sanction; where light sanctions were allowed, the two lighter than
+      ``ADMONISHMENT``; an ``APPRAISAL_FAIL`` case, ``ADMONISHMENT`` only. Never ``DISCIPLINARY``:
+      a mitigated matter is not one for a disciplinary sanction.
+    """
+    if source == APPRAISAL_FAIL:
+        if mitigated:
+            return _sets([(ADMONISHMENT,)], "C-4")
+        return _sets([(ADMONISHMENT,), *((o,) for o in ORGANISATIONAL)], "C-3")
+    heavy = requires_organisational_handling(severity, public_outcry, bad_impact)
+    if mitigated:
+        lighter = LIGHT if heavy else tuple(s for s in LIGHT if s != ADMONISHMENT)
+        return _sets(((s,) for s in lighter), "C-4")
+    if not heavy:
+        return _sets(((s,) for s in LIGHT), "C-2")
+    return _sets([*((o,) for o in ORGANISATIONAL), *((o, DISCIPLINARY) for o in ORGANISATIONAL),
+                  (DISCIPLINARY,)], "C-2")
+
+
+def check_sanctions(proposed: Sequence[str], allowed: Sequence[SanctionSet]) -> SanctionSet:
+    """The allowed set equal to ``proposed``, or a refusal naming the rule and what is allowed."""
+    wanted = tuple(sorted(set(proposed)))
+    for option in allowed:
+        if option.sanctions == wanted:
+            return option
+    rule = allowed[0].rule if allowed else "C-2"
+    raise RuleViolation(
+        f"{' + '.join(wanted) or 'no sanction'} is not a decision this case allows under {rule}",
+        code="SANCTION_NOT_ALLOWED", rule=rule,
+        details={"proposed": list(wanted),
+                 "allowed": [list(option.sanctions) for option in allowed]})
+
+
+def check_disciplinary_terms(sanctions: Sequence[str], disciplinary: Mapping[str, Any] | None) -> None:
+    """``DISCIPLINARY`` comes with the sanction's own text and term; nothing else carries them."""
+    if DISCIPLINARY in sanctions and not disciplinary:
+        raise InvalidInput("a disciplinary sanction needs its own text and term",
+                           fields={"disciplinary": ["Required when DISCIPLINARY is decided."]})
+    if DISCIPLINARY not in sanctions and disciplinary:
+        raise InvalidInput("only a DISCIPLINARY sanction carries disciplinary terms",
+                           fields={"disciplinary": ["Only with DISCIPLINARY."]})
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """Calendar months, the day clipped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def ban_until(sanctions: Sequence[str], decided_at: datetime, months: Mapping[str, int],
+              disciplinary_months: int | None = None) -> datetime | None:
+    """The end of the promotion ban a decision carries: the longest of its sanctions' bans."""
+    terms = [months.get(s, 0) for s in sanctions if s != DISCIPLINARY]
+    if DISCIPLINARY in sanctions:
+        terms.append(disciplinary_months or 0)
+    longest = max(terms, default=0)
+    return add_months(decided_at, longest) if longest > 0 else None
+
+
+def is_organisational(sanction: str) -> bool:
+    return sanction in ORGANISATIONAL
+
+
+def check_move(case: Mapping[str, Any], move: str) -> str:
+    """C-1: the state a move leads to, or a refusal naming the state the case is in."""
+    sources, target = MOVES[move]
+    if case["status"] not in sources:
+        raise Conflict(
+            f"case {case['_id']} is {case['status']}: cannot {move.replace('_', ' ')} "
+            f"(needs {' or '.join(sources)})",
+            code="CASE_STATE", rule="C-1",
+            details={"case_id": case["_id"], "status": case["status"], "needs": list(sources)})
+    return target
+
+
+def check_leading_cadre(cadre: Mapping[str, Any]) -> None:
+    """C-1: accountability for inaction targets leading cadres (领导干部)."""
+    if not cadre.get("is_leader") and not cadre.get("is_principal"):
+        raise RuleViolation(f"cadre {cadre['_id']} is not a leading cadre: accountability for "
+                            "inaction targets leading cadres", code="NOT_A_LEADING_CADRE",
+                            rule="C-1", details={"cadre_id": cadre["_id"]})
+
+
+def check_grounds(source: str, situations: Sequence[str]) -> None:
+    """C-1: a case names one or more of the 17 situations, unless it comes from A-4."""
+    if source == APPRAISAL_FAIL:
+        raise RuleViolation("APPRAISAL_FAIL cases are opened by the unit's FAIL grade (A-4), "
+                            "not by hand", code="APPRAISAL_FAIL_BY_EVENT", rule="A-4")
+    if not situations:
+        raise RuleViolation("a case names at least one of the 17 situations",
+                            code="SITUATION_REQUIRED", rule="C-1",
+                            details={"situations": list(SITUATIONS)})
+
+
+def check_not_on_hold(case: Mapping[str, Any]) -> None:
+    """C-4 fault tolerance first: no decision while a tolerance application is pending."""
+    pending = case.get("pending_applications") or []
+    if pending:
+        raise RuleViolation(
+            f"case {case['_id']} has a pending fault-tolerance application; it cannot be decided "
+            "until tolerance rules", code="CASE_ON_HOLD", rule="C-4",
+            details={"applications": list(pending)})
+
+
+def check_four_eyes(proposal: Mapping[str, Any] | None, approver: str) -> None:
+    """A decision is proposed by one officer and approved by another."""
+    if not proposal:
+        raise Conflict("there is no proposed decision to approve", code="NO_PROPOSAL")
+    if proposal["by"] == approver:
+        raise RuleViolation("a decision is approved by an officer other than the one who "
+                            "proposed it", code="FOUR_EYES",
+                            details={"proposed_by": proposal["by"]})
+
+
+def transition(status_from: str, status_to: str, by: str, at: datetime, reason: str | None,
+               **extra: Any) -> dict[str, Any]:
+    """One entry of a case's history: who, when, why (C-1)."""
+    return {"from": status_from, "to": status_to, "by": by, "at": at, "reason": reason, **extra}
+
+
+# C-5 complaints
+
+FILED, RESOLVED = "FILED", "RESOLVED"
+SUBSTANTIATED, REPEAT, FALSE_ACCUSATION, GROUNDLESS = (
+    "SUBSTANTIATED", "REPEAT", "FALSE_ACCUSATION", "GROUNDLESS")
+COMPLAINT_OUTCOMES = (SUBSTANTIATED, REPEAT, FALSE_ACCUSATION, GROUNDLESS)
+# an outcome that clears the cadre (澄清正名): the report was untrue
+CLEARING_OUTCOMES = (FALSE_ACCUSATION, GROUNDLESS)
+IN_SELECTION = "IN_SELECTION"
+
+DEFAULT_COMPLAINT_DAYS = 60
+DEFAULT_EXPEDITED_COMPLAINT_DAYS = 15
+
+
+def complaint_due(filed_at: datetime, expedited: bool, days: int, expedited_days: int) -> datetime:
+    """C-5: 快查快结 -- a complaint against a cadre under selection gets the shorter deadline."""
+    return filed_at + timedelta(days=expedited_days if expedited else days)
+
+
+def check_complaint_open(complaint: Mapping[str, Any]) -> None:
+    if complaint["status"] != FILED:
+        raise Conflict(f"complaint {complaint['_id']} is already resolved "
+                       f"({complaint.get('outcome')})", code="COMPLAINT_RESOLVED", rule="C-5",
+                       details={"outcome": complaint.get("outcome")})
+
+
+def was_verified_and_closed(case: Mapping[str, Any]) -> bool:
+    return case["status"] == CLOSED and any(t["to"] == VERIFIED for t in case.get("history", []))
+
+
+def check_resolution(complaint: Mapping[str, Any], outcome: str, prior_case: Mapping[str, Any] | None,
+                     situations: Sequence[str]) -> None:
+    """C-5: what each outcome needs before it may be recorded."""
+    if outcome == REPEAT:
+        if prior_case is None or prior_case["cadre_id"] != complaint["cadre_id"] \
+                or not was_verified_and_closed(prior_case):
+            raise RuleViolation(
+                "REPEAT needs the earlier case about the same cadre, verified and closed "
+                "(已查核清楚的重复性举报不再调查)", code="NOT_A_REPEAT", rule="C-5",
+                details={"repeat_of": prior_case and prior_case["_id"],
+                         "status": prior_case and prior_case["status"]})
+    elif outcome == FALSE_ACCUSATION and not complaint.get("reporter"):
+        raise RuleViolation("only a named reporter can be found to have made a false accusation "
+                            "(实名举报者诬告陷害)", code="ANONYMOUS_REPORTER", rule="C-5")
+    elif outcome == SUBSTANTIATED and not situations:
+        raise RuleViolation("a substantiated complaint opens a case, which names at least one of "
+                            "the 17 situations", code="SITUATION_REQUIRED", rule="C-1",
+                            details={"situations": list(SITUATIONS)})
+
+
+# C-6 yearly report of cadres moved down (领导干部"下"的情况)
+
+
+def demotion_report(decisions: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Organisational handlings per type, unit and year, from decided, non-exempted sanctions."""
+    counts: dict[tuple[int, str, str], int] = {}
+    for decision in decisions:
+        if decision.get("exempted"):
+            continue  # T-6: an exempted matter never counts
+        for sanction in decision["sanctions"]:
+            if is_organisational(sanction):
+                key = (decision["year"], decision["unit_id"], sanction)
+                counts[key] = counts.get(key, 0) + 1
+    order = sorted(counts, key=lambda key: (key[0], key[1], ORGANISATIONAL.index(key[2])))
+    return [{"year": year, "unit_id": unit_id, "handling": handling, "count": counts[year, unit_id, handling]}
+            for year, unit_id, handling in order]

@@ -1,0 +1,350 @@
+"""Accountability's RPC payloads and the events it publishes and consumes."""
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from services.accountability.rules import (
+    COMPLAINT_OUTCOMES,
+    SANCTIONS,
+    SEVERITIES,
+    SITUATIONS,
+    SOURCES,
+)
+from services.common.events import EventSchema
+from services.common.schemas import ID, visible_to
+from services.common.security import DISCIPLINE_OFFICER
+
+YEAR = validate.Range(min=2000, max=2100)
+STRICT_BOOL = {"truthy": {True}, "falsy": {False}}
+
+
+def _says_something(text: str) -> bool:
+    if not text.strip():
+        raise ValidationError("Say what it is: blank text is not enough.")
+    return True
+
+
+def Text(required=True, max_length=4000, **kwargs):  # noqa: N802 - reads like a field class
+    checks = [validate.Length(min=1, max=max_length), _says_something]
+    if required:
+        return fields.String(required=True, validate=checks, **kwargs)
+    return fields.String(load_default=None, allow_none=True, validate=checks, **kwargs)
+
+
+def _unique(values):
+    if len(set(values)) != len(values):
+        raise ValidationError("Name each one once.")
+    return True
+
+
+# Requests
+
+
+class OpenCaseSchema(Schema):
+    cadre_id = fields.String(required=True, validate=ID)
+    source = fields.String(required=True, validate=validate.OneOf(SOURCES))
+    situations = fields.List(fields.String(validate=validate.OneOf(SITUATIONS)), load_default=list,
+                             validate=_unique)
+    summary = Text(max_length=4000)
+
+
+class CaseIdSchema(Schema):
+    case_id = fields.String(required=True, validate=ID)
+
+
+class CaseMoveSchema(Schema):
+    case_id = fields.String(required=True, validate=ID)
+    reason = Text(required=False, max_length=2000)
+
+
+class VerifyCaseSchema(Schema):
+    case_id = fields.String(required=True, validate=ID)
+    findings = Text(max_length=4000)
+
+
+class DismissCaseSchema(Schema):
+    case_id = fields.String(required=True, validate=ID)
+    reason = Text(max_length=2000)
+
+
+class DisciplinarySchema(Schema):
+    """DISCIPLINARY: the sanction's own text, and the promotion ban its own term sets."""
+
+    text = Text(max_length=2000)
+    ban_months = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=120))
+
+
+class SanctionsQuerySchema(Schema):
+    case_id = fields.String(required=True, validate=ID)
+    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
+    public_outcry = fields.Boolean(load_default=False, **STRICT_BOOL)
+    bad_impact = fields.Boolean(load_default=False, **STRICT_BOOL)
+
+
+class ProposeDecisionSchema(SanctionsQuerySchema):
+    sanctions = fields.List(fields.String(validate=validate.OneOf(SANCTIONS)), required=True,
+                            validate=[validate.Length(min=1, max=3), _unique])
+    disciplinary = fields.Nested(DisciplinarySchema, load_default=None, allow_none=True)
+    reason = Text(max_length=2000)
+
+
+class ListCasesSchema(Schema):
+    cadre_id = fields.String(load_default=None, validate=ID)
+    status = fields.String(load_default=None, validate=validate.OneOf(
+        ("OPEN", "INVESTIGATING", "VERIFIED", "DECIDED", "CLOSED", "DISMISSED")))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class ReporterSchema(Schema):
+    name = Text(max_length=200)
+    contact = Text(required=False, max_length=200)
+
+
+class FileComplaintSchema(Schema):
+    cadre_id = fields.String(required=True, validate=ID)
+    matter = Text(max_length=4000)
+    reporter = fields.Nested(ReporterSchema, load_default=None, allow_none=True)  # None: anonymous
+
+
+class ComplaintIdSchema(Schema):
+    complaint_id = fields.String(required=True, validate=ID)
+
+
+class ResolveComplaintSchema(Schema):
+    complaint_id = fields.String(required=True, validate=ID)
+    outcome = fields.String(required=True, validate=validate.OneOf(COMPLAINT_OUTCOMES))
+    reason = Text(max_length=2000)
+    repeat_of = fields.String(load_default=None, allow_none=True, validate=ID)  # REPEAT: the case
+    situations = fields.List(fields.String(validate=validate.OneOf(SITUATIONS)),
+                             load_default=list, validate=_unique)  # SUBSTANTIATED: the new case's
+
+
+class ReportYearSchema(Schema):
+    year = fields.Integer(required=True, validate=YEAR)  # not strict: it arrives in a URL path
+
+
+# Responses
+
+
+class TransitionSchema(Schema):
+    from_ = fields.String(data_key="from", attribute="from")
+    to = fields.String()
+    by = fields.String()
+    at = fields.AwareDateTime()
+    reason = fields.String(allow_none=True)
+
+
+class DecisionSchema(Schema):
+    severity = fields.String()
+    public_outcry = fields.Boolean()
+    bad_impact = fields.Boolean()
+    sanctions = fields.List(fields.String())
+    disciplinary = fields.Nested(DisciplinarySchema, allow_none=True)
+    rule = fields.String()
+    reason = fields.String()
+    by = fields.String()
+    at = fields.AwareDateTime()
+    approved_by = fields.String()
+    approved_at = fields.AwareDateTime()
+    year = fields.Integer()
+    ban_until = fields.AwareDateTime(allow_none=True)
+    exempted = fields.Boolean()
+
+
+class RulingSchema(Schema):
+    application_id = fields.String()
+    outcome = fields.String()
+    ruled_at = fields.AwareDateTime()
+
+
+class CaseSchema(Schema):
+    case_id = fields.String(attribute="_id")
+    cadre_id = fields.String()
+    unit_id = fields.String()
+    source = fields.String()
+    situations = fields.List(fields.String())
+    summary = fields.String(allow_none=True)
+    complaint_id = fields.String(allow_none=True)
+    status = fields.String()
+    outcome = fields.String(allow_none=True)
+    findings = fields.String(allow_none=True)
+    proposal = fields.Nested(DecisionSchema, allow_none=True)
+    decision = fields.Nested(DecisionSchema, allow_none=True)
+    pending_applications = fields.List(fields.String())
+    rulings = fields.List(fields.Nested(RulingSchema))
+    mitigated = fields.Boolean()
+    history = fields.List(fields.Nested(TransitionSchema))
+    opened_at = fields.AwareDateTime()
+
+
+class SanctionSetSchema(Schema):
+    sanctions = fields.List(fields.String())
+    rule = fields.String()
+
+
+class AllowedSanctionsSchema(Schema):
+    case_id = fields.String()
+    severity = fields.String()
+    public_outcry = fields.Boolean()
+    bad_impact = fields.Boolean()
+    mitigated = fields.Boolean()
+    allowed = fields.List(fields.Nested(SanctionSetSchema))
+
+
+class ComplaintSchema(Schema):
+    complaint_id = fields.String(attribute="_id")
+    cadre_id = fields.String()
+    unit_id = fields.String()
+    matter = fields.String()
+    anonymous = fields.Boolean()
+    # C-5: the reporter's identity is read by discipline officers only
+    reporter = fields.Nested(ReporterSchema, allow_none=True, metadata=visible_to(DISCIPLINE_OFFICER))
+    expedited = fields.Boolean()
+    filed_at = fields.AwareDateTime()
+    due_at = fields.AwareDateTime()
+    status = fields.String()
+    outcome = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    repeat_of = fields.String(allow_none=True)
+    case_id = fields.String(allow_none=True)
+    referred = fields.Boolean()
+    resolved_at = fields.AwareDateTime(allow_none=True)
+
+
+class ReportLineSchema(Schema):
+    year = fields.Integer()
+    unit_id = fields.String()
+    handling = fields.String()
+    count = fields.Integer()
+
+
+# Events published
+
+
+class CaseOpened(EventSchema):
+    event_type = "accountability.case_opened"
+    schema_version = 1
+
+    case_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    source = fields.String(required=True, validate=validate.OneOf(SOURCES))
+    situations = fields.List(fields.String(), required=True)
+    complaint_id = fields.String(allow_none=True)
+    opened_at = fields.AwareDateTime(required=True)
+
+
+class SanctionDecided(EventSchema):
+    event_type = "accountability.sanction_decided"
+    schema_version = 1
+
+    case_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    year = fields.Integer(required=True)  # A-6: the year the sanction was decided
+    sanctions = fields.List(fields.String(validate=validate.OneOf(SANCTIONS)), required=True)
+    organisational_handling = fields.Boolean(required=True)  # L-2a, K-1 JOB_ADJUSTMENT
+    disciplinary = fields.Boolean(required=True)  # L-2a
+    severity = fields.String(required=True)
+    mitigated = fields.Boolean(required=True)
+    decided_at = fields.AwareDateTime(required=True)
+    ban_until = fields.AwareDateTime(required=True, allow_none=True)  # the promotion ban's end
+
+
+class CaseClosed(EventSchema):
+    event_type = "accountability.case_closed"
+    schema_version = 1
+
+    case_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    outcome = fields.String(required=True)  # SANCTIONED, EXEMPTED or DISMISSED
+    closed_at = fields.AwareDateTime(required=True)
+
+
+class CadreCleared(EventSchema):
+    event_type = "accountability.cadre_cleared"
+    schema_version = 1
+
+    cadre_id = fields.String(required=True)
+    complaint_id = fields.String(required=True)
+    outcome = fields.String(required=True)  # GROUNDLESS or FALSE_ACCUSATION
+    cleared_at = fields.AwareDateTime(required=True)
+    # 澄清正名: the matters about the cadre whose restrictions end with the clearing
+    case_ids = fields.List(fields.String(), required=True)
+
+
+class ComplaintFiled(EventSchema):
+    """No reporter in it: the reporter's identity stays with discipline officers (C-5)."""
+
+    event_type = "accountability.complaint_filed"
+    schema_version = 1
+
+    complaint_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    expedited = fields.Boolean(required=True)
+    filed_at = fields.AwareDateTime(required=True)
+    due_at = fields.AwareDateTime(required=True)
+
+
+# Events consumed: only the fields accountability relies on
+
+
+class UnitRegisteredIn(EventSchema):
+    event_type = "talent.unit_registered"
+
+    unit_id = fields.String(required=True)
+    name = fields.String(required=True)
+    unit_type = fields.String(required=True)
+
+
+class CadreRegisteredIn(EventSchema):
+    event_type = "talent.cadre_registered"
+
+    cadre_id = fields.String(required=True)
+    name = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    level = fields.String(required=True)
+    is_leader = fields.Boolean(required=True)
+    is_principal = fields.Boolean(required=True)
+
+
+class SelectionStatusChangedIn(EventSchema):
+    """talent.selection_status_changed (issue 7): C-5 expedites complaints while IN_SELECTION."""
+
+    event_type = "talent.selection_status_changed"
+
+    cadre_id = fields.String(required=True)
+    status = fields.String(required=True)
+    changed_at = fields.AwareDateTime(required=True)
+
+
+class UnitGradedIn(EventSchema):
+    event_type = "appraisal.unit_graded"
+
+    unit_id = fields.String(required=True)
+    year = fields.Integer(required=True)
+    grade = fields.String(required=True)
+    graded_at = fields.AwareDateTime(required=True)
+
+
+class ApplicationFiledIn(EventSchema):
+    """tolerance.application_filed (issue 6): C-4 holds the case it answers."""
+
+    event_type = "tolerance.application_filed"
+
+    application_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    case_id = fields.String(load_default=None, allow_none=True)
+
+
+class RulingMadeIn(EventSchema):
+    """tolerance.ruling_made (issue 6): C-4 closes or mitigates the case it answers."""
+
+    event_type = "tolerance.ruling_made"
+
+    application_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    case_id = fields.String(load_default=None, allow_none=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(
+        ("EXEMPTED", "MITIGATED", "REJECTED")))
+    ruled_at = fields.AwareDateTime(required=True)
