@@ -38,7 +38,7 @@ MOVES = {
 }
 
 # how a case ended, on accountability.case_closed
-SANCTIONED, EXEMPTED, NOT_VERIFIED = "SANCTIONED", "EXEMPTED", "DISMISSED"
+SANCTIONED, EXEMPTED, NOT_VERIFIED, CLEARED = "SANCTIONED", "EXEMPTED", "DISMISSED", "CLEARED"
 
 # C-2 sanctions, lightest first within each group
 LIGHT = ("CRITICISM_EDUCATION", "CIRCULATED_CRITICISM", "ADMONISHMENT")
@@ -230,6 +230,16 @@ def check_complaint_open(complaint: Mapping[str, Any]) -> None:
         raise Conflict(f"complaint {complaint['_id']} is already resolved "
                        f"({complaint.get('outcome')})", code="COMPLAINT_RESOLVED", rule="C-5",
                        details={"outcome": complaint.get("outcome")})
+
+
+def check_case_for_complaint(source: str, complaint: Mapping[str, Any], cadre_id: str) -> None:
+    """C-5: a case investigating a complaint is a COMPLAINT case about the same cadre, opened
+    while the complaint is still open."""
+    check_complaint_open(complaint)
+    if source != COMPLAINT or complaint["cadre_id"] != cadre_id:
+        raise RuleViolation("a case opened from a complaint has source COMPLAINT and the "
+                            "complaint's cadre", code="CASE_NOT_FOR_COMPLAINT", rule="C-5",
+                            details={"complaint_cadre_id": complaint["cadre_id"]})
 
 
 def was_verified_and_closed(case: Mapping[str, Any]) -> bool:

@@ -45,6 +45,8 @@ class OpenCaseSchema(Schema):
     situations = fields.List(fields.String(validate=validate.OneOf(SITUATIONS)), load_default=list,
                              validate=_unique)
     summary = Text(max_length=4000)
+    # C-5: the complaint this case investigates (source COMPLAINT)
+    complaint_id = fields.String(load_default=None, allow_none=True, validate=ID)
 
 
 class CaseIdSchema(Schema):
@@ -148,6 +150,7 @@ class DecisionSchema(Schema):
     year = fields.Integer()
     ban_until = fields.AwareDateTime(allow_none=True)
     exempted = fields.Boolean()
+    cleared = fields.Boolean()  # the complaint behind it proved untrue (C-5)
 
 
 class RulingSchema(Schema):
@@ -256,7 +259,7 @@ class CaseClosed(EventSchema):
 
     case_id = fields.String(required=True)
     cadre_id = fields.String(required=True)
-    outcome = fields.String(required=True)  # SANCTIONED, EXEMPTED or DISMISSED
+    outcome = fields.String(required=True)  # SANCTIONED, EXEMPTED, DISMISSED or CLEARED
     closed_at = fields.AwareDateTime(required=True)
 
 
@@ -268,7 +271,7 @@ class CadreCleared(EventSchema):
     complaint_id = fields.String(required=True)
     outcome = fields.String(required=True)  # GROUNDLESS or FALSE_ACCUSATION
     cleared_at = fields.AwareDateTime(required=True)
-    # 澄清正名: the matters about the cadre whose restrictions end with the clearing
+    # 澄清正名: the cases that decided sanctions on the untrue report; what they caused is lifted
     case_ids = fields.List(fields.String(), required=True)
 
 

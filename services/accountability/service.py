@@ -65,12 +65,16 @@ class AccountabilityService(ServiceBase):
     # cases (C-1)
 
     @rpc(request=OpenCaseSchema, response=CaseSchema, allow=OFFICERS)
-    def open_case(self, cadre_id, source, situations, summary):
+    def open_case(self, cadre_id, source, situations, summary, complaint_id=None):
+        """C-1; with ``complaint_id``, the case investigates that complaint (C-5)."""
         self.access.check(record=("cadre", cadre_id))
         cadre = self._cadre(cadre_id)
         rules.check_leading_cadre(cadre)
         rules.check_grounds(source, situations)
-        case = self._new_case(uuid.uuid4().hex, cadre, source, situations, summary)
+        if complaint_id:
+            rules.check_case_for_complaint(source, self._complaint(complaint_id), cadre_id)
+        case = self._new_case(uuid.uuid4().hex, cadre, source, situations, summary,
+                              complaint_id=complaint_id)
         self.store.insert(case)
         return self._case(case.case_id)
 
@@ -226,9 +230,14 @@ class AccountabilityService(ServiceBase):
         if outcome == rules.FALSE_ACCUSATION:
             resolved["referral"] = {"at": now, "by": by, "reason": reason}  # 依纪依法严肃处理
         if outcome in rules.CLEARING_OUTCOMES:
+            # 澄清正名、消除影响: the cases that investigated the report end, and what they decided
+            # is lifted wherever it restricts the cadre (A-6, L-3)
+            cleared = [self._clear(case, complaint_id, reason) for case in
+                       self.store.collection(Case).find({"complaint_id": complaint_id})]
             events.append(self.outbox.event(CadreCleared, {
                 "cadre_id": complaint["cadre_id"], "complaint_id": complaint_id,
-                "outcome": outcome, "cleared_at": now, "case_ids": []}))
+                "outcome": outcome, "cleared_at": now,
+                "case_ids": [case_id for case_id in cleared if case_id]}))
         update = push_events({"$set": resolved, "$inc": {"version": 1}}, events)
         result = self.store.update_one(
             Complaint, {"_id": complaint_id, "version": complaint["version"],
@@ -365,6 +374,30 @@ class AccountabilityService(ServiceBase):
             "source": source, "situations": list(situations),
             "complaint_id": extra.get("complaint_id"), "opened_at": now})]
         return case
+
+    def _clear(self, case, complaint_id, reason):
+        """End a case whose complaint proved untrue; its id if it had decided a sanction."""
+        for _ in range(WRITE_ATTEMPTS):
+            if case["status"] == rules.DISMISSED:
+                return None
+            decided = bool(case.get("decision"))
+            if case.get("outcome") != rules.CLEARED:
+                now, by = utcnow(), self.access.actor.user_id
+                changes = {"status": rules.CLOSED, "outcome": rules.CLEARED, "proposal": {}}
+                if decided:
+                    changes["decision.cleared"] = True
+                entry = rules.transition(case["status"], rules.CLOSED, by, now,
+                                         f"complaint {complaint_id} found untrue: {reason}",
+                                         action="cleared")
+                update = push_events({"$set": changes, "$push": {"history": entry}}, [
+                    self.outbox.event(CaseClosed, {"case_id": case["_id"],
+                                                   "cadre_id": case["cadre_id"],
+                                                   "outcome": rules.CLEARED, "closed_at": now})])
+                if not self._write(case, update):
+                    case = self.store.collection(Case).find_one({"_id": case["_id"]})
+                    continue
+            return case["_id"] if decided else None
+        raise self._busy(case["_id"])
 
     def _case_from_complaint(self, complaint, cadre, situations) -> str:
         """The case a substantiated complaint opens; a retried resolution finds it again."""

@@ -457,3 +457,32 @@ def test_a_groundless_complaint_clears_the_cadre_and_says_so(service, roster, sp
     cleared = cleared_event()["payload"]
     assert (cleared["cadre_id"], cleared["complaint_id"], cleared["outcome"]) == (
         "L1", complaint["complaint_id"], "GROUNDLESS")
+
+
+def test_clearing_ends_the_cases_that_investigated_the_untrue_report(service, roster, spy):
+    cleared_event = spy("cadre_cleared")
+    spy("complaint_filed")  # the outbox keeps a complaint's events in order: the first needs a queue
+    complaint = call(service, "file_complaint", cadre_id="L1", matter="反映不作为", as_=OFFICER_A)
+    with pytest.raises(RuleViolation) as caught:  # a case for a complaint names its cadre
+        open_case(service, cadre_id="P1", source="COMPLAINT", complaint_id=complaint["complaint_id"])
+    assert (caught.value.code, caught.value.rule) == ("CASE_NOT_FOR_COMPLAINT", "C-5")
+    decided = verified_case(service, source="COMPLAINT", complaint_id=complaint["complaint_id"])
+    call(service, "propose_decision", decided["case_id"], **SERIOUS_TRANSFER, as_=OFFICER_A)
+    call(service, "approve_decision", decided["case_id"], as_=OFFICER_B)
+    pending = open_case(service, source="COMPLAINT", complaint_id=complaint["complaint_id"])
+
+    call(service, "resolve_complaint", complaint["complaint_id"], "GROUNDLESS", "复查：反映不实",
+         as_=OFFICER_A)
+
+    for case in (decided, pending):
+        ended = call(service, "get_case", case["case_id"], as_=OFFICER_A)
+        assert (ended["status"], ended["outcome"]) == ("CLOSED", "CLEARED")
+    assert call(service, "get_case", decided["case_id"], as_=OFFICER_A)["decision"]["cleared"] is True
+    # only the case that decided a sanction has something to lift elsewhere
+    assert cleared_event()["payload"]["case_ids"] == [decided["case_id"]]
+    year = utc_year()
+    assert call(service, "demotion_report", year, as_=ORG) == []
+
+
+def utc_year():
+    return datetime.now(UTC).year
