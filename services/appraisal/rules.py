@@ -89,6 +89,27 @@ def check_principal_excellent(kind: str, grade: str, cadre: Mapping[str, Any],
             details={"unit_grade": unit_grade, "unit_id": cadre.get("unit_id")})
 
 
+def sanction_bars(restrictions: Sequence[Mapping[str, Any]], year: int) -> list[str]:
+    """Rule A-6: the cases whose sanction, decided in ``year`` and not lifted, bars EXCELLENT."""
+    return sorted(r["case_id"] for r in restrictions if r.get("year") == year and not r.get("lifted"))
+
+
+def check_no_sanction_that_year(kind: str, grade: str, year: int,
+                                restrictions: Sequence[Mapping[str, Any]],
+                                cadre_id: str | None = None) -> None:
+    """Rule A-6: a sanction decided in year Y, not exempted (T-6) nor cleared, rules out an
+    EXCELLENT annual grade for Y."""
+    if kind != ANNUAL or grade != EXCELLENT:
+        return
+    cases = sanction_bars(restrictions, year)
+    if cases:
+        raise RuleViolation(
+            f"cadre {cadre_id or ''} had an accountability sanction decided in {year} (case "
+            f"{', '.join(cases)}): no EXCELLENT in that year's annual appraisal",
+            code="SANCTIONED_THAT_YEAR", rule="A-6",
+            details={"cadre_id": cadre_id, "year": year, "case_ids": cases})
+
+
 def ensure_not_future(year: int, now: datetime) -> None:
     """A year's appraisal happens during or after it, never before."""
     if year > now.year:

@@ -201,3 +201,38 @@ class CadreRegisteredIn(EventSchema):
     level = fields.String(required=True)
     is_leader = fields.Boolean(required=True)
     is_principal = fields.Boolean(required=True)
+
+
+class SanctionDecidedIn(EventSchema):
+    """A-6: no EXCELLENT in the year a sanction was decided."""
+
+    event_type = "accountability.sanction_decided"
+
+    case_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    year = fields.Integer(required=True)
+    sanctions = fields.List(fields.String(), required=True)
+    decided_at = fields.AwareDateTime(required=True)
+
+
+class CadreClearedIn(EventSchema):
+    """A-6 lifted: the report behind the cases proved untrue (C-5)."""
+
+    event_type = "accountability.cadre_cleared"
+
+    cadre_id = fields.String(required=True)
+    complaint_id = fields.String(required=True)
+    case_ids = fields.List(fields.String(), required=True)
+    cleared_at = fields.AwareDateTime(required=True)
+
+
+class RulingMadeIn(EventSchema):
+    """A-6 lifted by T-6: an EXEMPTED matter never counts."""
+
+    event_type = "tolerance.ruling_made"
+
+    application_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    case_id = fields.String(load_default=None, allow_none=True)
+    outcome = fields.String(required=True)
+    ruled_at = fields.AwareDateTime(required=True)

@@ -7,9 +7,17 @@ from nameko.dependency_providers import Config
 from pymongo.errors import DuplicateKeyError
 
 from services.appraisal import rules
-from services.appraisal.models import CadreCopy, Commendation, Cycle, UnitCopy, UnitGrade
+from services.appraisal.models import (
+    CadreCopy,
+    Commendation,
+    Cycle,
+    Restriction,
+    UnitCopy,
+    UnitGrade,
+)
 from services.appraisal.schemas import (
     AmendResultSchema,
+    CadreClearedIn,
     CadreIdSchema,
     CadreRegisteredIn,
     CadreResultSchema,
@@ -24,6 +32,8 @@ from services.appraisal.schemas import (
     RecordGradeSchema,
     ResultAmended,
     ResultFinalized,
+    RulingMadeIn,
+    SanctionDecidedIn,
     UnitGraded,
     UnitGradeSchema,
     UnitRegisteredIn,
@@ -65,7 +75,7 @@ class AppraisalService(ServiceBase):
     name = "appraisal"
 
     config = Config()
-    store = MongoStore(Cycle, UnitGrade, Commendation, UnitCopy, CadreCopy)
+    store = MongoStore(Cycle, UnitGrade, Commendation, UnitCopy, CadreCopy, Restriction)
     outbox = Outbox(Cycle, UnitGrade, Commendation)
 
     @rpc(request=OpenCycleSchema, response=CycleSchema, allow=RUN_CYCLE)
@@ -108,6 +118,8 @@ class AppraisalService(ServiceBase):
             rules.check_principal_excellent(
                 cycle["kind"], grade, cadre, self._unit_grade(cycle["unit_id"], cycle["year"]),
                 requires_merit=self._policy("PRINCIPAL_EXCELLENT_REQUIRES_MERIT_UNIT", True))
+            rules.check_no_sanction_that_year(cycle["kind"], grade, cycle["year"],
+                                              self._restrictions(cadre_id), cadre_id)
             results = rules.with_grade(cycle["results"], cadre, grade, utcnow(), comment)
             # the version check makes the quota count and this write one atomic step
             if self._write(cycle, {"$set": {"results": results}}):
@@ -120,6 +132,11 @@ class AppraisalService(ServiceBase):
             cycle = self._cycle(cycle_id)
             rules.ensure_open(cycle)
             rules.check_quota_at_finalize(cycle["kind"], self._quota(cycle))
+            # A-6 again: a sanction may have been decided since the grade was recorded
+            for result in cycle["results"]:
+                rules.check_no_sanction_that_year(cycle["kind"], result["grade"], cycle["year"],
+                                                  self._restrictions(result["cadre_id"]),
+                                                  result["cadre_id"])
             now = utcnow()
             events = [self.outbox.event(ResultFinalized, payload)
                       for payload in rules.finalized_results(cycle, now)]
@@ -150,6 +167,8 @@ class AppraisalService(ServiceBase):
             rules.check_principal_excellent(
                 cycle["kind"], grade, cadre, self._unit_grade(cycle["unit_id"], cycle["year"]),
                 requires_merit=self._policy("PRINCIPAL_EXCELLENT_REQUIRES_MERIT_UNIT", True))
+            rules.check_no_sanction_that_year(cycle["kind"], grade, cycle["year"],
+                                              self._restrictions(cadre_id), cadre_id)
             event = self.outbox.event(ResultAmended, rules.amendment_payload(
                 cycle, cadre_id, grade, previous, reason, now))
             update = push_events({"$set": {"results": results}}, [event])
@@ -243,6 +262,42 @@ class AppraisalService(ServiceBase):
     @consume(CadreRegisteredIn)
     def on_cadre_registered(self, event):
         self._project(CadreCopy, event.payload["cadre_id"], event)
+
+    @consume(SanctionDecidedIn)
+    def on_sanction_decided(self, event):
+        """A-6: the year's EXCELLENT is barred for the sanctioned cadre."""
+        sanction = event.payload
+        self._restrict(sanction["cadre_id"], sanction["case_id"], event, {
+            "year": sanction["year"], "sanctions": sanction["sanctions"],
+            "decided_at": sanction["decided_at"]})
+
+    @consume(RulingMadeIn)
+    def on_ruling_made(self, event):
+        """T-6: an exempted matter never counts -- the bar its sanction set is lifted, whether the
+        sanction arrived before the ruling or arrives after it."""
+        ruling = event.payload
+        if ruling["outcome"] != "EXEMPTED" or not ruling.get("case_id"):
+            return
+        self._restrict(ruling["cadre_id"], ruling["case_id"], event, {"lifted": {
+            "rule": "T-6", "by": event.event_type, "application_id": ruling["application_id"],
+            "at": ruling["ruled_at"]}})
+
+    @consume(CadreClearedIn)
+    def on_cadre_cleared(self, event):
+        """C-5 澄清正名: the sanctions decided on a report that proved untrue bar nothing."""
+        cleared = event.payload
+        for case_id in cleared["case_ids"]:
+            self._restrict(cleared["cadre_id"], case_id, event, {"lifted": {
+                "rule": "C-5", "by": event.event_type, "complaint_id": cleared["complaint_id"],
+                "at": cleared["cleared_at"]}})
+
+    def _restrict(self, cadre_id, case_id, event, facts):
+        apply_once(self.store, Restriction, {"_id": f"{cadre_id}:{case_id}"},
+                   {"$set": {"cadre_id": cadre_id, "case_id": case_id, **facts}},
+                   event.event_id, upsert=True)
+
+    def _restrictions(self, cadre_id):
+        return list(self.store.collection(Restriction).find({"cadre_id": cadre_id}))
 
     def _project(self, document, key, event):
         """Keep a local copy of a roster fact (ARCHITECTURE.md §2), once per event."""

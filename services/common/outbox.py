@@ -161,10 +161,14 @@ class Outbox(DependencyProvider):
         return sent
 
     def _relay_document(self, store, aggregate, doc) -> int:
-        """Publish one document's events in order. One that cannot go holds back the rest of
-        its own document only; an outage stops the whole run."""
+        """Publish one document's events in order. One that cannot go holds back the later events
+        of its own type in its own document only -- each type has its own queues, so the broker
+        keeps no order across types anyway (ADR 0003); an outage stops the whole run."""
         sent = 0
+        held: set[str] = set()
         for envelope in doc.get(PENDING) or []:
+            if envelope.get("event_type") in held:
+                continue
             try:
                 self.publish(envelope)
             except UndeliverableMessage as exc:
@@ -172,14 +176,16 @@ class Outbox(DependencyProvider):
                 if envelope.get("event_id") not in self._said_unroutable:
                     self._said_unroutable.add(envelope.get("event_id"))
                     log.warning("%s outbox: %s", self.producer, exc)
-                return sent
+                held.add(envelope.get("event_type"))
+                continue
             except (PyMongoError, *BROKER_DOWN):
                 raise
             except Exception:
                 log.exception("%s outbox: cannot publish %s from %s %s; holding it back",
                               self.producer, envelope.get("event_id"),
                               aggregate._get_collection_name(), doc["_id"])
-                return sent
+                held.add(envelope.get("event_type"))
+                continue
             # pull the exact value read: FerretDB 1.24 has no $pull by condition
             store.update_one(aggregate, {"_id": doc["_id"]}, {"$pull": {PENDING: envelope}})
             self._said_unroutable.discard(envelope.get("event_id"))

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from services.appraisal import rules
-from services.common.errors import Conflict
+from services.common.errors import Conflict, RuleViolation
 
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
 
@@ -85,3 +85,30 @@ def test_only_a_finalized_cycle_is_amended():
     with pytest.raises(Conflict) as caught:
         rules.ensure_finalized(cycle())
     assert caught.value.code == "CYCLE_NOT_FINALIZED"
+
+
+# rule A-6: a sanction decided in year Y, not lifted, rules out EXCELLENT in Y's annual appraisal
+
+SANCTION_2025 = {"case_id": "k1", "year": 2025}
+
+
+@pytest.mark.parametrize("kind, grade, restrictions", [
+    ("ANNUAL", "EXCELLENT", []),
+    ("ANNUAL", "EXCELLENT", [{"case_id": "k1", "year": 2024}]),             # another year
+    ("ANNUAL", "EXCELLENT", [{**SANCTION_2025, "lifted": {"rule": "T-6"}}]),  # exempted
+    ("ANNUAL", "EXCELLENT", [{**SANCTION_2025, "lifted": {"rule": "C-5"}}]),  # cleared
+    ("ANNUAL", "EXCELLENT", [{"case_id": "k1", "lifted": {"rule": "T-6"}}]),  # ruling came first
+    ("ANNUAL", "COMPETENT", [SANCTION_2025]),                                # not EXCELLENT
+    ("SPECIAL", "EXCELLENT", [SANCTION_2025]),                               # not the annual one
+])
+def test_a6_allows(kind, grade, restrictions):
+    rules.check_no_sanction_that_year(kind, grade, 2025, restrictions, "C1")
+
+
+def test_a6_refuses_naming_the_cases_and_the_year():
+    restrictions = [{"case_id": "k2", "year": 2025}, SANCTION_2025,
+                    {"case_id": "k3", "year": 2025, "lifted": {"rule": "T-6"}}]
+    with pytest.raises(RuleViolation) as caught:
+        rules.check_no_sanction_that_year("ANNUAL", "EXCELLENT", 2025, restrictions, "C1")
+    assert (caught.value.code, caught.value.rule) == ("SANCTIONED_THAT_YEAR", "A-6")
+    assert caught.value.details == {"cadre_id": "C1", "year": 2025, "case_ids": ["k1", "k2"]}

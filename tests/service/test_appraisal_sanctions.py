@@ -1,0 +1,116 @@
+"""Appraisal's A-6 as the service applies it: the bar comes from accountability's sanction_decided and
+goes with tolerance's EXEMPTED ruling (T-6) or accountability's cadre_cleared (C-5), whatever order they
+arrive in and however often. Events are published to the real broker as their producers publish them;
+tests/integration/test_accountability_paths.py proves the same between running processes."""
+
+from datetime import UTC, datetime
+
+import pytest
+from nameko.testing.services import entrypoint_waiter
+
+from services.appraisal.schemas import CadreClearedIn, RulingMadeIn, SanctionDecidedIn
+from services.appraisal.service import AppraisalService
+from services.common.errors import RuleViolation
+from services.common.events import build_envelope
+from tests.helpers import call
+
+AT = datetime(2025, 6, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def appraisal(container_factory, config):
+    container = container_factory(AppraisalService, config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def principal(appraisal, seed_principal):
+    """P1, principal leader of the MERIT unit U1 (A-2), with U1's 2025 annual cycle open."""
+    seed_principal()
+    call(appraisal, "grade_unit", "U1", 2025, "MERIT")
+    return call(appraisal, "open_cycle", unit_id="U1", year=2025, kind="ANNUAL")["cycle_id"]
+
+
+@pytest.fixture
+def seed_principal(mongo_client, config):
+    from services.common.store import database_name
+
+    db = mongo_client[database_name(config, "appraisal")]
+
+    def seed():
+        db.units.insert_one({"_id": "U1", "unit_id": "U1", "name": "U1", "unit_type": "DISTRICT",
+                             "applied_events": []})
+        db.cadres.insert_one({"_id": "P1", "cadre_id": "P1", "unit_id": "U1", "is_principal": True,
+                              "is_leader": True, "applied_events": []})
+    return seed
+
+
+@pytest.fixture
+def deliver(appraisal, publish_event):
+    def deliver_(schema, payload, handler, envelope=None):
+        source = schema.event_type.split(".")[0]
+        envelope = envelope or build_envelope(schema, payload, producer=source)
+        with entrypoint_waiter(appraisal, handler, timeout=10):
+            publish_event(envelope, source=source)
+        return envelope
+    return deliver_
+
+
+def sanction(deliver, case_id="k1", year=2025, envelope=None):
+    return deliver(SanctionDecidedIn, {"case_id": case_id, "cadre_id": "P1", "year": year,
+                                       "sanctions": ["TRANSFER"], "decided_at": AT},
+                   "on_sanction_decided", envelope)
+
+
+def exemption(deliver, case_id="k1", outcome="EXEMPTED"):
+    return deliver(RulingMadeIn, {"application_id": "T1", "cadre_id": "P1", "case_id": case_id,
+                                  "outcome": outcome, "ruled_at": AT}, "on_ruling_made")
+
+
+def excellent(appraisal, cycle_id):
+    return call(appraisal, "record_grade", cycle_id, "P1", "EXCELLENT")
+
+
+def test_a_sanction_that_year_bars_excellent_and_an_exemption_lifts_it(appraisal, principal, deliver):
+    event = sanction(deliver)
+    sanction(deliver, envelope=event)  # redelivered: one restriction
+    with pytest.raises(RuleViolation) as caught:
+        excellent(appraisal, principal)
+    assert (caught.value.rule, caught.value.details["case_ids"]) == ("A-6", ["k1"])
+
+    exemption(deliver, outcome="MITIGATED")  # mitigated is not exempted: the bar stays
+    with pytest.raises(RuleViolation):
+        excellent(appraisal, principal)
+    exemption(deliver)
+    assert excellent(appraisal, principal)["results"][0]["grade"] == "EXCELLENT"
+
+
+def test_an_exemption_that_arrives_before_its_sanction_still_lifts_it(appraisal, principal, deliver):
+    exemption(deliver)
+    sanction(deliver)
+    assert excellent(appraisal, principal)["results"][0]["grade"] == "EXCELLENT"
+
+
+def test_clearing_lifts_only_the_cases_it_names(appraisal, principal, deliver):
+    sanction(deliver, "k1")
+    sanction(deliver, "k2")
+    deliver(CadreClearedIn, {"cadre_id": "P1", "complaint_id": "q1", "case_ids": ["k1"],
+                             "cleared_at": AT}, "on_cadre_cleared")
+    with pytest.raises(RuleViolation) as caught:
+        excellent(appraisal, principal)
+    assert caught.value.details["case_ids"] == ["k2"]
+
+
+def test_a_sanction_decided_after_the_grade_stops_the_finalize(appraisal, principal, deliver):
+    excellent(appraisal, principal)
+    sanction(deliver)
+    with pytest.raises(RuleViolation) as caught:
+        call(appraisal, "finalize_cycle", principal)
+    assert (caught.value.rule, caught.value.details["cadre_id"]) == ("A-6", "P1")
+    assert call(appraisal, "get_cycle", principal)["status"] == "OPEN"
+
+
+def test_a_sanction_in_another_year_bars_nothing(appraisal, principal, deliver):
+    sanction(deliver, year=2024)
+    assert excellent(appraisal, principal)["results"][0]["grade"] == "EXCELLENT"
