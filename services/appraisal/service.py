@@ -67,6 +67,9 @@ READ_COMMENDATIONS = {ORG_ADMIN: ANY, DISCIPLINE_OFFICER: ANY, CARE_OFFICER: ANY
 # A-7: a cadre reads their own results and the reasons
 READ_RESULTS = {ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT, CADRE: SELF}
 
+# commendation ids derive from what was commended (uuid5), so a retried request awards nothing twice
+COMMENDATION_IDS = uuid.UUID("3f0c2a4e-8d1b-4c6a-b2f9-5e7d1a9c0b42")
+
 # a write lost to a concurrent one on the same cycle is re-read and retried this many times
 WRITE_ATTEMPTS = 5
 
@@ -201,23 +204,29 @@ class AppraisalService(ServiceBase):
         cadre = self.store.collection(CadreCopy).find_one({"_id": cadre_id})
         if cadre is None:
             raise self._unknown_cadre(cadre_id)
+        # the same deed commended again (a retried request) is the same commendation
+        commendation_id = uuid.uuid5(COMMENDATION_IDS, f"{cadre_id}:{year}:{kind}:{deed}").hex
         commendation = Commendation(
-            commendation_id=uuid.uuid4().hex, cadre_id=cadre_id, unit_id=cadre["unit_id"],
+            commendation_id=commendation_id, cadre_id=cadre_id, unit_id=cadre["unit_id"],
             year=year, kind=kind, deed=deed, typical_example=typical_example, awarded_at=now,
             awarded_by=self.access.actor.user_id)
         commendation.pending_events = [self.outbox.event(CommendationAwarded, {
-            "commendation_id": commendation.commendation_id, "cadre_id": cadre_id,
+            "commendation_id": commendation_id, "cadre_id": cadre_id,
             "unit_id": cadre["unit_id"], "year": year, "kind": kind, "deed": deed,
             "typical_example": typical_example, "awarded_at": now})]
-        self.store.insert(commendation)
-        return commendation
+        try:
+            self.store.insert(commendation)
+        except DuplicateKeyError:
+            pass
+        return _commendation(self.store.collection(Commendation).find_one({"_id": commendation_id}))
 
     @rpc(request=YearSchema, response=CommendationSchema, many=True, allow=READ_COMMENDATIONS)
     def list_commendations(self, year):
         """A-8: the year's commendations, typical examples first (they are announced)."""
         self.access.check(record=("commendations", str(year)))
         found = self.store.collection(Commendation).find({"year": year})
-        return sorted(found, key=lambda c: (not c.get("typical_example"), c["awarded_at"]))
+        return sorted(map(_commendation, found),
+                      key=lambda c: (not c.get("typical_example"), c["awarded_at"]))
 
     @rpc(request=GradeUnitSchema, response=UnitGradeSchema, allow={ORG_ADMIN: ANY})
     def grade_unit(self, unit_id, year, grade):
@@ -361,3 +370,8 @@ class AppraisalService(ServiceBase):
     def _busy(self, cycle_id):
         return Conflict(f"cycle {cycle_id} is being changed by others; try again",
                         code="CONCURRENT_UPDATE")
+
+
+def _commendation(stored):
+    """A stored commendation as callers see it: its id under its own name."""
+    return {**stored, "commendation_id": stored["_id"]}

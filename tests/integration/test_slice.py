@@ -361,11 +361,15 @@ def test_commendations_are_awarded_with_the_deed_and_listed_by_year(suite):
                        interval=0.2, what="appraisal to learn the cadre")
     assert awarded.json()["unit_id"] == unit_id
     assert commend(second, kind="MERIT_CITATION", typical_example=True).status_code == 201
+    again = commend(first)  # a retried request: the same commendation, not a second one
+    assert (again.status_code, again.json()["commendation_id"]) == (
+        201, awarded.json()["commendation_id"])
 
     listed = [c for c in suite.get("/appraisal/commendations/2022").json()
               if c["unit_id"] == unit_id]
     assert [(c["cadre_id"], c["kind"]) for c in listed] == [
         (second, "MERIT_CITATION"), (first, "COMMENDATION")]
+    assert listed[1]["commendation_id"] == awarded.json()["commendation_id"]
     as_cadre = suite.get("/appraisal/commendations/2022",
                          headers=suite.auth_headers("CADRE", cadre_id=first))
     assert as_cadre.status_code == 200
