@@ -486,3 +486,16 @@ def test_clearing_ends_the_cases_that_investigated_the_untrue_report(service, ro
 
 def utc_year():
     return datetime.now(UTC).year
+
+
+def test_promotion_ban_months_come_from_config(container_factory, config, publish_event):
+    container = container_factory(AccountabilityService,
+                                  {**config, "PROMOTION_BAN_MONTHS": {"TRANSFER": "3"}})
+    container.start()
+    with entrypoint_waiter(container, "on_cadre_registered", timeout=10):
+        publish_event(build_envelope(CadreRegisteredIn, LEADER, producer="talent"), source="talent")
+    case = verified_case(container)
+    call(container, "propose_decision", case["case_id"], **SERIOUS_TRANSFER, as_=OFFICER_A)
+    decision = call(container, "approve_decision", case["case_id"], as_=OFFICER_B)["decision"]
+    approved, ban = (datetime.fromisoformat(decision[k]) for k in ("approved_at", "ban_until"))
+    assert (ban.year - approved.year) * 12 + ban.month - approved.month == 3
