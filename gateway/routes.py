@@ -12,6 +12,20 @@ from dataclasses import dataclass
 
 from marshmallow import Schema
 
+from services.accountability.schemas import (
+    AllowedSanctionsSchema,
+    CaseMoveSchema,
+    CaseSchema,
+    ComplaintSchema,
+    DismissCaseSchema,
+    FileComplaintSchema,
+    OpenCaseSchema,
+    ProposeDecisionSchema,
+    ReportLineSchema,
+    ResolveComplaintSchema,
+    SanctionsQuerySchema,
+    VerifyCaseSchema,
+)
 from services.appraisal.schemas import (
     AmendResultSchema,
     CadreResultSchema,
@@ -89,4 +103,48 @@ ROUTES: tuple[Route, ...] = (
           "appraisal", "get_unit_quota",
           "A unit's EXCELLENT quota for a year's annual appraisal, and how much is used (A-1)",
           response=QuotaSchema),
+    Route("open_case", "POST", "/accountability/cases", "accountability", "open_case",
+          "Open an accountability case against a leading cadre, naming the situations (C-1)",
+          body=OpenCaseSchema, response=CaseSchema, status=201),
+    Route("list_cases", "GET", "/accountability/cadres/<string:cadre_id>/cases", "accountability",
+          "list_cases", "A cadre's accountability cases, newest first (at most 100)",
+          response=CaseSchema, many=True),
+    Route("get_case", "GET", "/accountability/cases/<string:case_id>", "accountability", "get_case",
+          "An accountability case with its history, proposal and decision", response=CaseSchema),
+    Route("start_investigation", "POST", "/accountability/cases/<string:case_id>/investigation",
+          "accountability", "start_investigation", "Start investigating an open case (C-1)",
+          body=CaseMoveSchema, response=CaseSchema),
+    Route("verify_case", "POST", "/accountability/cases/<string:case_id>/verification",
+          "accountability", "verify_case", "Record the verified findings of an investigation (C-1)",
+          body=VerifyCaseSchema, response=CaseSchema),
+    Route("dismiss_case", "POST", "/accountability/cases/<string:case_id>/dismissal", "accountability",
+          "dismiss_case", "Dismiss a case that is not verified, with the reason (C-1)",
+          body=DismissCaseSchema, response=CaseSchema),
+    Route("allowed_sanctions", "POST", "/accountability/cases/<string:case_id>/allowed-sanctions",
+          "accountability", "allowed_sanctions", "The sanction sets a decision on the case may carry "
+          "for a severity, public outcry and bad impact, each with its rule (C-2, C-3, C-4); "
+          "changes nothing", body=SanctionsQuerySchema, response=AllowedSanctionsSchema),
+    Route("propose_decision", "POST", "/accountability/cases/<string:case_id>/proposal",
+          "accountability", "propose_decision", "Propose the decision on a verified case, within the "
+          "sanction ladder (C-2, C-3, C-4); another officer approves it", body=ProposeDecisionSchema,
+          response=CaseSchema),
+    Route("approve_decision", "POST", "/accountability/cases/<string:case_id>/approval",
+          "accountability", "approve_decision", "Approve the proposed decision (four eyes: not its "
+          "proposer); the sanction is decided and published with its promotion ban",
+          body=CaseMoveSchema, response=CaseSchema),
+    Route("close_case", "POST", "/accountability/cases/<string:case_id>/closure", "accountability",
+          "close_case", "Close a decided case (C-1)", body=CaseMoveSchema, response=CaseSchema),
+    Route("file_complaint", "POST", "/accountability/complaints", "accountability", "file_complaint",
+          "File a complaint (信访举报) against a cadre, named or anonymous; expedited while the cadre "
+          "is under selection (C-5)", body=FileComplaintSchema, response=ComplaintSchema, status=201),
+    Route("get_complaint", "GET", "/accountability/complaints/<string:complaint_id>", "accountability",
+          "get_complaint", "A complaint; its reporter is shown to discipline officers only (C-5)",
+          response=ComplaintSchema),
+    Route("resolve_complaint", "POST", "/accountability/complaints/<string:complaint_id>/resolution",
+          "accountability", "resolve_complaint", "Resolve a complaint: SUBSTANTIATED opens a case, "
+          "REPEAT closes it, FALSE_ACCUSATION refers the reporter, GROUNDLESS clears the cadre (C-5)",
+          body=ResolveComplaintSchema, response=ComplaintSchema),
+    Route("demotion_report", "GET", "/accountability/reports/demotions/<string:year>", "accountability",
+          "demotion_report", "The year's organisational handlings per type and unit: cadres moved "
+          "down (C-6)", response=ReportLineSchema, many=True),
 )

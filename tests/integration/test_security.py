@@ -11,12 +11,18 @@ Every role's token carries ``unit_id`` A and ``cadre_id`` "self", so the test al
 give nothing beyond what the role's cell says. own / other / other-unit then touch: a cadre -- self / the
 other cadre of A / the cadre of B; a cycle -- A1 / A2 / B1; a unit -- A / A / B. Writes use fresh ids or
 re-create what they consume (each finalize gets a newly opened cycle).
+
+Accountability targets leading cadres (C-1), so its rows use three more cadres, made only when the first
+of those rows runs: a leader of A for own, another for other, a leader of B for other-unit; a case or a
+complaint touches the leader it concerns. Each write gets a fresh case, driven by the organisation
+department to the state the write needs.
 """
 
 from __future__ import annotations
 
 import base64
 import collections
+import functools
 import itertools
 import json
 import re
@@ -31,6 +37,7 @@ import jwt
 import pytest
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
+from pymongo import MongoClient
 
 from gateway.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER
 from gateway.routes import ROUTES
@@ -219,9 +226,9 @@ class World:
         assert response.status_code == 201, response.text
         return unit_id
 
-    def register_cadre(self, unit_id: str) -> str:
+    def register_cadre(self, unit_id: str, **extra) -> str:
         cadre_id = new_id("C")
-        response = self.post("/cadres", cadre_body(cadre_id, unit_id))
+        response = self.post("/cadres", cadre_body(cadre_id, unit_id, **extra))
         assert response.status_code == 201, response.text
         return cadre_id
 
@@ -264,6 +271,107 @@ class World:
         response = self.get("/audit", headers=self.role_headers("AUDITOR"), **query)
         assert response.status_code == 200, response.text
         return response.json()
+
+    # accountability: made when its first row runs
+
+    @functools.cached_property
+    def _leaders_and_cases(self) -> tuple[dict[str, str], dict[str, str]]:
+        leaders = {case: self.register_cadre(self.units[case], is_leader=True) for case in CASES}
+        # opening a case waits until accountability has learnt the cadre from talent's event
+        cases = {case: self.open_case(cadre_id)["case_id"] for case, cadre_id in leaders.items()}
+        return leaders, cases
+
+    @property
+    def leaders(self) -> dict[str, str]:
+        """A leading cadre per case (cases and complaints concern leading cadres, C-1), already known
+        to accountability: the calls under test never meet CADRE_NOT_FOUND."""
+        return self._leaders_and_cases[0]
+
+    @property
+    def standing_cases(self) -> dict[str, str]:
+        """An open case per leader, for the calls that only read."""
+        return self._leaders_and_cases[1]
+
+    @functools.cached_property
+    def second_admin(self) -> dict[str, str]:
+        """Another officer of the organisation department: the second pair of eyes."""
+        return bearer(self.suite.token("ORG_ADMIN", sub=new_id("sec-admin")))
+
+    @functools.cached_property
+    def standing_complaints(self) -> dict[str, str]:
+        """A named complaint per leader, for the calls that only read."""
+        return {case: self.file_complaint(case)["complaint_id"] for case in CASES}
+
+    def _made_for_a_leader(self, path: str, body: dict) -> dict:
+        """POST ``body`` as the department, once accountability has learnt the cadre from talent's
+        event (CADRE_NOT_FOUND until then)."""
+
+        def attempt():
+            response = self.post(path, body)
+            if response.status_code == 404 and error_code(response) == "CADRE_NOT_FOUND":
+                return None
+            assert response.status_code == 201, response.text
+            return response.json()
+
+        return wait_for(attempt, timeout=15, interval=0.2,
+                        what=f"accountability to learn cadre {body['cadre_id']}")
+
+    def open_case(self, cadre_id: str) -> dict:
+        return self._made_for_a_leader("/accountability/cases", {
+            "cadre_id": cadre_id, "source": "INSPECTION", "situations": ["REFORM_1"],
+            "summary": f"推诿扯皮 {new_id('case')}"})
+
+    def file_complaint(self, case: str) -> dict:
+        return self._made_for_a_leader("/accountability/complaints", {
+            "cadre_id": self.leaders[case], "matter": f"群众反映 {new_id('matter')}",
+            "reporter": REPORTER})
+
+    def case_in(self, case: str, status: str) -> str:
+        """A fresh case of the case's leader, moved by the department to ``status``: OPEN,
+        INVESTIGATING, VERIFIED, PROPOSED (verified, a decision proposed by ``admin``) or DECIDED
+        (that decision approved by ``second_admin``)."""
+        case_id = self.open_case(self.leaders[case])["case_id"]
+        steps = (("INVESTIGATING", "investigation", {"reason": "立案调查"}, self.admin),
+                 ("VERIFIED", "verification", {"findings": "经查属实"}, self.admin),
+                 ("PROPOSED", "proposal", PROPOSAL, self.admin),
+                 ("DECIDED", "approval", {"reason": "同意"}, self.second_admin))
+        reached = "OPEN"
+        for step_status, step, body, headers in steps:
+            if reached == status:
+                break
+            response = self.post(f"/accountability/cases/{case_id}/{step}", body, headers=headers)
+            assert response.status_code == 200, response.text
+            reached = step_status
+        assert reached == status, f"no way to {status}"
+        return case_id
+
+    def case(self, case_id: str) -> dict:
+        response = self.get(f"/accountability/cases/{case_id}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def cases_of(self, cadre_id: str) -> list[dict]:
+        response = self.get(f"/accountability/cadres/{cadre_id}/cases")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def complaint(self, complaint_id: str, headers=None) -> dict:
+        response = self.get(f"/accountability/complaints/{complaint_id}", headers=headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def stored_complaints(self, matter: str) -> int:
+        """How many complaints accountability's store holds with this matter: no endpoint lists
+        complaints, so a refused filing is shown to have written nothing in the store itself."""
+        env = self.suite.env
+        with MongoClient(env["MONGODB_URI"]) as client:
+            database = client[env["MONGODB_DATABASE_PREFIX"] + "accountability"]
+            return database["complaints"].count_documents({"matter": matter})
+
+
+REPORTER = {"name": "王五", "contact": "027-12345678"}
+# a MINOR matter allows one light sanction (C-2)
+PROPOSAL = {"severity": "MINOR", "sanctions": ["ADMONISHMENT"], "reason": "情节较轻"}
 
 
 @pytest.fixture(scope="module")
@@ -445,6 +553,164 @@ def call_get_unit_quota(w: World, case: str, headers: dict):
     return response, 200, effect
 
 
+def call_open_case(w: World, case: str, headers: dict):
+    cadre_id = w.leaders[case]
+    summary = f"不担当 {new_id('case')}"
+    response = w.post("/accountability/cases", {"cadre_id": cadre_id, "source": "SPECIAL_ASSESSMENT",
+                                                "situations": ["RULE_OF_LAW_2"], "summary": summary},
+                      headers=headers)
+
+    def effect(allowed: bool):  # newest first: a case opened just now heads the cadre's list
+        assert (summary in [c["summary"] for c in w.cases_of(cadre_id)]) is allowed
+
+    return response, 201, effect
+
+
+def call_list_cases(w: World, case: str, headers: dict):
+    cadre_id = w.leaders[case]
+    response = w.get(f"/accountability/cadres/{cadre_id}/cases", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:  # at least the standing case, and only this cadre's
+            answer = response.json()
+            assert answer and {c["cadre_id"] for c in answer} == {cadre_id}, answer
+
+    return response, 200, effect
+
+
+def call_get_case(w: World, case: str, headers: dict):
+    case_id = w.standing_cases[case]
+    response = w.get(f"/accountability/cases/{case_id}", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:
+            answer = response.json()
+            assert (answer["case_id"], answer["cadre_id"]) == (case_id, w.leaders[case]), answer
+
+    return response, 200, effect
+
+
+def _case_move(w: World, case: str, headers: dict, start: str, step: str, body: dict, end: str):
+    """A fresh case in ``start``, the move ``step`` by the caller: ``end`` if allowed, unchanged if not."""
+    case_id = w.case_in(case, start)
+    response = w.post(f"/accountability/cases/{case_id}/{step}", body, headers=headers)
+
+    def effect(allowed: bool):
+        assert w.case(case_id)["status"] == (end if allowed else start)
+
+    return response, 200, effect
+
+
+def call_start_investigation(w: World, case: str, headers: dict):
+    return _case_move(w, case, headers, "OPEN", "investigation", {"reason": "立案"}, "INVESTIGATING")
+
+
+def call_verify_case(w: World, case: str, headers: dict):
+    return _case_move(w, case, headers, "INVESTIGATING", "verification", {"findings": "经查属实"},
+                      "VERIFIED")
+
+
+def call_dismiss_case(w: World, case: str, headers: dict):
+    return _case_move(w, case, headers, "OPEN", "dismissal", {"reason": "查无实据"}, "DISMISSED")
+
+
+def call_allowed_sanctions(w: World, case: str, headers: dict):
+    case_id = w.standing_cases[case]
+    response = w.post(f"/accountability/cases/{case_id}/allowed-sanctions", {"severity": "MINOR"},
+                      headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:  # C-2: a MINOR matter, one light sanction
+            answer = response.json()
+            assert [(s["sanctions"], s["rule"]) for s in answer["allowed"]] == [
+                (["CRITICISM_EDUCATION"], "C-2"), (["CIRCULATED_CRITICISM"], "C-2"),
+                (["ADMONISHMENT"], "C-2")], answer
+
+    return response, 200, effect
+
+
+def call_propose_decision(w: World, case: str, headers: dict):
+    case_id = w.case_in(case, "VERIFIED")
+    response = w.post(f"/accountability/cases/{case_id}/proposal", PROPOSAL, headers=headers)
+
+    def effect(allowed: bool):
+        proposal = w.case(case_id)["proposal"]
+        assert (proposal is not None) is allowed, proposal
+        if allowed:
+            assert proposal["sanctions"] == ["ADMONISHMENT"], proposal
+
+    return response, 200, effect
+
+
+def call_approve_decision(w: World, case: str, headers: dict):
+    # four eyes: the module's admin proposed, the caller (another user) approves
+    case_id = w.case_in(case, "PROPOSED")
+    response = w.post(f"/accountability/cases/{case_id}/approval", {"reason": "同意"}, headers=headers)
+
+    def effect(allowed: bool):
+        answer = w.case(case_id)
+        assert answer["status"] == ("DECIDED" if allowed else "VERIFIED"), answer
+        if allowed:
+            decision = answer["decision"]
+            assert decision["by"] == w.admin_sub and decision["approved_by"] != w.admin_sub, decision
+        else:
+            assert answer["decision"] is None and answer["proposal"]["by"] == w.admin_sub, answer
+
+    return response, 200, effect
+
+
+def call_close_case(w: World, case: str, headers: dict):
+    return _case_move(w, case, headers, "DECIDED", "closure", {"reason": "处理完毕"}, "CLOSED")
+
+
+def call_file_complaint(w: World, case: str, headers: dict):
+    matter = f"群众反映 {new_id('matter')}"
+    response = w.post("/accountability/complaints",
+                      {"cadre_id": w.leaders[case], "matter": matter, "reporter": REPORTER},
+                      headers=headers)
+
+    def effect(allowed: bool):
+        assert w.stored_complaints(matter) == (1 if allowed else 0)
+
+    return response, 201, effect
+
+
+def call_get_complaint(w: World, case: str, headers: dict):
+    complaint_id = w.standing_complaints[case]
+    response = w.get(f"/accountability/complaints/{complaint_id}", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:
+            answer = response.json()
+            assert (answer["complaint_id"], answer["cadre_id"]) == (complaint_id, w.leaders[case])
+
+    return response, 200, effect
+
+
+def call_resolve_complaint(w: World, case: str, headers: dict):
+    complaint_id = w.file_complaint(case)["complaint_id"]
+    response = w.post(f"/accountability/complaints/{complaint_id}/resolution",
+                      {"outcome": "GROUNDLESS", "reason": "查无实据"}, headers=headers)
+
+    def effect(allowed: bool):
+        answer = w.complaint(complaint_id)
+        assert (answer["status"], answer.get("outcome")) == (
+            ("RESOLVED", "GROUNDLESS") if allowed else ("FILED", None)), answer
+
+    return response, 200, effect
+
+
+def call_demotion_report(w: World, case: str, headers: dict):
+    year = datetime.now(UTC).year
+    response = w.get(f"/accountability/reports/demotions/{year}", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:
+            assert all(line["year"] == year for line in response.json()), response.text
+
+    return response, 200, effect
+
+
 def call_audit(w: World, case: str, headers: dict):
     response = w.get("/audit", headers=headers, record_id=w.cadres[case])
 
@@ -470,6 +736,20 @@ CALLS: dict[str, Call] = {
     "GET /appraisal/commendations/{year}": call_list_commendations,
     "POST /appraisal/unit-grades": call_grade_unit,
     "GET /appraisal/units/{unit_id}/quotas/{year}": call_get_unit_quota,
+    "POST /accountability/cases": call_open_case,
+    "GET /accountability/cadres/{cadre_id}/cases": call_list_cases,
+    "GET /accountability/cases/{case_id}": call_get_case,
+    "POST /accountability/cases/{case_id}/investigation": call_start_investigation,
+    "POST /accountability/cases/{case_id}/verification": call_verify_case,
+    "POST /accountability/cases/{case_id}/dismissal": call_dismiss_case,
+    "POST /accountability/cases/{case_id}/allowed-sanctions": call_allowed_sanctions,
+    "POST /accountability/cases/{case_id}/proposal": call_propose_decision,
+    "POST /accountability/cases/{case_id}/approval": call_approve_decision,
+    "POST /accountability/cases/{case_id}/closure": call_close_case,
+    "POST /accountability/complaints": call_file_complaint,
+    "GET /accountability/complaints/{complaint_id}": call_get_complaint,
+    "POST /accountability/complaints/{complaint_id}/resolution": call_resolve_complaint,
+    "GET /accountability/reports/demotions/{year}": call_demotion_report,
     "GET /audit": call_audit,
 }
 
@@ -558,6 +838,41 @@ class TestScopeDoesNotRevealExistence:
         assert (foreign.status_code, error_code(foreign)) == (missing.status_code, error_code(missing)), (
             f"another unit's cadre: {foreign.status_code} {foreign.text}; "
             f"no such cadre: {missing.status_code} {missing.text}")
+
+
+class TestAccountabilityFields:
+    def test_only_a_discipline_officer_sees_who_reported_a_complaint(self, world):
+        """C-5: the reporter is read by discipline officers only; for the organisation department the
+        field is absent (not null), in every answer that carries the complaint."""
+        complaint_id = world.standing_complaints["own"]
+        officer = world.complaint(complaint_id, headers=world.role_headers("DISCIPLINE_OFFICER"))
+        assert officer["reporter"] == REPORTER and officer["anonymous"] is False, officer
+
+        admin = world.complaint(complaint_id, headers=world.role_headers("ORG_ADMIN"))
+        assert "reporter" not in admin and admin["anonymous"] is False, admin
+        assert {k: v for k, v in officer.items() if k != "reporter"} == admin
+
+        filed = world.file_complaint("other-unit")  # the module's ORG_ADMIN files a named complaint
+        assert "reporter" not in filed and filed["anonymous"] is False, filed
+        resolved = world.post(f"/accountability/complaints/{filed['complaint_id']}/resolution",
+                              {"outcome": "FALSE_ACCUSATION", "reason": "诬告"})
+        assert resolved.status_code == 200 and "reporter" not in resolved.json(), resolved.text
+        officer = world.complaint(filed["complaint_id"], headers=world.role_headers("DISCIPLINE_OFFICER"))
+        assert (officer["reporter"], officer["referred"]) == (REPORTER, True), officer
+
+    def test_the_proposer_of_a_decision_cannot_approve_it(self, suite, world):
+        """Four eyes: not even with another token, or another role, of the same user."""
+        case_id = world.case_in("own", "PROPOSED")
+        for headers in (world.admin,
+                        bearer(suite.token("DISCIPLINE_OFFICER", sub=world.admin_sub)),
+                        bearer(suite.token("ORG_ADMIN", "DISCIPLINE_OFFICER", sub=world.admin_sub))):
+            response = world.post(f"/accountability/cases/{case_id}/approval", {}, headers=headers)
+            assert (response.status_code, error_code(response)) == (409, "FOUR_EYES"), response.text
+        answer = world.case(case_id)
+        assert (answer["status"], answer["decision"]) == ("VERIFIED", None), answer
+        assert world.post(f"/accountability/cases/{case_id}/approval", {},
+                          headers=world.second_admin).status_code == 200
+        assert world.case(case_id)["status"] == "DECIDED"
 
 
 def test_a_direct_rpc_without_a_user_is_refused_and_audited(suite, world):
