@@ -329,11 +329,10 @@ class AccountabilityService(ServiceBase):
             if case.get("decision"):
                 changes["decision.exempted"] = True
             update["$set"] = changes
-            if case["status"] != rules.CLOSED:
-                update["$push"]["history"] = rules.transition(
-                    case["status"], rules.CLOSED, by, now,
-                    f"fault tolerance ruled EXEMPTED ({ruling['application_id']})",
-                    action="exempted")
+            # who, when, why -- also when a closed, sanctioned case is exempted afterwards
+            update["$push"]["history"] = rules.transition(
+                case["status"], rules.CLOSED, by, now,
+                f"fault tolerance ruled EXEMPTED ({ruling['application_id']})", action="exempted")
             update = push_events(update, [self.outbox.event(CaseClosed, {
                 "case_id": case["_id"], "cadre_id": case["cadre_id"],
                 "outcome": rules.EXEMPTED, "closed_at": now})])

@@ -322,6 +322,17 @@ class TestFaultToleranceFirst:
         year = datetime.fromisoformat(closed["decision"]["approved_at"]).year
         assert call(service, "demotion_report", year, as_=ORG) == []  # T-6: it never counts
 
+    def test_exempting_a_closed_case_is_kept_in_its_history(self, service, roster, deliver):
+        case = verified_case(service)
+        call(service, "propose_decision", case["case_id"], **SERIOUS_TRANSFER, as_=OFFICER_A)
+        call(service, "approve_decision", case["case_id"], as_=OFFICER_B)
+        call(service, "close_case", case["case_id"], as_=OFFICER_A)
+        self.rule(deliver, case["case_id"], "EXEMPTED", application_id="T3")
+
+        last = call(service, "get_case", case["case_id"])["history"][-1]
+        assert (last["from"], last["to"], last["by"]) == ("CLOSED", "CLOSED", "org-1")
+        assert "T3" in last["reason"]
+
     def test_a_ruling_before_its_application_leaves_nothing_pending(self, service, roster, deliver):
         case = verified_case(service)
         self.rule(deliver, case["case_id"], "REJECTED")
