@@ -132,11 +132,15 @@ def _route_operation(spec: APISpec, route: Route, registered: dict[tuple, str]) 
         "tags": [route.service],
         "security": [{SECURITY_SCHEME: []}],
     }
-    if route.path_params:
-        operation["parameters"] = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in route.path_params
-        ]
+    parameters: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in route.path_params
+    ]
+    if route.query is not None:  # apispec spells out one parameter per field
+        excluded = tuple(p for p in route.path_params if p in route.query._declared_fields)
+        parameters.append({"in": "query", "schema": route.query(exclude=excluded)})
+    if parameters:
+        operation["parameters"] = parameters
     body = _request_body(spec, route, registered)
     if body is not None:
         operation["requestBody"] = body

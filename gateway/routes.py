@@ -19,6 +19,7 @@ from services.accountability.schemas import (
     ComplaintSchema,
     DismissCaseSchema,
     FileComplaintSchema,
+    ListCasesSchema,
     OpenCaseSchema,
     ProposeDecisionSchema,
     ReportLineSchema,
@@ -53,6 +54,7 @@ class Route:
     response: type[Schema] | None = None
     status: int = 200
     many: bool = False                  # the response is a list of ``response``
+    query: type[Schema] | None = None   # the RPC's request schema, its fields as query parameters
 
     @property
     def path_params(self) -> list[str]:
@@ -106,8 +108,8 @@ ROUTES: tuple[Route, ...] = (
     Route("open_case", "POST", "/accountability/cases", "accountability", "open_case",
           "Open an accountability case against a leading cadre, naming the situations (C-1)",
           body=OpenCaseSchema, response=CaseSchema, status=201),
-    Route("list_cases", "GET", "/accountability/cadres/<string:cadre_id>/cases", "accountability",
-          "list_cases", "A cadre's accountability cases, newest first (at most 100)",
+    Route("list_cases", "GET", "/accountability/cases", "accountability", "list_cases",
+          "Accountability cases, newest first, by cadre and state", query=ListCasesSchema,
           response=CaseSchema, many=True),
     Route("get_case", "GET", "/accountability/cases/<string:case_id>", "accountability", "get_case",
           "An accountability case with its history, proposal and decision", response=CaseSchema),

@@ -140,6 +140,13 @@ class GatewayService:
                                    fields={name: ["Unknown field."] for name in clash})
         elif request.content_length or request.headers.get("Transfer-Encoding"):
             raise MalformedRequest("this endpoint takes no body")
+        if route.query is not None:
+            # the service's request schema checks them (unknown ones are refused)
+            arguments = request.args.to_dict()
+            clash = sorted(set(arguments) & set(path_values))
+            if clash:
+                raise InvalidInput("these parameters come from the path",
+                                   fields={name: ["Unknown field."] for name in clash})
         return route.status, self.call(route.service, route.rpc, {**arguments, **path_values})
 
     @http("GET", "/health")

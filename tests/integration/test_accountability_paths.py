@@ -184,3 +184,23 @@ def test_a_sanction_in_another_year_does_not_bar_excellent(suite):
     # it was decided this year: last year's EXCELLENT stays possible
     [response] = excellent(suite, last_year, principal_id)
     assert response.status_code == 200, response.text
+
+
+def test_cases_are_listed_over_http_by_cadre_and_state(suite):
+    unit_id = register_unit(suite)
+    leader = register_leader(suite, unit_id, principal=False)
+    first, second = open_case(suite, leader), open_case(suite, leader)
+    with accountability(suite) as cluster:
+        cluster.accountability.start_investigation(case_id=second["case_id"])
+
+    def listed(**query):
+        response = suite.get("/accountability/cases?" + "&".join(f"{k}={v}" for k, v in query.items()))
+        assert response.status_code == 200, response.text
+        return [c["case_id"] for c in response.json()]
+
+    assert listed(cadre_id=leader) == [second["case_id"], first["case_id"]]  # newest first
+    assert listed(cadre_id=leader, status="OPEN") == [first["case_id"]]
+    assert listed(cadre_id=leader, limit=1) == [second["case_id"]]
+    for query, field in (("status=SHELVED", "status"), ("colour=red", "colour"), ("limit=0", "limit")):
+        bad = suite.get(f"/accountability/cases?{query}")
+        assert (bad.status_code, list(bad.json()["error"]["fields"])) == (400, [field])

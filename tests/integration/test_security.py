@@ -351,7 +351,7 @@ class World:
         return response.json()
 
     def cases_of(self, cadre_id: str) -> list[dict]:
-        response = self.get(f"/accountability/cadres/{cadre_id}/cases")
+        response = self.get("/accountability/cases", cadre_id=cadre_id)
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -568,7 +568,7 @@ def call_open_case(w: World, case: str, headers: dict):
 
 def call_list_cases(w: World, case: str, headers: dict):
     cadre_id = w.leaders[case]
-    response = w.get(f"/accountability/cadres/{cadre_id}/cases", headers=headers)
+    response = w.get("/accountability/cases", headers=headers, cadre_id=cadre_id)
 
     def effect(allowed: bool):
         if allowed:  # at least the standing case, and only this cadre's
@@ -737,7 +737,7 @@ CALLS: dict[str, Call] = {
     "POST /appraisal/unit-grades": call_grade_unit,
     "GET /appraisal/units/{unit_id}/quotas/{year}": call_get_unit_quota,
     "POST /accountability/cases": call_open_case,
-    "GET /accountability/cadres/{cadre_id}/cases": call_list_cases,
+    "GET /accountability/cases": call_list_cases,
     "GET /accountability/cases/{case_id}": call_get_case,
     "POST /accountability/cases/{case_id}/investigation": call_start_investigation,
     "POST /accountability/cases/{case_id}/verification": call_verify_case,

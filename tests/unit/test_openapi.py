@@ -70,10 +70,13 @@ def test_every_route_is_an_operation(spec, route):
     assert operation["tags"] == [route.service]
     assert operation["summary"] == route.summary
     assert operation["security"] == [{"bearerAuth": []}]
-    assert operation.get("parameters", []) == [
+    parameters = operation.get("parameters", [])
+    assert [p for p in parameters if p["in"] == "path"] == [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in route.path_params
     ]
+    query = {p["name"] for p in parameters if p["in"] == "query"}
+    assert query == (set(route.query._declared_fields) - set(route.path_params) if route.query else set())
     success = operation["responses"][str(route.status)]["content"]["application/json"]["schema"]
     if route.response is None:
         assert success == {"type": "object"}
