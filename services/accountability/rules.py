@@ -200,6 +200,14 @@ def check_four_eyes(proposal: Mapping[str, Any] | None, approver: str) -> None:
                             details={"proposed_by": proposal["by"]})
 
 
+def check_same_proposal(proposal: Mapping[str, Any], proposal_id: str) -> None:
+    """The approver approves the proposal they read, not one that replaced it meanwhile."""
+    if proposal.get("proposal_id") != proposal_id:
+        raise Conflict("the proposal was replaced since it was read; read the case again",
+                       code="PROPOSAL_CHANGED",
+                       details={"proposal_id": proposal.get("proposal_id")})
+
+
 def transition(status_from: str, status_to: str, by: str, at: datetime, reason: str | None,
                **extra: Any) -> dict[str, Any]:
     """One entry of a case's history: who, when, why (C-1)."""
@@ -208,7 +216,7 @@ def transition(status_from: str, status_to: str, by: str, at: datetime, reason: 
 
 # C-5 complaints
 
-FILED, RESOLVED = "FILED", "RESOLVED"
+FILED, RESOLVING, RESOLVED = "FILED", "RESOLVING", "RESOLVED"  # RESOLVING: claimed, cases in hand
 SUBSTANTIATED, REPEAT, FALSE_ACCUSATION, GROUNDLESS = (
     "SUBSTANTIATED", "REPEAT", "FALSE_ACCUSATION", "GROUNDLESS")
 COMPLAINT_OUTCOMES = (SUBSTANTIATED, REPEAT, FALSE_ACCUSATION, GROUNDLESS)
@@ -227,9 +235,10 @@ def complaint_due(filed_at: datetime, expedited: bool, days: int, expedited_days
 
 def check_complaint_open(complaint: Mapping[str, Any]) -> None:
     if complaint["status"] != FILED:
-        raise Conflict(f"complaint {complaint['_id']} is already resolved "
-                       f"({complaint.get('outcome')})", code="COMPLAINT_RESOLVED", rule="C-5",
-                       details={"outcome": complaint.get("outcome")})
+        state = "being resolved" if complaint["status"] == RESOLVING else "already resolved"
+        raise Conflict(f"complaint {complaint['_id']} is {state} ({complaint.get('outcome')})",
+                       code="COMPLAINT_RESOLVED", rule="C-5",
+                       details={"status": complaint["status"], "outcome": complaint.get("outcome")})
 
 
 def check_case_for_complaint(source: str, complaint: Mapping[str, Any], cadre_id: str) -> None:

@@ -89,6 +89,13 @@ class ProposeDecisionSchema(SanctionsQuerySchema):
     reason = Text(max_length=2000)
 
 
+class ApproveDecisionSchema(Schema):
+    case_id = fields.String(required=True, validate=ID)
+    # the proposal the approver read: a proposal replaced since then is not approved blind
+    proposal_id = fields.String(required=True, validate=ID)
+    reason = Text(required=False, max_length=2000)
+
+
 class ListCasesSchema(Schema):
     cadre_id = fields.String(load_default=None, validate=ID)
     status = fields.String(load_default=None, validate=validate.OneOf(
@@ -136,6 +143,7 @@ class TransitionSchema(Schema):
 
 
 class DecisionSchema(Schema):
+    proposal_id = fields.String()
     severity = fields.String()
     public_outcry = fields.Boolean()
     bad_impact = fields.Boolean()

@@ -1,5 +1,6 @@
 """Accountability: cases, the sanction ladder, four-eyes decisions and complaints (DOMAIN.md C)."""
 
+import logging
 import uuid
 
 from nameko.dependency_providers import Config
@@ -10,6 +11,7 @@ from services.accountability.models import CadreCopy, Case, Complaint
 from services.accountability.schemas import (
     AllowedSanctionsSchema,
     ApplicationFiledIn,
+    ApproveDecisionSchema,
     CadreCleared,
     CadreRegisteredIn,
     CaseClosed,
@@ -35,15 +37,17 @@ from services.accountability.schemas import (
     UnitGradedIn,
     VerifyCaseSchema,
 )
-from services.common.clock import as_utc, utcnow
-from services.common.consumer import consume
-from services.common.errors import Conflict, NotFound
+from services.common.clock import as_utc, business_year, utcnow
+from services.common.consumer import PermanentFailure, consume
+from services.common.errors import Conflict, NotFound, Unavailable
 from services.common.inbox import MissingTarget, apply_once
 from services.common.outbox import Outbox, push_events
 from services.common.rpc import rpc
 from services.common.security import ANY, DISCIPLINE_OFFICER, ORG_ADMIN
 from services.common.service import ServiceBase
 from services.common.store import MongoStore
+
+log = logging.getLogger(__name__)
 
 # accountability is the business of the organisation department and of discipline inspection
 # (docs/permissions.md); the reporter of a complaint is seen by discipline officers only (C-5)
@@ -120,7 +124,7 @@ class AccountabilityService(ServiceBase):
                 mitigated=bool(case.get("mitigated"))))
             rules.check_disciplinary_terms(option.sanctions, disciplinary)
             now, by = utcnow(), self.access.actor.user_id
-            proposal = {"severity": severity, "public_outcry": public_outcry,
+            proposal = {"proposal_id": uuid.uuid4().hex, "severity": severity, "public_outcry": public_outcry,
                         "bad_impact": bad_impact, "sanctions": list(option.sanctions),
                         "disciplinary": disciplinary, "rule": option.rule, "reason": reason,
                         "by": by, "at": now}
@@ -130,8 +134,8 @@ class AccountabilityService(ServiceBase):
                 return self._case(case_id)
         raise self._busy(case_id)
 
-    @rpc(request=CaseMoveSchema, response=CaseSchema, allow=OFFICERS)
-    def approve_decision(self, case_id, reason=None):
+    @rpc(request=ApproveDecisionSchema, response=CaseSchema, allow=OFFICERS)
+    def approve_decision(self, case_id, proposal_id, reason=None):
         """The second of the four eyes: another officer approves; the sanction is decided and
         published with the promotion ban's end (DOMAIN.md C, promotion bans)."""
         for _ in range(WRITE_ATTEMPTS):
@@ -141,18 +145,20 @@ class AccountabilityService(ServiceBase):
             now, by = utcnow(), self.access.actor.user_id
             proposal = case.get("proposal") or None
             rules.check_four_eyes(proposal, by)
+            rules.check_same_proposal(proposal, proposal_id)
             # a MITIGATED ruling may have arrived since the proposal: the ladder is asked again
             rules.check_sanctions(proposal["sanctions"], rules.allowed_sanction_sets(
                 case["source"], proposal["severity"], proposal["public_outcry"],
                 proposal["bad_impact"], mitigated=bool(case.get("mitigated"))))
             disciplinary = proposal.get("disciplinary") or {}
-            decision = {**proposal, "approved_by": by, "approved_at": now, "year": now.year,
+            year = business_year(now, self.config)  # A-6 and C-6 count in the department's year
+            decision = {**proposal, "approved_by": by, "approved_at": now, "year": year,
                         "ban_until": rules.ban_until(proposal["sanctions"], now, self._ban_months(),
                                                      disciplinary.get("ban_months")),
                         "exempted": False, "cleared": False}
             event = self.outbox.event(SanctionDecided, {
                 "case_id": case_id, "cadre_id": case["cadre_id"], "unit_id": case["unit_id"],
-                "year": now.year, "sanctions": proposal["sanctions"],
+                "year": year, "sanctions": proposal["sanctions"],
                 "organisational_handling": any(map(rules.is_organisational, proposal["sanctions"])),
                 "disciplinary": rules.DISCIPLINARY in proposal["sanctions"],
                 "severity": proposal["severity"], "mitigated": bool(case.get("mitigated")),
@@ -211,24 +217,37 @@ class AccountabilityService(ServiceBase):
 
     @rpc(request=ResolveComplaintSchema, response=ComplaintSchema, allow=OFFICERS)
     def resolve_complaint(self, complaint_id, outcome, reason, repeat_of=None, situations=()):
-        """C-5: SUBSTANTIATED opens a case; REPEAT closes it without reinvestigation;
-        FALSE_ACCUSATION refers the named reporter; GROUNDLESS and FALSE_ACCUSATION clear the cadre."""
+        """C-5: SUBSTANTIATED opens a case (or keeps the one investigating it); REPEAT closes it
+        without reinvestigation; FALSE_ACCUSATION refers the named reporter; GROUNDLESS and
+        FALSE_ACCUSATION clear the cadre.
+
+        The complaint is claimed (``RESOLVING``) before any case is touched, so two officers
+        cannot both resolve it; a retry of the same resolution carries on from where it stopped."""
         complaint = self._complaint(complaint_id)
-        rules.check_complaint_open(complaint)
+        if not (complaint["status"] == rules.RESOLVING and complaint.get("outcome") == outcome):
+            rules.check_complaint_open(complaint)
         prior = self._case(repeat_of) if outcome == rules.REPEAT and repeat_of else None
         rules.check_resolution(complaint, outcome, prior, situations)
-        now, by = utcnow(), self.access.actor.user_id
-        resolved = {"status": rules.RESOLVED, "outcome": outcome, "reason": reason,
-                    "resolved_at": now, "resolved_by": by}
-        events = []
+        cadre = None
         if outcome == rules.SUBSTANTIATED:
             cadre = self._cadre(complaint["cadre_id"])
             rules.check_leading_cadre(cadre)
-            resolved["case_id"] = self._case_from_complaint(complaint, cadre, situations)
-        elif outcome == rules.REPEAT:
-            resolved["repeat_of"] = repeat_of
+        now, by = utcnow(), self.access.actor.user_id
+        resolution = {"outcome": outcome, "reason": reason, "resolved_at": now, "resolved_by": by}
+        if outcome == rules.REPEAT:
+            resolution["repeat_of"] = repeat_of
         if outcome == rules.FALSE_ACCUSATION:
-            resolved["referral"] = {"at": now, "by": by, "reason": reason}  # 依纪依法严肃处理
+            resolution["referral"] = {"at": now, "by": by, "reason": reason}  # 依纪依法严肃处理
+        claimed = self.store.update_one(
+            Complaint, {"_id": complaint_id, "status": rules.FILED},
+            {"$set": {"status": rules.RESOLVING, **resolution}, "$inc": {"version": 1}})
+        if not claimed.matched_count:
+            complaint = self._complaint(complaint_id)
+            if not (complaint["status"] == rules.RESOLVING and complaint.get("outcome") == outcome):
+                rules.check_complaint_open(complaint)  # resolved otherwise meanwhile: refused
+        events, finished = [], {"status": rules.RESOLVED}
+        if outcome == rules.SUBSTANTIATED:
+            finished["case_id"] = self._case_from_complaint(complaint, cadre, situations)
         if outcome in rules.CLEARING_OUTCOMES:
             # 澄清正名、消除影响: the cases that investigated the report end, and what they decided
             # is lifted wherever it restricts the cadre (A-6, L-3)
@@ -238,13 +257,9 @@ class AccountabilityService(ServiceBase):
                 "cadre_id": complaint["cadre_id"], "complaint_id": complaint_id,
                 "outcome": outcome, "cleared_at": now,
                 "case_ids": [case_id for case_id in cleared if case_id]}))
-        update = push_events({"$set": resolved, "$inc": {"version": 1}}, events)
-        result = self.store.update_one(
-            Complaint, {"_id": complaint_id, "version": complaint["version"],
-                        "status": rules.FILED}, update)
-        if result.matched_count != 1:
-            raise Conflict(f"complaint {complaint_id} was resolved by someone else meanwhile",
-                           code="CONCURRENT_UPDATE")
+        self.store.update_one(
+            Complaint, {"_id": complaint_id, "status": rules.RESOLVING},
+            push_events({"$set": finished, "$inc": {"version": 1}}, events))
         return self._complaint(complaint_id)
 
     # events
@@ -259,11 +274,15 @@ class AccountabilityService(ServiceBase):
         """C-5: a cadre under selection gets complaints dealt with quickly (快查快结); those
         already filed are expedited too."""
         payload = event.payload
-        apply_once(self.store, CadreCopy, {"_id": payload["cadre_id"]},
-                   {"$set": {"selection_status": payload["status"],
-                             "selection_changed_at": payload["changed_at"]}},
-                   event.event_id, upsert=True)
-        if payload["status"] != rules.IN_SELECTION:
+        known = self.store.collection(CadreCopy).find_one({"_id": payload["cadre_id"]}) or {}
+        if known.get("selection_changed_at") and \
+                as_utc(known["selection_changed_at"]) >= payload["changed_at"]:
+            return  # an older change arriving late: the later one stands
+        applied = apply_once(self.store, CadreCopy, {"_id": payload["cadre_id"]},
+                             {"$set": {"selection_status": payload["status"],
+                                       "selection_changed_at": payload["changed_at"]}},
+                             event.event_id, upsert=True)
+        if not applied or payload["status"] != rules.IN_SELECTION:
             return
         for complaint in self.store.collection(Complaint).find(
                 {"cadre_id": payload["cadre_id"], "status": rules.FILED, "expedited": False}):
@@ -323,7 +342,8 @@ class AccountabilityService(ServiceBase):
                                         "ruled_at": ruling["ruled_at"]}}}
         if ruling["outcome"] == "MITIGATED":
             update["$set"] = {"mitigated": True}
-        elif ruling["outcome"] == "EXEMPTED" and case["status"] != rules.DISMISSED:
+        elif ruling["outcome"] == "EXEMPTED" and case["status"] != rules.DISMISSED \
+                and case.get("outcome") not in (rules.EXEMPTED, rules.CLEARED):
             by = (self.access.actor and self.access.actor.user_id) or "tolerance"
             changes = {"status": rules.CLOSED, "outcome": rules.EXEMPTED, "proposal": {}}
             if case.get("decision"):
@@ -346,6 +366,11 @@ class AccountabilityService(ServiceBase):
             case = self.store.collection(Case).find_one({"_id": case_id})
             if case is None:
                 raise NotFound(f"case {case_id} does not exist", code="CASE_NOT_FOUND")
+            if event.payload.get("cadre_id") != case["cadre_id"]:
+                # tolerance's application names another cadre than the case: retrying cannot help
+                raise PermanentFailure(f"{event.event_type} {event.event_id} names cadre "
+                                       f"{event.payload.get('cadre_id')}, case {case_id} is "
+                                       f"about {case['cadre_id']}")
             if event.event_id in case.get("applied_events", []):
                 return
             update = update_for(case)
@@ -399,7 +424,12 @@ class AccountabilityService(ServiceBase):
         raise self._busy(case["_id"])
 
     def _case_from_complaint(self, complaint, cadre, situations) -> str:
-        """The case a substantiated complaint opens; a retried resolution finds it again."""
+        """The case investigating a substantiated complaint: the one an officer opened for it, or
+        a new one (its id derived from the complaint, so a retried resolution finds it again)."""
+        investigating = self.store.collection(Case).find_one(
+            {"complaint_id": complaint["_id"], "status": {"$ne": rules.DISMISSED}}, {"_id": 1})
+        if investigating:
+            return investigating["_id"]
         case_id = uuid.uuid5(IDS, f"C-5:{complaint['_id']}").hex
         try:
             self.store.insert(self._new_case(case_id, cadre, rules.COMPLAINT, situations,
@@ -468,7 +498,12 @@ class AccountabilityService(ServiceBase):
 
     def _ban_months(self):
         configured = self.config.get("PROMOTION_BAN_MONTHS") or {}
-        return {**rules.DEFAULT_BAN_MONTHS, **{k: int(v) for k, v in configured.items()}}
+        try:
+            return {**rules.DEFAULT_BAN_MONTHS, **{k: int(v) for k, v in configured.items()}}
+        except (AttributeError, TypeError, ValueError):
+            log.error("PROMOTION_BAN_MONTHS must map sanctions to whole months: %r", configured)
+            raise Unavailable("accountability is misconfigured (PROMOTION_BAN_MONTHS); nothing "
+                              "was decided", code="CONFIG_INVALID") from None
 
 
 def _shown(case):

@@ -82,14 +82,14 @@ class Cycle(Aggregate):
 class Restriction(Aggregate):
     """A-6: a sanction decided on a cadre in a year, and whether it was lifted (T-6, C-5).
 
-    ``_id`` is ``<cadre_id>:<case_id>``; the sanction and its lifting may arrive in either order,
+    ``_id`` is the case id; the sanction and its lifting may arrive in either order,
     so each event upserts its half and the bar holds while ``year`` is known and nothing lifted it.
     """
 
     meta = {"collection": "restrictions", "indexes": ["cadre_id"]}
 
     restriction_id = StringField(primary_key=True)
-    cadre_id = StringField(required=True)
+    cadre_id = StringField()     # from the sanction: unknown while only its lifting has arrived
     case_id = StringField(required=True)
     year = IntField()            # accountability.sanction_decided: the year it was decided
     sanctions = ListField(StringField())

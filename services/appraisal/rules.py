@@ -110,11 +110,11 @@ def check_no_sanction_that_year(kind: str, grade: str, year: int,
             details={"cadre_id": cadre_id, "year": year, "case_ids": cases})
 
 
-def ensure_not_future(year: int, now: datetime) -> None:
+def ensure_not_future(year: int, current_year: int) -> None:
     """A year's appraisal happens during or after it, never before."""
-    if year > now.year:
+    if year > current_year:
         raise Conflict(f"{year} is in the future", code="YEAR_IN_FUTURE",
-                       details={"year": year, "current_year": now.year})
+                       details={"year": year, "current_year": current_year})
 
 OPEN = "OPEN"
 FINALIZED = "FINALIZED"

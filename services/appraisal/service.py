@@ -40,7 +40,7 @@ from services.appraisal.schemas import (
     UnitYearSchema,
     YearSchema,
 )
-from services.common.clock import utcnow
+from services.common.clock import business_year, utcnow
 from services.common.consumer import consume
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.inbox import apply_once
@@ -84,7 +84,7 @@ class AppraisalService(ServiceBase):
     @rpc(request=OpenCycleSchema, response=CycleSchema, allow=RUN_CYCLE)
     def open_cycle(self, unit_id, year, kind):
         self.access.check(unit_id=unit_id, record=("unit", unit_id))
-        rules.ensure_not_future(year, utcnow())
+        rules.ensure_not_future(year, business_year(utcnow(), self.config))
         self._unit(unit_id)
         cycle = Cycle(cycle_id=uuid.uuid4().hex, unit_id=unit_id, year=year, kind=kind,
                       opened_at=utcnow())
@@ -200,7 +200,7 @@ class AppraisalService(ServiceBase):
         """A-8: a merit citation or commendation for a cadre's deed."""
         self.access.check(cadre_id=cadre_id, record=("cadre", cadre_id))
         now = utcnow()
-        rules.ensure_not_future(year, now)
+        rules.ensure_not_future(year, business_year(now, self.config))
         cadre = self.store.collection(CadreCopy).find_one({"_id": cadre_id})
         if cadre is None:
             raise self._unknown_cadre(cadre_id)
@@ -234,7 +234,7 @@ class AppraisalService(ServiceBase):
         self.access.check(unit_id=unit_id, record=("unit", unit_id))
         rules.check_unit_grade(grade, self._unit_grades())
         now = utcnow()
-        rules.ensure_not_future(year, now)
+        rules.ensure_not_future(year, business_year(now, self.config))
         self._unit(unit_id)
         unit_grade = UnitGrade(grade_id=f"{unit_id}:{year}", unit_id=unit_id, year=year,
                                grade=grade, graded_at=now)
@@ -276,9 +276,9 @@ class AppraisalService(ServiceBase):
     def on_sanction_decided(self, event):
         """A-6: the year's EXCELLENT is barred for the sanctioned cadre."""
         sanction = event.payload
-        self._restrict(sanction["cadre_id"], sanction["case_id"], event, {
-            "year": sanction["year"], "sanctions": sanction["sanctions"],
-            "decided_at": sanction["decided_at"]})
+        self._restrict(sanction["case_id"], event, {
+            "cadre_id": sanction["cadre_id"], "year": sanction["year"],
+            "sanctions": sanction["sanctions"], "decided_at": sanction["decided_at"]})
 
     @consume(RulingMadeIn)
     def on_ruling_made(self, event):
@@ -287,7 +287,7 @@ class AppraisalService(ServiceBase):
         ruling = event.payload
         if ruling["outcome"] != "EXEMPTED" or not ruling.get("case_id"):
             return
-        self._restrict(ruling["cadre_id"], ruling["case_id"], event, {"lifted": {
+        self._restrict(ruling["case_id"], event, {"lifted": {
             "rule": "T-6", "by": event.event_type, "application_id": ruling["application_id"],
             "at": ruling["ruled_at"]}})
 
@@ -296,14 +296,15 @@ class AppraisalService(ServiceBase):
         """C-5 澄清正名: the sanctions decided on a report that proved untrue bar nothing."""
         cleared = event.payload
         for case_id in cleared["case_ids"]:
-            self._restrict(cleared["cadre_id"], case_id, event, {"lifted": {
+            self._restrict(case_id, event, {"lifted": {
                 "rule": "C-5", "by": event.event_type, "complaint_id": cleared["complaint_id"],
                 "at": cleared["cleared_at"]}})
 
-    def _restrict(self, cadre_id, case_id, event, facts):
-        apply_once(self.store, Restriction, {"_id": f"{cadre_id}:{case_id}"},
-                   {"$set": {"cadre_id": cadre_id, "case_id": case_id, **facts}},
-                   event.event_id, upsert=True)
+    def _restrict(self, case_id, event, facts):
+        """Keyed on the case alone, the cadre taken from the sanction only: a lifting finds its
+        sanction whatever cadre its producer names, and in whichever order they arrive."""
+        apply_once(self.store, Restriction, {"_id": case_id},
+                   {"$set": {"case_id": case_id, **facts}}, event.event_id, upsert=True)
 
     def _restrictions(self, cadre_id):
         return list(self.store.collection(Restriction).find({"cadre_id": cadre_id}))

@@ -1,6 +1,11 @@
 """Time is UTC and timezone-aware everywhere (DEVELOPERS.md standards)."""
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+# the organisation department's year -- of an appraisal, of a sanction -- turns at midnight in Wuhan
+DEFAULT_BUSINESS_TIMEZONE = "Asia/Shanghai"
 
 
 def utcnow() -> datetime:
@@ -13,3 +18,10 @@ def utcnow() -> datetime:
 def as_utc(value: datetime) -> datetime:
     """A stored datetime back as aware UTC (naive values from the store are UTC)."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def business_year(moment: datetime, config: Mapping | None = None) -> int:
+    """The calendar year ``moment`` falls in where the department works (``BUSINESS_TIMEZONE``):
+    7:00 on 1 January in Wuhan is still the old year in UTC."""
+    zone = (config or {}).get("BUSINESS_TIMEZONE") or DEFAULT_BUSINESS_TIMEZONE
+    return moment.astimezone(ZoneInfo(zone)).year

@@ -144,13 +144,16 @@ class Outbox(DependencyProvider):
             self._again = True  # the run in progress makes one more full pass for these
             return 0
         sent = 0
+        # routing depends on the event type alone: one returned unroutable is not tried again for
+        # every other document in this run (the next run tries it once more)
+        unroutable: set[str] = set()
         try:
             store = self.mongo.store
             while True:
                 self._again = False
                 for aggregate in self.aggregates:
                     for doc in store.collection(aggregate).find(query, {PENDING: 1}):
-                        sent += self._relay_document(store, aggregate, doc)
+                        sent += self._relay_document(store, aggregate, doc, unroutable)
                 if not self._again:
                     break
                 query = {"pending_events.event_id": {"$exists": True}}
@@ -160,12 +163,12 @@ class Outbox(DependencyProvider):
             self._lock.release()
         return sent
 
-    def _relay_document(self, store, aggregate, doc) -> int:
+    def _relay_document(self, store, aggregate, doc, unroutable: set[str]) -> int:
         """Publish one document's events in order. One that cannot go holds back the later events
         of its own type in its own document only -- each type has its own queues, so the broker
         keeps no order across types anyway (ADR 0003); an outage stops the whole run."""
         sent = 0
-        held: set[str] = set()
+        held: set[str] = set(unroutable)
         for envelope in doc.get(PENDING) or []:
             if envelope.get("event_type") in held:
                 continue
@@ -177,6 +180,7 @@ class Outbox(DependencyProvider):
                     self._said_unroutable.add(envelope.get("event_id"))
                     log.warning("%s outbox: %s", self.producer, exc)
                 held.add(envelope.get("event_type"))
+                unroutable.add(envelope.get("event_type"))
                 continue
             except (PyMongoError, *BROKER_DOWN):
                 raise

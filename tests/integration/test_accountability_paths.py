@@ -76,7 +76,9 @@ def decide(suite, case_id, sanctions=("TRANSFER",)):
         cluster.accountability.propose_decision(case_id=case_id, severity="SERIOUS",
                                                 sanctions=list(sanctions), reason="情节较重")
     with accountability(suite, as_=OFFICER_B) as cluster:
-        return cluster.accountability.approve_decision(case_id=case_id)
+        proposal = cluster.accountability.get_case(case_id=case_id)["proposal"]
+        return cluster.accountability.approve_decision(case_id=case_id,
+                                                       proposal_id=proposal["proposal_id"])
 
 
 def excellent(suite, cycle_id, cadre_id):

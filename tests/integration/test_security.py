@@ -339,11 +339,17 @@ class World:
         for step_status, step, body, headers in steps:
             if reached == status:
                 break
+            if step == "approval":
+                body = {**body, "proposal_id": self.proposal_id(case_id)}
             response = self.post(f"/accountability/cases/{case_id}/{step}", body, headers=headers)
             assert response.status_code == 200, response.text
             reached = step_status
         assert reached == status, f"no way to {status}"
         return case_id
+
+    def proposal_id(self, case_id: str) -> str:
+        """The waiting proposal's id, as an approver reads it before approving (four eyes)."""
+        return self.case(case_id)["proposal"]["proposal_id"]
 
     def case(self, case_id: str) -> dict:
         response = self.get(f"/accountability/cases/{case_id}")
@@ -645,7 +651,8 @@ def call_propose_decision(w: World, case: str, headers: dict):
 def call_approve_decision(w: World, case: str, headers: dict):
     # four eyes: the module's admin proposed, the caller (another user) approves
     case_id = w.case_in(case, "PROPOSED")
-    response = w.post(f"/accountability/cases/{case_id}/approval", {"reason": "同意"}, headers=headers)
+    response = w.post(f"/accountability/cases/{case_id}/approval",
+                      {"reason": "同意", "proposal_id": w.proposal_id(case_id)}, headers=headers)
 
     def effect(allowed: bool):
         answer = w.case(case_id)
@@ -866,11 +873,13 @@ class TestAccountabilityFields:
         for headers in (world.admin,
                         bearer(suite.token("DISCIPLINE_OFFICER", sub=world.admin_sub)),
                         bearer(suite.token("ORG_ADMIN", "DISCIPLINE_OFFICER", sub=world.admin_sub))):
-            response = world.post(f"/accountability/cases/{case_id}/approval", {}, headers=headers)
+            response = world.post(f"/accountability/cases/{case_id}/approval",
+                                  {"proposal_id": world.proposal_id(case_id)}, headers=headers)
             assert (response.status_code, error_code(response)) == (409, "FOUR_EYES"), response.text
         answer = world.case(case_id)
         assert (answer["status"], answer["decision"]) == ("VERIFIED", None), answer
-        assert world.post(f"/accountability/cases/{case_id}/approval", {},
+        assert world.post(f"/accountability/cases/{case_id}/approval",
+                          {"proposal_id": world.proposal_id(case_id)},
                           headers=world.second_admin).status_code == 200
         assert world.case(case_id)["status"] == "DECIDED"
 

@@ -96,6 +96,12 @@ def verified_case(service, **extra):
     return call(service, "verify_case", case["case_id"], "查实：推进不力", as_=OFFICER_A)
 
 
+def approve(service, case_id, as_):
+    """Approve the proposal as the approver reads it (four-eyes: the one they saw)."""
+    proposal = call(service, "get_case", case_id, as_=as_)["proposal"] or {}
+    return call(service, "approve_decision", case_id, proposal.get("proposal_id") or "none", as_=as_)
+
+
 SERIOUS_TRANSFER = {"severity": "SERIOUS", "sanctions": ["TRANSFER"], "reason": "情节较重"}
 
 
@@ -107,7 +113,7 @@ class TestCases:
         call(service, "start_investigation", case_id, "立案调查", as_=OFFICER_A)
         call(service, "verify_case", case_id, "查实", as_=OFFICER_A)
         call(service, "propose_decision", case_id, **SERIOUS_TRANSFER, as_=OFFICER_A)
-        decided = call(service, "approve_decision", case_id, as_=OFFICER_B)
+        decided = approve(service, case_id, as_=OFFICER_B)
         closed = call(service, "close_case", case_id, "执行完毕", as_=ORG)
 
         assert decided["status"] == "DECIDED"
@@ -128,7 +134,7 @@ class TestCases:
         call(service, "propose_decision", case["case_id"], severity="SERIOUS",
              sanctions=["DEMOTION", "DISCIPLINARY"], reason="情节较重",
              disciplinary={"text": "党内严重警告", "ban_months": 18}, as_=OFFICER_A)
-        decision = call(service, "approve_decision", case["case_id"], as_=OFFICER_B)["decision"]
+        decision = approve(service, case["case_id"], as_=OFFICER_B)["decision"]
         approved = datetime.fromisoformat(decision["approved_at"])
         ban = datetime.fromisoformat(decision["ban_until"])
         # DEMOTION's 24 months outlast the disciplinary term of 18
@@ -201,14 +207,26 @@ class TestFourEyes:
         case = verified_case(service)
         call(service, "propose_decision", case["case_id"], **SERIOUS_TRANSFER, as_=OFFICER_A)
         with pytest.raises(RuleViolation) as caught:
-            call(service, "approve_decision", case["case_id"], as_=OFFICER_A)
+            approve(service, case["case_id"], as_=OFFICER_A)
         assert caught.value.code == "FOUR_EYES"
         assert call(service, "get_case", case["case_id"])["status"] == "VERIFIED"
+
+    def test_a_proposal_replaced_since_it_was_read_is_not_approved(self, service, roster):
+        case = verified_case(service)
+        read = call(service, "propose_decision", case["case_id"], **SERIOUS_TRANSFER,
+                    as_=OFFICER_A)["proposal"]
+        call(service, "propose_decision", case["case_id"], severity="SERIOUS",
+             sanctions=["REMOVAL"], reason="改为免职", as_=OFFICER_A)
+        with pytest.raises(Conflict) as caught:
+            call(service, "approve_decision", case["case_id"], read["proposal_id"], as_=OFFICER_B)
+        assert caught.value.code == "PROPOSAL_CHANGED"
+        assert call(service, "get_case", case["case_id"])["status"] == "VERIFIED"
+        assert approve(service, case["case_id"], as_=OFFICER_B)["decision"]["sanctions"] == ["REMOVAL"]
 
     def test_nothing_to_approve_without_a_proposal(self, service, roster):
         case = verified_case(service)
         with pytest.raises(Conflict) as caught:
-            call(service, "approve_decision", case["case_id"], as_=OFFICER_B)
+            approve(service, case["case_id"], as_=OFFICER_B)
         assert caught.value.code == "NO_PROPOSAL"
 
 
@@ -272,13 +290,13 @@ class TestFaultToleranceFirst:
 
         assert call(service, "get_case", case["case_id"])["pending_applications"] == ["T1"]
         for method, args, who in (("propose_decision", SERIOUS_TRANSFER, OFFICER_A),
-                                  ("approve_decision", {}, OFFICER_B)):
+                                  ("approve_decision", {"proposal_id": "x"}, OFFICER_B)):
             with pytest.raises(RuleViolation) as caught:
                 call(service, method, case["case_id"], **args, as_=who)
             assert (caught.value.code, caught.value.rule) == ("CASE_ON_HOLD", "C-4")
 
         self.rule(deliver, case["case_id"], "REJECTED")
-        decided = call(service, "approve_decision", case["case_id"], as_=OFFICER_B)
+        decided = approve(service, case["case_id"], as_=OFFICER_B)
         assert decided["status"] == "DECIDED"
 
     def test_an_exemption_closes_the_case_without_sanction(self, service, roster, deliver):
@@ -302,18 +320,18 @@ class TestFaultToleranceFirst:
 
         # the proposal made before the ruling no longer fits the ladder
         with pytest.raises(RuleViolation) as caught:
-            call(service, "approve_decision", case["case_id"], as_=OFFICER_B)
+            approve(service, case["case_id"], as_=OFFICER_B)
         assert caught.value.rule == "C-4"
         call(service, "propose_decision", case["case_id"], severity="SERIOUS",
              sanctions=["ADMONISHMENT"], reason="从轻", as_=OFFICER_A)
-        decided = call(service, "approve_decision", case["case_id"], as_=OFFICER_B)
+        decided = approve(service, case["case_id"], as_=OFFICER_B)
         assert decided["decision"]["sanctions"] == ["ADMONISHMENT"]
         assert decided["mitigated"] is True
 
     def test_an_exemption_after_the_decision_marks_it_exempted(self, service, roster, deliver):
         case = verified_case(service)
         call(service, "propose_decision", case["case_id"], **SERIOUS_TRANSFER, as_=OFFICER_A)
-        call(service, "approve_decision", case["case_id"], as_=OFFICER_B)
+        approve(service, case["case_id"], as_=OFFICER_B)
         self.rule(deliver, case["case_id"], "EXEMPTED", application_id="T2")
 
         closed = call(service, "get_case", case["case_id"])
@@ -325,13 +343,28 @@ class TestFaultToleranceFirst:
     def test_exempting_a_closed_case_is_kept_in_its_history(self, service, roster, deliver):
         case = verified_case(service)
         call(service, "propose_decision", case["case_id"], **SERIOUS_TRANSFER, as_=OFFICER_A)
-        call(service, "approve_decision", case["case_id"], as_=OFFICER_B)
+        approve(service, case["case_id"], as_=OFFICER_B)
         call(service, "close_case", case["case_id"], as_=OFFICER_A)
         self.rule(deliver, case["case_id"], "EXEMPTED", application_id="T3")
 
         last = call(service, "get_case", case["case_id"])["history"][-1]
         assert (last["from"], last["to"], last["by"]) == ("CLOSED", "CLOSED", "org-1")
         assert "T3" in last["reason"]
+
+    def test_a_ruling_about_another_cadre_is_dead_lettered_not_applied(
+            self, service, roster, publish_event, config):
+        from services.common import deadletter
+        from tests.helpers import wait_for
+
+        case = verified_case(service)
+        event = build_envelope(RulingMadeIn, {
+            "application_id": "T9", "cadre_id": "P1", "case_id": case["case_id"],
+            "outcome": "EXEMPTED", "ruled_at": datetime(2026, 2, 1, tzinfo=UTC)}, producer="tolerance")
+        publish_event(event, source="tolerance")
+        [letter] = wait_for(lambda: deadletter.list_dead_letters(config["AMQP_URI"], "accountability"),
+                            what="the dead letter")
+        assert (letter.event_id, letter.attempts) == (event["event_id"], 1)
+        assert call(service, "get_case", case["case_id"])["status"] == "VERIFIED"
 
     def test_a_ruling_before_its_application_leaves_nothing_pending(self, service, roster, deliver):
         case = verified_case(service)
@@ -377,7 +410,7 @@ class TestComplaints:
                  repeat_of=case["case_id"], as_=OFFICER_A)
         assert (caught.value.code, caught.value.rule) == ("NOT_A_REPEAT", "C-5")
         call(service, "propose_decision", case["case_id"], **SERIOUS_TRANSFER, as_=OFFICER_A)
-        call(service, "approve_decision", case["case_id"], as_=OFFICER_B)
+        approve(service, case["case_id"], as_=OFFICER_B)
         call(service, "close_case", case["case_id"], as_=OFFICER_A)
         resolved = call(service, "resolve_complaint", complaint["complaint_id"], "REPEAT",
                         "重复举报", repeat_of=case["case_id"], as_=OFFICER_A)
@@ -397,6 +430,40 @@ class TestComplaints:
         resolved = call(service, "resolve_complaint", named["complaint_id"], "FALSE_ACCUSATION",
                         "经查诬告陷害", as_=OFFICER_A)
         assert (resolved["outcome"], resolved["referred"]) == ("FALSE_ACCUSATION", True)
+
+    def test_a_substantiated_complaint_keeps_the_case_investigating_it(self, service, roster):
+        complaint = self.complain(service)
+        investigating = open_case(service, source="COMPLAINT", complaint_id=complaint["complaint_id"])
+        resolved = call(service, "resolve_complaint", complaint["complaint_id"], "SUBSTANTIATED",
+                        "查有实据", situations=["RULE_OF_LAW_4"], as_=OFFICER_A)
+        assert resolved["case_id"] == investigating["case_id"]
+        assert len(call(service, "list_cases", cadre_id="L1", as_=OFFICER_A)) == 1
+
+    def test_a_resolution_interrupted_after_its_claim_is_finished_by_a_retry(
+            self, service, roster, config, mongo_client):
+        complaint = self.complain(service)
+        # as if an earlier call claimed it and stopped before finishing
+        db(mongo_client, config).complaints.update_one(
+            {"_id": complaint["complaint_id"]}, {"$set": {"status": "RESOLVING", "outcome": "GROUNDLESS"}})
+        with pytest.raises(Conflict) as caught:  # another outcome: it is being resolved
+            call(service, "resolve_complaint", complaint["complaint_id"], "FALSE_ACCUSATION", "x",
+                 as_=OFFICER_A)
+        assert (caught.value.code, caught.value.details["status"]) == ("COMPLAINT_RESOLVED", "RESOLVING")
+        done = call(service, "resolve_complaint", complaint["complaint_id"], "GROUNDLESS", "查无实据",
+                    as_=OFFICER_A)
+        assert (done["status"], done["outcome"]) == ("RESOLVED", "GROUNDLESS")
+        with pytest.raises(Conflict):
+            call(service, "resolve_complaint", complaint["complaint_id"], "GROUNDLESS", "again",
+                 as_=OFFICER_A)
+
+    def test_a_late_older_selection_change_does_not_undo_a_later_one(self, service, roster, deliver):
+        def selection(status, day):
+            deliver(SelectionStatusChangedIn, {"cadre_id": "L1", "status": status,
+                                               "changed_at": datetime(2026, 3, day, tzinfo=UTC)},
+                    "on_selection_status_changed")
+        selection("NOT_IN_SELECTION", 5)
+        selection("IN_SELECTION", 1)  # older, arriving late
+        assert self.complain(service)["expedited"] is False
 
     def test_a_substantiated_complaint_opens_one_case(self, service, roster):
         complaint = self.complain(service)
@@ -418,12 +485,12 @@ def test_the_yearly_report_counts_organisational_handlings_per_type_and_unit(ser
         call(service, "propose_decision", case["case_id"], severity="SERIOUS", sanctions=sanctions,
              reason="x", disciplinary={"text": "警告", "ban_months": 6} if len(sanctions) > 1 else None,
              as_=OFFICER_A)
-        decided = call(service, "approve_decision", case["case_id"], as_=OFFICER_B)
+        decided = approve(service, case["case_id"], as_=OFFICER_B)
         years.add(decided["decision"]["year"])
     minor = verified_case(service)
     call(service, "propose_decision", minor["case_id"], severity="MINOR", sanctions=["ADMONISHMENT"],
          reason="x", as_=OFFICER_A)
-    call(service, "approve_decision", minor["case_id"], as_=OFFICER_B)
+    approve(service, minor["case_id"], as_=OFFICER_B)
 
     [year] = years
     assert call(service, "demotion_report", year, as_=ORG) == [
@@ -438,7 +505,7 @@ def test_the_decision_is_published_with_its_ban_and_its_year(service, roster, sp
     opened_event = spy("case_opened")
     case = verified_case(service)
     call(service, "propose_decision", case["case_id"], **SERIOUS_TRANSFER, as_=OFFICER_A)
-    decided = call(service, "approve_decision", case["case_id"], as_=OFFICER_B)
+    decided = approve(service, case["case_id"], as_=OFFICER_B)
 
     opened = opened_event()
     assert (opened["payload"]["case_id"], opened["payload"]["source"]) == (case["case_id"], "INSPECTION")
@@ -479,7 +546,7 @@ def test_clearing_ends_the_cases_that_investigated_the_untrue_report(service, ro
     assert (caught.value.code, caught.value.rule) == ("CASE_NOT_FOR_COMPLAINT", "C-5")
     decided = verified_case(service, source="COMPLAINT", complaint_id=complaint["complaint_id"])
     call(service, "propose_decision", decided["case_id"], **SERIOUS_TRANSFER, as_=OFFICER_A)
-    call(service, "approve_decision", decided["case_id"], as_=OFFICER_B)
+    approve(service, decided["case_id"], as_=OFFICER_B)
     pending = open_case(service, source="COMPLAINT", complaint_id=complaint["complaint_id"])
 
     call(service, "resolve_complaint", complaint["complaint_id"], "GROUNDLESS", "复查：反映不实",
@@ -507,6 +574,6 @@ def test_promotion_ban_months_come_from_config(container_factory, config, publis
         publish_event(build_envelope(CadreRegisteredIn, LEADER, producer="talent"), source="talent")
     case = verified_case(container)
     call(container, "propose_decision", case["case_id"], **SERIOUS_TRANSFER, as_=OFFICER_A)
-    decision = call(container, "approve_decision", case["case_id"], as_=OFFICER_B)["decision"]
+    decision = approve(container, case["case_id"], as_=OFFICER_B)["decision"]
     approved, ban = (datetime.fromisoformat(decision[k]) for k in ("approved_at", "ban_until"))
     assert (ban.year - approved.year) * 12 + ban.month - approved.month == 3

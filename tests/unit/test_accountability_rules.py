@@ -505,7 +505,11 @@ def test_only_a_filed_complaint_is_resolved():
         rules.check_complaint_open(complaint(status="RESOLVED", outcome="GROUNDLESS"))
     assert caught.value.code == "COMPLAINT_RESOLVED"
     assert caught.value.rule == "C-5"
-    assert caught.value.details == {"outcome": "GROUNDLESS"}
+    assert caught.value.details == {"status": "RESOLVED", "outcome": "GROUNDLESS"}
+    with pytest.raises(Conflict) as caught:  # claimed by another resolution, not finished yet
+        rules.check_complaint_open(complaint(status="RESOLVING", outcome="GROUNDLESS"))
+    assert caught.value.details == {"status": "RESOLVING", "outcome": "GROUNDLESS"}
+    assert "being resolved" in caught.value.message
 
 
 # --- C-6: the yearly report of cadres moved down ---------------------------------------------------------

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from services.appraisal import rules
+from services.common.clock import business_year
 from services.common.errors import Conflict, RuleViolation
 
 STAFF = {"is_principal": False}
@@ -80,8 +81,14 @@ def test_the_merit_gate_leaves_others_alone_and_can_be_switched_off():
 
 
 def test_a_year_in_the_future_is_refused():
-    now = datetime(2026, 11, 22, tzinfo=UTC)
-    rules.ensure_not_future(2026, now)
+    rules.ensure_not_future(2026, 2026)
     with pytest.raises(Conflict) as caught:
-        rules.ensure_not_future(2027, now)
+        rules.ensure_not_future(2027, 2026)
     assert caught.value.code == "YEAR_IN_FUTURE"
+
+
+def test_the_year_turns_at_midnight_in_wuhan_not_in_utc():
+    new_year_in_wuhan = datetime(2025, 12, 31, 16, 30, tzinfo=UTC)  # 00:30 on 1 January 2026 there
+    assert business_year(new_year_in_wuhan) == 2026
+    assert business_year(new_year_in_wuhan, {"BUSINESS_TIMEZONE": "UTC"}) == 2025
+    assert business_year(datetime(2025, 12, 31, 15, 59, tzinfo=UTC)) == 2025
