@@ -6,16 +6,6 @@ from services.accountability.rules import FILED, OPEN
 from services.common.documents import Aggregate
 
 
-class UnitCopy(Aggregate):
-    """Projection of talent.unit_registered."""
-
-    meta = {"collection": "units"}
-
-    unit_id = StringField(primary_key=True)
-    name = StringField()
-    unit_type = StringField()
-
-
 class CadreCopy(Aggregate):
     """Projection of talent.cadre_registered, and the selection status C-5 reads."""
 

@@ -300,14 +300,6 @@ class ComplaintFiled(EventSchema):
 # Events consumed: only the fields accountability relies on
 
 
-class UnitRegisteredIn(EventSchema):
-    event_type = "talent.unit_registered"
-
-    unit_id = fields.String(required=True)
-    name = fields.String(required=True)
-    unit_type = fields.String(required=True)
-
-
 class CadreRegisteredIn(EventSchema):
     event_type = "talent.cadre_registered"
 

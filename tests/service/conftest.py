@@ -17,3 +17,32 @@ def publish_event(config):
         publisher.publish(body, exchange=exchange, routing_key=key)
 
     return publish
+
+
+@pytest.fixture
+def running(container_factory, config):
+    """Start a service class as an in-process container on this test's vhost and databases."""
+
+    def start(service_cls, **overrides):
+        container = container_factory(service_cls, {**config, **overrides})
+        container.start()
+        return container
+
+    return start
+
+
+@pytest.fixture
+def deliver_event(publish_event):
+    """Publish an event as its producer would and wait until ``container``'s ``handler`` ran."""
+    from nameko.testing.services import entrypoint_waiter
+
+    from services.common.events import build_envelope
+
+    def deliver(container, schema, payload, handler, envelope=None, actor=None):
+        source = schema.event_type.split(".")[0]
+        envelope = envelope or build_envelope(schema, payload, producer=source, actor=actor)
+        with entrypoint_waiter(container, handler, timeout=10):
+            publish_event(envelope, source=source)
+        return envelope
+
+    return deliver

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 import pytest
 from kombu import Queue
 from nameko.events import get_event_exchange
-from nameko.testing.services import entrypoint_waiter
 
 from services.accountability.schemas import (
     ApplicationFiledIn,
@@ -39,22 +38,16 @@ OTHER_UNIT_PRINCIPAL = {**PRINCIPAL, "cadre_id": "P9", "unit_id": "U2"}
 
 
 @pytest.fixture
-def service(container_factory, config):
-    container = container_factory(AccountabilityService, config)
-    container.start()
-    return container
+def service(running):
+    return running(AccountabilityService)
 
 
 @pytest.fixture
-def deliver(service, publish_event):
+def deliver(service, deliver_event):
     """Publish an event as its producer would and wait until accountability handled it."""
 
     def deliver_(schema, payload, handler, envelope=None):
-        envelope = envelope or build_envelope(schema, payload, producer=schema.event_type.split(".")[0],
-                                              actor=ORG)
-        with entrypoint_waiter(service, handler, timeout=10):
-            publish_event(envelope, source=schema.event_type.split(".")[0])
-        return envelope
+        return deliver_event(service, schema, payload, handler, envelope, actor=ORG)
 
     return deliver_
 
@@ -566,12 +559,9 @@ def utc_year():
     return datetime.now(UTC).year
 
 
-def test_promotion_ban_months_come_from_config(container_factory, config, publish_event):
-    container = container_factory(AccountabilityService,
-                                  {**config, "PROMOTION_BAN_MONTHS": {"TRANSFER": "3"}})
-    container.start()
-    with entrypoint_waiter(container, "on_cadre_registered", timeout=10):
-        publish_event(build_envelope(CadreRegisteredIn, LEADER, producer="talent"), source="talent")
+def test_promotion_ban_months_come_from_config(running, deliver_event):
+    container = running(AccountabilityService, PROMOTION_BAN_MONTHS={"TRANSFER": "3"})
+    deliver_event(container, CadreRegisteredIn, LEADER, "on_cadre_registered")
     case = verified_case(container)
     call(container, "propose_decision", case["case_id"], **SERIOUS_TRANSFER, as_=OFFICER_A)
     decision = approve(container, case["case_id"], as_=OFFICER_B)["decision"]

@@ -14,10 +14,8 @@ from tests.helpers import ADMIN, actor, call
 
 
 @pytest.fixture
-def appraisal(container_factory, config):
-    container = container_factory(AppraisalService, {**config, "max_workers": 20})
-    container.start()
-    return container
+def appraisal(running):
+    return running(AppraisalService, max_workers=20)
 
 
 @pytest.fixture

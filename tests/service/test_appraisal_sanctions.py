@@ -6,22 +6,18 @@ tests/integration/test_accountability_paths.py proves the same between running p
 from datetime import UTC, datetime
 
 import pytest
-from nameko.testing.services import entrypoint_waiter
 
 from services.appraisal.schemas import CadreClearedIn, RulingMadeIn, SanctionDecidedIn
 from services.appraisal.service import AppraisalService
 from services.common.errors import RuleViolation
-from services.common.events import build_envelope
 from tests.helpers import call
 
 AT = datetime(2025, 6, 1, tzinfo=UTC)
 
 
 @pytest.fixture
-def appraisal(container_factory, config):
-    container = container_factory(AppraisalService, config)
-    container.start()
-    return container
+def appraisal(running):
+    return running(AppraisalService)
 
 
 @pytest.fixture
@@ -47,13 +43,9 @@ def seed_principal(mongo_client, config):
 
 
 @pytest.fixture
-def deliver(appraisal, publish_event):
+def deliver(appraisal, deliver_event):
     def deliver_(schema, payload, handler, envelope=None):
-        source = schema.event_type.split(".")[0]
-        envelope = envelope or build_envelope(schema, payload, producer=source)
-        with entrypoint_waiter(appraisal, handler, timeout=10):
-            publish_event(envelope, source=source)
-        return envelope
+        return deliver_event(appraisal, schema, payload, handler, envelope)
     return deliver_
 
 

@@ -25,17 +25,13 @@ CADRE = {"cadre_id": "C1", "name": "张三", "unit_id": "U1", "level": "DIVISION
 
 
 @pytest.fixture
-def talent(container_factory, config):
-    container = container_factory(TalentService, config)
-    container.start()
-    return container
+def talent(running):
+    return running(TalentService)
 
 
 @pytest.fixture
-def appraisal(container_factory, config):
-    container = container_factory(AppraisalService, config)
-    container.start()
-    return container
+def appraisal(running):
+    return running(AppraisalService)
 
 
 @pytest.fixture
