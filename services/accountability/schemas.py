@@ -10,24 +10,11 @@ from services.accountability.rules import (
     SOURCES,
 )
 from services.common.events import EventSchema
-from services.common.schemas import ID, visible_to
+from services.common.schemas import ID, Text, visible_to
 from services.common.security import DISCIPLINE_OFFICER
 
 YEAR = validate.Range(min=2000, max=2100)
 STRICT_BOOL = {"truthy": {True}, "falsy": {False}}
-
-
-def _says_something(text: str) -> bool:
-    if not text.strip():
-        raise ValidationError("Say what it is: blank text is not enough.")
-    return True
-
-
-def Text(required=True, max_length=4000, **kwargs):  # noqa: N802 - reads like a field class
-    checks = [validate.Length(min=1, max=max_length), _says_something]
-    if required:
-        return fields.String(required=True, validate=checks, **kwargs)
-    return fields.String(load_default=None, allow_none=True, validate=checks, **kwargs)
 
 
 def _unique(values):

@@ -1,10 +1,10 @@
 """Appraisal's RPC payloads and the events it publishes and consumes."""
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from services.appraisal.rules import COMMENDATION_KINDS, GRADES, KINDS
 from services.common.events import EventSchema
-from services.common.schemas import ID
+from services.common.schemas import ID, Text
 
 YEAR = validate.Range(min=2000, max=2100)
 
@@ -22,24 +22,18 @@ class RecordGradeSchema(Schema):
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
-def _says_something(text: str) -> bool:
-    if not text.strip():
-        raise ValidationError("Say what it is: blank text is not enough.")
-    return True
-
-
 class AmendResultSchema(Schema):
     cycle_id = fields.String(required=True, validate=ID)
     cadre_id = fields.String(required=True, validate=ID)
     grade = fields.String(required=True, validate=validate.OneOf(GRADES))
-    reason = fields.String(required=True, validate=[validate.Length(min=1, max=2000), _says_something])
+    reason = Text(max_length=2000)
 
 
 class CommendSchema(Schema):
     cadre_id = fields.String(required=True, validate=ID)
     year = fields.Integer(required=True, strict=True, validate=YEAR)
     kind = fields.String(required=True, validate=validate.OneOf(COMMENDATION_KINDS))
-    deed = fields.String(required=True, validate=[validate.Length(min=1, max=4000), _says_something])
+    deed = Text(max_length=4000)
     typical_example = fields.Boolean(load_default=False, truthy={True}, falsy={False})
 
 

@@ -1,6 +1,6 @@
 """Field rules every service's schemas share."""
 
-from marshmallow import ValidationError, validate
+from marshmallow import ValidationError, fields, validate
 
 
 # Ids chosen by the organisation (unit and cadre codes) or by us (uuid hex): safe in URLs, queue
@@ -14,6 +14,20 @@ def _one_line(value: str) -> bool:
 
 ID = [validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$",
                       error="use 1-64 letters, digits, '-' or '_'"), _one_line]
+
+
+def _says_something(text: str) -> bool:
+    if not text.strip():
+        raise ValidationError("Say what it is: blank text is not enough.")
+    return True
+
+
+def Text(required: bool = True, max_length: int = 4000, **kwargs) -> fields.String:  # noqa: N802
+    """Free text a person writes -- a reason, a deed, findings: not blank, not endless."""
+    checks = [validate.Length(min=1, max=max_length), _says_something]
+    if required:
+        return fields.String(required=True, validate=checks, **kwargs)
+    return fields.String(load_default=None, allow_none=True, validate=checks, **kwargs)
 
 
 def visible_to(*roles: str) -> dict:
