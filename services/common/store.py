@@ -84,6 +84,15 @@ class Store:
         with self.locks.hold(key):
             return self.collection(document).update_one(filter_, update, **kwargs)
 
+    def update_if_unchanged(self, document, current: dict, update: dict, **conditions) -> bool:
+        """Apply ``update`` to the document read as ``current`` only if nobody changed it since
+        (its ``version``, bumped by this update), and ``conditions`` still hold: an optimistic lock
+        for aggregates whose rules read the whole document. False: read it again and retry."""
+        update = {op: dict(spec) for op, spec in update.items()}
+        update.setdefault("$inc", {})["version"] = 1
+        filter_ = {"_id": current["_id"], "version": current["version"], **conditions}
+        return self.update_one(document, filter_, update).matched_count == 1
+
     def load(self, document, raw):
         return None if raw is None else document._from_son(raw)
 
