@@ -1,18 +1,14 @@
 """Accountability's cross-service paths, each service a separate process on the real broker and store:
 A-4 (appraisal's FAIL grade -> a case per principal leader), A-6 (a decided sanction bars EXCELLENT in
-appraisal) and its lifting by clearing (C-5) and by exemption (T-6), and C-4 fault tolerance first.
-
-tolerance comes in a later issue: its ``ruling_made`` is published to the real broker here exactly as
-its producer will publish it; the path through the tolerance process is proven there."""
+appraisal) and its lifting by clearing (C-5). Fault tolerance first (C-4) and the lifting by exemption
+(T-6) go through the tolerance process in test_tolerance_paths.py."""
 
 from datetime import UTC, datetime
 
 import pytest
-from marshmallow import fields
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.common.errors import NotFound
-from services.common.events import EventSchema, build_envelope
 from tests.helpers import actor, wait_for
 from tests.integration.test_slice import new_id, open_cycle, register_unit
 
@@ -21,17 +17,6 @@ pytestmark = pytest.mark.integration
 OFFICER_A = actor("DISCIPLINE_OFFICER", user_id="it-officer-a")
 OFFICER_B = actor("DISCIPLINE_OFFICER", user_id="it-officer-b")
 YEAR = datetime.now(UTC).year  # a sanction is decided now: A-6 bars this year's EXCELLENT
-
-
-class RulingMade(EventSchema):
-    """tolerance.ruling_made as tolerance will publish it (issue 6)."""
-
-    event_type = "tolerance.ruling_made"
-    application_id = fields.String()
-    cadre_id = fields.String()
-    case_id = fields.String()
-    outcome = fields.String()
-    ruled_at = fields.AwareDateTime()
 
 
 def accountability(suite, as_=OFFICER_A):
@@ -129,7 +114,7 @@ def test_a_failed_unit_opens_a_case_for_each_principal_leader(suite):
     assert [c["source"] for c in cases_of(suite, ordinary)] == ["INSPECTION"]
 
 
-def test_a_sanction_bars_excellent_that_year_until_tolerance_exempts_the_matter(suite):
+def test_a_sanction_bars_excellent_that_year(suite):
     principal_id, cycle_id = a_principal_who_may_be_excellent(suite)
     case = open_case(suite, principal_id)
     decided = decide(suite, case["case_id"])
@@ -139,21 +124,7 @@ def test_a_sanction_bars_excellent_that_year_until_tolerance_exempts_the_matter(
     assert refused.status_code == 409
     error = refused.json()["error"]
     assert (error["code"], error["details"]["case_ids"]) == ("SANCTIONED_THAT_YEAR", [case["case_id"]])
-
-    # T-6: tolerance exempts the matter; accountability closes the case, appraisal lifts the bar
-    suite.publish(build_envelope(RulingMade, {
-        "application_id": new_id("T"), "cadre_id": principal_id, "case_id": case["case_id"],
-        "outcome": "EXEMPTED", "ruled_at": datetime.now(UTC)}, producer="tolerance"),
-        source="tolerance")
-    accepted = wait_for_a6(suite, cycle_id, principal_id, barred=False)
-    assert accepted.status_code == 200, accepted.text
-
-    def exempted():
-        with accountability(suite) as cluster:
-            found = cluster.accountability.get_case(case_id=case["case_id"])
-        return found["outcome"] == "EXEMPTED" and found
-    closed = wait_for(exempted, timeout=20, interval=0.2, what="accountability to close the case")
-    assert (closed["status"], closed["decision"]["exempted"]) == ("CLOSED", True)
+    # lifted by tolerance's exemption: tests/integration/test_tolerance_paths.py
 
 
 def test_a_cadre_cleared_of_an_untrue_report_is_no_longer_barred(suite):
