@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.common.errors import Conflict, InvalidInput, RuleViolation
+from services.common.history import transition  # noqa: F401 - a case keeps its history (C-1)
 
 # C-1: the 17 situations of 001, in its order, by area (四个全面)
 SITUATIONS = (
@@ -206,12 +207,6 @@ def check_same_proposal(proposal: Mapping[str, Any], proposal_id: str) -> None:
         raise Conflict("the proposal was replaced since it was read; read the case again",
                        code="PROPOSAL_CHANGED",
                        details={"proposal_id": proposal.get("proposal_id")})
-
-
-def transition(status_from: str, status_to: str, by: str, at: datetime, reason: str | None,
-               **extra: Any) -> dict[str, Any]:
-    """One entry of a case's history: who, when, why (C-1)."""
-    return {"from": status_from, "to": status_to, "by": by, "at": at, "reason": reason, **extra}
 
 
 # C-5 complaints

@@ -10,7 +10,7 @@ from services.accountability.rules import (
     SOURCES,
 )
 from services.common.events import EventSchema
-from services.common.schemas import ID, Text, visible_to
+from services.common.schemas import ID, Text, TransitionSchema, visible_to
 from services.common.security import DISCIPLINE_OFFICER
 
 YEAR = validate.Range(min=2000, max=2100)
@@ -121,14 +121,6 @@ class ReportYearSchema(Schema):
 # Responses
 
 
-class TransitionSchema(Schema):
-    from_ = fields.String(data_key="from", attribute="from")
-    to = fields.String()
-    by = fields.String()
-    at = fields.AwareDateTime()
-    reason = fields.String(allow_none=True)
-
-
 class DecisionSchema(Schema):
     proposal_id = fields.String()
     severity = fields.String()
@@ -148,7 +140,9 @@ class DecisionSchema(Schema):
     cleared = fields.Boolean()  # the complaint behind it proved untrue (C-5)
 
 
-class RulingSchema(Schema):
+class CaseRulingSchema(Schema):
+    """A tolerance ruling as the case received it (C-4)."""
+
     application_id = fields.String()
     outcome = fields.String()
     ruled_at = fields.AwareDateTime()
@@ -168,7 +162,7 @@ class CaseSchema(Schema):
     proposal = fields.Nested(DecisionSchema, allow_none=True)
     decision = fields.Nested(DecisionSchema, allow_none=True)
     pending_applications = fields.List(fields.String())
-    rulings = fields.List(fields.Nested(RulingSchema))
+    rulings = fields.List(fields.Nested(CaseRulingSchema))
     mitigated = fields.Boolean()
     history = fields.List(fields.Nested(TransitionSchema))
     opened_at = fields.AwareDateTime()

@@ -455,12 +455,7 @@ class AccountabilityService(ServiceBase):
         raise self._busy(case_id)
 
     def _write(self, case, update):
-        """Apply ``update`` if nobody changed the case since it was read (optimistic lock)."""
-        update = {op: dict(spec) for op, spec in update.items()}
-        update.setdefault("$inc", {})["version"] = 1
-        result = self.store.update_one(Case, {"_id": case["_id"], "version": case["version"]},
-                                       update)
-        return result.matched_count == 1
+        return self.store.update_if_unchanged(Case, case, update)
 
     def _busy(self, case_id):
         return Conflict(f"case {case_id} is being changed by others; try again",

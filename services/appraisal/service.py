@@ -361,12 +361,7 @@ class AppraisalService(ServiceBase):
         return cycle
 
     def _write(self, cycle, update, status=rules.OPEN):
-        """Apply ``update`` if nobody changed the cycle since it was read (optimistic lock)."""
-        update = {op: dict(spec) for op, spec in update.items()}
-        update.setdefault("$inc", {})["version"] = 1
-        result = self.store.update_one(
-            Cycle, {"_id": cycle["_id"], "version": cycle["version"], "status": status}, update)
-        return result.matched_count == 1
+        return self.store.update_if_unchanged(Cycle, cycle, update, status=status)
 
     def _busy(self, cycle_id):
         return Conflict(f"cycle {cycle_id} is being changed by others; try again",

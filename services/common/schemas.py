@@ -1,6 +1,6 @@
 """Field rules every service's schemas share."""
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 
 # Ids chosen by the organisation (unit and cadre codes) or by us (uuid hex): safe in URLs, queue
@@ -57,3 +57,14 @@ def strip_hidden(schema, data, roles):
         if nested is not None and key in kept:
             kept[key] = strip_hidden(nested, kept[key], roles)
     return kept
+
+
+class TransitionSchema(Schema):
+    """One entry of an aggregate's history (services/common/history.py)."""
+
+    from_ = fields.String(data_key="from", attribute="from", allow_none=True)
+    to = fields.String()
+    by = fields.String()
+    at = fields.AwareDateTime()
+    reason = fields.String(allow_none=True)
+    action = fields.String()

@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.events import EventSchema
-from services.common.schemas import ID, Text
+from services.common.schemas import ID, Text, TransitionSchema
 from services.tolerance.rules import CONDITIONS, FACTORS, OUTCOMES, RATINGS, SITUATIONS
 
 STATUSES = ("FILED", "UNDER_REVIEW", "RULED")
@@ -81,14 +81,6 @@ class ListApplicationsSchema(Schema):
 
 
 # Responses
-
-
-class TransitionSchema(Schema):
-    from_ = fields.String(data_key="from", attribute="from", allow_none=True)
-    to = fields.String()
-    by = fields.String()
-    at = fields.AwareDateTime()
-    reason = fields.String(allow_none=True)
 
 
 class RecordedConditionSchema(ConditionSchema):

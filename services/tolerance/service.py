@@ -5,6 +5,7 @@ import uuid
 from services.common.clock import as_utc, utcnow
 from services.common.consumer import consume
 from services.common.errors import Conflict, NotFound, RuleViolation
+from services.common.history import transition
 from services.common.inbox import apply_once
 from services.common.outbox import Outbox, push_events
 from services.common.rpc import rpc
@@ -64,7 +65,7 @@ class ToleranceService(ServiceBase):
             application_id=uuid.uuid4().hex, cadre_id=cadre_id, unit_id=cadre["unit_id"],
             situation=situation, approval_reference=approval_reference, facts=facts,
             case_id=case_id, filed_at=now, filed_by=by,
-            history=[_entry(None, rules.FILED, by, now, None)])
+            history=[transition(None, rules.FILED, by, now, None)])
         application.pending_events = [self.outbox.event(ApplicationFiled, {
             "application_id": application.application_id, "cadre_id": cadre_id,
             "unit_id": cadre["unit_id"], "situation": situation, "case_id": case_id,
@@ -77,7 +78,7 @@ class ToleranceService(ServiceBase):
         def change(application, now, by):
             rules.check_status(application, rules.FILED, doing="start the review")
             return {"$set": {"status": rules.UNDER_REVIEW},
-                    "$push": {"history": _entry(rules.FILED, rules.UNDER_REVIEW, by, now, reason)}}
+                    "$push": {"history": transition(rules.FILED, rules.UNDER_REVIEW, by, now, reason)}}
         return self._change(application_id, change)
 
     @rpc(request=AssessSchema, response=ApplicationSchema, allow=OFFICERS)
@@ -117,7 +118,7 @@ class ToleranceService(ServiceBase):
                         "measures": [{"measure_id": uuid.uuid4().hex[:12], **m} for m in measures],
                         "by": by, "at": now}
             return {"$set": {"proposal": proposal},
-                    "$push": {"history": _entry(rules.UNDER_REVIEW, rules.UNDER_REVIEW, by, now,
+                    "$push": {"history": transition(rules.UNDER_REVIEW, rules.UNDER_REVIEW, by, now,
                                                 reasoning, action="proposed", outcome=outcome)}}
         return self._change(application_id, change)
 
@@ -142,7 +143,7 @@ class ToleranceService(ServiceBase):
             return push_events({
                 "$set": {"status": rules.RULED, "ruling": ruling, "proposal": {},
                          "measures": measures},
-                "$push": {"history": _entry(rules.UNDER_REVIEW, rules.RULED, by, now, reason,
+                "$push": {"history": transition(rules.UNDER_REVIEW, rules.RULED, by, now, reason,
                                             action="approved", outcome=proposal["outcome"])}},
                 [event])
         return self._change(application_id, change)
@@ -251,11 +252,6 @@ class ToleranceService(ServiceBase):
         self.access.check(unit_id=application["unit_id"], cadre_id=application["cadre_id"],
                           record=("application", application_id))
         return _shown(application)
-
-
-def _entry(status_from, status_to, by, at, reason, **extra):
-    """One entry of an application's history: who, when, why."""
-    return {"from": status_from, "to": status_to, "by": by, "at": at, "reason": reason, **extra}
 
 
 def _shown(application):
