@@ -14,6 +14,7 @@ from services.accountability.schemas import (
     ApproveDecisionSchema,
     CadreCleared,
     CadreRegisteredIn,
+    CadreUpdatedIn,
     CaseClosed,
     CaseIdSchema,
     CaseMoveSchema,
@@ -40,7 +41,7 @@ from services.accountability.schemas import (
 from services.common.clock import as_utc, business_year, utcnow
 from services.common.consumer import PermanentFailure, consume
 from services.common.errors import Conflict, NotFound, Unavailable
-from services.common.inbox import MissingTarget, apply_once
+from services.common.inbox import MissingTarget, apply_once, apply_once_read, project
 from services.common.outbox import Outbox, push_events
 from services.common.rpc import rpc
 from services.common.security import ANY, DISCIPLINE_OFFICER, ORG_ADMIN
@@ -266,8 +267,16 @@ class AccountabilityService(ServiceBase):
 
     @consume(CadreRegisteredIn)
     def on_cadre_registered(self, event):
-        apply_once(self.store, CadreCopy, {"_id": event.payload["cadre_id"]},
-                   {"$set": dict(event.payload)}, event.event_id, upsert=True)
+        self._project_cadre(event)
+
+    @consume(CadreUpdatedIn)
+    def on_cadre_updated(self, event):
+        self._project_cadre(event)
+
+    def _project_cadre(self, event):
+        facts = dict(event.payload)
+        project(self.store, CadreCopy, facts["cadre_id"], facts, event.event_id,
+                revision=facts.pop("revision"))
 
     @consume(SelectionStatusChangedIn)
     def on_selection_status_changed(self, event):
@@ -362,29 +371,17 @@ class AccountabilityService(ServiceBase):
 
     def _apply_to_case(self, case_id, event, update_for):
         """Apply an event's effect to a case once, under the case's version like any write."""
-        for _ in range(WRITE_ATTEMPTS):
-            case = self.store.collection(Case).find_one({"_id": case_id})
-            if case is None:
-                raise NotFound(f"case {case_id} does not exist", code="CASE_NOT_FOUND")
+        def checked(case):
             if event.payload.get("cadre_id") != case["cadre_id"]:
                 # tolerance's application names another cadre than the case: retrying cannot help
                 raise PermanentFailure(f"{event.event_type} {event.event_id} names cadre "
                                        f"{event.payload.get('cadre_id')}, case {case_id} is "
                                        f"about {case['cadre_id']}")
-            if event.event_id in case.get("applied_events", []):
-                return
-            update = update_for(case)
-            if update is None:
-                return
-            update = {op: dict(spec) for op, spec in update.items()}
-            update.setdefault("$inc", {})["version"] = 1
-            try:
-                if apply_once(self.store, Case, {"_id": case_id, "version": case["version"]},
-                              update, event.event_id):
-                    return
-            except MissingTarget:
-                continue  # changed meanwhile: read again
-        raise self._busy(case_id)
+            return update_for(case)
+        try:
+            apply_once_read(self.store, Case, case_id, event.event_id, checked)
+        except MissingTarget:
+            raise NotFound(f"case {case_id} does not exist", code="CASE_NOT_FOUND") from None
 
     def _new_case(self, case_id, cadre, source, situations, summary, **extra) -> Case:
         now = utcnow()

@@ -195,6 +195,11 @@ class CadreRegisteredIn(EventSchema):
     level = fields.String(required=True)
     is_leader = fields.Boolean(required=True)
     is_principal = fields.Boolean(required=True)
+    revision = fields.Integer(load_default=1)  # orders roster changes: the later one wins
+
+
+class CadreUpdatedIn(CadreRegisteredIn):
+    event_type = "talent.cadre_updated"
 
 
 class SanctionDecidedIn(EventSchema):

@@ -21,6 +21,7 @@ from services.appraisal.schemas import (
     CadreIdSchema,
     CadreRegisteredIn,
     CadreResultSchema,
+    CadreUpdatedIn,
     CommendationAwarded,
     CommendationSchema,
     CommendSchema,
@@ -43,7 +44,7 @@ from services.appraisal.schemas import (
 from services.common.clock import business_year, utcnow
 from services.common.consumer import consume
 from services.common.errors import Conflict, Forbidden, NotFound
-from services.common.inbox import apply_once
+from services.common.inbox import apply_once, project
 from services.common.outbox import Outbox, push_events
 from services.common.rpc import rpc
 from services.common.security import (
@@ -270,7 +271,16 @@ class AppraisalService(ServiceBase):
 
     @consume(CadreRegisteredIn)
     def on_cadre_registered(self, event):
-        self._project(CadreCopy, event.payload["cadre_id"], event)
+        self._project_cadre(event)
+
+    @consume(CadreUpdatedIn)
+    def on_cadre_updated(self, event):
+        self._project_cadre(event)
+
+    def _project_cadre(self, event):
+        facts = dict(event.payload)
+        project(self.store, CadreCopy, facts["cadre_id"], facts, event.event_id,
+                revision=facts.pop("revision"))
 
     @consume(SanctionDecidedIn)
     def on_sanction_decided(self, event):

@@ -57,3 +57,55 @@ def apply_once(store, document, filter_: dict[str, Any], update: dict[str, Any],
     log.info("event %s was already applied to %s %s; ignored", event_id,
              document._get_collection_name(), filter_["_id"])
     return False
+
+
+class Contended(RuntimeError):
+    """The document kept changing under a read-decide-write; the failure policy retries the event."""
+
+
+def apply_once_read(store, document, key: str, event_id: str, update_for, *,
+                    attempts: int = 5) -> bool:
+    """Apply an event's effect once when the effect depends on the document as it stands.
+
+    ``update_for(current)`` returns the update (or None: nothing to do). The write is guarded by the
+    event id and by the document's ``version`` (bumped), so a concurrent change makes it read and
+    decide again. Raises MissingTarget when the document does not exist.
+    """
+    collection = store.collection(document)
+    for _ in range(attempts):
+        current = collection.find_one({"_id": key})
+        if current is None:
+            raise MissingTarget(f"no {document._get_collection_name()} {key}")
+        if event_id in current.get(APPLIED, []):
+            log.info("event %s was already applied to %s %s; ignored", event_id,
+                     document._get_collection_name(), key)
+            return False
+        update = update_for(current)
+        if update is None:
+            return False
+        update = {op: dict(spec) for op, spec in update.items()}
+        update.setdefault("$inc", {})["version"] = 1
+        try:
+            if apply_once(store, document, {"_id": key, "version": current.get("version")}, update,
+                          event_id):
+                return True
+        except MissingTarget:
+            continue  # changed meanwhile: read again
+    raise Contended(f"{document._get_collection_name()} {key} kept changing; event {event_id} "
+                    "will be retried")
+
+
+def project(store, document, key: str, facts: dict[str, Any], event_id: str,
+            revision: int | None = None) -> bool:
+    """Keep a local copy of another service's record (ARCHITECTURE.md §2), once per event. With a
+    ``revision`` a late older version never overwrites a newer one (events of two types, or a
+    retried one, may arrive out of order)."""
+    if revision is not None:
+        current = store.collection(document).find_one({"_id": key}, {"revision": 1})
+        if current and (current.get("revision") or 0) >= revision:
+            log.info("%s %s is at revision %s; event %s (revision %s) is older, ignored",
+                     document._get_collection_name(), key, current.get("revision"), event_id,
+                     revision)
+            return False
+        facts = {**facts, "revision": revision}
+    return apply_once(store, document, {"_id": key}, {"$set": facts}, event_id, upsert=True)

@@ -38,5 +38,32 @@ class Cadre(Aggregate):
     grassroots_years = IntField(required=True, min_value=0)
     service_years = IntField(required=True, min_value=0)
     registered_at = DateTimeField(required=True)
-    # facts received from appraisal.result_finalized; eligibility is computed from them (L-3)
-    appraisal_results = ListField(DictField())
+    # the roster record's revision: every change bumps it and travels on talent.cadre_updated, so
+    # the copies other services keep apply the latest and ignore a late older one
+    revision = IntField(required=True, default=1)
+    version = IntField(required=True, default=1)  # optimistic lock for officers' writes
+    # facts received from other services; eligibility and pool status are computed from them (L-3)
+    appraisal_results = ListField(DictField())  # appraisal.result_finalized / result_amended
+    sanctions = ListField(DictField())          # accountability.sanction_decided
+    liftings = ListField(DictField())           # tolerance.ruling_made EXEMPTED, cadre_cleared
+    commendations = ListField(DictField())      # appraisal.commendation_awarded (L-5 results)
+    # L-1, L-2: the cadre's place in the lion-type pool as officers recorded it
+    pool = DictField()
+    # C-5: under consideration for selection (accountability expedites complaints)
+    selection_status = StringField(default="NOT_IN_SELECTION")
+    postings = ListField(DictField())           # L-6: exchange and rotation
+
+
+class Programme(Aggregate):
+    """L-5: an incentive training programme (激励性调训) with its seats and their allocation."""
+
+    meta = {"collection": "programmes"}
+
+    programme_id = StringField(primary_key=True)
+    name = StringField(required=True)
+    year = IntField(required=True)
+    seats = IntField(required=True, min_value=1)
+    created_at = DateTimeField(required=True)
+    allocation = ListField(DictField())
+    allocated_at = DateTimeField()
+    version = IntField(required=True, default=1)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+
+from services.common.errors import Conflict, RuleViolation
 
 # Shared vocabulary (DOMAIN.md)
 UNIT_TYPES = ("DISTRICT", "STREET_TOWNSHIP", "CITY_DEPARTMENT", "STATE_ENTERPRISE",
@@ -111,13 +113,37 @@ def merit_drought(unit_grades: Iterable[Mapping[str, Any]]) -> list[Reason]:
                    detail)]
 
 
+def lifted_cases(liftings: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """T-6 and C-5: the cases whose consequences are lifted (exempted, or cleared), by case id."""
+    return {lifting["case_id"]: lifting for lifting in liftings}
+
+
+def promotion_bans(sanctions: Iterable[Mapping[str, Any]],
+                   liftings: Iterable[Mapping[str, Any]] = ()) -> list[Reason]:
+    """DOMAIN.md C, promotion bans [national default]: a decided sanction bars promotion until its
+    ``ban_until``; an exempted (T-6) or cleared (C-5) matter bars nothing, whichever came first."""
+    lifted = lifted_cases(liftings)
+    reasons = []
+    for sanction in sanctions:
+        if sanction["case_id"] in lifted or not sanction.get("ban_until"):
+            continue
+        reasons.append(Reason(
+            "C", PROMOTION_BAN, sanction["event_id"], sanction["decided_at"], sanction["ban_until"],
+            f"{' + '.join(sanction['sanctions'])} decided in case {sanction['case_id']}: no "
+            f"promotion until {sanction['ban_until'].date().isoformat()}"))
+    return reasons
+
+
 def eligibility(results: Iterable[Mapping[str, Any]], now: datetime,
                 unit_grades: Iterable[Mapping[str, Any]] = (),
-                is_principal: bool = False) -> Eligibility:
+                is_principal: bool = False,
+                sanctions: Iterable[Mapping[str, Any]] = (),
+                liftings: Iterable[Mapping[str, Any]] = ()) -> Eligibility:
     """Rule L-3: the cadre's eligibility now, with every reason that is in force."""
     reasons = [r for r in excellent_priority(results) if r.active_at(now)]
     if is_principal:
         reasons += [r for r in merit_drought(unit_grades) if r.active_at(now)]
+    reasons += [r for r in promotion_bans(sanctions, liftings) if r.active_at(now)]
     effects = {r.effect for r in reasons}
     return Eligibility(
         promotable=PROMOTION_BAN not in effects,
@@ -125,3 +151,136 @@ def eligibility(results: Iterable[Mapping[str, Any]], now: datetime,
         training_priority=TRAINING_PRIORITY in effects,
         reasons=reasons,
     )
+
+
+# L-1, L-2: the lion-type pool (狮子型干部)
+
+STANDARDS = ("LOYAL_AND_CLEAN", "OPEN_MINDED", "RESOURCEFUL_AND_CAPABLE", "TAKES_RESPONSIBILITY",
+             "OUTSTANDING_RESULTS")
+# 001: a profile per level; other levels are assessed against the five standards alone
+PROFILES = {
+    "BUREAU_PRINCIPAL": ("COMMANDS_THE_WHOLE", "DECIDES_DECISIVELY", "BUILDS_AND_LEADS_TEAMS"),
+    "BUREAU_DEPUTY": ("HOLDS_OWN_GROUND", "STRONG_EXECUTION", "BACKBONE_ROLE", "CLEAR_THINKING",
+                      "TACKLES_HARD_PROBLEMS", "DELIVERS"),
+}
+NOMINATED, RESERVE, IN_USE, EXITED, NOT_ADMITTED = (
+    "NOMINATED", "RESERVE", "IN_USE", "EXITED", "NOT_ADMITTED")
+IN_POOL = (RESERVE, IN_USE)
+# L-2: why a cadre leaves the pool
+EXIT_SANCTION = "SANCTION"   # (a) automatic, from accountability
+EXIT_DECLINE = "DECLINE"     # (b) by an officer, with evidence
+EXIT_HEALTH = "HEALTH"       # (c) by an officer, with evidence
+OFFICER_EXITS = (EXIT_DECLINE, EXIT_HEALTH)
+
+
+def check_profile(level: str, profile: str | None) -> None:
+    """L-1: the level profile assessed is the cadre's own level's, where 001 gives one."""
+    if profile is None:
+        return
+    if profile != level or level not in PROFILES:
+        raise RuleViolation(
+            f"the {profile} profile does not match the cadre's level {level}",
+            code="PROFILE_MISMATCH", rule="L-1",
+            details={"level": level, "profiles": sorted(PROFILES)})
+
+
+def check_nomination_evidence(evidence: Mapping[str, str]) -> None:
+    """L-1: a nomination brings evidence for every one of the five standards."""
+    missing = [code for code in STANDARDS if not (evidence.get(code) or "").strip()]
+    if missing:
+        raise RuleViolation("a nomination brings evidence for each of the five standards",
+                            code="EVIDENCE_MISSING", rule="L-1", details={"missing": missing})
+
+
+def admitted(standards: Mapping[str, bool], profile_items: Mapping[str, bool], level: str) -> bool:
+    """L-1: admitted only when all five standards hold, and the level profile's items where the
+    level has one."""
+    return all(standards.get(code, False) for code in STANDARDS) and all(
+        profile_items.get(code, False) for code in PROFILES.get(level, ()))
+
+
+def check_pool_status(pool: Mapping[str, Any] | None, *allowed: str, doing: str) -> None:
+    status = (pool or {}).get("status")
+    if status not in allowed:
+        raise Conflict(f"the cadre is {status or 'not nominated'} in the pool: cannot {doing} "
+                       f"(needs {' or '.join(allowed)})", code="POOL_STATE", rule="L-1",
+                       details={"status": status, "needs": list(allowed)})
+
+
+def exits_pool(sanction: Mapping[str, Any]) -> bool:
+    """L-2(a): a new disciplinary sanction or organisational handling."""
+    return bool(sanction.get("disciplinary") or sanction.get("organisational_handling"))
+
+
+def pool_state(pool: Mapping[str, Any] | None, sanctions: Iterable[Mapping[str, Any]],
+               liftings: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any] | None:
+    """L-1, L-2: the pool status as things stand. An admitted cadre with a qualifying sanction
+    decided after admission is EXITED, citing it -- until the matter is exempted or cleared, when
+    they are back where they were (an exit caused by a lifted matter is reversed)."""
+    if not pool:
+        return None
+    state = dict(pool)
+    if pool.get("status") not in IN_POOL:
+        return state
+    lifted = lifted_cases(liftings)
+    causes = sorted((s for s in sanctions if exits_pool(s) and s["case_id"] not in lifted
+                     and s["decided_at"] >= pool["admitted_at"]), key=lambda s: s["decided_at"])
+    if causes:
+        first = causes[0]
+        state.update(status=EXITED, exit={
+            "cause": EXIT_SANCTION, "rule": "L-2", "case_id": first["case_id"],
+            "source_event_id": first["event_id"], "at": first["decided_at"],
+            "evidence": f"{' + '.join(first['sanctions'])} decided in case {first['case_id']}"})
+    return state
+
+
+# L-4 young cadres
+
+def age_on(birth_date: date, today: date) -> int:
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
+def young(cadres: Iterable[Mapping[str, Any]], today: date, max_age: int) -> list[dict[str, Any]]:
+    """L-4: cadres under ``max_age``, youngest first, as the reserve lion-type selection looks at."""
+    found = [{**cadre, "age": age_on(cadre["birth_date"], today)} for cadre in cadres]
+    return sorted((c for c in found if c["age"] < max_age), key=lambda c: (c["age"], c["cadre_id"]))
+
+
+# L-5 incentive training (激励性调训)
+
+PRIORITY_EXCELLENT = "EXCELLENT_APPRAISAL"      # A-5 / L-5: EXCELLENT annual or special
+PRIORITY_GRASSROOTS = "GRASSROOTS_WITH_RESULTS"  # L-5: long in grassroots posts, with results
+NO_PRIORITY = "NONE"
+PRIORITY_ORDER = (PRIORITY_EXCELLENT, PRIORITY_GRASSROOTS, NO_PRIORITY)
+
+
+def training_priority(cadre: Mapping[str, Any], has_excellent: bool, has_commendation: bool,
+                      grassroots_years: int) -> str:
+    """L-5: priority to an EXCELLENT annual or special appraisal, then to cadres long in grassroots
+    or hardship posts (``grassroots_years`` or more) whose results are outstanding -- a
+    commendation (记功, 嘉奖: A-8) on record."""
+    if has_excellent:
+        return PRIORITY_EXCELLENT
+    if cadre["grassroots_years"] >= grassroots_years and has_commendation:
+        return PRIORITY_GRASSROOTS
+    return NO_PRIORITY
+
+
+def allocate(candidates: Iterable[Mapping[str, Any]], seats: int) -> list[dict[str, Any]]:
+    """L-5: fill ``seats`` in this stated order: priority group (EXCELLENT, then grassroots with
+    results, then the rest), then more grassroots years, then the cadre id. Each candidate is told
+    the seat or the miss, and why."""
+    ordered = sorted(candidates, key=lambda c: (PRIORITY_ORDER.index(c["priority"]),
+                                                -c["grassroots_years"], c["cadre_id"]))
+    allocation = []
+    for rank, candidate in enumerate(ordered, start=1):
+        seated = rank <= seats
+        why = {PRIORITY_EXCELLENT: "priority: EXCELLENT appraisal (A-5, L-5)",
+               PRIORITY_GRASSROOTS: "priority: long in grassroots posts with a commendation (L-5)",
+               NO_PRIORITY: "no priority"}[candidate["priority"]]
+        allocation.append({
+            "cadre_id": candidate["cadre_id"], "rank": rank, "seated": seated,
+            "priority": candidate["priority"],
+            "reason": f"{why}; rank {rank} of {len(ordered)} for {seats} seats: "
+                      f"{'seated' if seated else 'no seat left'}"})
+    return allocation

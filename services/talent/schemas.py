@@ -1,10 +1,19 @@
 """Talent's RPC payloads and the events it publishes and consumes."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from services.common.events import EventSchema
-from services.common.schemas import ID
-from services.talent.rules import LEVELS, UNIT_TYPES
+from services.common.schemas import ID, Text, TransitionSchema
+from services.talent.rules import EXIT_DECLINE, EXIT_HEALTH, LEVELS, PROFILES, STANDARDS, UNIT_TYPES
+
+STRICT_BOOL = {"truthy": {True}, "falsy": {False}}
+YEAR = validate.Range(min=2000, max=2100)
+
+
+def _unique(values):
+    if len(set(values)) != len(values):
+        raise ValidationError("Name each one once.")
+    return True
 
 
 class UnitSchema(Schema):
@@ -27,6 +36,180 @@ class CadreSchema(Schema):
 
 class CadreIdSchema(Schema):
     cadre_id = fields.String(required=True, validate=ID)
+
+
+class CadreViewSchema(CadreSchema):
+    """A cadre's roster record as it is read."""
+
+    revision = fields.Integer()
+    selection_status = fields.String()
+
+
+class UpdateCadreSchema(Schema):
+    """Roster facts that change; a move to another unit is a posting (L-6)."""
+
+    cadre_id = fields.String(required=True, validate=ID)
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    level = fields.String(validate=validate.OneOf(LEVELS))
+    is_leader = fields.Boolean(**STRICT_BOOL)
+    is_principal = fields.Boolean(**STRICT_BOOL)
+    birth_date = fields.Date()
+    grassroots_years = fields.Integer(strict=True, validate=validate.Range(min=0))
+    service_years = fields.Integer(strict=True, validate=validate.Range(min=0))
+
+
+class ListCadresSchema(Schema):
+    unit_id = fields.String(load_default=None, validate=ID)
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class ImportRosterSchema(Schema):
+    # the roster as CSV with a header row of CadreSchema's field names (UTF-8)
+    csv = fields.String(required=True, validate=validate.Length(min=1, max=8_000_000))
+
+
+class RowErrorSchema(Schema):
+    row = fields.Integer()  # the line in the file, the header being line 1
+    cadre_id = fields.String(allow_none=True)
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ImportReportSchema(Schema):
+    rows = fields.Integer()
+    imported = fields.Integer()
+    unchanged = fields.Integer()  # already on the roster with the same facts
+    errors = fields.List(fields.Nested(RowErrorSchema))
+
+
+class StandardAssessmentSchema(Schema):
+    holds = fields.Boolean(required=True, **STRICT_BOOL)
+    evidence = Text(max_length=4000)
+
+
+class NominateSchema(Schema):
+    cadre_id = fields.String(required=True, validate=ID)
+    # L-1: evidence for each of the five standards
+    evidence = fields.Dict(keys=fields.String(validate=validate.OneOf(STANDARDS)),
+                           values=fields.String(validate=validate.Length(max=4000)), required=True)
+    profile = fields.String(load_default=None, allow_none=True,
+                            validate=validate.OneOf(sorted(PROFILES)))
+    reason = Text(required=False, max_length=2000)
+
+
+class AssessNominationSchema(Schema):
+    cadre_id = fields.String(required=True, validate=ID)
+    standards = fields.Dict(keys=fields.String(validate=validate.OneOf(STANDARDS)),
+                            values=fields.Nested(StandardAssessmentSchema), required=True)
+    profile_items = fields.Dict(keys=fields.String(validate=validate.OneOf(
+        sorted({item for items in PROFILES.values() for item in items}))),
+        values=fields.Boolean(**STRICT_BOOL), load_default=dict)
+
+
+class PlaceInPostSchema(Schema):
+    cadre_id = fields.String(required=True, validate=ID)
+    post = Text(max_length=200)  # the demanding post (吃劲岗位)
+
+
+class ExitPoolSchema(Schema):
+    cadre_id = fields.String(required=True, validate=ID)
+    cause = fields.String(required=True, validate=validate.OneOf((EXIT_DECLINE, EXIT_HEALTH)))
+    evidence = Text(max_length=4000)
+
+
+class PoolQuerySchema(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf(
+        ("NOMINATED", "RESERVE", "IN_USE", "EXITED", "NOT_ADMITTED")))
+
+
+class PoolExitSchema(Schema):
+    cause = fields.String()
+    rule = fields.String()
+    case_id = fields.String(allow_none=True)
+    source_event_id = fields.String(allow_none=True)
+    evidence = fields.String(allow_none=True)
+    at = fields.AwareDateTime()
+    by = fields.String(allow_none=True)
+
+
+class PoolEntrySchema(Schema):
+    cadre_id = fields.String()
+    unit_id = fields.String()
+    level = fields.String()
+    status = fields.String()
+    profile = fields.String(allow_none=True)
+    evidence = fields.Dict(keys=fields.String(), values=fields.String())
+    standards = fields.Dict(keys=fields.String(), values=fields.Nested(StandardAssessmentSchema))
+    profile_items = fields.Dict(keys=fields.String(), values=fields.Boolean())
+    post = fields.String(allow_none=True)
+    nominated_at = fields.AwareDateTime()
+    admitted_at = fields.AwareDateTime(allow_none=True)
+    exit = fields.Nested(PoolExitSchema, allow_none=True)
+    history = fields.List(fields.Nested(TransitionSchema))
+
+
+class SelectionSchema(Schema):
+    cadre_id = fields.String(required=True, validate=ID)
+    reason = Text(required=False, max_length=2000)
+
+
+class YoungCadresSchema(Schema):
+    unit_id = fields.String(load_default=None, validate=ID)
+
+
+class YoungCadreSchema(Schema):
+    cadre_id = fields.String()
+    name = fields.String()
+    unit_id = fields.String()
+    level = fields.String()
+    birth_date = fields.Date()
+    age = fields.Integer()
+
+
+class CreateProgrammeSchema(Schema):
+    name = Text(max_length=200)
+    year = fields.Integer(required=True, strict=True, validate=YEAR)
+    seats = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10000))
+
+
+class AllocationLineSchema(Schema):
+    cadre_id = fields.String()
+    rank = fields.Integer()
+    seated = fields.Boolean()
+    priority = fields.String()
+    reason = fields.String()
+
+
+class ProgrammeSchema(Schema):
+    programme_id = fields.String(attribute="_id")
+    name = fields.String()
+    year = fields.Integer()
+    seats = fields.Integer()
+    created_at = fields.AwareDateTime()
+    allocation = fields.List(fields.Nested(AllocationLineSchema))
+    allocated_at = fields.AwareDateTime(allow_none=True)
+
+
+class AllocateSchema(Schema):
+    programme_id = fields.String(required=True, validate=ID)
+    candidates = fields.List(fields.String(validate=ID), required=True,
+                             validate=[validate.Length(min=1, max=5000), _unique])
+
+
+class ChangePostingSchema(Schema):
+    cadre_id = fields.String(required=True, validate=ID)
+    unit_id = fields.String(required=True, validate=ID)  # where the cadre goes
+    post = Text(max_length=200)
+    reason = Text(max_length=2000)
+
+
+class PostingSchema(Schema):
+    from_unit_id = fields.String()
+    to_unit_id = fields.String()
+    post = fields.String()
+    reason = fields.String()
+    at = fields.AwareDateTime()
+    by = fields.String()
 
 
 class ReasonSchema(Schema):
@@ -58,6 +241,53 @@ class UnitRegistered(EventSchema, UnitSchema):
 class CadreRegistered(EventSchema, CadreSchema):
     event_type = "talent.cadre_registered"
     schema_version = 1
+
+    revision = fields.Integer(required=True)
+
+
+class CadreUpdated(EventSchema, CadreSchema):
+    """The whole roster record after a change; ``revision`` orders changes (the later one wins)."""
+
+    event_type = "talent.cadre_updated"
+    schema_version = 1
+
+    revision = fields.Integer(required=True)
+
+
+class PostingChanged(EventSchema):
+    """L-6: a posting change, announced (care: K-1 JOB_ADJUSTMENT talk)."""
+
+    event_type = "talent.posting_changed"
+    schema_version = 1
+
+    cadre_id = fields.String(required=True)
+    from_unit_id = fields.String(required=True)
+    to_unit_id = fields.String(required=True)
+    post = fields.String(required=True)
+    changed_at = fields.AwareDateTime(required=True)
+
+
+class PoolExited(EventSchema):
+    """L-2: a cadre leaves the lion-type pool, with the cause."""
+
+    event_type = "talent.pool_exited"
+    schema_version = 1
+
+    cadre_id = fields.String(required=True)
+    cause = fields.String(required=True)  # SANCTION (L-2a), DECLINE (L-2b), HEALTH (L-2c)
+    case_id = fields.String(required=True, allow_none=True)
+    exited_at = fields.AwareDateTime(required=True)
+
+
+class SelectionStatusChanged(EventSchema):
+    """C-5: accountability expedites complaints against a cadre IN_SELECTION."""
+
+    event_type = "talent.selection_status_changed"
+    schema_version = 1
+
+    cadre_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("IN_SELECTION", "NOT_IN_SELECTION")))
+    changed_at = fields.AwareDateTime(required=True)
 
 
 # Events consumed: only the fields talent relies on
@@ -92,3 +322,52 @@ class ResultAmendedIn(EventSchema):
     kind = fields.String(required=True)
     grade = fields.String(required=True)
     amended_at = fields.AwareDateTime(required=True)
+
+
+class SanctionDecidedIn(EventSchema):
+    """Promotion bans (C) and L-2(a) pool exit."""
+
+    event_type = "accountability.sanction_decided"
+
+    case_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    sanctions = fields.List(fields.String(), required=True)
+    organisational_handling = fields.Boolean(required=True)
+    disciplinary = fields.Boolean(required=True)
+    decided_at = fields.AwareDateTime(required=True)
+    ban_until = fields.AwareDateTime(required=True, allow_none=True)
+
+
+class RulingMadeIn(EventSchema):
+    """T-6: an exempted matter lifts its ban and reverses its pool exit."""
+
+    event_type = "tolerance.ruling_made"
+
+    application_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    case_id = fields.String(load_default=None, allow_none=True)
+    outcome = fields.String(required=True)
+    ruled_at = fields.AwareDateTime(required=True)
+
+
+class CadreClearedIn(EventSchema):
+    """C-5 澄清正名: the cases named are lifted like an exemption."""
+
+    event_type = "accountability.cadre_cleared"
+
+    cadre_id = fields.String(required=True)
+    complaint_id = fields.String(required=True)
+    case_ids = fields.List(fields.String(), required=True)
+    cleared_at = fields.AwareDateTime(required=True)
+
+
+class CommendationAwardedIn(EventSchema):
+    """L-5: a commendation is the outstanding result that gives grassroots cadres priority."""
+
+    event_type = "appraisal.commendation_awarded"
+
+    commendation_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    year = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    awarded_at = fields.AwareDateTime(required=True)

@@ -1,12 +1,21 @@
-"""Talent: the roster of units and cadres, and eligibility computed from appraisal facts."""
+"""Talent: the roster of units and cadres, the lion-type pool, eligibility computed from facts,
+selection, training and postings (DOMAIN.md L)."""
 
-from pymongo.errors import DuplicateKeyError
+import csv
+import io
+import uuid
+from datetime import date, datetime
+
+from marshmallow import ValidationError
+from nameko.dependency_providers import Config
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common.clock import as_utc, utcnow
 from services.common.consumer import consume
-from services.common.errors import Conflict, NotFound
-from services.common.inbox import MissingTarget, apply_once
-from services.common.outbox import Outbox
+from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.history import transition
+from services.common.inbox import MissingTarget, apply_once, apply_once_read
+from services.common.outbox import Outbox, push_events
 from services.common.rpc import rpc
 from services.common.security import (
     ANY,
@@ -21,30 +30,73 @@ from services.common.security import (
 from services.common.service import ServiceBase
 from services.common.store import MongoStore
 from services.talent import rules
-from services.talent.models import Cadre, Unit
+from services.talent.models import Cadre, Programme, Unit
 from services.talent.schemas import (
+    AllocateSchema,
+    AllocationLineSchema,
+    AssessNominationSchema,
+    CadreClearedIn,
     CadreIdSchema,
     CadreRegistered,
     CadreSchema,
+    CadreUpdated,
+    CadreViewSchema,
+    ChangePostingSchema,
+    CommendationAwardedIn,
+    CreateProgrammeSchema,
     EligibilitySchema,
+    ExitPoolSchema,
+    ImportReportSchema,
+    ImportRosterSchema,
+    ListCadresSchema,
+    NominateSchema,
+    PlaceInPostSchema,
+    PoolEntrySchema,
+    PoolExited,
+    PoolQuerySchema,
+    PostingChanged,
+    ProgrammeSchema,
     ResultAmendedIn,
     ResultFinalizedIn,
+    RulingMadeIn,
+    SanctionDecidedIn,
+    SelectionSchema,
+    SelectionStatusChanged,
     UnitGradedIn,
     UnitRegistered,
     UnitSchema,
+    UpdateCadreSchema,
+    YoungCadreSchema,
+    YoungCadresSchema,
 )
 
 # who may read a cadre's roster record, and their eligibility (docs/permissions.md)
 READ_CADRE = {ORG_ADMIN: ANY, DISCIPLINE_OFFICER: ANY, CARE_OFFICER: ANY, UNIT_ADMIN: OWN_UNIT,
               CADRE: SELF}
 READ_ELIGIBILITY = {ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT, CADRE: SELF}
+# the roster is kept by the department and, for their own cadres, by the units
+KEEP_ROSTER = {ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT}
+# the lion-type pool, selection, training and postings are the department's (L-1..L-6); units
+# nominate their own cadres
+DEPARTMENT = {ORG_ADMIN: ANY}
+
+ROSTER_FACTS = ("name", "unit_id", "level", "is_leader", "is_principal", "birth_date",
+                "grassroots_years", "service_years")
+IN_SELECTION, NOT_IN_SELECTION = "IN_SELECTION", "NOT_IN_SELECTION"
+# L-4 young cadres and L-5 grassroots priority [policy values, config]
+DEFAULT_YOUNG_CADRE_MAX_AGE = 40
+DEFAULT_GRASSROOTS_PRIORITY_YEARS = 5
+WRITE_ATTEMPTS = 5
 
 
 class TalentService(ServiceBase):
     name = "talent"
 
-    store = MongoStore(Unit, Cadre)
+    config = Config()
+    store = MongoStore(Unit, Cadre, Programme)
     outbox = Outbox(Unit, Cadre)
+
+    # the roster
 
     @rpc(request=UnitSchema, response=UnitSchema, allow={ORG_ADMIN: ANY})
     def register_unit(self, unit_id, name, unit_type):
@@ -58,15 +110,11 @@ class TalentService(ServiceBase):
             raise Conflict(f"unit {unit_id} is already registered", code="UNIT_EXISTS") from None
         return unit
 
-    @rpc(request=CadreSchema, response=CadreSchema, allow={ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT})
+    @rpc(request=CadreSchema, response=CadreSchema, allow=KEEP_ROSTER)
     def register_cadre(self, cadre_id, unit_id, **facts):
         self.access.check(unit_id=unit_id, record=("cadre", cadre_id))
-        if self.store.objects(Unit).filter(unit_id=unit_id).count() == 0:
-            raise NotFound(f"unit {unit_id} is not registered", code="UNIT_NOT_FOUND",
-                           fields={"unit_id": ["Unknown unit."]})
-        cadre = Cadre(cadre_id=cadre_id, unit_id=unit_id, registered_at=utcnow(), **facts)
-        cadre.pending_events = [self.outbox.event(
-            CadreRegistered, {"cadre_id": cadre_id, "unit_id": unit_id, **facts})]
+        self._unit(unit_id)
+        cadre = self._new_cadre({"cadre_id": cadre_id, "unit_id": unit_id, **facts})
         try:
             self.store.insert(cadre)
         except DuplicateKeyError:
@@ -74,45 +122,308 @@ class TalentService(ServiceBase):
                            code="CADRE_EXISTS") from None
         return cadre
 
-    @rpc(request=CadreIdSchema, response=CadreSchema, allow=READ_CADRE)
+    @rpc(request=UpdateCadreSchema, response=CadreViewSchema, allow=KEEP_ROSTER)
+    def update_cadre(self, cadre_id, **changes):
+        """Changed roster facts, published whole with the next revision so that every copy
+        elsewhere becomes current (a move to another unit is a posting, L-6)."""
+        if not changes:
+            raise InvalidInput("name at least one fact to change", code="NOTHING_TO_CHANGE")
+        if "birth_date" in changes:  # BSON has datetimes, not dates
+            born = changes["birth_date"]
+            changes = {**changes, "birth_date": datetime(born.year, born.month, born.day)}
+        return self._change_cadre(cadre_id, lambda cadre, now, by: ({"$set": changes}, []))
+
+    @rpc(request=CadreIdSchema, response=CadreViewSchema, allow=READ_CADRE)
     def get_cadre(self, cadre_id):
         return self._cadre(cadre_id)
+
+    @rpc(request=ListCadresSchema, response=CadreViewSchema, many=True,
+         allow={ORG_ADMIN: ANY, DISCIPLINE_OFFICER: ANY, CARE_OFFICER: ANY, UNIT_ADMIN: OWN_UNIT})
+    def list_cadres(self, unit_id=None, limit=100, offset=0):
+        """The roster, by cadre id; a unit administrator lists their own unit (``unit_id``)."""
+        self.access.check(unit_id=unit_id, record=("unit", unit_id or "*"))
+        query = {"unit_id": unit_id} if unit_id else {}
+        found = self.store.collection(Cadre).find(query).sort("_id", 1).skip(offset).limit(limit)
+        return [_view(cadre) for cadre in found]
+
+    @rpc(request=ImportRosterSchema, response=ImportReportSchema, allow=DEPARTMENT)
+    def import_roster(self, csv):  # noqa: A002 - the field's name on the wire
+        """A real organisation's roster from CSV (header: CadreSchema's fields). Every row is
+        checked first; if any row is wrong nothing is imported and every wrong row is reported.
+        Rows already on the roster with the same facts are left alone, so a re-run after an
+        interruption imports the rest and nothing twice."""
+        self.access.check(record=("roster", "import"))
+        lines, rows, errors = _read_roster(csv)
+        units = {u["_id"] for u in self.store.collection(Unit).find(
+            {"_id": {"$in": sorted({row["unit_id"] for _, row in rows})}}, {"_id": 1})}
+        existing = {c["_id"]: c for c in self.store.collection(Cadre).find(
+            {"_id": {"$in": [row["cadre_id"] for _, row in rows]}})}
+        fresh, unchanged = [], 0
+        for line, row in rows:
+            if row["unit_id"] not in units:
+                errors.append({"row": line, "cadre_id": row["cadre_id"],
+                               "fields": {"unit_id": ["Unknown unit."]}})
+            elif row["cadre_id"] in existing:
+                if _same_facts(existing[row["cadre_id"]], row):
+                    unchanged += 1
+                else:
+                    errors.append({"row": line, "cadre_id": row["cadre_id"], "fields": {
+                        "cadre_id": ["Already registered with other facts: update it instead."]}})
+            else:
+                fresh.append(row)
+        if errors:
+            return {"rows": lines, "imported": 0, "unchanged": unchanged,
+                    "errors": sorted(errors, key=lambda e: e["row"])}
+        documents = []
+        for row in fresh:
+            cadre = self._new_cadre(row)
+            cadre.validate()
+            documents.append(cadre.to_mongo())
+        if documents:
+            try:
+                self.store.collection(Cadre).insert_many(documents, ordered=False)
+            except BulkWriteError as exc:  # registered meanwhile by someone else: said, not hidden
+                raise Conflict("some cadres were registered while the import ran; run it again",
+                               code="IMPORT_RACED",
+                               details={"inserted": exc.details.get("nInserted")}) from None
+        return {"rows": lines, "imported": len(documents), "unchanged": unchanged,
+                "errors": []}
+
+    # selection (C-5) and postings (L-6)
+
+    @rpc(request=SelectionSchema, response=CadreViewSchema, allow=DEPARTMENT)
+    def start_selection(self, cadre_id, reason=None):
+        return self._selection(cadre_id, IN_SELECTION)
+
+    @rpc(request=SelectionSchema, response=CadreViewSchema, allow=DEPARTMENT)
+    def end_selection(self, cadre_id, reason=None):
+        return self._selection(cadre_id, NOT_IN_SELECTION)
+
+    @rpc(request=ChangePostingSchema, response=CadreViewSchema, allow=DEPARTMENT)
+    def change_posting(self, cadre_id, unit_id, post, reason):
+        """L-6 交流轮岗: the move is recorded and announced (care opens a JOB_ADJUSTMENT talk)."""
+        self._unit(unit_id)
+
+        def change(cadre, now, by):
+            posting = {"from_unit_id": cadre["unit_id"], "to_unit_id": unit_id, "post": post,
+                       "reason": reason, "at": now, "by": by}
+            event = self.outbox.event(PostingChanged, {
+                "cadre_id": cadre_id, "from_unit_id": cadre["unit_id"], "to_unit_id": unit_id,
+                "post": post, "changed_at": now})
+            return {"$set": {"unit_id": unit_id}, "$push": {"postings": posting}}, [event]
+        return self._change_cadre(cadre_id, change)
+
+    # eligibility (L-3) and young cadres (L-4)
 
     @rpc(request=CadreIdSchema, response=EligibilitySchema, allow=READ_ELIGIBILITY)
     def get_eligibility(self, cadre_id):
         cadre = self._cadre(cadre_id)
         now = utcnow()
-        results = [{**r, "finalized_at": as_utc(r["finalized_at"])}
-                   for r in cadre.appraisal_results]
-        unit = self.store.collection(Unit).find_one({"_id": cadre.unit_id}) or {}
-        unit_grades = [{**g, "graded_at": as_utc(g["graded_at"])}
-                       for g in unit.get("performance_grades", [])]
-        answer = rules.eligibility(results, now, unit_grades, is_principal=cadre.is_principal)
+        unit = self.store.collection(Unit).find_one({"_id": cadre["unit_id"]}) or {}
+        answer = rules.eligibility(
+            _aware(cadre.get("appraisal_results"), "finalized_at"), now,
+            _aware(unit.get("performance_grades"), "graded_at"),
+            is_principal=cadre["is_principal"],
+            sanctions=_aware(cadre.get("sanctions"), "decided_at", "ban_until"),
+            liftings=cadre.get("liftings") or [])
         return {"cadre_id": cadre_id, "computed_at": now, **answer.__dict__}
+
+    @rpc(request=YoungCadresSchema, response=YoungCadreSchema, many=True,
+         allow={ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT})
+    def young_cadres(self, unit_id=None):
+        """L-4: cadres under the configured age, youngest first; lion-type selection looks here
+        first."""
+        self.access.check(unit_id=unit_id, record=("unit", unit_id or "*"))
+        query = {"unit_id": unit_id} if unit_id else {}
+        cadres = [{**c, "cadre_id": c["_id"], "birth_date": as_utc(c["birth_date"]).date()}
+                  for c in self.store.collection(Cadre).find(query)]
+        max_age = int(self.config.get("YOUNG_CADRE_MAX_AGE") or DEFAULT_YOUNG_CADRE_MAX_AGE)
+        return rules.young(cadres, utcnow().date(), max_age)
+
+    # the lion-type pool (L-1, L-2)
+
+    @rpc(request=NominateSchema, response=PoolEntrySchema, allow={**DEPARTMENT, UNIT_ADMIN: OWN_UNIT})
+    def nominate(self, cadre_id, evidence, profile=None, reason=None):
+        """L-1 定期发现储备: a nomination with evidence for each of the five standards."""
+        def change(cadre, now, by):
+            rules.check_nomination_evidence(evidence)
+            rules.check_profile(cadre["level"], profile)
+            pool = cadre.get("pool") or {}
+            state = self._pool_state(cadre)
+            if state:  # again, after an exit or a nomination not admitted
+                rules.check_pool_status(state, rules.EXITED, rules.NOT_ADMITTED, doing="nominate")
+            entry = transition(pool.get("status"), rules.NOMINATED, by, now, reason,
+                               action="nominated")
+            return {"$set": {"pool": {
+                "status": rules.NOMINATED, "profile": profile, "evidence": evidence,
+                "nominated_at": now, "nominated_by": by, "admitted_at": None,
+                "history": [*pool.get("history", []), entry]}}}, []
+        return self._pool_entry(self._change_cadre(cadre_id, change, bump_revision=False))
+
+    @rpc(request=AssessNominationSchema, response=PoolEntrySchema, allow=DEPARTMENT)
+    def assess_nomination(self, cadre_id, standards, profile_items):
+        """L-1: admitted to the RESERVE only when all five standards hold (and the level
+        profile's items, for the levels 001 profiles); otherwise NOT_ADMITTED."""
+        def change(cadre, now, by):
+            pool = cadre.get("pool") or {}
+            rules.check_pool_status(pool, rules.NOMINATED, doing="assess a nomination")
+            missing = [code for code in rules.STANDARDS if code not in standards]
+            if missing:
+                raise InvalidInput("assess each of the five standards",
+                                   fields={"standards": [f"Missing: {', '.join(missing)}."]})
+            holds = {code: value["holds"] for code, value in standards.items()}
+            admitted = rules.admitted(holds, profile_items, cadre["level"])
+            status = rules.RESERVE if admitted else rules.NOT_ADMITTED
+            entry = transition(rules.NOMINATED, status, by, now, None, action="assessed")
+            return {"$set": {"pool.status": status, "pool.standards": standards,
+                             "pool.profile_items": profile_items,
+                             "pool.admitted_at": now if admitted else None},
+                    "$push": {"pool.history": entry}}, []
+        return self._pool_entry(self._change_cadre(cadre_id, change, bump_revision=False))
+
+    @rpc(request=PlaceInPostSchema, response=PoolEntrySchema, allow=DEPARTMENT)
+    def place_in_post(self, cadre_id, post):
+        """L-1: a reserve cadre placed in a demanding post (吃劲岗位)."""
+        def change(cadre, now, by):
+            state = self._pool_state(cadre)
+            rules.check_pool_status(state, rules.RESERVE, rules.IN_USE, doing="place in a post")
+            entry = transition(state["status"], rules.IN_USE, by, now, post, action="placed")
+            return {"$set": {"pool.status": rules.IN_USE, "pool.post": post},
+                    "$push": {"pool.history": entry}}, []
+        return self._pool_entry(self._change_cadre(cadre_id, change, bump_revision=False))
+
+    @rpc(request=ExitPoolSchema, response=PoolEntrySchema, allow=DEPARTMENT)
+    def exit_pool(self, cadre_id, cause, evidence):
+        """L-2 (b) decline, (c) health: by an officer, with evidence; the cause is kept."""
+        def change(cadre, now, by):
+            state = self._pool_state(cadre)
+            rules.check_pool_status(state, *rules.IN_POOL, doing="exit the pool")
+            entry = transition(state["status"], rules.EXITED, by, now, evidence,
+                               action="exited", cause=cause)
+            event = self.outbox.event(PoolExited, {"cadre_id": cadre_id, "cause": cause,
+                                                   "case_id": None, "exited_at": now})
+            return {"$set": {"pool.status": rules.EXITED, "pool.exit": {
+                "cause": cause, "rule": "L-2", "evidence": evidence, "at": now, "by": by}},
+                    "$push": {"pool.history": entry}}, [event]
+        return self._pool_entry(self._change_cadre(cadre_id, change, bump_revision=False))
+
+    @rpc(request=PoolQuerySchema, response=PoolEntrySchema, many=True, allow=DEPARTMENT)
+    def get_pool(self, status=None):
+        """The pool as things stand (an exit caused by a sanction shows, and goes when the matter
+        is exempted or cleared), young cadres first (L-4), then by cadre id."""
+        self.access.check(record=("pool", status or "*"))
+        entries = [self._pool_entry(cadre) for cadre in self.store.collection(Cadre).find(
+            {"pool.status": {"$exists": True}})]
+        entries = [e for e in entries if status is None or e["status"] == status]
+        return sorted(entries, key=lambda e: (e["birth_date"] and -e["birth_date"].toordinal(),
+                                              e["cadre_id"]))
+
+    # training (L-5)
+
+    @rpc(request=CreateProgrammeSchema, response=ProgrammeSchema, allow=DEPARTMENT)
+    def create_programme(self, name, year, seats):
+        self.access.check(record=("programme", name))
+        programme = Programme(programme_id=uuid.uuid4().hex, name=name, year=year, seats=seats,
+                              created_at=utcnow())
+        self.store.insert(programme)
+        return self.store.collection(Programme).find_one({"_id": programme.programme_id})
+
+    @rpc(request=AllocateSchema, response=AllocationLineSchema, many=True, allow=DEPARTMENT)
+    def allocate_programme(self, programme_id, candidates):
+        """L-5: seats to priority cadres first, in the stated order, each told why."""
+        self.access.check(record=("programme", programme_id))
+        programme = self.store.collection(Programme).find_one({"_id": programme_id})
+        if programme is None:
+            raise NotFound(f"programme {programme_id} does not exist", code="PROGRAMME_NOT_FOUND")
+        if programme.get("allocated_at"):
+            raise Conflict(f"programme {programme_id} is already allocated",
+                           code="PROGRAMME_ALLOCATED")
+        found = {c["_id"]: c for c in self.store.collection(Cadre).find({"_id": {"$in": candidates}})}
+        unknown = [c for c in candidates if c not in found]
+        if unknown:
+            raise NotFound("some candidates are not on the roster", code="CADRE_NOT_FOUND",
+                           details={"unknown": unknown})
+        years = int(self.config.get("GRASSROOTS_PRIORITY_YEARS") or DEFAULT_GRASSROOTS_PRIORITY_YEARS)
+        now = utcnow()
+        pool = []
+        for cadre_id in candidates:
+            cadre = found[cadre_id]
+            priority = rules.training_priority(
+                cadre, self._eligibility_of(cadre, now).training_priority,
+                bool(cadre.get("commendations")), years)
+            pool.append({"cadre_id": cadre_id, "priority": priority,
+                         "grassroots_years": cadre["grassroots_years"]})
+        allocation = rules.allocate(pool, programme["seats"])
+        result = self.store.update_one(
+            Programme, {"_id": programme_id, "allocated_at": None},
+            {"$set": {"allocation": allocation, "allocated_at": now}, "$inc": {"version": 1}})
+        if not result.matched_count:
+            raise Conflict(f"programme {programme_id} is already allocated",
+                           code="PROGRAMME_ALLOCATED")
+        return allocation
+
+    # facts from other services
 
     @consume(ResultFinalizedIn)
     def on_result_finalized(self, event):
         """Keep the result as a fact; rule A-5 reads it when eligibility is asked for."""
-        self._keep_result({**event.payload, "event_id": event.event_id})
+        self._keep(event.payload["cadre_id"], "appraisal_results",
+                   {**event.payload, "event_id": event.event_id}, event)
 
     @consume(ResultAmendedIn)
     def on_result_amended(self, event):
         """An amended result is a later fact for the same cycle: it supersedes the earlier one, so
         whatever the earlier grade caused is lifted or granted without anyone editing it."""
         payload = dict(event.payload)
-        self._keep_result({**payload, "finalized_at": payload.pop("amended_at"),
-                           "event_id": event.event_id})
+        self._keep(payload["cadre_id"], "appraisal_results",
+                   {**payload, "finalized_at": payload.pop("amended_at"), "event_id": event.event_id},
+                   event)
 
-    def _keep_result(self, fact):
-        event_id = fact["event_id"]
-        try:
-            apply_once(self.store, Cadre, {"_id": fact["cadre_id"]},
-                       {"$push": {"appraisal_results": fact}}, event_id)
-        except MissingTarget:
-            # appraisal only grades cadres it learnt from us, so this is a bug or lost data:
-            # retry, then dead-letter for an operator -- never drop silently
-            raise NotFound(f"cadre {fact['cadre_id']} is not in the roster",
-                           code="CADRE_NOT_FOUND") from None
+    @consume(CommendationAwardedIn)
+    def on_commendation_awarded(self, event):
+        """L-5: outstanding results on record."""
+        self._keep(event.payload["cadre_id"], "commendations",
+                   {**event.payload, "event_id": event.event_id}, event)
+
+    @consume(SanctionDecidedIn)
+    def on_sanction_decided(self, event):
+        """Promotion bans (C) and, for an admitted cadre, exit from the pool (L-2a) -- published
+        in the same write as the fact."""
+        sanction = {**event.payload, "event_id": event.event_id}
+
+        def update_for(cadre):
+            before = self._pool_state(cadre)
+            after = rules.pool_state(cadre.get("pool"), [*self._sanctions(cadre), _aware_one(
+                sanction, "decided_at", "ban_until")], cadre.get("liftings") or [])
+            events = []
+            if before and before["status"] in rules.IN_POOL and after["status"] == rules.EXITED:
+                events.append(self.outbox.event(PoolExited, {
+                    "cadre_id": cadre["_id"], "cause": rules.EXIT_SANCTION,
+                    "case_id": sanction["case_id"], "exited_at": sanction["decided_at"]}))
+            return push_events({"$push": {"sanctions": sanction}}, events)
+        self._apply(sanction["cadre_id"], event, update_for)
+
+    @consume(RulingMadeIn)
+    def on_ruling_made(self, event):
+        """T-6: an exempted matter lifts its ban and reverses its pool exit, whether the sanction
+        came before the ruling or comes after it."""
+        ruling = event.payload
+        if ruling["outcome"] != "EXEMPTED" or not ruling.get("case_id"):
+            return
+        self._keep(ruling["cadre_id"], "liftings", {
+            "case_id": ruling["case_id"], "rule": "T-6", "event_id": event.event_id,
+            "application_id": ruling["application_id"], "at": ruling["ruled_at"]}, event)
+
+    @consume(CadreClearedIn)
+    def on_cadre_cleared(self, event):
+        """C-5 澄清正名: the sanctions decided on an untrue report are lifted."""
+        cleared = event.payload
+        if not cleared["case_ids"]:
+            return
+        self._apply(cleared["cadre_id"], event, lambda cadre: {"$push": {"liftings": {"$each": [
+            {"case_id": case_id, "rule": "C-5", "event_id": event.event_id,
+             "complaint_id": cleared["complaint_id"], "at": cleared["cleared_at"]}
+            for case_id in cleared["case_ids"]]}}})
 
     @consume(UnitGradedIn)
     def on_unit_graded(self, event):
@@ -125,12 +436,157 @@ class TalentService(ServiceBase):
             raise NotFound(f"unit {fact['unit_id']} is not in the roster",
                            code="UNIT_NOT_FOUND") from None
 
+    # helpers
+
+    def _keep(self, cadre_id, field, fact, event):
+        self._apply(cadre_id, event, lambda cadre: {"$push": {field: fact}})
+
+    def _apply(self, cadre_id, event, update_for):
+        try:
+            apply_once_read(self.store, Cadre, cadre_id, event.event_id, update_for)
+        except MissingTarget:
+            # other services only know cadres they learnt from us: a bug or lost data -- retry,
+            # then dead-letter for an operator, never drop silently
+            raise NotFound(f"cadre {cadre_id} is not in the roster",
+                           code="CADRE_NOT_FOUND") from None
+
+    def _new_cadre(self, facts) -> Cadre:
+        cadre = Cadre(**facts, registered_at=utcnow())
+        cadre.pending_events = [self.outbox.event(CadreRegistered, {**facts, "revision": 1})]
+        return cadre
+
+    def _change_cadre(self, cadre_id, change, bump_revision=True):
+        """Read, let ``change`` check and say the update and its events, write if nobody changed
+        the cadre meanwhile. A roster change bumps the revision and publishes the whole record."""
+        for _ in range(WRITE_ATTEMPTS):
+            cadre = self._cadre(cadre_id)
+            now, by = utcnow(), self.access.actor.user_id
+            update, events = change(cadre, now, by)
+            if bump_revision:
+                changed = {**{k: cadre[k] for k in ROSTER_FACTS}, **update.get("$set", {})}
+                update.setdefault("$inc", {})["revision"] = 1
+                events = [*events, self.outbox.event(CadreUpdated, {
+                    "cadre_id": cadre_id, **_roster_facts(changed),
+                    "revision": cadre.get("revision", 1) + 1})]
+            if self.store.update_if_unchanged(Cadre, cadre, push_events(update, events)):
+                return self._cadre(cadre_id)
+        raise Conflict(f"cadre {cadre_id} is being changed by others; try again",
+                       code="CONCURRENT_UPDATE")
+
+    def _selection(self, cadre_id, status):
+        def change(cadre, now, by):
+            if cadre.get("selection_status", NOT_IN_SELECTION) == status:
+                return {}, []  # already so: nothing to announce
+            return {"$set": {"selection_status": status}}, [self.outbox.event(
+                SelectionStatusChanged, {"cadre_id": cadre_id, "status": status, "changed_at": now})]
+        return self._change_cadre(cadre_id, change, bump_revision=False)
+
+    def _sanctions(self, cadre):
+        return _aware(cadre.get("sanctions"), "decided_at", "ban_until")
+
+    def _pool_state(self, cadre):
+        pool = cadre.get("pool") or None
+        if pool and pool.get("admitted_at"):
+            pool = {**pool, "admitted_at": as_utc(pool["admitted_at"])}
+        return rules.pool_state(pool, self._sanctions(cadre), cadre.get("liftings") or [])
+
+    def _pool_entry(self, cadre):
+        state = self._pool_state(cadre) or {}
+        return {**state, "cadre_id": cadre["_id"], "unit_id": cadre["unit_id"],
+                "level": cadre["level"], "birth_date": _as_date(cadre.get("birth_date")),
+                "exit": state.get("exit") or None}
+
+    def _eligibility_of(self, cadre, now):
+        return rules.eligibility(_aware(cadre.get("appraisal_results"), "finalized_at"), now,
+                                 sanctions=self._sanctions(cadre),
+                                 liftings=cadre.get("liftings") or [])
+
+    def _unit(self, unit_id):
+        if self.store.collection(Unit).count_documents({"_id": unit_id}, limit=1) == 0:
+            raise NotFound(f"unit {unit_id} is not registered", code="UNIT_NOT_FOUND",
+                           fields={"unit_id": ["Unknown unit."]})
+
     def _cadre(self, cadre_id):
         """The cadre, if within the user's scope. Outside it the answer is 403 whether or not the
         cadre exists, so a scoped user cannot probe which ids exist."""
-        cadre = self.store.objects(Cadre).filter(cadre_id=cadre_id).first()
+        cadre = self.store.collection(Cadre).find_one({"_id": cadre_id})
         if cadre is None:
             self.access.check(record=("cadre", cadre_id), cadre_id=cadre_id)
             raise NotFound(f"cadre {cadre_id} is not registered", code="CADRE_NOT_FOUND")
-        self.access.check(unit_id=cadre.unit_id, cadre_id=cadre_id, record=("cadre", cadre_id))
-        return cadre
+        self.access.check(unit_id=cadre["unit_id"], cadre_id=cadre_id, record=("cadre", cadre_id))
+        return _view(cadre)
+
+
+def _view(cadre):
+    """A stored cadre as callers see it: its id under its own name, the birth date a date."""
+    return {**cadre, "cadre_id": cadre["_id"], "birth_date": _as_date(cadre["birth_date"])}
+
+
+def _as_date(value):
+    if value is None or isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    return as_utc(value).date()
+
+
+def _aware_one(fact, *names):
+    return {**fact, **{n: as_utc(fact[n]) for n in names if fact.get(n) is not None}}
+
+
+def _aware(facts, *names):
+    """Stored facts with their times as aware UTC (the rules compare them with now)."""
+    return [_aware_one(fact, *names) for fact in facts or []]
+
+
+def _roster_facts(cadre):
+    facts = {k: cadre[k] for k in ROSTER_FACTS}
+    return {**facts, "birth_date": _as_date(facts["birth_date"])}
+
+
+def _same_facts(stored, row):
+    return _roster_facts({**stored, "birth_date": stored["birth_date"]}) == _roster_facts(row)
+
+
+def _read_roster(text):
+    """(data lines read, rows as loaded by CadreSchema with their line numbers, errors per line)."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    expected = set(CadreSchema().fields)
+    header = set(reader.fieldnames or [])
+    if header != expected:
+        raise InvalidInput("the CSV header must name exactly the roster's fields",
+                           code="CSV_HEADER", details={
+                               "missing": sorted(expected - header), "unknown": sorted(header - expected)})
+    schema = CadreSchema()
+    rows, errors, seen, lines = [], [], {}, 0
+    for line, raw in enumerate(reader, start=2):
+        lines += 1
+        if None in raw or any(v is None for v in raw.values()):
+            errors.append({"row": line, "cadre_id": raw.get("cadre_id"),
+                           "fields": {"_row": ["Wrong number of columns."]}})
+            continue
+        typed = {**raw, "is_leader": _flag(raw["is_leader"]), "is_principal": _flag(raw["is_principal"]),
+                 "grassroots_years": _number(raw["grassroots_years"]),
+                 "service_years": _number(raw["service_years"])}
+        try:
+            row = schema.load(typed)
+        except ValidationError as exc:
+            errors.append({"row": line, "cadre_id": raw.get("cadre_id"),
+                           "fields": exc.normalized_messages()})
+            continue
+        if row["cadre_id"] in seen:
+            errors.append({"row": line, "cadre_id": row["cadre_id"], "fields": {
+                "cadre_id": [f"Also on line {seen[row['cadre_id']]}."]}})
+            continue
+        seen[row["cadre_id"]] = line
+        rows.append((line, row))
+    return lines, rows, errors
+
+
+def _flag(text):
+    return {"true": True, "false": False, "1": True, "0": False, "是": True, "否": False}.get(
+        text.strip().lower(), text)
+
+
+def _number(text):
+    text = text.strip()
+    return int(text) if text.isdigit() else text
+

@@ -197,6 +197,11 @@ class CadreRegisteredIn(EventSchema):
     cadre_id = fields.String(required=True)
     name = fields.String(required=True)
     unit_id = fields.String(required=True)
+    revision = fields.Integer(load_default=1)  # orders roster changes: the later one wins
+
+
+class CadreUpdatedIn(CadreRegisteredIn):
+    event_type = "talent.cadre_updated"
 
 
 class CaseOpenedIn(EventSchema):

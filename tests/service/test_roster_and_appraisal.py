@@ -46,7 +46,8 @@ def roster(talent, appraisal):
 def test_registering_returns_the_record_and_it_can_be_read(talent):
     assert call(talent, "register_unit", **UNIT) == UNIT
     assert call(talent, "register_cadre", **CADRE) == CADRE
-    assert call(talent, "get_cadre", "C1") == CADRE
+    assert call(talent, "get_cadre", "C1") == {**CADRE, "revision": 1,
+                                               "selection_status": "NOT_IN_SELECTION"}
 
 
 def test_registering_twice_is_a_conflict_and_changes_nothing(talent, config, mongo_client):
