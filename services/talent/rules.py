@@ -224,7 +224,8 @@ def pool_state(pool: Mapping[str, Any] | None, sanctions: Iterable[Mapping[str, 
         return state
     lifted = lifted_cases(liftings)
     causes = sorted((s for s in sanctions if exits_pool(s) and s["case_id"] not in lifted
-                     and s["decided_at"] >= pool["admitted_at"]), key=lambda s: s["decided_at"])
+                     and s["decided_at"] >= pool["admitted_at"]),
+                    key=lambda s: (s["decided_at"], s["case_id"]))
     if causes:
         first = causes[0]
         state.update(status=EXITED, exit={
@@ -277,7 +278,7 @@ def allocate(candidates: Iterable[Mapping[str, Any]], seats: int) -> list[dict[s
         seated = rank <= seats
         why = {PRIORITY_EXCELLENT: "priority: EXCELLENT appraisal (A-5, L-5)",
                PRIORITY_GRASSROOTS: "priority: long in grassroots posts with a commendation (L-5)",
-               NO_PRIORITY: "no priority"}[candidate["priority"]]
+               NO_PRIORITY: "no priority (L-5)"}[candidate["priority"]]
         allocation.append({
             "cadre_id": candidate["cadre_id"], "rank": rank, "seated": seated,
             "priority": candidate["priority"],

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from kombu import Connection
 from nameko.amqp.publish import Publisher
@@ -46,3 +48,31 @@ def deliver_event(publish_event):
         return envelope
 
     return deliver
+
+
+@pytest.fixture
+def spy(config):
+    """``spy(producer, routing_key)`` binds a queue now and returns ``next_event()``: the next
+    envelope published there, in order, waiting up to 10 s."""
+    from kombu import Connection, Queue
+    from nameko.events import get_event_exchange
+
+    from tests.helpers import wait_for
+
+    def bind(producer, routing_key):
+        name = f"spy-{producer}-{routing_key}"
+        with Connection(config["AMQP_URI"]) as conn:
+            Queue(name, exchange=get_event_exchange(producer, config),
+                  routing_key=routing_key)(conn.default_channel).declare()
+
+        def next_event():
+            def get():
+                with Connection(config["AMQP_URI"]) as conn:
+                    message = conn.default_channel.basic_get(name, no_ack=True)
+                    return message and [message]
+            [message] = wait_for(get, timeout=10, interval=0.05, what=f"an event on {routing_key}")
+            return json.loads(message.body)
+
+        return next_event
+
+    return bind

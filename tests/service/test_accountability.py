@@ -7,8 +7,6 @@ producer exists are also proven between running processes in tests/integration."
 from datetime import UTC, datetime
 
 import pytest
-from kombu import Queue
-from nameko.events import get_event_exchange
 
 from services.accountability.schemas import (
     ApplicationFiledIn,
@@ -56,21 +54,6 @@ def deliver(service, deliver_event):
 def roster(deliver):
     for cadre in (LEADER, PRINCIPAL, DEPUTY_PRINCIPAL, STAFF, OTHER_UNIT_PRINCIPAL):
         deliver(CadreRegisteredIn, cadre, "on_cadre_registered")
-
-
-@pytest.fixture
-def spy(config, get_message_from_queue):
-    """Read what accountability publishes under a routing key, from a queue bound before the call."""
-    from kombu import Connection
-
-    def bind(routing_key):
-        name = f"spy-{routing_key}"
-        with Connection(config["AMQP_URI"]) as conn:
-            Queue(name, exchange=get_event_exchange("accountability", config),
-                  routing_key=routing_key)(conn.default_channel).declare()
-        return lambda: get_message_from_queue(name, timeout=10).payload
-
-    return bind
 
 
 def db(mongo_client, config):
@@ -494,8 +477,8 @@ def test_the_yearly_report_counts_organisational_handlings_per_type_and_unit(ser
 
 
 def test_the_decision_is_published_with_its_ban_and_its_year(service, roster, spy):
-    decided_event = spy("sanction_decided")
-    opened_event = spy("case_opened")
+    decided_event = spy("accountability", "sanction_decided")
+    opened_event = spy("accountability", "case_opened")
     case = verified_case(service)
     call(service, "propose_decision", case["case_id"], **SERIOUS_TRANSFER, as_=OFFICER_A)
     decided = approve(service, case["case_id"], as_=OFFICER_B)
@@ -516,8 +499,8 @@ def test_the_decision_is_published_with_its_ban_and_its_year(service, roster, sp
 
 
 def test_a_groundless_complaint_clears_the_cadre_and_says_so(service, roster, spy):
-    cleared_event = spy("cadre_cleared")
-    filed_event = spy("complaint_filed")
+    cleared_event = spy("accountability", "cadre_cleared")
+    filed_event = spy("accountability", "complaint_filed")
     complaint = call(service, "file_complaint", cadre_id="L1", matter="反映不作为",
                      reporter={"name": "周九"}, as_=OFFICER_A)
     call(service, "resolve_complaint", complaint["complaint_id"], "GROUNDLESS", "查无实据",
@@ -531,8 +514,8 @@ def test_a_groundless_complaint_clears_the_cadre_and_says_so(service, roster, sp
 
 
 def test_clearing_ends_the_cases_that_investigated_the_untrue_report(service, roster, spy):
-    cleared_event = spy("cadre_cleared")
-    spy("complaint_filed")  # the outbox keeps a complaint's events in order: the first needs a queue
+    cleared_event = spy("accountability", "cadre_cleared")
+    spy("accountability", "complaint_filed")  # a queue for every event type the complaint publishes
     complaint = call(service, "file_complaint", cadre_id="L1", matter="反映不作为", as_=OFFICER_A)
     with pytest.raises(RuleViolation) as caught:  # a case for a complaint names its cadre
         open_case(service, cadre_id="P1", source="COMPLAINT", complaint_id=complaint["complaint_id"])

@@ -5,8 +5,6 @@ appraisal. The path through accountability's process is proven in tests/integrat
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from kombu import Connection, Queue
-from nameko.events import get_event_exchange
 
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from services.common.store import database_name
@@ -53,17 +51,6 @@ def roster(deliver):
     deliver(CaseOpenedIn, {"case_id": "K1", "cadre_id": "L1", "unit_id": "U1", "source": "INSPECTION",
                            "situations": ["REFORM_1"], "opened_at": datetime(2026, 1, 2, tzinfo=UTC)},
             "on_case_opened")
-
-
-@pytest.fixture
-def spy(config, get_message_from_queue):
-    def bind(routing_key):
-        name = f"spy-{routing_key}"
-        with Connection(config["AMQP_URI"]) as conn:
-            Queue(name, exchange=get_event_exchange("tolerance", config),
-                  routing_key=routing_key)(conn.default_channel).declare()
-        return lambda: get_message_from_queue(name, timeout=10).payload
-    return bind
 
 
 def file(service, as_=SELF, **extra):
@@ -137,7 +124,7 @@ class TestApplications:
         assert caught.value.code == "APPLICATION_PENDING"
 
     def test_filing_is_published_for_accountability(self, service, roster, spy):
-        filed = spy("application_filed")
+        filed = spy("tolerance", "application_filed")
         application = file(service, case_id="K1")
         payload = filed()["payload"]
         assert (payload["application_id"], payload["case_id"], payload["cadre_id"]) == (
@@ -146,7 +133,7 @@ class TestApplications:
 
 class TestAssessmentAndRuling:
     def test_the_whole_path_keeps_who_when_and_why(self, service, roster, spy):
-        ruled_event = spy("ruling_made")
+        ruled_event = spy("tolerance", "ruling_made")
         application = under_review(service, case_id="K1")
         assert call(service, "allowed_outcomes", application["application_id"],
                     as_=OFFICER_A)["allowed"] == [{"outcome": "EXEMPTED", "rules": ["T-3", "T-4"]},
