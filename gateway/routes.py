@@ -40,6 +40,18 @@ from services.appraisal.schemas import (
     UnitGradeSchema,
 )
 from services.talent.schemas import CadreSchema, EligibilitySchema, UnitSchema
+from services.tolerance.schemas import (
+    AllowedOutcomesSchema,
+    ApplicationSchema,
+    ApproveRulingSchema,
+    AssessSchema,
+    CompleteMeasureSchema,
+    FileApplicationSchema,
+    ListApplicationsSchema,
+    OverdueMeasureSchema,
+    ProposeRulingSchema,
+    StartReviewSchema,
+)
 
 
 @dataclass(frozen=True)
@@ -149,4 +161,41 @@ ROUTES: tuple[Route, ...] = (
     Route("demotion_report", "GET", "/accountability/reports/demotions/<string:year>", "accountability",
           "demotion_report", "The year's organisational handlings per type and unit: cadres moved "
           "down (C-6)", response=ReportLineSchema, many=True),
+    Route("file_application", "POST", "/tolerance/applications", "tolerance", "file_application",
+          "File a fault-tolerance application for a cadre: one of the ten situations, the facts and "
+          "optionally the accountability case it answers, which is held until the ruling (T-1, C-4)",
+          body=FileApplicationSchema, response=ApplicationSchema, status=201),
+    Route("list_applications", "GET", "/tolerance/applications", "tolerance", "list_applications",
+          "Fault-tolerance applications, newest first, by cadre and state (a unit administrator or "
+          "a cadre names the cadre)", query=ListApplicationsSchema, response=ApplicationSchema,
+          many=True),
+    Route("get_application", "GET", "/tolerance/applications/<string:application_id>", "tolerance",
+          "get_application", "A fault-tolerance application with its assessment, proposal, ruling, "
+          "measures and history", response=ApplicationSchema),
+    Route("start_review", "POST", "/tolerance/applications/<string:application_id>/review",
+          "tolerance", "start_review", "Start reviewing a filed application (T-1)",
+          body=StartReviewSchema, response=ApplicationSchema),
+    Route("assess", "POST", "/tolerance/applications/<string:application_id>/assessment",
+          "tolerance", "assess", "Record conditions (holds, with evidence) and assessment factors (a "
+          "rating, with a note) of an application under review; a code recorded again replaces the "
+          "earlier record (T-2..T-5)", body=AssessSchema, response=ApplicationSchema),
+    Route("allowed_outcomes", "GET",
+          "/tolerance/applications/<string:application_id>/allowed-outcomes", "tolerance",
+          "allowed_outcomes", "The outcomes the recorded conditions allow, each with its rules, and "
+          "what is still to be assessed (T-2..T-5); changes nothing", response=AllowedOutcomesSchema),
+    Route("propose_ruling", "POST", "/tolerance/applications/<string:application_id>/proposal",
+          "tolerance", "propose_ruling", "Propose the ruling on an application under review, within "
+          "the outcomes the rules allow, with corrective measures for EXEMPTED or MITIGATED (T-5, "
+          "T-7); another officer approves it", body=ProposeRulingSchema, response=ApplicationSchema),
+    Route("approve_ruling", "POST", "/tolerance/applications/<string:application_id>/approval",
+          "tolerance", "approve_ruling", "Approve the proposed ruling that was read (four eyes: not "
+          "its proposer); the application is RULED and the ruling published (T-6, C-4)",
+          body=ApproveRulingSchema, response=ApplicationSchema),
+    Route("complete_measure", "POST",
+          "/tolerance/applications/<string:application_id>/measures/<string:measure_id>/completion",
+          "tolerance", "complete_measure", "Record a corrective measure of a ruling as done, with what "
+          "was done (T-7)", body=CompleteMeasureSchema, response=ApplicationSchema),
+    Route("overdue_measures", "GET", "/tolerance/measures/overdue", "tolerance", "overdue_measures",
+          "Corrective measures not done by their deadline, the most overdue first (T-7)",
+          response=OverdueMeasureSchema, many=True),
 )
