@@ -14,6 +14,7 @@ from marshmallow import Schema
 
 from services.accountability.schemas import (
     AllowedSanctionsSchema,
+    ApproveDecisionSchema,
     CaseMoveSchema,
     CaseSchema,
     ComplaintSchema,
@@ -144,8 +145,8 @@ ROUTES: tuple[Route, ...] = (
           response=CaseSchema),
     Route("approve_decision", "POST", "/accountability/cases/<string:case_id>/approval",
           "accountability", "approve_decision", "Approve the proposed decision (four eyes: not its "
-          "proposer); the sanction is decided and published with its promotion ban",
-          body=CaseMoveSchema, response=CaseSchema),
+          "proposer), naming the proposal read; the sanction is decided and published with its "
+          "promotion ban", body=ApproveDecisionSchema, response=CaseSchema),
     Route("close_case", "POST", "/accountability/cases/<string:case_id>/closure", "accountability",
           "close_case", "Close a decided case (C-1)", body=CaseMoveSchema, response=CaseSchema),
     Route("file_complaint", "POST", "/accountability/complaints", "accountability", "file_complaint",

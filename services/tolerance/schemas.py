@@ -3,7 +3,8 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.events import EventSchema
-from services.common.schemas import ID, Text, TransitionSchema
+from services.common.schemas import ID, Text, TransitionSchema, visible_to
+from services.common.security import DISCIPLINE_OFFICER, ORG_ADMIN
 from services.tolerance.rules import CONDITIONS, FACTORS, OUTCOMES, RATINGS, SITUATIONS
 
 STATUSES = ("FILED", "UNDER_REVIEW", "RULED")
@@ -46,7 +47,7 @@ class AssessSchema(ApplicationIdSchema):
                           values=fields.Nested(FactorSchema), load_default=dict)
 
     @validates_schema
-    def something(self, data, **kwargs):
+    def at_least_one(self, data, **kwargs):
         if not data.get("conditions") and not data.get("factors"):
             raise ValidationError("Record at least one condition or factor.", "conditions")
 
@@ -124,9 +125,13 @@ class ApplicationSchema(Schema):
     facts = fields.String()
     case_id = fields.String(allow_none=True)
     status = fields.String()
-    conditions = fields.Dict(keys=fields.String(), values=fields.Nested(RecordedConditionSchema))
-    factors = fields.Dict(keys=fields.String(), values=fields.Nested(RecordedFactorSchema))
-    proposal = fields.Nested(RulingSchema, allow_none=True)
+    # the review's working papers are the reviewing officers'; the applicant reads the ruling
+    conditions = fields.Dict(keys=fields.String(), values=fields.Nested(RecordedConditionSchema),
+                             metadata=visible_to(ORG_ADMIN, DISCIPLINE_OFFICER))
+    factors = fields.Dict(keys=fields.String(), values=fields.Nested(RecordedFactorSchema),
+                          metadata=visible_to(ORG_ADMIN, DISCIPLINE_OFFICER))
+    proposal = fields.Nested(RulingSchema, allow_none=True,
+                             metadata=visible_to(ORG_ADMIN, DISCIPLINE_OFFICER))
     ruling = fields.Nested(RulingSchema, allow_none=True)
     measures = fields.List(fields.Nested(MeasureSchema))
     history = fields.List(fields.Nested(TransitionSchema))

@@ -4,7 +4,7 @@ import uuid
 
 from services.common.clock import as_utc, utcnow
 from services.common.consumer import consume
-from services.common.errors import Conflict, NotFound, RuleViolation
+from services.common.errors import Conflict, NotFound
 from services.common.history import transition
 from services.common.inbox import apply_once, project
 from services.common.outbox import Outbox, push_events
@@ -188,7 +188,8 @@ class ToleranceService(ServiceBase):
 
     @rpc(request=ListApplicationsSchema, response=ApplicationSchema, many=True, allow=APPLICANTS)
     def list_applications(self, cadre_id=None, status=None, limit=100):
-        """Newest first. A cadre lists their own (``cadre_id`` is then required), a unit its own."""
+        """Newest first. A cadre lists their own, a unit administrator one of their unit's cadres
+        (``cadre_id`` is then required); officers list all."""
         cadre = cadre_id and self.store.collection(CadreCopy).find_one({"_id": cadre_id})
         self.access.check(unit_id=cadre and cadre.get("unit_id"), cadre_id=cadre_id,
                           record=("applications", cadre_id or "*"))
@@ -222,12 +223,13 @@ class ToleranceService(ServiceBase):
     def _check_case(self, case_id, cadre_id):
         case = self.store.collection(CaseCopy).find_one({"_id": case_id})
         if case is None:
-            raise NotFound(f"case {case_id} is unknown to tolerance (not opened in accountability, "
-                           "or its opening has not arrived yet)", code="CASE_NOT_FOUND",
-                           fields={"case_id": ["Unknown case."]})
+            raise NotFound(f"cadre {cadre_id} has no case {case_id} (or its opening has not "
+                           "reached tolerance yet)", code="CASE_NOT_FOUND", rule="T-1",
+                           fields={"case_id": ["Not a case of this cadre."]})
         if case["cadre_id"] != cadre_id:
-            raise RuleViolation(f"case {case_id} is about another cadre", code="CASE_OF_ANOTHER_CADRE",
-                                rule="T-1", details={"case_id": case_id})
+            # the same answer as for no case: an applicant learns nothing of others' cases (T-1)
+            raise NotFound(f"cadre {cadre_id} has no case {case_id}", code="CASE_NOT_FOUND",
+                           rule="T-1", fields={"case_id": ["Not a case of this cadre."]})
         pending = self.store.collection(Application).find_one(
             {"case_id": case_id, "status": {"$ne": rules.RULED}}, {"_id": 1})
         if pending:
@@ -258,8 +260,10 @@ class ToleranceService(ServiceBase):
             self.access.check(record=("application", application_id))
             raise NotFound(f"application {application_id} does not exist",
                            code="APPLICATION_NOT_FOUND")
-        self.access.check(unit_id=application["unit_id"], cadre_id=application["cadre_id"],
-                          record=("application", application_id))
+        # scoped by the cadre's unit now, as listing is: a posting moves who may read it
+        cadre = self.store.collection(CadreCopy).find_one({"_id": application["cadre_id"]}) or {}
+        self.access.check(unit_id=cadre.get("unit_id", application["unit_id"]),
+                          cadre_id=application["cadre_id"], record=("application", application_id))
         return _shown(application)
 
 

@@ -83,7 +83,11 @@ class TestApplications:
         application = file(service, case_id="K1")
         assert (application["status"], application["case_id"], application["filed_by"]) == (
             "FILED", "K1", "cadre-l1")
-        assert call(service, "get_application", application["application_id"], as_=SELF)
+        as_applicant = call(service, "get_application", application["application_id"], as_=SELF)
+        # the review's working papers are the officers'
+        assert {"conditions", "factors", "proposal"}.isdisjoint(as_applicant)
+        assert "conditions" in call(service, "get_application", application["application_id"],
+                                    as_=OFFICER_A)
         assert [a["application_id"] for a in call(service, "list_applications", cadre_id="L1",
                                                   as_=SELF)] == [application["application_id"]]
 
@@ -115,9 +119,9 @@ class TestApplications:
         assert application["approval_reference"] == "武发〔2018〕12号"
 
     def test_a_case_of_another_cadre_and_a_second_pending_application_are_refused(self, service, roster):
-        with pytest.raises(RuleViolation) as caught:
+        with pytest.raises(NotFound) as caught:  # as if there were no such case
             file(service, as_=OFFICER_A, cadre_id="L2", case_id="K1")
-        assert (caught.value.code, caught.value.rule) == ("CASE_OF_ANOTHER_CADRE", "T-1")
+        assert (caught.value.code, caught.value.rule) == ("CASE_NOT_FOUND", "T-1")
         file(service, case_id="K1")
         with pytest.raises(Conflict) as caught:
             file(service, case_id="K1")
