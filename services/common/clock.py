@@ -25,3 +25,9 @@ def business_year(moment: datetime, config: Mapping | None = None) -> int:
     7:00 on 1 January in Wuhan is still the old year in UTC."""
     zone = (config or {}).get("BUSINESS_TIMEZONE") or DEFAULT_BUSINESS_TIMEZONE
     return moment.astimezone(ZoneInfo(zone)).year
+
+
+def business_date(moment: datetime, config: Mapping | None = None):
+    """The calendar day ``moment`` falls on where the department works (an age, a deadline)."""
+    zone = (config or {}).get("BUSINESS_TIMEZONE") or DEFAULT_BUSINESS_TIMEZONE
+    return moment.astimezone(ZoneInfo(zone)).date()

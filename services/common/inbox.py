@@ -13,6 +13,8 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from services.common.errors import Unavailable
+
 log = logging.getLogger(__name__)
 
 APPLIED = "applied_events"
@@ -59,8 +61,9 @@ def apply_once(store, document, filter_: dict[str, Any], update: dict[str, Any],
     return False
 
 
-class Contended(RuntimeError):
-    """The document kept changing under a read-decide-write; the failure policy retries the event."""
+class Contended(Unavailable):
+    """The document kept changing under a read-decide-write: retried like an outage, never
+    dead-lettered for it (consumer.py), since the event itself is fine."""
 
 
 def apply_once_read(store, document, key: str, event_id: str, update_for, *,
@@ -92,20 +95,24 @@ def apply_once_read(store, document, key: str, event_id: str, update_for, *,
         except MissingTarget:
             continue  # changed meanwhile: read again
     raise Contended(f"{document._get_collection_name()} {key} kept changing; event {event_id} "
-                    "will be retried")
+                    "will be retried", code="CONTENDED")
 
 
 def project(store, document, key: str, facts: dict[str, Any], event_id: str,
             revision: int | None = None) -> bool:
     """Keep a local copy of another service's record (ARCHITECTURE.md §2), once per event. With a
     ``revision`` a late older version never overwrites a newer one (events of two types, or a
-    retried one, may arrive out of order)."""
-    if revision is not None:
-        current = store.collection(document).find_one({"_id": key}, {"revision": 1})
-        if current and (current.get("revision") or 0) >= revision:
-            log.info("%s %s is at revision %s; event %s (revision %s) is older, ignored",
-                     document._get_collection_name(), key, current.get("revision"), event_id,
-                     revision)
-            return False
-        facts = {**facts, "revision": revision}
-    return apply_once(store, document, {"_id": key}, {"$set": facts}, event_id, upsert=True)
+    retried one, may arrive out of order): the revision is part of the guarded write itself."""
+    if revision is None:
+        return apply_once(store, document, {"_id": key}, {"$set": facts}, event_id, upsert=True)
+    guarded = {"_id": key, APPLIED: {"$ne": event_id},
+               "$or": [{"revision": {"$lt": revision}}, {"revision": {"$exists": False}}]}
+    try:
+        result = store.update_one(document, guarded, guarded_update(
+            {"$set": {**facts, "revision": revision}}, event_id), upsert=True)
+    except DuplicateKeyError:
+        # the copy exists and is as new or newer, or has this event: nothing to do
+        log.info("%s %s is at a revision >= %s or has event %s; ignored",
+                 document._get_collection_name(), key, revision, event_id)
+        return False
+    return bool(result.matched_count or result.upserted_id is not None)

@@ -23,6 +23,7 @@ SELECTION_PRIORITY = "SELECTION_PRIORITY"  # 选拔任用优先考虑
 TRAINING_PRIORITY = "TRAINING_PRIORITY"    # 优先调训
 PROMOTION_BAN = "PROMOTION_BAN"            # may not be promoted now
 NO_PRIORITY_PROMOTION = "NO_PRIORITY_PROMOTION"  # 不得优先提拔: priority in selection withheld
+RESTRICTION_LIFTED = "RESTRICTION_LIFTED"  # informs: a restriction that no longer holds, and why
 
 MERIT = "MERIT"
 DROUGHT_YEARS = 3  # three consecutive years without MERIT
@@ -125,12 +126,18 @@ def promotion_bans(sanctions: Iterable[Mapping[str, Any]],
     lifted = lifted_cases(liftings)
     reasons = []
     for sanction in sanctions:
-        if sanction["case_id"] in lifted or not sanction.get("ban_until"):
+        lifting = lifted.get(sanction["case_id"])
+        if lifting is not None and sanction.get("ban_until"):
+            # L-3: what was lifted, by which rule and event (T-6 exemption, C-5 clearing)
+            reasons.append(Reason(
+                lifting["rule"], RESTRICTION_LIFTED, lifting["event_id"], lifting["at"], None,
+                f"the ban of case {sanction['case_id']} is lifted"))
+        if lifting is not None or not sanction.get("ban_until"):
             continue
         reasons.append(Reason(
             "C", PROMOTION_BAN, sanction["event_id"], sanction["decided_at"], sanction["ban_until"],
             f"{' + '.join(sanction['sanctions'])} decided in case {sanction['case_id']}: no "
-            f"promotion until {sanction['ban_until'].date().isoformat()}"))
+            f"promotion until {sanction['ban_until'].isoformat()}"))
     return reasons
 
 
@@ -220,15 +227,17 @@ def pool_state(pool: Mapping[str, Any] | None, sanctions: Iterable[Mapping[str, 
     if not pool:
         return None
     state = dict(pool)
-    if pool.get("status") not in IN_POOL:
+    if pool.get("status") not in (NOMINATED, *IN_POOL):
         return state
+    # "new": decided since the nomination -- a cadre sanctioned while nominated is not admitted
+    since = pool.get("nominated_at") or pool.get("admitted_at")
     lifted = lifted_cases(liftings)
     causes = sorted((s for s in sanctions if exits_pool(s) and s["case_id"] not in lifted
-                     and s["decided_at"] >= pool["admitted_at"]),
+                     and (since is None or s["decided_at"] >= since)),
                     key=lambda s: (s["decided_at"], s["case_id"]))
     if causes:
         first = causes[0]
-        state.update(status=EXITED, exit={
+        state.update(status=EXITED if pool["status"] in IN_POOL else NOT_ADMITTED, exit={
             "cause": EXIT_SANCTION, "rule": "L-2", "case_id": first["case_id"],
             "source_event_id": first["event_id"], "at": first["decided_at"],
             "evidence": f"{' + '.join(first['sanctions'])} decided in case {first['case_id']}"})

@@ -1,5 +1,7 @@
 """Talent's RPC payloads and the events it publishes and consumes."""
 
+from datetime import date
+
 from marshmallow import Schema, ValidationError, fields, validate
 
 from services.common.events import EventSchema
@@ -22,6 +24,15 @@ class UnitSchema(Schema):
     unit_type = fields.String(required=True, validate=validate.OneOf(UNIT_TYPES))
 
 
+def _plausible_birth(day):
+    if not date(1900, 1, 1) <= day <= date.today():
+        raise ValidationError("A birth date between 1900 and today.")
+    return True
+
+
+YEARS = validate.Range(min=0, max=80)  # years of service or in grassroots posts
+
+
 class CadreSchema(Schema):
     cadre_id = fields.String(required=True, validate=ID)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -29,9 +40,9 @@ class CadreSchema(Schema):
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
     is_leader = fields.Boolean(required=True, truthy={True}, falsy={False})
     is_principal = fields.Boolean(required=True, truthy={True}, falsy={False})
-    birth_date = fields.Date(required=True)
-    grassroots_years = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
-    service_years = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    birth_date = fields.Date(required=True, validate=_plausible_birth)
+    grassroots_years = fields.Integer(required=True, strict=True, validate=YEARS)
+    service_years = fields.Integer(required=True, strict=True, validate=YEARS)
 
 
 class CadreIdSchema(Schema):
@@ -53,9 +64,9 @@ class UpdateCadreSchema(Schema):
     level = fields.String(validate=validate.OneOf(LEVELS))
     is_leader = fields.Boolean(**STRICT_BOOL)
     is_principal = fields.Boolean(**STRICT_BOOL)
-    birth_date = fields.Date()
-    grassroots_years = fields.Integer(strict=True, validate=validate.Range(min=0))
-    service_years = fields.Integer(strict=True, validate=validate.Range(min=0))
+    birth_date = fields.Date(validate=_plausible_birth)
+    grassroots_years = fields.Integer(strict=True, validate=YEARS)
+    service_years = fields.Integer(strict=True, validate=YEARS)
 
 
 class ListCadresSchema(Schema):
@@ -201,6 +212,10 @@ class ChangePostingSchema(Schema):
     unit_id = fields.String(required=True, validate=ID)  # where the cadre goes
     post = Text(max_length=200)
     reason = Text(max_length=2000)
+    # the new post: whether it leads the unit (A-1..A-4), and optionally its leadership and level
+    is_principal = fields.Boolean(required=True, **STRICT_BOOL)
+    is_leader = fields.Boolean(load_default=None, allow_none=True, **STRICT_BOOL)
+    level = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LEVELS))
 
 
 class PostingSchema(Schema):

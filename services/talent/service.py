@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.common.clock import as_utc, utcnow
+from services.common.clock import as_utc, business_date, utcnow
 from services.common.consumer import consume
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.history import transition
@@ -200,17 +200,27 @@ class TalentService(ServiceBase):
         return self._selection(cadre_id, NOT_IN_SELECTION)
 
     @rpc(request=ChangePostingSchema, response=CadreViewSchema, allow=DEPARTMENT)
-    def change_posting(self, cadre_id, unit_id, post, reason):
-        """L-6 交流轮岗: the move is recorded and announced (care opens a JOB_ADJUSTMENT talk)."""
+    def change_posting(self, cadre_id, unit_id, post, reason, is_principal, is_leader=None,
+                       level=None):
+        """L-6 交流轮岗: the move is recorded and announced (care opens a JOB_ADJUSTMENT talk);
+        the new post says whether the cadre leads the unit (A-1..A-4 read it). The same posting
+        again (a retried request) changes nothing."""
         self._unit(unit_id)
 
         def change(cadre, now, by):
+            last = (cadre.get("postings") or [{}])[-1]
+            if cadre["unit_id"] == unit_id and last.get("to_unit_id") == unit_id \
+                    and last.get("post") == post:
+                return {}, []
             posting = {"from_unit_id": cadre["unit_id"], "to_unit_id": unit_id, "post": post,
                        "reason": reason, "at": now, "by": by}
+            facts = {"unit_id": unit_id, "is_principal": is_principal,
+                     **{k: v for k, v in (("is_leader", is_leader), ("level", level))
+                        if v is not None}}
             event = self.outbox.event(PostingChanged, {
                 "cadre_id": cadre_id, "from_unit_id": cadre["unit_id"], "to_unit_id": unit_id,
                 "post": post, "changed_at": now})
-            return {"$set": {"unit_id": unit_id}, "$push": {"postings": posting}}, [event]
+            return {"$set": facts, "$push": {"postings": posting}}, [event]
         return self._change_cadre(cadre_id, change)
 
     # eligibility (L-3) and young cadres (L-4)
@@ -238,7 +248,7 @@ class TalentService(ServiceBase):
         cadres = [{**c, "cadre_id": c["_id"], "birth_date": as_utc(c["birth_date"]).date()}
                   for c in self.store.collection(Cadre).find(query)]
         max_age = int(self.config.get("YOUNG_CADRE_MAX_AGE") or DEFAULT_YOUNG_CADRE_MAX_AGE)
-        return rules.young(cadres, utcnow().date(), max_age)
+        return rules.young(cadres, business_date(utcnow(), self.config), max_age)
 
     # the lion-type pool (L-1, L-2)
 
@@ -252,12 +262,19 @@ class TalentService(ServiceBase):
             state = self._pool_state(cadre)
             if state:  # again, after an exit or a nomination not admitted
                 rules.check_pool_status(state, rules.EXITED, rules.NOT_ADMITTED, doing="nominate")
-            entry = transition(pool.get("status"), rules.NOMINATED, by, now, reason,
+            history = list(pool.get("history", []))
+            if state and state.get("exit") and state["exit"].get("cause") == rules.EXIT_SANCTION:
+                # the exit a sanction caused was computed, never stored: kept now, with its cause
+                history.append(transition(pool.get("status"), state["status"], "accountability",
+                                          state["exit"]["at"], state["exit"]["evidence"],
+                                          action="exited", cause=rules.EXIT_SANCTION,
+                                          case_id=state["exit"]["case_id"]))
+            entry = transition(state and state["status"], rules.NOMINATED, by, now, reason,
                                action="nominated")
             return {"$set": {"pool": {
                 "status": rules.NOMINATED, "profile": profile, "evidence": evidence,
                 "nominated_at": now, "nominated_by": by, "admitted_at": None,
-                "history": [*pool.get("history", []), entry]}}}, []
+                "history": [*history, entry]}}}, []
         return self._pool_entry(self._change_cadre(cadre_id, change, bump_revision=False))
 
     @rpc(request=AssessNominationSchema, response=PoolEntrySchema, allow=DEPARTMENT)
@@ -265,8 +282,9 @@ class TalentService(ServiceBase):
         """L-1: admitted to the RESERVE only when all five standards hold (and the level
         profile's items, for the levels 001 profiles); otherwise NOT_ADMITTED."""
         def change(cadre, now, by):
-            pool = cadre.get("pool") or {}
-            rules.check_pool_status(pool, rules.NOMINATED, doing="assess a nomination")
+            # as things stand: a sanction since the nomination means not admitted (L-2a)
+            rules.check_pool_status(self._pool_state(cadre), rules.NOMINATED,
+                                    doing="assess a nomination")
             missing = [code for code in rules.STANDARDS if code not in standards]
             if missing:
                 raise InvalidInput("assess each of the five standards",
@@ -397,9 +415,9 @@ class TalentService(ServiceBase):
                 sanction, "decided_at", "ban_until")], cadre.get("liftings") or [])
             events = []
             if before and before["status"] in rules.IN_POOL and after["status"] == rules.EXITED:
-                events.append(self.outbox.event(PoolExited, {
+                events.append(self.outbox.event(PoolExited, {  # the cause as the pool states it
                     "cadre_id": cadre["_id"], "cause": rules.EXIT_SANCTION,
-                    "case_id": sanction["case_id"], "exited_at": sanction["decided_at"]}))
+                    "case_id": after["exit"]["case_id"], "exited_at": after["exit"]["at"]}))
             return push_events({"$push": {"sanctions": sanction}}, events)
         self._apply(sanction["cadre_id"], event, update_for)
 
@@ -462,6 +480,8 @@ class TalentService(ServiceBase):
             cadre = self._cadre(cadre_id)
             now, by = utcnow(), self.access.actor.user_id
             update, events = change(cadre, now, by)
+            if not update:
+                return cadre  # nothing changes: nothing written, nothing announced
             if bump_revision:
                 changed = {**{k: cadre[k] for k in ROSTER_FACTS}, **update.get("$set", {})}
                 update.setdefault("$inc", {})["revision"] = 1
@@ -486,8 +506,9 @@ class TalentService(ServiceBase):
 
     def _pool_state(self, cadre):
         pool = cadre.get("pool") or None
-        if pool and pool.get("admitted_at"):
-            pool = {**pool, "admitted_at": as_utc(pool["admitted_at"])}
+        if pool:
+            pool = {**pool, **{k: as_utc(pool[k]) for k in ("admitted_at", "nominated_at")
+                               if pool.get(k)}}
         return rules.pool_state(pool, self._sanctions(cadre), cadre.get("liftings") or [])
 
     def _pool_entry(self, cadre):
@@ -548,22 +569,38 @@ def _same_facts(stored, row):
 
 def _read_roster(text):
     """(data lines read, rows as loaded by CadreSchema with their line numbers, errors per line)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     expected = set(CadreSchema().fields)
-    header = set(reader.fieldnames or [])
-    if header != expected:
-        raise InvalidInput("the CSV header must name exactly the roster's fields",
+    try:
+        names = reader.fieldnames or []
+    except csv.Error as exc:
+        raise InvalidInput(f"the CSV cannot be read: {exc}", code="CSV_MALFORMED") from None
+    if set(names) != expected or len(names) != len(set(names)):
+        raise InvalidInput("the CSV header must name each of the roster's fields once",
                            code="CSV_HEADER", details={
-                               "missing": sorted(expected - header), "unknown": sorted(header - expected)})
+                               "missing": sorted(expected - set(names)),
+                               "unknown": sorted(set(names) - expected),
+                               "repeated": sorted({n for n in names if names.count(n) > 1})})
     schema = CadreSchema()
     rows, errors, seen, lines = [], [], {}, 0
-    for line, raw in enumerate(reader, start=2):
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise InvalidInput(f"the CSV cannot be read at line {reader.line_num}: {exc}",
+                               code="CSV_MALFORMED", details={"line": reader.line_num}) from None
+        line = reader.line_num  # the file's line, however many blank or multi-line rows before
+        if all(not (v or "").strip() for k, v in raw.items() if k is not None):
+            continue  # a blank line
         lines += 1
         if None in raw or any(v is None for v in raw.values()):
             errors.append({"row": line, "cadre_id": raw.get("cadre_id"),
                            "fields": {"_row": ["Wrong number of columns."]}})
             continue
-        typed = {**raw, "is_leader": _flag(raw["is_leader"]), "is_principal": _flag(raw["is_principal"]),
+        typed = {**raw, "is_leader": _flag(raw["is_leader"]),
+                 "is_principal": _flag(raw["is_principal"]),
                  "grassroots_years": _number(raw["grassroots_years"]),
                  "service_years": _number(raw["service_years"])}
         try:
@@ -588,5 +625,8 @@ def _flag(text):
 
 def _number(text):
     text = text.strip()
-    return int(text) if text.isdigit() else text
+    try:
+        return int(text) if text.isascii() and text.isdecimal() and len(text) < 6 else text
+    except ValueError:
+        return text
 

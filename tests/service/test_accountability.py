@@ -550,3 +550,15 @@ def test_promotion_ban_months_come_from_config(running, deliver_event):
     decision = approve(container, case["case_id"], as_=OFFICER_B)["decision"]
     approved, ban = (datetime.fromisoformat(decision[k]) for k in ("approved_at", "ban_until"))
     assert (ban.year - approved.year) * 12 + ban.month - approved.month == 3
+
+
+def test_the_cadre_copy_keeps_the_latest_revision_whatever_the_order(service, roster, deliver, config,
+                                                                      mongo_client):
+    from services.accountability.schemas import CadreUpdatedIn
+
+    deliver(CadreUpdatedIn, {**STAFF, "is_leader": True, "revision": 3}, "on_cadre_updated")
+    late = deliver(CadreUpdatedIn, {**STAFF, "name": "旧名", "revision": 2}, "on_cadre_updated")
+    deliver(CadreUpdatedIn, {}, "on_cadre_updated", envelope=late)  # and again
+    copy = db(mongo_client, config).cadres.find_one({"_id": "S1"})
+    assert (copy["revision"], copy["is_leader"], copy["name"]) == (3, True, STAFF["name"])
+    assert open_case(service, cadre_id="S1")["cadre_id"] == "S1"  # a leader now (C-1)

@@ -265,3 +265,24 @@ def test_the_page_escapes_text():
     assert "<script" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; more" in page
     assert '<span class="path">/x/{thing_id}</span>' in page
+
+
+def test_a_route_with_its_own_body_limit_says_so(spec):
+    [import_roster] = [route for route in ROUTES if route.name == "import_roster"]
+    assert import_roster.max_body_bytes == 8 * 1024 * 1024
+    operation = spec["paths"]["/roster/imports"]["post"]
+    assert f"up to {import_roster.max_body_bytes} bytes" in operation["description"]
+    # every other route keeps the configured limit and says nothing of its own
+    for route in ROUTES:
+        if route is not import_roster:
+            assert route.max_body_bytes is None, route.name
+            description = spec["paths"][route.openapi_path][route.method.lower()]["description"]
+            assert description == f"Calls `{route.service}.{route.rpc}`.", route.name
+
+
+def test_update_cadre_is_a_patch_taking_the_cadre_from_the_path(spec):
+    operation = spec["paths"]["/cadres/{cadre_id}"]["patch"]
+    schema = resolve(spec, operation["requestBody"]["content"]["application/json"]["schema"])
+    assert "cadre_id" not in schema["properties"] and "unit_id" not in schema["properties"]
+    assert schema.get("required", []) == []
+    assert spec["paths"]["/cadres/{cadre_id}"]["get"]["operationId"] == "get_cadre"

@@ -130,9 +130,12 @@ def test_a_lifting_for_the_case_removes_its_ban_whichever_came_first(rule, lifte
     mine = lifting("K1", rule=rule, when=lifted_at)
     liftings = [mine, *others] if position == "first" else [*others, mine]
     now = DECIDED + timedelta(days=10)
-    assert rules.promotion_bans(facts, liftings) == []
+    # L-3: no ban; what was lifted is said, with its rule and the event that lifted it
+    lifted = [(r.rule, r.effect, r.source_event_id) for r in rules.promotion_bans(facts, liftings)]
+    assert lifted == [(rule, "RESTRICTION_LIFTED", "lift-K1")]
     answer = rules.eligibility([], now, sanctions=facts, liftings=liftings)
-    assert answer.promotable is True and answer.reasons == []
+    assert answer.promotable is True
+    assert [r.effect for r in answer.reasons] == ["RESTRICTION_LIFTED"]
 
 
 @pytest.mark.parametrize("rule", ["T-6", "C-5"])
@@ -176,7 +179,8 @@ def test_a_scripted_history_changes_the_answer_without_manual_edits():
     liftings.append(lifting("K1", rule="T-6", event="x1", when=at(2025, 4, 1)))
     answer, reasons = ask(at(2025, 4, 2))
     assert answer.promotable is True
-    assert {rule for rule, _, _ in reasons} == {"A-5"}
+    assert {(rule, effect) for rule, effect, _ in reasons} == {
+        ("A-5", "SELECTION_PRIORITY"), ("A-5", "TRAINING_PRIORITY"), ("T-6", "RESTRICTION_LIFTED")}
 
     # C: a second sanction, a transfer with a twelve-month ban, bans again ...
     sanctions.append(sanction("K2", event="s2", decided_at=at(2025, 6, 1), ban_until=at(2026, 6, 1)))
@@ -188,7 +192,8 @@ def test_a_scripted_history_changes_the_answer_without_manual_edits():
     # ... until its end date, when the cadre is promotable again with nobody acting
     answer, reasons = ask(at(2026, 6, 1))
     assert answer.promotable is True
-    assert reasons == {("A-5", "SELECTION_PRIORITY", "r2024"), ("A-5", "TRAINING_PRIORITY", "r2024")}
+    assert reasons == {("A-5", "SELECTION_PRIORITY", "r2024"), ("A-5", "TRAINING_PRIORITY", "r2024"),
+                       ("T-6", "RESTRICTION_LIFTED", "x1")}  # K1's lifting is still said
 
 
 # --- L-1: nomination evidence, profile, admission, pool status -----------------------------------------
@@ -370,8 +375,16 @@ def test_no_pool_means_no_state():
     assert rules.pool_state({}, [sanction()]) is None
 
 
+def test_a_cadre_sanctioned_while_nominated_is_not_admitted():
+    # rule L-2a: a sanction decided since the nomination -- the assessment cannot admit them
+    entry = pool("NOMINATED", admitted_at=None, nominated_at=ADMITTED_AT)
+    state = rules.pool_state(entry, [sanction("K1", decided_at=ADMITTED_AT + timedelta(days=30))])
+    assert (state["status"], state["exit"]["case_id"]) == ("NOT_ADMITTED", "K1")
+    before = rules.pool_state(entry, [sanction("K1", decided_at=ADMITTED_AT - timedelta(days=1))])
+    assert before["status"] == "NOMINATED"  # decided before the nomination: not "new"
+
+
 @pytest.mark.parametrize("entry", [
-    pool("NOMINATED", admitted_at=None),
     pool("NOT_ADMITTED", admitted_at=None),
     pool("EXITED", exit={"cause": "HEALTH", "rule": "L-2", "evidence": "medical board", "at": ADMITTED_AT}),
 ])

@@ -1,0 +1,349 @@
+"""Care's RPC payloads and the events it publishes and consumes."""
+
+from decimal import Decimal
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from services.care.rules import HARDSHIP_REASONS, RELATIONS, TALK_REASONS
+from services.common.events import EventSchema
+from services.common.schemas import ID, Text, visible_to
+from services.common.security import CARE_OFFICER
+
+YEAR = validate.Range(min=2000, max=2100)
+def Money(**kwargs):  # noqa: N802 - reads like a field class
+    return fields.Decimal(as_string=True, allow_nan=False, **kwargs)
+
+
+def _two_places(value: Decimal) -> bool:
+    if value.as_tuple().exponent < -2:
+        raise ValidationError("At most two decimal places (fen).")
+    return True
+
+
+# K-5: money in yuan with at most two decimals on the wire (a string or a number), integer cents inside
+AMOUNT = {"required": True, "validate": [validate.Range(min=Decimal("0.01"), max=Decimal("100000000")),
+                                         _two_places]}
+
+
+# Requests
+
+
+class RequestTalkSchema(Schema):
+    cadre_id = fields.String(required=True, validate=ID)
+    notes = Text(required=False, max_length=2000)
+
+
+class OpenTalkSchema(Schema):
+    cadre_id = fields.String(required=True, validate=ID)
+    reason = fields.String(required=True, validate=validate.OneOf((
+        "MAJOR_SETBACK", "JOB_ADJUSTMENT", "EARLY_WARNING")))  # SELF_REQUESTED: the cadre asks
+    assignee = fields.String(load_default=None, allow_none=True, validate=ID)
+    notes = Text(max_length=2000)
+
+
+class CompleteTalkSchema(Schema):
+    talk_id = fields.String(required=True, validate=ID)
+    record = Text(max_length=4000)
+
+
+class ListTalksSchema(Schema):
+    cadre_id = fields.String(load_default=None, validate=ID)
+    status = fields.String(load_default=None, validate=validate.OneOf(("OPEN", "DONE")))
+    overdue = fields.Boolean(load_default=False)
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class RecordHealthCheckSchema(Schema):
+    cadre_id = fields.String(required=True, validate=ID)
+    year = fields.Integer(required=True, strict=True, validate=YEAR)
+    checked_on = fields.Date(required=True)
+
+
+class UnitYearSchema(Schema):
+    unit_id = fields.String(required=True, validate=ID)
+    year = fields.Integer(required=True, validate=YEAR)
+
+
+class CadreYearSchema(Schema):
+    cadre_id = fields.String(required=True, validate=ID)
+    year = fields.Integer(required=True, validate=YEAR)
+
+
+class RecordLeaveSchema(Schema):
+    cadre_id = fields.String(required=True, validate=ID)
+    year = fields.Integer(required=True, strict=True, validate=YEAR)
+    days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=60))
+    starts_on = fields.Date(required=True)
+
+
+class ReportYearSchema(Schema):
+    year = fields.Integer(required=True, validate=YEAR)
+    unit_id = fields.String(load_default=None, validate=ID)
+
+
+class ReferSupportSchema(Schema):
+    cadre_id = fields.String(required=True, validate=ID)
+    notes = Text(max_length=4000)
+
+
+class CadreIdSchema(Schema):
+    cadre_id = fields.String(required=True, validate=ID)
+
+
+class SetBudgetSchema(Schema):
+    year = fields.Integer(required=True, strict=True, validate=YEAR)
+    amount = Money(**AMOUNT)
+
+
+class ApplyHardshipSchema(Schema):
+    cadre_id = fields.String(required=True, validate=ID)
+    reason = fields.String(required=True, validate=validate.OneOf(HARDSHIP_REASONS))
+    facts = Text(max_length=4000)
+
+
+class ApproveHardshipSchema(Schema):
+    application_id = fields.String(required=True, validate=ID)
+    amount = Money(**AMOUNT)
+    note = Text(required=False, max_length=2000)
+
+
+class RejectHardshipSchema(Schema):
+    application_id = fields.String(required=True, validate=ID)
+    note = Text(max_length=2000)
+
+
+class YearSchema(Schema):
+    year = fields.Integer(required=True, validate=YEAR)
+
+
+class DependantSchema(Schema):
+    name = Text(max_length=200)
+    relation = fields.String(required=True, validate=validate.OneOf(RELATIONS))
+
+
+class RegisterFamilySchema(Schema):
+    cadre_id = fields.String(required=True, validate=ID)  # the cadre who died on duty
+    died_on = fields.Date(required=True)
+    dependants = fields.List(fields.Nested(DependantSchema), required=True,
+                             validate=validate.Length(min=1, max=20))
+    visit_every_months = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                        validate=validate.Range(min=1, max=24))
+
+
+class RecordVisitSchema(Schema):
+    family_id = fields.String(required=True, validate=ID)
+    visited_on = fields.Date(required=True)
+    notes = Text(max_length=2000)
+
+
+# Responses
+
+
+class TalkSchema(Schema):
+    talk_id = fields.String(attribute="_id")
+    cadre_id = fields.String()
+    unit_id = fields.String(allow_none=True)
+    reason = fields.String()
+    matter = fields.Dict()
+    status = fields.String()
+    assignee = fields.String()
+    opened_at = fields.AwareDateTime()
+    opened_by = fields.String(allow_none=True)
+    due_at = fields.AwareDateTime()
+    notes = fields.String(allow_none=True)
+    completed_at = fields.AwareDateTime(allow_none=True)
+    completed_by = fields.String(allow_none=True)
+    record = fields.String(allow_none=True)
+
+
+class HealthCheckSchema(Schema):
+    cadre_id = fields.String()
+    unit_id = fields.String()
+    year = fields.Integer()
+    standard = fields.String()  # STANDARD or ENHANCED (K-2)
+    checked_on = fields.Date()
+    recorded_at = fields.AwareDateTime()
+
+
+class CompletionSchema(Schema):
+    unit_id = fields.String()
+    year = fields.Integer()
+    cadres = fields.Integer()
+    checked = fields.Integer()
+    missing = fields.List(fields.String())
+    enhanced_due = fields.Integer()
+    enhanced_done = fields.Integer()
+    rate = fields.Decimal(as_string=True)
+
+
+class LeaveSchema(Schema):
+    cadre_id = fields.String()
+    year = fields.Integer()
+    entitlement = fields.Integer()
+    taken = fields.Integer()
+    remaining = fields.Integer()
+
+
+class UntakenLeaveSchema(LeaveSchema):
+    unit_id = fields.String()
+    is_leader = fields.Boolean()
+
+
+class ReferralSchema(Schema):
+    referral_id = fields.String(attribute="_id")
+    cadre_id = fields.String()
+    referred_at = fields.AwareDateTime()
+    # K-4: confidential -- only care officers read what the referral says
+    notes = fields.String(metadata=visible_to(CARE_OFFICER))
+    referred_by = fields.String(metadata=visible_to(CARE_OFFICER))
+
+
+class HardshipApplicationSchema(Schema):
+    application_id = fields.String(attribute="_id")
+    cadre_id = fields.String()
+    unit_id = fields.String()
+    year = fields.Integer()
+    reason = fields.String()
+    facts = fields.String()
+    status = fields.String()
+    amount = fields.Decimal(as_string=True, allow_none=True)
+    filed_at = fields.AwareDateTime()
+    decided_at = fields.AwareDateTime(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+
+
+class LedgerLineSchema(Schema):
+    at = fields.AwareDateTime()
+    kind = fields.String()  # BUDGET or GRANT
+    amount = fields.Decimal(as_string=True)  # + budget raised, - granted
+    balance = fields.Decimal(as_string=True)
+    application_id = fields.String(allow_none=True)
+    cadre_id = fields.String(allow_none=True)
+    by = fields.String(allow_none=True)
+
+
+class FundSchema(Schema):
+    year = fields.Integer()
+    budget = fields.Decimal(as_string=True)
+    granted = fields.Decimal(as_string=True)
+    balance = fields.Decimal(as_string=True)
+    ledger = fields.List(fields.Nested(LedgerLineSchema))
+
+
+class VisitSchema(Schema):
+    on = fields.Date()
+    notes = fields.String()
+    by = fields.String()
+
+
+class FamilySchema(Schema):
+    family_id = fields.String(attribute="_id")
+    cadre_id = fields.String()
+    unit_id = fields.String(allow_none=True)
+    died_on = fields.Date()
+    dependants = fields.List(fields.Nested(DependantSchema))
+    visit_every_months = fields.Integer()
+    registered_on = fields.Date()
+    visits = fields.List(fields.Nested(VisitSchema))
+    next_visit = fields.Date()
+
+
+class DueVisitSchema(FamilySchema):
+    status = fields.String()  # DUE (within 30 days) or OVERDUE
+
+
+# Events published
+
+
+class HardshipGranted(EventSchema):
+    """K-5 -> K-1: an approved grant opens a MAJOR_SETBACK talk."""
+
+    event_type = "care.hardship_granted"
+    schema_version = 1
+
+    application_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(HARDSHIP_REASONS))
+    amount_cents = fields.Integer(required=True)
+    granted_at = fields.AwareDateTime(required=True)
+
+
+class TalkCompleted(EventSchema):
+    event_type = "care.talk_completed"
+    schema_version = 1
+
+    talk_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(TALK_REASONS))
+    completed_at = fields.AwareDateTime(required=True)
+
+
+# Events consumed: only the fields care relies on
+
+
+class CadreRegisteredIn(EventSchema):
+    event_type = "talent.cadre_registered"
+
+    cadre_id = fields.String(required=True)
+    name = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    level = fields.String(required=True)
+    is_leader = fields.Boolean(required=True)
+    is_principal = fields.Boolean(required=True)
+    grassroots_years = fields.Integer(required=True)
+    service_years = fields.Integer(required=True)
+    revision = fields.Integer(load_default=1)
+
+
+class CadreUpdatedIn(CadreRegisteredIn):
+    event_type = "talent.cadre_updated"
+
+
+class PostingChangedIn(EventSchema):
+    event_type = "talent.posting_changed"
+
+    cadre_id = fields.String(required=True)
+    to_unit_id = fields.String(required=True)
+    changed_at = fields.AwareDateTime(required=True)
+
+
+class CaseOpenedIn(EventSchema):
+    event_type = "accountability.case_opened"
+
+    case_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    opened_at = fields.AwareDateTime(required=True)
+
+
+class ComplaintFiledIn(EventSchema):
+    event_type = "accountability.complaint_filed"
+
+    complaint_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    filed_at = fields.AwareDateTime(required=True)
+
+
+class SanctionDecidedIn(EventSchema):
+    event_type = "accountability.sanction_decided"
+
+    case_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    organisational_handling = fields.Boolean(required=True)
+    decided_at = fields.AwareDateTime(required=True)
+
+
+class CadreClearedIn(EventSchema):
+    event_type = "accountability.cadre_cleared"
+
+    cadre_id = fields.String(required=True)
+    complaint_id = fields.String(required=True)
+    cleared_at = fields.AwareDateTime(required=True)
+
+
+class HardshipGrantedIn(EventSchema):
+    event_type = "care.hardship_granted"
+
+    application_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    granted_at = fields.AwareDateTime(required=True)
