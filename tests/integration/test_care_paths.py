@@ -1,0 +1,71 @@
+"""care's event-opened talks between running processes on the real broker and store (K-1): a case or a
+complaint opened in accountability -> EARLY_WARNING; organisational handling decided -> JOB_ADJUSTMENT;
+a posting changed in talent -> JOB_ADJUSTMENT; a hardship grant -> MAJOR_SETBACK; each once."""
+
+from datetime import UTC, datetime
+
+import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from tests.helpers import actor, wait_for
+from tests.integration.test_accountability_paths import accountability, decide, open_case, register_leader
+from tests.integration.test_slice import register_unit
+
+pytestmark = pytest.mark.integration
+
+CARER = actor("CARE_OFFICER", user_id="it-carer")
+ORG = actor("ORG_ADMIN", user_id="it-org")
+
+
+def rpc(suite, as_):
+    return ClusterRpcProxy({"AMQP_URI": suite.amqp_uri}, context_data={"actor": as_})
+
+
+def talks_of(suite, cadre_id):
+    with rpc(suite, CARER) as cluster:
+        return sorted((t["reason"], t["matter"]["type"])
+                      for t in cluster.care.list_talks(cadre_id=cadre_id))
+
+
+def wait_for_talks(suite, cadre_id, expected):
+    return wait_for(lambda: talks_of(suite, cadre_id) == expected and expected, timeout=20,
+                    interval=0.3, what=f"care to open {expected}")
+
+
+def test_accountability_and_talent_open_their_talks_once(suite):
+    unit_id = register_unit(suite)
+    other_unit = register_unit(suite)
+    cadre_id = register_leader(suite, unit_id, principal=False)
+    case = open_case(suite, cadre_id)
+    with accountability(suite) as cluster:
+        cluster.accountability.file_complaint(cadre_id=cadre_id, matter="反映推诿扯皮")
+    wait_for_talks(suite, cadre_id, [("EARLY_WARNING", "case"), ("EARLY_WARNING", "complaint")])
+
+    decide(suite, case["case_id"])  # TRANSFER: organisational handling
+    with rpc(suite, ORG) as cluster:
+        cluster.talent.change_posting(cadre_id=cadre_id, unit_id=other_unit, post="副区长",
+                                      reason="交流轮岗", is_principal=False)
+    wait_for_talks(suite, cadre_id, [("EARLY_WARNING", "case"), ("EARLY_WARNING", "complaint"),
+                                     ("JOB_ADJUSTMENT", "posting"), ("JOB_ADJUSTMENT", "sanction")])
+
+
+def test_a_hardship_grant_opens_a_major_setback_talk(suite):
+    unit_id = register_unit(suite)
+    cadre_id = register_leader(suite, unit_id, principal=False)
+    year = datetime.now(UTC).year
+
+    def applied():
+        with rpc(suite, CARER) as cluster:
+            try:
+                return cluster.care.apply_hardship(cadre_id=cadre_id, reason="NATURAL_DISASTER",
+                                                   facts="住房受灾")
+            except Exception:  # care learns the cadre from talent's event
+                return None
+    application = wait_for(applied, timeout=20, interval=0.3, what="care to learn the cadre")
+    with rpc(suite, ORG) as cluster:
+        cluster.care.set_fund_budget(year=year, amount="5000")
+    with rpc(suite, CARER) as cluster:
+        approved = cluster.care.approve_hardship(application_id=application["application_id"],
+                                                 amount="2000.00")
+    assert (approved["status"], approved["amount"]) == ("APPROVED", "2000.00")
+    wait_for_talks(suite, cadre_id, [("MAJOR_SETBACK", "hardship_grant")])
