@@ -128,7 +128,9 @@ def _route_operation(spec: APISpec, route: Route, registered: dict[tuple, str]) 
     operation: dict[str, Any] = {
         "operationId": route.name,
         "summary": route.summary,
-        "description": f"Calls `{route.service}.{route.rpc}`.",
+        "description": f"Calls `{route.service}.{route.rpc}`." + (
+            f" Takes a body of up to {route.max_body_bytes} bytes (other endpoints: the gateway's "
+            "MAX_BODY_BYTES); a larger one is a 413." if route.max_body_bytes else ""),
         "tags": [route.service],
         "security": [{SECURITY_SCHEME: []}],
     }

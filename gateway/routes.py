@@ -40,7 +40,30 @@ from services.appraisal.schemas import (
     RecordGradeSchema,
     UnitGradeSchema,
 )
-from services.talent.schemas import CadreSchema, EligibilitySchema, UnitSchema
+from services.talent.schemas import (
+    AllocateSchema,
+    AllocationLineSchema,
+    AssessNominationSchema,
+    CadreSchema,
+    CadreViewSchema,
+    ChangePostingSchema,
+    CreateProgrammeSchema,
+    EligibilitySchema,
+    ExitPoolSchema,
+    ImportReportSchema,
+    ImportRosterSchema,
+    ListCadresSchema,
+    NominateSchema,
+    PlaceInPostSchema,
+    PoolEntrySchema,
+    PoolQuerySchema,
+    ProgrammeSchema,
+    SelectionSchema,
+    UnitSchema,
+    UpdateCadreSchema,
+    YoungCadreSchema,
+    YoungCadresSchema,
+)
 from services.tolerance.schemas import (
     AllowedOutcomesSchema,
     ApplicationSchema,
@@ -68,6 +91,7 @@ class Route:
     status: int = 200
     many: bool = False                  # the response is a list of ``response``
     query: type[Schema] | None = None   # the RPC's request schema, its fields as query parameters
+    max_body_bytes: int | None = None   # the body limit here, instead of the configured MAX_BODY_BYTES
 
     @property
     def path_params(self) -> list[str]:
@@ -78,16 +102,70 @@ class Route:
         return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", self.path)
 
 
+# a real organisation's roster is thousands of rows: the import takes bodies up to 8 MiB, just above the
+# 8,000,000 characters ImportRosterSchema accepts (every other endpoint keeps MAX_BODY_BYTES)
+ROSTER_IMPORT_MAX_BODY_BYTES = 8 * 1024 * 1024
+
 ROUTES: tuple[Route, ...] = (
     Route("register_unit", "POST", "/units", "talent", "register_unit",
           "Register a unit of the roster", body=UnitSchema, response=UnitSchema, status=201),
     Route("register_cadre", "POST", "/cadres", "talent", "register_cadre",
           "Register a cadre in a unit", body=CadreSchema, response=CadreSchema, status=201),
+    Route("list_cadres", "GET", "/cadres", "talent", "list_cadres",
+          "The roster, by cadre id, optionally of one unit (a unit administrator names their own)",
+          query=ListCadresSchema, response=CadreViewSchema, many=True),
     Route("get_cadre", "GET", "/cadres/<string:cadre_id>", "talent", "get_cadre",
-          "A cadre's roster record", response=CadreSchema),
+          "A cadre's roster record, with its revision and selection status",
+          response=CadreViewSchema),
+    Route("update_cadre", "PATCH", "/cadres/<string:cadre_id>", "talent", "update_cadre",
+          "Change a cadre's roster facts (the fields sent); the revision goes up and the whole "
+          "record is published (a move to another unit is a posting)", body=UpdateCadreSchema,
+          response=CadreViewSchema),
     Route("get_eligibility", "GET", "/cadres/<string:cadre_id>/eligibility", "talent",
           "get_eligibility", "Whether and with what priority a cadre may be promoted, with reasons "
           "(L-3)", response=EligibilitySchema),
+    Route("start_selection", "POST", "/cadres/<string:cadre_id>/selection", "talent",
+          "start_selection", "Put a cadre under consideration for selection: complaints against "
+          "them are expedited (C-5)", body=SelectionSchema, response=CadreViewSchema),
+    Route("end_selection", "POST", "/cadres/<string:cadre_id>/selection/end", "talent",
+          "end_selection", "End a cadre's consideration for selection (C-5)", body=SelectionSchema,
+          response=CadreViewSchema),
+    Route("change_posting", "POST", "/cadres/<string:cadre_id>/postings", "talent",
+          "change_posting", "Post a cadre to another unit (exchange and rotation, L-6): recorded and "
+          "announced, care opens a JOB_ADJUSTMENT talk (K-1)", body=ChangePostingSchema,
+          response=CadreViewSchema),
+    Route("import_roster", "POST", "/roster/imports", "talent", "import_roster",
+          "Import a roster from CSV (header: the cadre's fields); every row is checked first and "
+          "nothing is imported if any is wrong; cadres already registered with the same facts are "
+          "left alone", body=ImportRosterSchema, response=ImportReportSchema,
+          max_body_bytes=ROSTER_IMPORT_MAX_BODY_BYTES),
+    Route("young_cadres", "GET", "/talent/young-cadres", "talent", "young_cadres",
+          "Cadres under the configured age, youngest first (L-4; a unit administrator names their "
+          "own unit)", query=YoungCadresSchema, response=YoungCadreSchema, many=True),
+    Route("get_pool", "GET", "/talent/pool", "talent", "get_pool",
+          "The lion-type pool as things stand, by status, young cadres first (L-1, L-2, L-4)",
+          query=PoolQuerySchema, response=PoolEntrySchema, many=True),
+    Route("nominate", "POST", "/talent/pool/<string:cadre_id>/nomination", "talent", "nominate",
+          "Nominate a cadre for the lion-type pool, with evidence for each of the five standards "
+          "and, for bureau levels, the level profile (L-1)", body=NominateSchema,
+          response=PoolEntrySchema),
+    Route("assess_nomination", "POST", "/talent/pool/<string:cadre_id>/assessment", "talent",
+          "assess_nomination", "Assess a nomination against the five standards (and the level "
+          "profile's items): RESERVE when all hold, NOT_ADMITTED otherwise (L-1)",
+          body=AssessNominationSchema, response=PoolEntrySchema),
+    Route("place_in_post", "POST", "/talent/pool/<string:cadre_id>/placement", "talent",
+          "place_in_post", "Place a reserve cadre in a demanding post (吃劲岗位, L-1)",
+          body=PlaceInPostSchema, response=PoolEntrySchema),
+    Route("exit_pool", "POST", "/talent/pool/<string:cadre_id>/exit", "talent", "exit_pool",
+          "Take a cadre out of the pool for decline or health, with evidence (L-2 b, c)",
+          body=ExitPoolSchema, response=PoolEntrySchema),
+    Route("create_programme", "POST", "/talent/programmes", "talent", "create_programme",
+          "Create an incentive training programme with its seats (L-5)",
+          body=CreateProgrammeSchema, response=ProgrammeSchema, status=201),
+    Route("allocate_programme", "POST", "/talent/programmes/<string:programme_id>/allocation",
+          "talent", "allocate_programme", "Allocate a programme's seats among the candidates, "
+          "priority cadres first in the stated order, each told why (L-5); once per programme",
+          body=AllocateSchema, response=AllocationLineSchema, many=True),
     Route("open_cycle", "POST", "/appraisal/cycles", "appraisal", "open_cycle",
           "Open an appraisal cycle for a unit, year and kind", body=OpenCycleSchema,
           response=CycleSchema, status=201),

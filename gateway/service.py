@@ -132,7 +132,8 @@ class GatewayService:
         self.identity.establish(request, route.name)
         arguments = {}
         if route.body is not None:
-            max_bytes = int(self.config.get("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
+            max_bytes = route.max_body_bytes or int(
+                self.config.get("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
             arguments = json_body(request, max_bytes)
             clash = sorted(set(arguments) & set(path_values))
             if clash:

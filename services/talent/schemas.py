@@ -72,7 +72,7 @@ class UpdateCadreSchema(Schema):
 class ListCadresSchema(Schema):
     unit_id = fields.String(load_default=None, validate=ID)
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
 
 
 class ImportRosterSchema(Schema):

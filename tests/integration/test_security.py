@@ -20,6 +20,12 @@ department to the state the write needs.
 Tolerance's rows touch the cadres self / the other cadre of A / the cadre of B: an application is for the
 case's cadre. Each write gets a fresh application, driven by the organisation department to the state the
 write needs; the reads use one standing application per cadre, filed when the first of those rows runs.
+
+Talent's new rows never move the standing cadres: an update, a selection, a posting (which moves the cadre
+to the other unit) and every pool move touch a fresh SECTION cadre of the case's unit (no level profile to
+assess), made and driven by the organisation department to the state the call needs. The reads use a young
+cadre per unit and a nominated cadre per case, made when the first of those rows runs; an allocation names
+the standing cadre of the case as its candidate, in a fresh programme.
 """
 
 from __future__ import annotations
@@ -44,10 +50,11 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from pymongo import MongoClient
 
 from gateway.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER
-from gateway.routes import ROUTES
+from gateway.routes import ROSTER_IMPORT_MAX_BODY_BYTES, ROUTES
 from gateway.service import GatewayService
 from services.common.errors import Forbidden
 from services.common.security import ROLES
+from services.talent.rules import STANDARDS
 from services.tolerance.rules import CONDITIONS, FACTORS
 from tests.helpers import wait_for
 
@@ -224,6 +231,11 @@ class World:
 
     def post(self, path: str, body=None, headers=None, **kwargs) -> requests.Response:
         return self.suite.post(path, body, headers=self.admin if headers is None else headers, **kwargs)
+
+    def patch(self, path: str, body: dict, headers=None) -> requests.Response:
+        headers = self.admin if headers is None else headers
+        return requests.patch(self.suite.url + path, data=json.dumps(body), timeout=30,
+                              headers={"Content-Type": "application/json", **headers})
 
     def register_unit(self) -> str:
         unit_id = new_id("U")
@@ -460,8 +472,74 @@ class World:
         time.sleep(max((due - datetime.now(UTC)).total_seconds(), 0) + 0.5)
         return measure["measure_id"]
 
+    # talent: fresh cadres for what moves a cadre, standing records made when their first row runs
+
+    def cadre(self, cadre_id: str) -> dict:
+        response = self.get(f"/cadres/{cadre_id}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def pool_entry(self, cadre_id: str) -> dict | None:
+        response = self.get("/talent/pool")
+        assert response.status_code == 200, response.text
+        return next((e for e in response.json() if e["cadre_id"] == cadre_id), None)
+
+    def pool_status(self, cadre_id: str) -> str | None:
+        entry = self.pool_entry(cadre_id)
+        return entry and entry["status"]
+
+    def in_pool(self, case: str, status: str) -> str:
+        """A fresh SECTION cadre of the case's unit, moved by the department to ``status`` in the
+        pool: NOMINATED (evidence for every standard) or RESERVE (every standard holds)."""
+        cadre_id = self.register_cadre(self.units[case])
+        steps = (("NOMINATED", "nomination", {"evidence": EVIDENCE}),
+                 ("RESERVE", "assessment", {"standards": ALL_HOLD}))
+        for step_status, step, body in steps:
+            response = self.post(f"/talent/pool/{cadre_id}/{step}", body)
+            assert (response.status_code, response.json().get("status")) == (200, step_status), (
+                response.text)
+            if step_status == status:
+                return cadre_id
+        raise AssertionError(f"no way to {status}")
+
+    @functools.cached_property
+    def standing_pool(self) -> dict[str, str]:
+        """A nominated cadre per case, for the reads of the pool."""
+        return {case: self.in_pool(case, "NOMINATED") for case in CASES}
+
+    @functools.cached_property
+    def young(self) -> dict[str, str]:
+        """A young cadre (L-4) of each case's unit: the one of unit A for own and other."""
+        by_unit = {unit_id: self.register_cadre(unit_id, birth_date="2000-06-01")
+                   for unit_id in (self.unit_a, self.unit_b)}
+        return {case: by_unit[self.units[case]] for case in CASES}
+
+    def create_programme(self) -> str:
+        response = self.post("/talent/programmes",
+                             {"name": f"激励性调训班 {new_id('p')}", "year": 2026, "seats": 2})
+        assert response.status_code == 201, response.text
+        return response.json()["programme_id"]
+
+    def stored_programmes(self, **query) -> list[dict]:
+        """Programmes in talent's store: no endpoint reads a programme back, so a refused creation
+        or allocation is shown to have written nothing in the store itself."""
+        env = self.suite.env
+        with MongoClient(env["MONGODB_URI"]) as client:
+            return list(client[env["MONGODB_DATABASE_PREFIX"] + "talent"]["programmes"].find(query))
+
 
 REPORTER = {"name": "王五", "contact": "027-12345678"}
+# L-1: evidence for each of the five standards, and each of them holding
+EVIDENCE = {code: "考察属实，有据可查" for code in STANDARDS}
+ALL_HOLD = {code: {"holds": True, "evidence": "考察属实"} for code in STANDARDS}
+ROSTER_HEADER = ("cadre_id,name,unit_id,level,is_leader,is_principal,birth_date,grassroots_years,"
+                 "service_years")
+
+
+def roster_csv(rows: list[tuple[str, str]]) -> str:
+    """A roster file with a SECTION cadre per (cadre id, unit id)."""
+    return "\n".join([ROSTER_HEADER, *(f"{cadre_id},干部{cadre_id[-4:]},{unit_id},SECTION,false,false,"
+                                       "1986-07-01,3,12" for cadre_id, unit_id in rows)]) + "\n"
 # a MINOR matter allows one light sanction (C-2)
 PROPOSAL = {"severity": "MINOR", "sanctions": ["ADMONISHMENT"], "reason": "情节较轻"}
 # every condition holds and every factor is rated (T-5): EXEMPTED (T-3, T-4) or MITIGATED (T-4)
@@ -827,8 +905,11 @@ def call_file_application(w: World, case: str, headers: dict):
     def effect(allowed: bool):
         filed = [a for a in w.applications_of(cadre_id) if a["facts"] == facts]
         assert len(filed) == (1 if allowed else 0), filed
-        if allowed:
-            assert filed[0]["status"] == "FILED" and response.json() == filed[0], filed
+        if allowed:  # the applicant's answer leaves out the officers' working papers
+            answer = response.json()
+            assert filed[0]["status"] == "FILED", filed
+            assert answer == {k: v for k, v in filed[0].items() if k in answer}, (answer, filed)
+            assert set(filed[0]) - set(answer) <= {"conditions", "factors", "proposal"}, answer
 
     return response, 201, effect
 
@@ -966,6 +1047,177 @@ def call_overdue_measures(w: World, case: str, headers: dict):
     return response, 200, effect
 
 
+def call_list_cadres(w: World, case: str, headers: dict):
+    unit_id, cadre_id = w.units[case], w.cadres[case]
+    response = w.get("/cadres", headers=headers, unit_id=unit_id, limit=1000)
+
+    def effect(allowed: bool):
+        if allowed:  # the unit's roster, the standing cadre on it
+            answer = response.json()
+            assert {c["unit_id"] for c in answer} == {unit_id}, answer
+            assert cadre_id in [c["cadre_id"] for c in answer], answer
+
+    return response, 200, effect
+
+
+def call_import_roster(w: World, case: str, headers: dict):
+    cadre_id = new_id("C")
+    response = w.post("/roster/imports", {"csv": roster_csv([(cadre_id, w.units[case])])},
+                      headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:
+            assert response.json() == {"rows": 1, "imported": 1, "unchanged": 0, "errors": []}
+        assert w.get(f"/cadres/{cadre_id}").status_code == (200 if allowed else 404)
+
+    return response, 200, effect
+
+
+def call_update_cadre(w: World, case: str, headers: dict):
+    cadre_id = w.register_cadre(w.units[case])  # fresh: the standing cadres keep their revision
+    response = w.patch(f"/cadres/{cadre_id}", {"name": "李四光", "service_years": 11}, headers=headers)
+
+    def effect(allowed: bool):
+        answer = w.cadre(cadre_id)
+        assert (answer["name"], answer["service_years"], answer["revision"]) == (
+            ("李四光", 11, 2) if allowed else ("李四", 10, 1)), answer
+
+    return response, 200, effect
+
+
+def _selection(w: World, case: str, headers: dict, start: str, step: str, end: str):
+    """A fresh cadre of the case's unit put in ``start`` by the department, then ``step`` by the
+    caller: ``end`` if allowed, unchanged if not."""
+    cadre_id = w.register_cadre(w.units[case])
+    if start == "IN_SELECTION":
+        assert w.post(f"/cadres/{cadre_id}/selection", {}).status_code == 200
+    response = w.post(f"/cadres/{cadre_id}/{step}", {"reason": "动议考察"}, headers=headers)
+
+    def effect(allowed: bool):
+        assert w.cadre(cadre_id)["selection_status"] == (end if allowed else start)
+
+    return response, 200, effect
+
+
+def call_start_selection(w: World, case: str, headers: dict):
+    return _selection(w, case, headers, "NOT_IN_SELECTION", "selection", "IN_SELECTION")
+
+
+def call_end_selection(w: World, case: str, headers: dict):
+    return _selection(w, case, headers, "IN_SELECTION", "selection/end", "NOT_IN_SELECTION")
+
+
+def call_change_posting(w: World, case: str, headers: dict):
+    # a fresh cadre: a cadre of unit A goes to B, one of B to A
+    before = w.units[case]
+    after = w.unit_a if before == w.unit_b else w.unit_b
+    cadre_id = w.register_cadre(before)
+    response = w.post(f"/cadres/{cadre_id}/postings", {"unit_id": after, "post": "区长助理",
+                                                       "reason": "交流轮岗", "is_principal": False},
+                      headers=headers)
+
+    def effect(allowed: bool):
+        answer = w.cadre(cadre_id)
+        assert (answer["unit_id"], answer["revision"]) == ((after, 2) if allowed else (before, 1)), answer
+
+    return response, 200, effect
+
+
+def call_young_cadres(w: World, case: str, headers: dict):
+    unit_id, cadre_id = w.units[case], w.young[case]
+    response = w.get("/talent/young-cadres", headers=headers, unit_id=unit_id)
+
+    def effect(allowed: bool):
+        if allowed:  # the unit's young cadres, youngest first
+            answer = response.json()
+            assert {c["unit_id"] for c in answer} == {unit_id}, answer
+            assert cadre_id in [c["cadre_id"] for c in answer], answer
+            assert all(c["age"] < 40 for c in answer), answer
+            assert [c["age"] for c in answer] == sorted(c["age"] for c in answer), answer
+
+    return response, 200, effect
+
+
+def call_get_pool(w: World, case: str, headers: dict):
+    cadre_id = w.standing_pool[case]
+    response = w.get("/talent/pool", headers=headers, status="NOMINATED")
+
+    def effect(allowed: bool):
+        if allowed:
+            answer = response.json()
+            assert {e["status"] for e in answer} == {"NOMINATED"}, answer
+            assert cadre_id in [e["cadre_id"] for e in answer], answer
+
+    return response, 200, effect
+
+
+def call_nominate(w: World, case: str, headers: dict):
+    cadre_id = w.register_cadre(w.units[case])
+    response = w.post(f"/talent/pool/{cadre_id}/nomination", {"evidence": EVIDENCE}, headers=headers)
+
+    def effect(allowed: bool):
+        entry = w.pool_entry(cadre_id)
+        assert (entry is not None) is allowed, entry
+        if allowed:
+            assert (entry["status"], entry["evidence"]) == ("NOMINATED", EVIDENCE), entry
+
+    return response, 200, effect
+
+
+def _pool_move(w: World, case: str, headers: dict, start: str, step: str, body: dict, end: str):
+    """A fresh cadre in ``start`` in the pool, the move ``step`` by the caller: ``end`` if allowed,
+    unchanged if not."""
+    cadre_id = w.in_pool(case, start)
+    response = w.post(f"/talent/pool/{cadre_id}/{step}", body, headers=headers)
+
+    def effect(allowed: bool):
+        assert w.pool_status(cadre_id) == (end if allowed else start)
+
+    return response, 200, effect
+
+
+def call_assess_nomination(w: World, case: str, headers: dict):
+    return _pool_move(w, case, headers, "NOMINATED", "assessment", {"standards": ALL_HOLD}, "RESERVE")
+
+
+def call_place_in_post(w: World, case: str, headers: dict):
+    return _pool_move(w, case, headers, "RESERVE", "placement", {"post": "乡镇党委书记"}, "IN_USE")
+
+
+def call_exit_pool(w: World, case: str, headers: dict):
+    return _pool_move(w, case, headers, "RESERVE", "exit",
+                      {"cause": "DECLINE", "evidence": "精神状态不佳，群众反映集中"}, "EXITED")
+
+
+def call_create_programme(w: World, case: str, headers: dict):
+    name = f"激励性调训班 {new_id('p')}"
+    response = w.post("/talent/programmes", {"name": name, "year": 2026, "seats": 30}, headers=headers)
+
+    def effect(allowed: bool):
+        stored = w.stored_programmes(name=name)
+        assert len(stored) == (1 if allowed else 0), stored
+        if allowed:
+            assert response.json()["programme_id"] == stored[0]["_id"], response.text
+
+    return response, 201, effect
+
+
+def call_allocate_programme(w: World, case: str, headers: dict):
+    programme_id, cadre_id = w.create_programme(), w.cadres[case]
+    response = w.post(f"/talent/programmes/{programme_id}/allocation", {"candidates": [cadre_id]},
+                      headers=headers)
+
+    def effect(allowed: bool):
+        [stored] = w.stored_programmes(_id=programme_id)
+        assert (stored.get("allocated_at") is not None) is allowed, stored
+        if allowed:
+            [line] = response.json()
+            assert (line["cadre_id"], line["rank"], line["seated"]) == (cadre_id, 1, True), line
+            assert stored["allocation"] == response.json(), stored
+
+    return response, 200, effect
+
+
 def call_audit(w: World, case: str, headers: dict):
     response = w.get("/audit", headers=headers, record_id=w.cadres[case])
 
@@ -979,8 +1231,22 @@ def call_audit(w: World, case: str, headers: dict):
 CALLS: dict[str, Call] = {
     "POST /units": call_register_unit,
     "POST /cadres": call_register_cadre,
+    "GET /cadres": call_list_cadres,
+    "POST /roster/imports": call_import_roster,
     "GET /cadres/{cadre_id}": call_get_cadre,
+    "PATCH /cadres/{cadre_id}": call_update_cadre,
     "GET /cadres/{cadre_id}/eligibility": call_get_eligibility,
+    "POST /cadres/{cadre_id}/selection": call_start_selection,
+    "POST /cadres/{cadre_id}/selection/end": call_end_selection,
+    "POST /cadres/{cadre_id}/postings": call_change_posting,
+    "GET /talent/young-cadres": call_young_cadres,
+    "GET /talent/pool": call_get_pool,
+    "POST /talent/pool/{cadre_id}/nomination": call_nominate,
+    "POST /talent/pool/{cadre_id}/assessment": call_assess_nomination,
+    "POST /talent/pool/{cadre_id}/placement": call_place_in_post,
+    "POST /talent/pool/{cadre_id}/exit": call_exit_pool,
+    "POST /talent/programmes": call_create_programme,
+    "POST /talent/programmes/{programme_id}/allocation": call_allocate_programme,
     "POST /appraisal/cycles": call_open_cycle,
     "GET /appraisal/cycles/{cycle_id}": call_get_cycle,
     "POST /appraisal/cycles/{cycle_id}/grades": call_record_grade,
@@ -1074,6 +1340,17 @@ class TestScopeDoesNotRevealExistence:
             assert (response.status_code, error_code(response)) == (403, "FORBIDDEN"), (
                 role, response.text)
         assert world.get(missing).status_code == 404  # the organisation department may know
+
+    def test_a_cadre_that_does_not_exist_to_update_or_nominate(self, world):
+        cadre_id = new_id("C")
+        unit_admin = world.role_headers("UNIT_ADMIN")
+        for response in (
+            world.patch(f"/cadres/{cadre_id}", {"name": "王五"}, headers=unit_admin),
+            world.post(f"/talent/pool/{cadre_id}/nomination", {"evidence": EVIDENCE}, headers=unit_admin),
+        ):
+            assert (response.status_code, error_code(response)) == (403, "FORBIDDEN"), response.text
+        response = world.patch(f"/cadres/{cadre_id}", {"name": "王五"})
+        assert (response.status_code, error_code(response)) == (404, "CADRE_NOT_FOUND"), response.text
 
     def test_a_cycle_that_does_not_exist(self, world):
         cycle_id = uuid.uuid4().hex
@@ -1210,6 +1487,33 @@ class TestToleranceForCadres:
                               headers=world.second_admin)
         assert response.status_code == 200, response.text
         assert world.application(application_id)["status"] == "RULED"
+
+
+class TestTalentRoster:
+    @pytest.mark.parametrize("path", ["/cadres", "/talent/young-cadres"])
+    def test_a_unit_admin_lists_their_own_unit_by_naming_it(self, world, path):
+        unit_admin = world.role_headers("UNIT_ADMIN")
+        response = world.get(path, headers=unit_admin)  # the whole roster: not theirs to read
+        assert (response.status_code, error_code(response)) == (403, "FORBIDDEN"), response.text
+        assert world.young  # a young cadre in each unit
+        response = world.get(path, headers=unit_admin, unit_id=world.unit_a)
+        assert response.status_code == 200, response.text
+        assert {c["unit_id"] for c in response.json()} == {world.unit_a}, response.text
+        # the organisation department reads every unit without naming one
+        response = world.get(path, limit=1000) if path == "/cadres" else world.get(path)
+        assert response.status_code == 200, response.text
+        assert {world.unit_a, world.unit_b} <= {c["unit_id"] for c in response.json()}, response.text
+
+    def test_an_update_cannot_move_a_cadre_to_another_unit(self, world):
+        """A move is a posting, the department's (L-6): not a roster fact a unit administrator
+        changes."""
+        cadre_id = world.register_cadre(world.unit_a)
+        for headers in (world.admin, world.role_headers("UNIT_ADMIN")):
+            response = world.patch(f"/cadres/{cadre_id}", {"unit_id": world.unit_b}, headers=headers)
+            assert (response.status_code, error_code(response)) == (400, "INVALID_INPUT"), response.text
+            assert list(response.json()["error"]["fields"]) == ["unit_id"], response.text
+        answer = world.cadre(cadre_id)
+        assert (answer["unit_id"], answer["revision"]) == (world.unit_a, 1), answer
 
 
 def test_a_direct_rpc_without_a_user_is_refused_and_audited(suite, world):
@@ -1493,6 +1797,41 @@ class TestBadInput:
             assert (response.status_code, error_code(response)) == (400, "INVALID_INPUT"), response.text
             assert list(response.json()["error"]["fields"]) == ["cycle_id"], response.text
         assert world.grade_of(cycle_id, cadre_id) == before
+
+    def test_a_roster_import_takes_a_body_over_the_general_limit(self, world):
+        """A real roster is thousands of rows: the import has a body limit of its own (8 MiB), every
+        other endpoint keeps MAX_BODY_BYTES. The file's unit is not registered, so talent reads and
+        answers for every row without writing any (an import of thousands of cadres outlasts the
+        suite's 3 s RPC_TIMEOUT; the matrix imports real rows)."""
+        unit_id = new_id("U")
+        rows = [(f"{new_id('C')}-{i:04d}", unit_id) for i in range(2600)]
+        body = {"csv": roster_csv(rows)}
+        size = len(json.dumps(body))
+        assert size > 200_000, size
+        response = world.post("/roster/imports", body)
+        assert response.status_code == 200, (response.status_code, response.text[:500])
+        report = response.json()
+        assert (report["rows"], report["imported"], len(report["errors"])) == (2600, 0, 2600), report
+        assert report["errors"][-1] == {"row": 2601, "cadre_id": rows[-1][0],
+                                        "fields": {"unit_id": ["Unknown unit."]}}, report["errors"][-1]
+        assert world.get(f"/cadres/{rows[0][0]}").status_code == 404
+
+        # as large a body anywhere else is refused before any service is called
+        cadre_id = new_id("C")
+        response = world.post("/cadres", cadre_body(cadre_id, world.unit_a, name="x" * size))
+        assert (response.status_code, error_code(response)) == (413, "PAYLOAD_TOO_LARGE"), (
+            response.status_code, response.text[:500])
+        assert world.get(f"/cadres/{cadre_id}").status_code == 404
+
+    def test_a_roster_import_over_its_own_limit_is_413_and_nothing_written(self, world):
+        cadre_id = new_id("C")
+        csv = roster_csv([(cadre_id, world.unit_a)])
+        body = {"csv": csv + "#" * (ROSTER_IMPORT_MAX_BODY_BYTES - len(csv))}
+        assert len(json.dumps(body)) > ROSTER_IMPORT_MAX_BODY_BYTES
+        response = world.post("/roster/imports", body)
+        assert (response.status_code, error_code(response)) == (413, "PAYLOAD_TOO_LARGE"), (
+            response.status_code, response.text[:500])
+        assert world.get(f"/cadres/{cadre_id}").status_code == 404
 
     def test_a_body_sent_to_an_endpoint_that_takes_none_is_refused(self, world):
         cycle_id = world.open_cycle(world.unit_a)
