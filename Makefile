@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run stop test lint venv stack-up stack-down status token
+.PHONY: run stop test lint venv stack-up stack-down status token catalogues
 
 # Python >= 3.11: the newest one on the PATH
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
@@ -54,3 +54,7 @@ test: venv
 
 lint: venv
 	$(VENV)/bin/ruff check .
+
+## regenerate the event catalogue (docs/asyncapi.yaml) and the RPC catalogue (docs/rpc-catalogue.json)
+catalogues: venv
+	$(VENV)/bin/python -m contracts.catalogue

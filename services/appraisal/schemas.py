@@ -160,9 +160,20 @@ class ResultAmended(EventSchema):
     amended_at = fields.AwareDateTime(required=True)
 
 
-class CommendationAwarded(EventSchema, CommendationSchema):
+class CommendationAwarded(EventSchema):
+    """A-8: every field is always sent (the contract suite holds the producer to it)."""
+
     event_type = "appraisal.commendation_awarded"
     schema_version = 1
+
+    commendation_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    year = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(COMMENDATION_KINDS))
+    deed = fields.String(required=True)
+    typical_example = fields.Boolean(required=True)
+    awarded_at = fields.AwareDateTime(required=True)
 
 
 class UnitGraded(EventSchema):

@@ -107,6 +107,8 @@ def rpc(fn=None, *, request=None, response=None, many=False, allow=None):
             return strip_hidden(response_schema, dumped, roles)
 
         entrypoint.allow = allow
+        # read by contracts/catalogue.py: the RPC catalogue is generated from these
+        entrypoint.request_schema, entrypoint.response_schema, entrypoint.many = request, response, many
         return nameko_rpc(expected_exceptions=EXPECTED_ERRORS)(entrypoint)
 
     return decorate(fn) if fn is not None else decorate
