@@ -7,6 +7,7 @@ relies on and ignores the rest (``unknown = EXCLUDE``) -- the chassis is the onl
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -64,6 +65,13 @@ class ReceivedEvent:
     payload: dict[str, Any]
 
 
+@functools.cache
+def _schema(schema_cls: type[EventSchema]) -> EventSchema:
+    """One instance per schema class: building a marshmallow schema copies every field, and dumping
+    or loading keeps no state in the instance."""
+    return schema_cls()
+
+
 def build_envelope(
     schema_cls: type[EventSchema],
     payload: dict[str, Any],
@@ -74,7 +82,7 @@ def build_envelope(
     occurred_at: datetime | None = None,
 ) -> dict[str, Any]:
     """A JSON-ready envelope; a payload its own schema rejects is a programming error."""
-    schema = schema_cls()
+    schema = _schema(schema_cls)
     wire = schema.dump(payload)
     errors = schema.validate(wire)
     if errors:
@@ -100,5 +108,5 @@ def read_envelope(body: Any, schema_cls: type[EventSchema]) -> ReceivedEvent:
     if envelope["event_type"] != schema_cls.event_type:
         raise ValidationError({"event_type": [
             f"expected {schema_cls.event_type}, got {envelope['event_type']}"]})
-    payload = schema_cls().load(envelope["payload"])
+    payload = _schema(schema_cls).load(envelope["payload"])
     return ReceivedEvent(**{**envelope, "payload": payload})

@@ -174,11 +174,8 @@ class TalentService(ServiceBase):
         if errors:
             return {"rows": lines, "imported": 0, "unchanged": unchanged,
                     "errors": sorted(errors, key=lambda e: e["row"])}
-        documents = []
-        for row in fresh:
-            cadre = self._new_cadre(row)
-            cadre.validate()
-            documents.append(cadre.to_mongo())
+        now = utcnow()
+        documents = [self._cadre_document(row, now) for row in fresh]
         if documents:
             try:
                 self.store.collection(Cadre).insert_many(documents, ordered=False)
@@ -467,6 +464,17 @@ class TalentService(ServiceBase):
             # then dead-letter for an operator, never drop silently
             raise NotFound(f"cadre {cadre_id} is not in the roster",
                            code="CADRE_NOT_FOUND") from None
+
+    def _cadre_document(self, facts, now):
+        """The stored form of a new cadre, as ``_new_cadre(...).to_mongo()`` would write it, built
+        directly: a roster import writes thousands (the rows were checked by CadreSchema)."""
+        born = facts["birth_date"]
+        return {"_id": facts["cadre_id"], **{k: facts[k] for k in ROSTER_FACTS},
+                "birth_date": datetime(born.year, born.month, born.day), "registered_at": now,
+                "revision": 1, "version": 1, "selection_status": NOT_IN_SELECTION,
+                "appraisal_results": [], "sanctions": [], "liftings": [], "commendations": [],
+                "postings": [], "applied_events": [],
+                "pending_events": [self.outbox.event(CadreRegistered, {**facts, "revision": 1})]}
 
     def _new_cadre(self, facts) -> Cadre:
         cadre = Cadre(**facts, registered_at=utcnow())
