@@ -1,6 +1,6 @@
 """Accountability's RPC payloads and the events it publishes and consumes."""
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from services.accountability.rules import (
     COMPLAINT_OUTCOMES,
@@ -10,18 +10,8 @@ from services.accountability.rules import (
     SOURCES,
 )
 from services.common.events import EventSchema
-from services.common.schemas import ID, Text, TransitionSchema, visible_to
+from services.common.schemas import ID, STRICT_BOOL, YEAR, Text, TransitionSchema, unique, visible_to
 from services.common.security import DISCIPLINE_OFFICER
-
-YEAR = validate.Range(min=2000, max=2100)
-STRICT_BOOL = {"truthy": {True}, "falsy": {False}}
-
-
-def _unique(values):
-    if len(set(values)) != len(values):
-        raise ValidationError("Name each one once.")
-    return True
-
 
 # Requests
 
@@ -30,7 +20,7 @@ class OpenCaseSchema(Schema):
     cadre_id = fields.String(required=True, validate=ID)
     source = fields.String(required=True, validate=validate.OneOf(SOURCES))
     situations = fields.List(fields.String(validate=validate.OneOf(SITUATIONS)), load_default=list,
-                             validate=_unique)
+                             validate=unique)
     summary = Text(max_length=4000)
     # C-5: the complaint this case investigates (source COMPLAINT)
     complaint_id = fields.String(load_default=None, allow_none=True, validate=ID)
@@ -71,7 +61,7 @@ class SanctionsQuerySchema(Schema):
 
 class ProposeDecisionSchema(SanctionsQuerySchema):
     sanctions = fields.List(fields.String(validate=validate.OneOf(SANCTIONS)), required=True,
-                            validate=[validate.Length(min=1, max=3), _unique])
+                            validate=[validate.Length(min=1, max=3), unique])
     disciplinary = fields.Nested(DisciplinarySchema, load_default=None, allow_none=True)
     reason = Text(max_length=2000)
 
@@ -111,7 +101,7 @@ class ResolveComplaintSchema(Schema):
     reason = Text(max_length=2000)
     repeat_of = fields.String(load_default=None, allow_none=True, validate=ID)  # REPEAT: the case
     situations = fields.List(fields.String(validate=validate.OneOf(SITUATIONS)),
-                             load_default=list, validate=_unique)  # SUBSTANTIATED: the new case's
+                             load_default=list, validate=unique)  # SUBSTANTIATED: the new case's
 
 
 class ReportYearSchema(Schema):

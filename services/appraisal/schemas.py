@@ -4,9 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from services.appraisal.rules import COMMENDATION_KINDS, GRADES, KINDS
 from services.common.events import EventSchema
-from services.common.schemas import ID, Text
-
-YEAR = validate.Range(min=2000, max=2100)
+from services.common.schemas import ID, YEAR, Text
 
 
 class OpenCycleSchema(Schema):

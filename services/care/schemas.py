@@ -6,23 +6,26 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from services.care.rules import HARDSHIP_REASONS, RELATIONS, TALK_REASONS
 from services.common.events import EventSchema
-from services.common.schemas import ID, Text, visible_to
+from services.common.schemas import ID, YEAR, Text, visible_to
 from services.common.security import CARE_OFFICER
 
-YEAR = validate.Range(min=2000, max=2100)
+
 def Money(**kwargs):  # noqa: N802 - reads like a field class
     return fields.Decimal(as_string=True, allow_nan=False, **kwargs)
 
 
-def _two_places(value: Decimal) -> bool:
+def _amount(value: Decimal) -> bool:
+    if not Decimal("0.01") <= value <= Decimal("100000000"):
+        raise ValidationError("An amount from 0.01 to 100000000.")
     if value.as_tuple().exponent < -2:
         raise ValidationError("At most two decimal places (fen).")
     return True
 
 
-# K-5: money in yuan with at most two decimals on the wire (a string or a number), integer cents inside
-AMOUNT = {"required": True, "validate": [validate.Range(min=Decimal("0.01"), max=Decimal("100000000")),
-                                         _two_places]}
+# K-5: money in yuan with at most two decimals on the wire (a string or a number), integer cents inside;
+# the bounds are said to OpenAPI as numbers (a Range of Decimals would be rendered as strings)
+AMOUNT = {"required": True, "validate": _amount,
+          "metadata": {"minimum": 0.01, "maximum": 100000000}}
 
 
 # Requests

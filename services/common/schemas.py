@@ -16,6 +16,19 @@ ID = [validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$",
                       error="use 1-64 letters, digits, '-' or '_'"), _one_line]
 
 
+# a year of appraisal, of a budget, of a report
+YEAR = validate.Range(min=2000, max=2100)
+# true and false as JSON booleans only: "yes", 1 or "true" are refused, not guessed
+STRICT_BOOL = {"truthy": {True}, "falsy": {False}}
+
+
+def unique(values) -> bool:
+    """A list that names each item once."""
+    if len(set(values)) != len(values):
+        raise ValidationError("Name each one once.")
+    return True
+
+
 def _says_something(text: str) -> bool:
     if not text.strip():
         raise ValidationError("Say what it is: blank text is not enough.")

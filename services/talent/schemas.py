@@ -5,17 +5,8 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, validate
 
 from services.common.events import EventSchema
-from services.common.schemas import ID, Text, TransitionSchema
+from services.common.schemas import ID, STRICT_BOOL, YEAR, Text, TransitionSchema, unique
 from services.talent.rules import EXIT_DECLINE, EXIT_HEALTH, LEVELS, PROFILES, STANDARDS, UNIT_TYPES
-
-STRICT_BOOL = {"truthy": {True}, "falsy": {False}}
-YEAR = validate.Range(min=2000, max=2100)
-
-
-def _unique(values):
-    if len(set(values)) != len(values):
-        raise ValidationError("Name each one once.")
-    return True
 
 
 class UnitSchema(Schema):
@@ -204,7 +195,7 @@ class ProgrammeSchema(Schema):
 class AllocateSchema(Schema):
     programme_id = fields.String(required=True, validate=ID)
     candidates = fields.List(fields.String(validate=ID), required=True,
-                             validate=[validate.Length(min=1, max=5000), _unique])
+                             validate=[validate.Length(min=1, max=5000), unique])
 
 
 class ChangePostingSchema(Schema):
