@@ -11,13 +11,14 @@ import html
 import json
 import re
 from collections.abc import Iterable
+from decimal import Decimal
 from importlib import metadata
 from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow import resolver as default_schema_name
-from marshmallow import RAISE
+from marshmallow import RAISE, fields
 
 from gateway.routes import ROUTES, Route
 from services.common.service import AuditEntrySchema, AuditQuerySchema
@@ -52,6 +53,20 @@ ERROR_RESPONSES = {
 }
 
 METHOD_ORDER = ("get", "put", "post", "patch", "delete", "head", "options")
+
+
+def _decimal_properties(self, field, ret: dict, **kwargs: Any) -> dict:
+    """apispec calls every Decimal a number and copies its Range bounds as Decimals, which JSON
+    Schema refuses: the bounds become numbers, and a Decimal dumped as a string (money, a ratio:
+    "150.00") is documented as the string it is."""
+    if not isinstance(field, fields.Decimal):
+        return {}
+    bounds = {key: Decimal(str(ret[key])) for key in ("minimum", "maximum") if key in ret}
+    found: dict[str, Any] = {key: int(value) if value == value.to_integral_value() else float(value)
+                             for key, value in bounds.items()}
+    if field.as_string:
+        found.update(type="string", format="decimal")
+    return found
 
 
 def _version() -> str:
@@ -217,8 +232,10 @@ def build_spec(routes: Iterable[Route] = ROUTES, include_audit: bool = True) -> 
     names = [route.name for route in routes]
     if len(set(names)) != len(names):
         raise ValueError(f"route names must be unique (they are operationIds): {names}")
+    marshmallow = MarshmallowPlugin()
     spec = APISpec(title=TITLE, version=_version(), openapi_version=OPENAPI_VERSION,
-                   plugins=[MarshmallowPlugin()], info={"description": DESCRIPTION})
+                   plugins=[marshmallow], info={"description": DESCRIPTION})
+    marshmallow.converter.add_attribute_function(_decimal_properties)
     spec.components.schema(ERROR_SCHEMA, _error_schema())
     spec.components.security_scheme(SECURITY_SCHEME, {"type": "http", "scheme": "bearer",
                                                       "bearerFormat": "JWT"})

@@ -40,6 +40,32 @@ from services.appraisal.schemas import (
     RecordGradeSchema,
     UnitGradeSchema,
 )
+from services.care.schemas import (
+    ApplyHardshipSchema,
+    ApproveHardshipSchema,
+    CompleteTalkSchema,
+    CompletionSchema,
+    DueVisitSchema,
+    FamilySchema,
+    FundSchema,
+    HardshipApplicationSchema,
+    HealthCheckSchema,
+    LeaveSchema,
+    ListTalksSchema,
+    OpenTalkSchema,
+    RecordHealthCheckSchema,
+    RecordLeaveSchema,
+    RecordVisitSchema,
+    ReferralSchema,
+    ReferSupportSchema,
+    RegisterFamilySchema,
+    RejectHardshipSchema,
+    ReportYearSchema,
+    RequestTalkSchema,
+    SetBudgetSchema,
+    TalkSchema,
+    UntakenLeaveSchema,
+)
 from services.talent.schemas import (
     AllocateSchema,
     AllocationLineSchema,
@@ -277,4 +303,68 @@ ROUTES: tuple[Route, ...] = (
     Route("overdue_measures", "GET", "/tolerance/measures/overdue", "tolerance", "overdue_measures",
           "Corrective measures not done by their deadline, the most overdue first (T-7)",
           response=OverdueMeasureSchema, many=True),
+    Route("request_talk", "POST", "/care/talks/requests", "care", "request_talk",
+          "A cadre asks for a talk for themselves (SELF_REQUESTED 干部主动约谈, K-1); while it is "
+          "open, asking again returns it", body=RequestTalkSchema, response=TalkSchema, status=201),
+    Route("open_talk", "POST", "/care/talks", "care", "open_talk",
+          "Open a must-talk for a cadre (MAJOR_SETBACK, JOB_ADJUSTMENT, EARLY_WARNING), due in the "
+          "configured days; one open per cadre and reason: opening again returns it (K-1)",
+          body=OpenTalkSchema, response=TalkSchema, status=201),
+    Route("list_talks", "GET", "/care/talks", "care", "list_talks",
+          "Must-talks, newest first, by cadre and status; overdue: the open ones past their due "
+          "date, most overdue first (K-1; a cadre names themselves)", query=ListTalksSchema,
+          response=TalkSchema, many=True),
+    Route("complete_talk", "POST", "/care/talks/<string:talk_id>/completion", "care",
+          "complete_talk", "Record an open talk as held, with what was said and agreed (K-1)",
+          body=CompleteTalkSchema, response=TalkSchema),
+    Route("record_health_check", "POST", "/care/health-checks", "care", "record_health_check",
+          "Record a cadre's yearly health check, to the standard the roster calls for (ENHANCED for "
+          "long grassroots and hardship service); one a year (K-2)", body=RecordHealthCheckSchema,
+          response=HealthCheckSchema, status=201),
+    Route("health_completion", "GET", "/care/units/<string:unit_id>/health-checks/<string:year>",
+          "care", "health_completion", "A unit's health checks for a year: who was checked, to which "
+          "standard, who is missing (K-2)", response=CompletionSchema),
+    Route("leave_entitlement", "GET", "/care/cadres/<string:cadre_id>/leave/<string:year>", "care",
+          "leave_entitlement", "A cadre's paid leave in a year: entitled by years of service, taken, "
+          "remaining (K-3)", response=LeaveSchema),
+    Route("record_leave", "POST", "/care/leave", "care", "record_leave",
+          "Record paid leave taken by a cadre; more than is left in the year is refused (K-3)",
+          body=RecordLeaveSchema, response=LeaveSchema),
+    Route("untaken_leave_report", "GET", "/care/leave/untaken/<string:year>", "care",
+          "untaken_leave_report", "Cadres with paid leave untaken in a year, leading cadres first "
+          "(领导干部带头, K-3; a unit administrator names their own unit)", query=ReportYearSchema,
+          response=UntakenLeaveSchema, many=True),
+    Route("refer_support", "POST", "/care/referrals", "care", "refer_support",
+          "Refer a cadre to psychological support; what it says is read by care officers only (K-4)",
+          body=ReferSupportSchema, response=ReferralSchema, status=201),
+    Route("list_referrals", "GET", "/care/cadres/<string:cadre_id>/referrals", "care",
+          "list_referrals", "A cadre's psychological support referrals, newest first: care officers "
+          "only (K-4)", response=ReferralSchema, many=True),
+    Route("set_fund_budget", "POST", "/care/fund/budget", "care", "set_fund_budget",
+          "Set a year's hardship fund budget (yuan, at most two decimals); not below what was "
+          "granted (K-5)", body=SetBudgetSchema, response=FundSchema),
+    Route("apply_hardship", "POST", "/care/hardship-applications", "care", "apply_hardship",
+          "Apply to the hardship fund for a cadre: natural disaster, major illness or major incident "
+          "(K-5)", body=ApplyHardshipSchema, response=HardshipApplicationSchema, status=201),
+    Route("approve_hardship", "POST", "/care/hardship-applications/<string:application_id>/approval",
+          "care", "approve_hardship", "Approve a pending application with the amount granted from "
+          "its year's fund: paid exactly once, the balance never negative; care.hardship_granted "
+          "opens a MAJOR_SETBACK talk (K-5, K-1)", body=ApproveHardshipSchema,
+          response=HardshipApplicationSchema),
+    Route("reject_hardship", "POST", "/care/hardship-applications/<string:application_id>/rejection",
+          "care", "reject_hardship", "Reject a pending application, with the reason (K-5)",
+          body=RejectHardshipSchema, response=HardshipApplicationSchema),
+    Route("fund_ledger", "GET", "/care/fund/<string:year>", "care", "fund_ledger",
+          "A year's hardship fund: budget, granted, balance and the ledger line by line with its "
+          "running balance (K-5)", response=FundSchema),
+    Route("register_family", "POST", "/care/families", "care", "register_family",
+          "Register the family of a cadre who died on duty (因公殉职), with its dependants and how "
+          "often it is visited; once per cadre (K-6)", body=RegisterFamilySchema,
+          response=FamilySchema, status=201),
+    Route("record_visit", "POST", "/care/families/<string:family_id>/visits", "care",
+          "record_visit", "Record a condolence visit to a bereaved family (定期慰问, K-6)",
+          body=RecordVisitSchema, response=FamilySchema),
+    Route("due_visits", "GET", "/care/families/due-visits", "care", "due_visits",
+          "Bereaved families whose visit is overdue or due within 30 days, the most urgent first "
+          "(K-6)", response=DueVisitSchema, many=True),
 )

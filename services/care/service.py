@@ -59,9 +59,9 @@ from services.care.schemas import (
     UntakenLeaveSchema,
     YearSchema,
 )
-from services.common.clock import as_utc, business_year, utcnow
+from services.common.clock import as_utc, business_date, business_year, utcnow
 from services.common.consumer import consume
-from services.common.errors import Conflict, NotFound
+from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.inbox import apply_once, project
 from services.common.outbox import Outbox, push_events
 from services.common.rpc import rpc
@@ -131,9 +131,12 @@ class CareService(ServiceBase):
         """Talks newest first; ``overdue``: open past their due date, most overdue first."""
         self.access.check(cadre_id=cadre_id, record=("talks", cadre_id or "*"))
         query = {k: v for k, v in (("cadre_id", cadre_id), ("status", status)) if v}
+        now = utcnow()
+        if overdue:  # asked of the store, so the limit counts overdue talks only
+            query.update(status=rules.OPEN, due_at={"$lt": now})
         talks = [_aware(t, "opened_at", "due_at", "completed_at")
                  for t in self.store.collection(Talk).find(query).sort("opened_at", -1).limit(limit)]
-        return rules.overdue_talks(talks, utcnow()) if overdue else talks
+        return rules.overdue_talks(talks, now) if overdue else talks
 
     # K-2 health checks
 
@@ -172,6 +175,9 @@ class CareService(ServiceBase):
     @rpc(request=RecordLeaveSchema, response=LeaveSchema, allow=UNIT_CARERS)
     def record_leave(self, cadre_id, year, days, starts_on):
         cadre = self._cadre(cadre_id)
+        if starts_on.year != year:
+            raise InvalidInput("the leave starts in another year than the one it is taken from",
+                               fields={"starts_on": [f"A day of {year}."]})
         leave_id = f"{cadre_id}:{year}"
         entry = {"days": days, "starts_on": datetime(starts_on.year, starts_on.month, starts_on.day),
                  "recorded_at": utcnow(), "by": self.access.actor.user_id}
@@ -347,6 +353,9 @@ class CareService(ServiceBase):
     @rpc(request=RecordVisitSchema, response=FamilySchema, allow=CARERS)
     def record_visit(self, family_id, visited_on, notes):
         family = self._family(family_id)
+        if visited_on > business_date(utcnow(), self.config):
+            raise InvalidInput("a visit is recorded once it happened",
+                               fields={"visited_on": ["Not in the future."]})
         visit = {"on": datetime(visited_on.year, visited_on.month, visited_on.day), "notes": notes,
                  "by": self.access.actor.user_id}
         self.store.update_one(Family, {"_id": family["_id"]},
@@ -437,14 +446,21 @@ class CareService(ServiceBase):
         now, by = utcnow(), self.access.actor.user_id
         key = f"{cadre['_id']}:{reason}"
         talk_id = uuid.uuid4().hex
-        try:
-            self.store.insert(OpenTalk(key=key, talk_id=talk_id))
-        except DuplicateKeyError:
-            held = self.store.collection(OpenTalk).find_one({"_id": key})
-            talk_id = held["talk_id"]
-            existing = self.store.collection(Talk).find_one({"_id": talk_id})
-            if existing is not None:
-                return _aware(existing, "opened_at", "due_at", "completed_at")
+        for _ in range(3):
+            try:
+                self.store.insert(OpenTalk(key=key, talk_id=talk_id))
+                break
+            except DuplicateKeyError:
+                held = self.store.collection(OpenTalk).find_one({"_id": key}) or {}
+                existing = held and self.store.collection(Talk).find_one({"_id": held["talk_id"]})
+                if existing and existing["status"] == rules.DONE:
+                    # a completion whose release of the key was lost: release it now, then open
+                    self.store.collection(OpenTalk).delete_one({"_id": key, "talk_id": held["talk_id"]})
+                    continue
+                if existing:
+                    return _aware(existing, "opened_at", "due_at", "completed_at")
+                talk_id = held.get("talk_id", talk_id)  # held, talk not written yet: write it
+                break
         talk = Talk(talk_id=talk_id, cadre_id=cadre["_id"], unit_id=cadre.get("unit_id"),
                     reason=reason, matter={"type": "person", "id": by}, notes=notes,
                     assignee=assignee or self.config.get("TALK_ASSIGNEE") or DEFAULT_ASSIGNEE,

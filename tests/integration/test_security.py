@@ -26,6 +26,14 @@ to the other unit) and every pool move touch a fresh SECTION cadre of the case's
 assess), made and driven by the organisation department to the state the call needs. The reads use a young
 cadre per unit and a nominated cadre per case, made when the first of those rows runs; an allocation names
 the standing cadre of the case as its candidate, in a fresh programme.
+
+Care's rows touch the cadres self / the other cadre of A / the cadre of B (care learns them from talent's
+events: the first of its rows waits until it has). A talk, a health check, leave, a referral and a
+hardship application are for the case's cadre; a health-check report is of the case's unit, the fund of
+the year. Writes use a fresh year per cadre (a health check, leave), a fresh application, a talk of a
+reason none is open of (one open per cadre and reason), or a standing bereaved family per case (the
+families of three more cadres, made when the first of those rows runs). The fund's approvals draw on the
+current year's budget, set once per module.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -52,6 +61,7 @@ from pymongo import MongoClient
 from gateway.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER
 from gateway.routes import ROSTER_IMPORT_MAX_BODY_BYTES, ROUTES
 from gateway.service import GatewayService
+from services.common.clock import business_year
 from services.common.errors import Forbidden
 from services.common.security import ROLES
 from services.talent.rules import STANDARDS
@@ -527,6 +537,140 @@ class World:
         with MongoClient(env["MONGODB_URI"]) as client:
             return list(client[env["MONGODB_DATABASE_PREFIX"] + "talent"]["programmes"].find(query))
 
+    # care: made when its first row runs
+
+    def care_knows(self, cadre_id: str) -> str:
+        """Wait until care has learnt the cadre from talent's event (CADRE_NOT_FOUND until then)."""
+
+        def attempt():
+            response = self.get(f"/care/cadres/{cadre_id}/leave/{UNTOUCHED_YEAR}")
+            if response.status_code == 404 and error_code(response) == "CADRE_NOT_FOUND":
+                return None
+            assert response.status_code == 200, response.text
+            return cadre_id
+
+        return wait_for(attempt, timeout=15, interval=0.2, what=f"care to learn cadre {cadre_id}")
+
+    @functools.cached_property
+    def care_cadres(self) -> bool:
+        """Care knows the three cadres: the calls under test never meet CADRE_NOT_FOUND."""
+        return all(self.care_knows(cadre_id) for cadre_id in self.cadres.values())
+
+    def care_cadre(self, unit_id: str) -> str:
+        """A fresh cadre of the unit, once care knows it."""
+        return self.care_knows(self.register_cadre(unit_id))
+
+    def leave(self, cadre_id: str, year: int, headers=None) -> dict:
+        response = self.get(f"/care/cadres/{cadre_id}/leave/{year}", headers=headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def talks_of(self, cadre_id: str, **query) -> list[dict]:
+        response = self.get("/care/talks", cadre_id=cadre_id, limit=1000, **query)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def talk(self, cadre_id: str, talk_id: str) -> dict:
+        [found] = [t for t in self.talks_of(cadre_id) if t["talk_id"] == talk_id]
+        return found
+
+    def open_talk(self, cadre_id: str, reason: str) -> dict:
+        """A talk of ``reason`` opened by the department: a fresh one, or the one already open."""
+        response = self.post("/care/talks", {"cadre_id": cadre_id, "reason": reason,
+                                             "notes": f"谈心谈话 {new_id('notes')}"})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def close_talks(self, cadre_id: str, reason: str) -> None:
+        """Complete the cadre's open talks of ``reason`` opened by people: the next one asked for is
+        new (one is open per cadre and reason; asking again returns it, K-1)."""
+        for talk in self.talks_of(cadre_id, status="OPEN"):
+            if talk["reason"] == reason and talk["matter"]["type"] == "person":
+                response = self.post(f"/care/talks/{talk['talk_id']}/completion", {"record": "已谈"})
+                assert response.status_code == 200, response.text
+
+    @functools.cached_property
+    def standing_talks(self) -> dict[str, str]:
+        """A JOB_ADJUSTMENT talk per case's cadre, for the calls that only read."""
+        assert self.care_cadres
+        return {case: self.open_talk(cadre_id, "JOB_ADJUSTMENT")["talk_id"]
+                for case, cadre_id in self.cadres.items()}
+
+    @functools.cached_property
+    def care_officer(self) -> dict[str, str]:
+        """A care officer: the only reader of referrals (K-4)."""
+        return bearer(self.suite.token("CARE_OFFICER", sub=new_id("sec-care")))
+
+    def referrals_of(self, cadre_id: str) -> list[dict]:
+        response = self.get(f"/care/cadres/{cadre_id}/referrals", headers=self.care_officer)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def refer(self, cadre_id: str, headers=None) -> dict:
+        response = self.post("/care/referrals", {"cadre_id": cadre_id,
+                                                 "notes": f"情绪低落，建议疏导 {new_id('notes')}"},
+                             headers=headers)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    @functools.cached_property
+    def standing_referrals(self) -> dict[str, str]:
+        """A referral per case's cadre, for the calls that only read."""
+        assert self.care_cadres
+        return {case: self.refer(cadre_id)["referral_id"] for case, cadre_id in self.cadres.items()}
+
+    def fund(self, year: int) -> dict:
+        response = self.get(f"/care/fund/{year}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    @functools.cached_property
+    def fund_year(self) -> int:
+        """The current year (the department's, as care reckons it), its fund given a budget large
+        enough for every approval of the module."""
+        year = business_year(datetime.now(UTC))
+        response = self.post("/care/fund/budget", {"year": year, "amount": FUND_BUDGET})
+        assert response.status_code == 200, response.text
+        return year
+
+    def apply_hardship(self, case: str) -> str:
+        """A fresh PENDING application for the case's cadre, filed by the department."""
+        assert self.care_cadres
+        response = self.post("/care/hardship-applications", {
+            "cadre_id": self.cadres[case], "reason": "MAJOR_ILLNESS",
+            "facts": f"本人突发重病 {new_id('facts')}"})
+        assert response.status_code == 201, response.text
+        return response.json()["application_id"]
+
+    def register_family(self, cadre_id: str, **extra) -> dict:
+        response = self.post("/care/families", {"cadre_id": cadre_id, **FAMILY, **extra})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    @functools.cached_property
+    def families(self) -> dict[str, str]:
+        """A bereaved family per case: of a fresh cadre of unit A for own and for other, of unit B
+        for other-unit."""
+        cadres = {case: self.register_cadre(self.units[case]) for case in CASES}
+        return {case: self.register_family(self.care_knows(cadre_id))["family_id"]
+                for case, cadre_id in cadres.items()}
+
+    @functools.cached_property
+    def overdue_family(self) -> str:
+        """A family of a fresh cadre of unit A, visited monthly, last in 2020: overdue (K-6)."""
+        family_id = self.register_family(self.care_cadre(self.unit_a), visit_every_months=1)["family_id"]
+        response = self.post(f"/care/families/{family_id}/visits",
+                             {"visited_on": "2020-01-15", "notes": "春节慰问"})
+        assert response.status_code == 200, response.text
+        return family_id
+
+    def care_store(self, collection: str, query: dict) -> list[dict]:
+        """Documents in care's own store: no endpoint reads an application or a family back, so what
+        a call did (or did not) write there is read in the store itself."""
+        env = self.suite.env
+        with MongoClient(env["MONGODB_URI"]) as client:
+            return list(client[env["MONGODB_DATABASE_PREFIX"] + "care"][collection].find(query))
+
 
 REPORTER = {"name": "王五", "contact": "027-12345678"}
 # L-1: evidence for each of the five standards, and each of them holding
@@ -547,6 +691,13 @@ ASSESSMENT = {"conditions": {code: {"holds": True, "evidence": "经查属实"} f
               "factors": {code: {"rating": "FAVOURABLE", "note": "综合研判"} for code in FACTORS}}
 ALLOWED_OUTCOMES = [{"outcome": "EXEMPTED", "rules": ["T-3", "T-4"]},
                     {"outcome": "MITIGATED", "rules": ["T-4"]}]
+# care: a year nobody records leave or a health check in (World.years count down from 2025); the current
+# year's hardship fund budget; a family to register (K-6); a grant (K-5)
+UNTOUCHED_YEAR = 2100
+FUND_BUDGET = "1000000.00"
+GRANT = "150.00"
+FAMILY = {"died_on": "2024-07-09", "dependants": [{"name": "刘芳", "relation": "SPOUSE"},
+                                                  {"name": "张小明", "relation": "CHILD"}]}
 
 
 def ruling(due: datetime | None = None) -> dict:
@@ -1218,6 +1369,312 @@ def call_allocate_programme(w: World, case: str, headers: dict):
     return response, 200, effect
 
 
+def _talk_asked(w: World, case: str, headers: dict, path: str, reason: str, body: dict):
+    """A talk of ``reason`` for the case's cadre asked of ``path``. None of that reason is open first
+    (asking again would return it, K-1), so an allowed call opens one, with the notes sent."""
+    assert w.care_cadres
+    cadre_id = w.cadres[case]
+    w.close_talks(cadre_id, reason)
+    notes = f"希望组织谈心 {new_id('notes')}"
+    response = w.post(path, {"cadre_id": cadre_id, "notes": notes, **body}, headers=headers)
+
+    def effect(allowed: bool):
+        talks = [t for t in w.talks_of(cadre_id) if t.get("notes") == notes]
+        assert len(talks) == (1 if allowed else 0), talks
+        if allowed:
+            [talk] = talks
+            assert (talk["talk_id"], talk["reason"], talk["status"]) == (
+                response.json()["talk_id"], reason, "OPEN"), talk
+
+    return response, 201, effect
+
+
+def call_request_talk(w: World, case: str, headers: dict):
+    return _talk_asked(w, case, headers, "/care/talks/requests", "SELF_REQUESTED", {})
+
+
+def call_open_talk(w: World, case: str, headers: dict):
+    return _talk_asked(w, case, headers, "/care/talks", "MAJOR_SETBACK", {"reason": "MAJOR_SETBACK"})
+
+
+def call_list_talks(w: World, case: str, headers: dict):
+    cadre_id, talk_id = w.cadres[case], w.standing_talks[case]
+    response = w.get("/care/talks", headers=headers, cadre_id=cadre_id, limit=1000)
+
+    def effect(allowed: bool):
+        if allowed:  # at least the standing talk, only this cadre's, newest first
+            answer = response.json()
+            assert talk_id in [t["talk_id"] for t in answer], answer
+            assert {t["cadre_id"] for t in answer} == {cadre_id}, answer
+            opened = [datetime.fromisoformat(t["opened_at"]) for t in answer]
+            assert opened == sorted(opened, reverse=True), answer
+
+    return response, 200, effect
+
+
+def call_complete_talk(w: World, case: str, headers: dict):
+    assert w.care_cadres
+    cadre_id = w.cadres[case]
+    # an open talk: a fresh one, or the one a refused completion left open
+    talk_id = w.open_talk(cadre_id, "EARLY_WARNING")["talk_id"]
+    record = f"已谈心谈话，思想稳定 {new_id('record')}"
+    response = w.post(f"/care/talks/{talk_id}/completion", {"record": record}, headers=headers)
+
+    def effect(allowed: bool):
+        talk = w.talk(cadre_id, talk_id)
+        assert (talk["status"], talk.get("record")) == (
+            ("DONE", record) if allowed else ("OPEN", None)), talk
+
+    return response, 200, effect
+
+
+def call_record_health_check(w: World, case: str, headers: dict):
+    assert w.care_cadres
+    cadre_id, unit_id = w.cadres[case], w.units[case]
+    year = w.next_year(cadre_id, "health-check")  # one a year (K-2): a year of its own
+    response = w.post("/care/health-checks",
+                      {"cadre_id": cadre_id, "year": year, "checked_on": f"{year}-04-10"},
+                      headers=headers)
+
+    def effect(allowed: bool):
+        response = w.get(f"/care/units/{unit_id}/health-checks/{year}")
+        assert response.status_code == 200, response.text
+        assert (cadre_id in response.json()["missing"]) is not allowed, response.text
+
+    return response, 201, effect
+
+
+def call_health_completion(w: World, case: str, headers: dict):
+    assert w.care_cadres
+    unit_id, cadre_id = w.units[case], w.cadres[case]
+    response = w.get(f"/care/units/{unit_id}/health-checks/{UNTOUCHED_YEAR}", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:  # nobody checked that year: every cadre of the unit is missing
+            answer = response.json()
+            assert (answer["unit_id"], answer["year"], answer["checked"]) == (
+                unit_id, UNTOUCHED_YEAR, 0), answer
+            assert cadre_id in answer["missing"] and answer["cadres"] == len(answer["missing"]), answer
+
+    return response, 200, effect
+
+
+def call_leave_entitlement(w: World, case: str, headers: dict):
+    assert w.care_cadres
+    cadre_id = w.cadres[case]
+    response = w.get(f"/care/cadres/{cadre_id}/leave/{UNTOUCHED_YEAR}", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:  # 10 years of service: 10 days (K-3)
+            assert response.json() == {"cadre_id": cadre_id, "year": UNTOUCHED_YEAR, "entitlement": 10,
+                                       "taken": 0, "remaining": 10}, response.text
+
+    return response, 200, effect
+
+
+def call_record_leave(w: World, case: str, headers: dict):
+    assert w.care_cadres
+    cadre_id = w.cadres[case]
+    year = w.next_year(cadre_id, "leave")  # a year of its own: never more than is left
+    response = w.post("/care/leave", {"cadre_id": cadre_id, "year": year, "days": 2,
+                                      "starts_on": f"{year}-07-01"}, headers=headers)
+
+    def effect(allowed: bool):
+        leave = w.leave(cadre_id, year)
+        assert (leave["taken"], leave["remaining"]) == ((2, 8) if allowed else (0, 10)), leave
+
+    return response, 200, effect
+
+
+def call_untaken_leave_report(w: World, case: str, headers: dict):
+    assert w.care_cadres
+    unit_id, cadre_id = w.units[case], w.cadres[case]
+    response = w.get(f"/care/leave/untaken/{UNTOUCHED_YEAR}", headers=headers, unit_id=unit_id)
+
+    def effect(allowed: bool):
+        if allowed:  # nobody took leave that year: the unit's cadres, leading cadres first (K-3)
+            answer = response.json()
+            assert {r["unit_id"] for r in answer} == {unit_id}, answer
+            assert cadre_id in [r["cadre_id"] for r in answer], answer
+            assert answer == sorted(answer, key=lambda r: (not r["is_leader"], -r["remaining"],
+                                                            r["cadre_id"])), answer
+
+    return response, 200, effect
+
+
+def call_refer_support(w: World, case: str, headers: dict):
+    assert w.care_cadres
+    cadre_id = w.cadres[case]
+    notes = f"工作压力大，建议心理疏导 {new_id('notes')}"
+    response = w.post("/care/referrals", {"cadre_id": cadre_id, "notes": notes}, headers=headers)
+
+    def effect(allowed: bool):  # read back as a care officer, the only reader (K-4)
+        referrals = [r for r in w.referrals_of(cadre_id) if r["notes"] == notes]
+        assert len(referrals) == (1 if allowed else 0), referrals
+        if allowed:
+            assert referrals[0]["referral_id"] == response.json()["referral_id"], response.text
+
+    return response, 201, effect
+
+
+def call_list_referrals(w: World, case: str, headers: dict):
+    cadre_id, referral_id = w.cadres[case], w.standing_referrals[case]
+    response = w.get(f"/care/cadres/{cadre_id}/referrals", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:  # a care officer: every referral of the cadre, with what it says
+            answer = response.json()
+            assert referral_id in [r["referral_id"] for r in answer], answer
+            assert {r["cadre_id"] for r in answer} == {cadre_id}, answer
+            assert all(r["notes"] and r["referred_by"] for r in answer), answer
+
+    return response, 200, effect
+
+
+def call_set_fund_budget(w: World, case: str, headers: dict):
+    # a year of its own, nothing granted from it: the budget is whatever the call sets
+    year = w.next_year("fund", "budget") + 60  # 2085 and down: not the current year's fund
+    amount = f"{8000 + year % 100}.50"
+    before = w.fund(year)
+    response = w.post("/care/fund/budget", {"year": year, "amount": amount}, headers=headers)
+
+    def effect(allowed: bool):
+        after = w.fund(year)
+        if allowed:
+            assert (after["budget"], after["balance"], after["granted"]) == (amount, amount, "0.00"), after
+            assert [(line["kind"], line["amount"]) for line in after["ledger"]] == [("BUDGET", amount)]
+            assert response.json() == after, response.text
+        else:
+            assert after == before == {"year": year, "budget": "0.00", "granted": "0.00",
+                                       "balance": "0.00", "ledger": []}, after
+
+    return response, 200, effect
+
+
+def call_apply_hardship(w: World, case: str, headers: dict):
+    assert w.care_cadres
+    cadre_id = w.cadres[case]
+    facts = f"家中房屋因洪灾受损 {new_id('facts')}"
+    response = w.post("/care/hardship-applications",
+                      {"cadre_id": cadre_id, "reason": "NATURAL_DISASTER", "facts": facts},
+                      headers=headers)
+
+    def effect(allowed: bool):
+        stored = w.care_store("hardship_applications", {"facts": facts})
+        assert len(stored) == (1 if allowed else 0), stored
+        if allowed:
+            assert (stored[0]["_id"], stored[0]["cadre_id"], stored[0]["status"]) == (
+                response.json()["application_id"], cadre_id, "PENDING"), stored
+
+    return response, 201, effect
+
+
+def call_approve_hardship(w: World, case: str, headers: dict):
+    year = w.fund_year  # the current year's fund has its budget
+    application_id = w.apply_hardship(case)
+    before = w.fund(year)
+    response = w.post(f"/care/hardship-applications/{application_id}/approval",
+                      {"amount": GRANT, "note": "情况属实"}, headers=headers)
+
+    def effect(allowed: bool):
+        [stored] = w.care_store("hardship_applications", {"_id": application_id})
+        assert (stored["status"], stored.get("amount_cents")) == (
+            ("APPROVED", 15000) if allowed else ("PENDING", None)), stored
+        after = w.fund(year)
+        grants = [line for line in after["ledger"] if line.get("application_id") == application_id]
+        if allowed:  # debited once, with its ledger line
+            assert Decimal(after["balance"]) == Decimal(before["balance"]) - Decimal(GRANT), after
+            assert [(g["kind"], g["amount"]) for g in grants] == [("GRANT", f"-{GRANT}")], grants
+        else:
+            assert (after["balance"], grants) == (before["balance"], []), after
+
+    return response, 200, effect
+
+
+def call_reject_hardship(w: World, case: str, headers: dict):
+    application_id = w.apply_hardship(case)
+    response = w.post(f"/care/hardship-applications/{application_id}/rejection",
+                      {"note": "不符合申请条件"}, headers=headers)
+
+    def effect(allowed: bool):
+        [stored] = w.care_store("hardship_applications", {"_id": application_id})
+        assert (stored["status"], stored.get("decision_note")) == (
+            ("REJECTED", "不符合申请条件") if allowed else ("PENDING", None)), stored
+
+    return response, 200, effect
+
+
+def call_fund_ledger(w: World, case: str, headers: dict):
+    year = w.fund_year
+    response = w.get(f"/care/fund/{year}", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:  # the budget set first, every line with its running balance
+            answer = response.json()
+            assert (answer["year"], answer["budget"]) == (year, FUND_BUDGET), answer
+            assert Decimal(answer["budget"]) - Decimal(answer["granted"]) == Decimal(answer["balance"])
+            assert answer["ledger"][0]["kind"] == "BUDGET", answer
+            assert answer["ledger"][-1]["balance"] == answer["balance"], answer
+
+    return response, 200, effect
+
+
+def call_register_family(w: World, case: str, headers: dict):
+    # own / other-unit: the standing family's cadre again (allowed: 409, nothing changes); other: a
+    # fresh cadre of unit A
+    if case == "other":
+        cadre_id = w.care_cadre(w.unit_a)
+    else:
+        [family] = w.care_store("families", {"_id": w.families[case]})
+        cadre_id = family["cadre_id"]
+    body = {"cadre_id": cadre_id, "died_on": "2025-08-01",
+            "dependants": [{"name": "王秀英", "relation": "ELDER"}]}
+    response = w.post("/care/families", body, headers=headers)
+
+    def effect(allowed: bool):
+        stored = w.care_store("families", {"cadre_id": cadre_id})
+        if case == "other":
+            assert len(stored) == (1 if allowed else 0), stored
+            if allowed:
+                assert stored[0]["_id"] == response.json()["family_id"], response.text
+        else:  # the family as it was registered
+            assert [f["dependants"] for f in stored] == [FAMILY["dependants"]], stored
+
+    return response, (201 if case == "other" else 409), effect
+
+
+def call_record_visit(w: World, case: str, headers: dict):
+    family_id = w.families[case]
+    [before] = w.care_store("families", {"_id": family_id})
+    notes = f"上门慰问，送去慰问金 {new_id('notes')}"
+    response = w.post(f"/care/families/{family_id}/visits",
+                      {"visited_on": datetime.now(UTC).date().isoformat(), "notes": notes},
+                      headers=headers)
+
+    def effect(allowed: bool):
+        [after] = w.care_store("families", {"_id": family_id})
+        visits = after.get("visits", [])
+        assert len(visits) == len(before.get("visits", [])) + (1 if allowed else 0), visits
+        assert (notes in [v["notes"] for v in visits]) is allowed, visits
+
+    return response, 200, effect
+
+
+def call_due_visits(w: World, case: str, headers: dict):
+    family_id = w.overdue_family
+    response = w.get("/care/families/due-visits", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:  # at least the family left unvisited, the most urgent first
+            answer = response.json()
+            [found] = [f for f in answer if f["family_id"] == family_id]
+            assert (found["status"], found["next_visit"]) == ("OVERDUE", "2020-02-15"), found
+            assert {f["status"] for f in answer} <= {"OVERDUE", "DUE"}, answer
+            assert [f["next_visit"] for f in answer] == sorted(f["next_visit"] for f in answer), answer
+
+    return response, 200, effect
+
+
 def call_audit(w: World, case: str, headers: dict):
     response = w.get("/audit", headers=headers, record_id=w.cadres[case])
 
@@ -1282,6 +1739,25 @@ CALLS: dict[str, Call] = {
     "POST /tolerance/applications/{application_id}/measures/{measure_id}/completion":
         call_complete_measure,
     "GET /tolerance/measures/overdue": call_overdue_measures,
+    "POST /care/talks/requests": call_request_talk,
+    "POST /care/talks": call_open_talk,
+    "GET /care/talks": call_list_talks,
+    "POST /care/talks/{talk_id}/completion": call_complete_talk,
+    "POST /care/health-checks": call_record_health_check,
+    "GET /care/units/{unit_id}/health-checks/{year}": call_health_completion,
+    "GET /care/cadres/{cadre_id}/leave/{year}": call_leave_entitlement,
+    "POST /care/leave": call_record_leave,
+    "GET /care/leave/untaken/{year}": call_untaken_leave_report,
+    "POST /care/referrals": call_refer_support,
+    "GET /care/cadres/{cadre_id}/referrals": call_list_referrals,
+    "POST /care/fund/budget": call_set_fund_budget,
+    "POST /care/hardship-applications": call_apply_hardship,
+    "POST /care/hardship-applications/{application_id}/approval": call_approve_hardship,
+    "POST /care/hardship-applications/{application_id}/rejection": call_reject_hardship,
+    "GET /care/fund/{year}": call_fund_ledger,
+    "POST /care/families": call_register_family,
+    "POST /care/families/{family_id}/visits": call_record_visit,
+    "GET /care/families/due-visits": call_due_visits,
     "GET /audit": call_audit,
 }
 
@@ -1514,6 +1990,121 @@ class TestTalentRoster:
             assert list(response.json()["error"]["fields"]) == ["unit_id"], response.text
         answer = world.cadre(cadre_id)
         assert (answer["unit_id"], answer["revision"]) == (world.unit_a, 1), answer
+
+
+class TestCare:
+    def test_a_cadre_asks_for_their_own_talk_and_sees_their_own_leave(self, world):
+        """K-1 SELF_REQUESTED: only the cadre asks, for themselves; K-3: a cadre reads their own leave,
+        which their unit keeps."""
+        assert world.care_cadres
+        sub = new_id("sec-cadre")
+        cadre = world.role_headers("CADRE", sub=sub)
+        world.close_talks(world.self_id, "SELF_REQUESTED")
+        notes = f"近期压力较大，希望谈谈 {new_id('notes')}"
+        response = world.post("/care/talks/requests", {"cadre_id": world.self_id, "notes": notes},
+                              headers=cadre)
+        assert response.status_code == 201, response.text
+        talk = response.json()
+        assert (talk["cadre_id"], talk["unit_id"], talk["reason"], talk["status"], talk["opened_by"],
+                talk["notes"]) == (world.self_id, world.unit_a, "SELF_REQUESTED", "OPEN", sub, notes), talk
+        # asking again while it is open returns it (K-1: one open per cadre and reason)
+        again = world.post("/care/talks/requests", {"cadre_id": world.self_id, "notes": "再次申请"},
+                           headers=cadre)
+        assert (again.status_code, again.json()["talk_id"]) == (201, talk["talk_id"]), again.text
+
+        listed = world.get("/care/talks", headers=cadre, cadre_id=world.self_id)
+        assert listed.status_code == 200, listed.text
+        assert talk in listed.json() and {t["cadre_id"] for t in listed.json()} == {world.self_id}
+
+        # for nobody else, and nobody else's talks
+        other_notes = f"替他人申请 {new_id('notes')}"
+        response = world.post("/care/talks/requests", {"cadre_id": world.other_id, "notes": other_notes},
+                              headers=cadre)
+        assert (response.status_code, error_code(response)) == (403, "FORBIDDEN"), response.text
+        assert other_notes not in [t.get("notes") for t in world.talks_of(world.other_id)]
+        for query in ({"cadre_id": world.other_id}, {"cadre_id": world.foreign_id}, {},
+                      {"status": "OPEN"}):
+            response = world.get("/care/talks", headers=cadre, **query)
+            assert (response.status_code, error_code(response)) == (403, "FORBIDDEN"), (
+                query, response.text)
+
+        # leave: the unit records it, the cadre reads it (and records none themselves)
+        year = world.next_year(world.self_id, "leave")
+        response = world.post("/care/leave", {"cadre_id": world.self_id, "year": year, "days": 3,
+                                              "starts_on": f"{year}-10-08"},
+                              headers=world.role_headers("UNIT_ADMIN"))
+        assert response.status_code == 200, response.text
+        expected = {"cadre_id": world.self_id, "year": year, "entitlement": 10, "taken": 3,
+                    "remaining": 7}
+        assert world.leave(world.self_id, year, headers=cadre) == expected
+        response = world.post("/care/leave", {"cadre_id": world.self_id, "year": year, "days": 1,
+                                              "starts_on": f"{year}-10-20"}, headers=cadre)
+        assert (response.status_code, error_code(response)) == (403, "FORBIDDEN"), response.text
+        assert world.leave(world.self_id, year) == expected
+        for cadre_id in (world.other_id, world.foreign_id):
+            response = world.get(f"/care/cadres/{cadre_id}/leave/{year}", headers=cadre)
+            assert (response.status_code, error_code(response)) == (403, "FORBIDDEN"), response.text
+
+    def test_only_a_care_officer_reads_referrals_and_what_they_say(self, world):
+        """K-4: whoever may refer, what a referral says and who wrote it are read by care officers
+        only -- absent (not null) for everyone else, not even the organisation department."""
+        assert world.care_cadres
+        officer_sub, cadre_sub, admin_sub = new_id("sec-care"), new_id("sec-cadre"), new_id("sec-admin")
+        by_officer = world.refer(world.self_id, headers=world.role_headers("CARE_OFFICER", sub=officer_sub))
+        assert by_officer["notes"] and by_officer["referred_by"] == officer_sub, by_officer
+        answers = {sub: world.refer(world.self_id, headers=world.role_headers(role, sub=sub))
+                   for role, sub in (("CADRE", cadre_sub), ("ORG_ADMIN", admin_sub))}
+        for answer in answers.values():
+            assert answer["cadre_id"] == world.self_id and answer["referral_id"], answer
+            assert "notes" not in answer and "referred_by" not in answer, answer
+
+        # the care officer reads every one of them, with what it says and who wrote it
+        read = {r["referral_id"]: r for r in world.referrals_of(world.self_id)}
+        assert read[by_officer["referral_id"]] == by_officer
+        for sub, answer in answers.items():
+            found = read[answer["referral_id"]]
+            assert found["referred_by"] == sub and found["notes"], found
+            assert {k: v for k, v in found.items() if k not in ("notes", "referred_by")} == answer
+
+        # nobody else lists them: not the department, not the unit, not the cadre themselves
+        for role in ("ORG_ADMIN", "DISCIPLINE_OFFICER", "UNIT_ADMIN", "CADRE", "AUDITOR"):
+            response = world.get(f"/care/cadres/{world.self_id}/referrals",
+                                 headers=world.role_headers(role))
+            assert (response.status_code, error_code(response)) == (403, "FORBIDDEN"), (
+                role, response.text)
+            assert "notes" not in response.text, response.text
+
+    def test_a_cadre_that_does_not_exist(self, world):
+        """A scoped user gets 403 whether or not the cadre exists; the officers get 404."""
+        path = f"/care/cadres/{new_id('C')}/leave/{UNTOUCHED_YEAR}"
+        for role in ("UNIT_ADMIN", "CADRE"):
+            response = world.get(path, headers=world.role_headers(role))
+            assert (response.status_code, error_code(response)) == (403, "FORBIDDEN"), (
+                role, response.text)
+        response = world.get(path)
+        assert (response.status_code, error_code(response)) == (404, "CADRE_NOT_FOUND"), response.text
+
+    def test_an_approval_is_paid_once_and_never_beyond_the_balance(self, world):
+        """K-5 over HTTP: an approval sent again answers the same and is paid once; a grant larger than
+        what is left is refused and leaves the fund as it was."""
+        year = world.fund_year
+        application_id = world.apply_hardship("own")
+        before = world.fund(year)
+        path = f"/care/hardship-applications/{application_id}/approval"
+        first, second = (world.post(path, {"amount": GRANT}) for _ in range(2))
+        assert first.status_code == second.status_code == 200, (first.text, second.text)
+        assert first.json() == second.json() and first.json()["amount"] == GRANT, first.text
+        after = world.fund(year)
+        assert Decimal(after["balance"]) == Decimal(before["balance"]) - Decimal(GRANT), after
+        assert [line.get("application_id") for line in after["ledger"]].count(application_id) == 1, after
+
+        too_much = world.apply_hardship("other")
+        response = world.post(f"/care/hardship-applications/{too_much}/approval",
+                              {"amount": str(Decimal(after["balance"]) + Decimal("0.01"))})
+        assert (response.status_code, error_code(response)) == (409, "FUND_EXCEEDED"), response.text
+        assert world.fund(year) == after
+        [stored] = world.care_store("hardship_applications", {"_id": too_much})
+        assert stored["status"] == "PENDING", stored
 
 
 def test_a_direct_rpc_without_a_user_is_refused_and_audited(suite, world):

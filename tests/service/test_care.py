@@ -237,3 +237,23 @@ class TestFamilies:
         with pytest.raises(NotFound):
             call(care, "register_family", "NOBODY", "2025-07-01", [{"name": "x", "relation": "ELDER"}],
                  as_=CARER)
+
+
+def test_a_lost_release_of_a_completed_talk_does_not_block_the_next(care, roster, config, mongo_client):
+    first = call(care, "request_talk", "L1", as_=SELF)
+    db = mongo_client[database_name(config, "care")]
+    db.talks.update_one({"_id": first["talk_id"]}, {"$set": {"status": "DONE"}})  # released? no: key kept
+    assert db.open_talks.count_documents({}) == 1
+    second = call(care, "request_talk", "L1", as_=SELF)
+    assert (second["talk_id"] != first["talk_id"], second["status"]) == (True, "OPEN")
+
+
+def test_leave_and_visits_are_checked_against_the_calendar(care, roster):
+    with pytest.raises(InvalidInput) as caught:
+        call(care, "record_leave", "L4", 2026, 2, "2025-12-30", as_=CARER)
+    assert list(caught.value.fields) == ["starts_on"]
+    family = call(care, "register_family", "L3", "2024-03-01", [{"name": "某", "relation": "ELDER"}],
+                  as_=CARER)
+    with pytest.raises(InvalidInput):
+        call(care, "record_visit", family["family_id"], (NOW + timedelta(days=3)).date().isoformat(), "x",
+             as_=CARER)
