@@ -13,6 +13,7 @@ from services.talent.rules import STANDARDS
 from tests.helpers import actor, wait_for
 from tests.integration.test_accountability_paths import (
     accountability,
+    cases_of,
     decide,
     open_case,
     register_leader,
@@ -93,7 +94,10 @@ def test_a_roster_change_reaches_accountability(suite):
     with talent(suite) as cluster:  # promoted to a leading post: the copy follows (revision 2)
         assert cluster.talent.update_cadre(cadre_id=cadre_id, level="DIVISION",
                                            is_leader=True)["revision"] == 2
-    case = open_case(suite, cadre_id)  # retried until accountability's copy says leader
+    def opened():  # refused until accountability's copy says leader
+        refusal = _refusal(suite, cadre_id)
+        return None if refusal is not None else cases_of(suite, cadre_id)
+    [case] = wait_for(opened, timeout=20, interval=0.3, what="accountability's copy to follow (C-1)")
     assert case["cadre_id"] == cadre_id
 
 

@@ -39,7 +39,7 @@ def refused(authenticator: Authenticator, authorization: str | None) -> str:
 def claims(**overrides) -> dict:
     now = int(time.time())
     return {"sub": "u-1", "roles": ["CADRE"], "iss": ISSUER, "aud": AUDIENCE, "iat": now,
-            "exp": now + 600, **overrides}
+            "exp": now + 86400, **overrides}  # built at collection: valid however long the run
 
 
 def b64(data: bytes) -> str:
