@@ -1,0 +1,3 @@
+from cadrectl.cli import main
+
+main()

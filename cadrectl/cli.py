@@ -1,0 +1,246 @@
+"""cadrectl: the operator's tool. Stack status, outbox backlogs, dead letters, local tokens, demo data and
+roster imports -- with exit codes fit for scripts: 0 fine, 1 something needs attention, 2 cannot reach it.
+
+    cadrectl status                          every service: up, store, outbox backlog
+    cadrectl dead-letters list talent        what a service could not handle (also: show, replay, purge)
+    cadrectl token --sub alice --role ORG_ADMIN
+    cadrectl import-roster roster.csv --url http://127.0.0.1:8000 --token "$TOKEN"
+    cadrectl seed-demo --url http://127.0.0.1:8000 --token "$TOKEN"
+
+The broker comes from ``--amqp-uri`` or ``AMQP_URI`` (as the services read it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+import click
+
+from services.common import deadletter
+
+SERVICES = ("talent", "appraisal", "accountability", "tolerance", "care")
+DEFAULT_AMQP = "amqp://guest:guest@localhost:5672/"
+OK, ATTENTION, UNREACHABLE = 0, 1, 2
+IMPORT_BATCH_ROWS = 1000
+IMPORT_ATTEMPTS = 4
+
+
+def amqp_option(fn):
+    return click.option("--amqp-uri", envvar="AMQP_URI", default=DEFAULT_AMQP, show_default=True,
+                        help="the broker the services use")(fn)
+
+
+@click.group()
+def main():
+    """Operate the cadre incentive suite."""
+
+
+def health_of(amqp_uri: str, timeout: float) -> dict[str, dict]:
+    """Each service's ``health`` RPC answer (public), or why there is none."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    found = {}
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=timeout) as cluster:
+        for service in SERVICES:
+            try:
+                found[service] = getattr(cluster, service).health()
+            except Exception as exc:  # a service down is an answer here, not a crash
+                found[service] = {"service": service, "status": "down", "store": None,
+                                  "outbox_backlog": None, "error": type(exc).__name__}
+    return found
+
+
+@main.command()
+@amqp_option
+@click.option("--timeout", default=5.0, show_default=True, help="seconds to wait for each service")
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+def status(amqp_uri, timeout, as_json):
+    """Every service: up or down, its store, its outbox backlog. Exit 1 if any is not ok."""
+    try:
+        found = health_of(amqp_uri, timeout)
+    except Exception as exc:
+        click.echo(f"cannot reach the broker at {_safe(amqp_uri)}: {exc}", err=True)
+        sys.exit(UNREACHABLE)
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{'service':<16}{'status':<10}{'store':<13}{'outbox backlog':>14}")
+        for service, answer in found.items():
+            backlog = answer.get("outbox_backlog")
+            click.echo(f"{service:<16}{answer['status']:<10}{str(answer.get('store')):<13}"
+                       f"{'-' if backlog is None else backlog:>14}")
+    sys.exit(OK if all(a["status"] == "ok" for a in found.values()) else ATTENTION)
+
+
+@main.command()
+@amqp_option
+@click.option("--timeout", default=5.0, show_default=True)
+def outbox(amqp_uri, timeout):
+    """Events written but not yet published, per service. Exit 1 if any are waiting."""
+    found = health_of(amqp_uri, timeout)
+    for service, answer in found.items():
+        backlog = answer.get("outbox_backlog")
+        click.echo(f"{service:<16}{'-' if backlog is None else backlog}")
+    sys.exit(ATTENTION if any(a.get("outbox_backlog") for a in found.values()) else OK)
+
+
+@main.group("dead-letters")
+def dead_letters():
+    """A service's dead-letter queue (messages that kept failing after their retries)."""
+
+
+@dead_letters.command("list")
+@amqp_option
+@click.argument("service", type=click.Choice(SERVICES))
+def list_letters(amqp_uri, service):
+    """One JSON line per dead letter: event, queue, error, attempts. Exit 1 if there are any."""
+    letters = deadletter.list_dead_letters(amqp_uri, service, limit=None)
+    for letter in letters:
+        click.echo(json.dumps({k: v for k, v in letter.__dict__.items() if k != "body"},
+                              ensure_ascii=False))
+    sys.exit(ATTENTION if letters else OK)
+
+
+@dead_letters.command("show")
+@amqp_option
+@click.argument("service", type=click.Choice(SERVICES))
+@click.argument("event_id")
+def show_letter(amqp_uri, service, event_id):
+    """One dead letter whole, with its message body."""
+    for letter in deadletter.list_dead_letters(amqp_uri, service, limit=None):
+        if letter.event_id == event_id:
+            click.echo(json.dumps(letter.__dict__, ensure_ascii=False, indent=2, default=str))
+            return
+    click.echo(f"no dead letter {event_id} in {service}", err=True)
+    sys.exit(ATTENTION)
+
+
+@dead_letters.command("replay")
+@amqp_option
+@click.argument("service", type=click.Choice(SERVICES))
+@click.option("--event-id", "event_ids", multiple=True, help="only this event (repeatable)")
+def replay_letters(amqp_uri, service, event_ids):
+    """Send dead letters back to the queue they came from, attempts reset."""
+    count = deadletter.replay(amqp_uri, service, set(event_ids) or None)
+    click.echo(f"replayed {count}")
+
+
+@dead_letters.command("purge")
+@amqp_option
+@click.argument("service", type=click.Choice(SERVICES))
+@click.confirmation_option(prompt="Purge every dead letter of this service for good?")
+def purge_letters(amqp_uri, service):
+    click.echo(f"purged {deadletter.purge(amqp_uri, service)}")
+
+
+@main.command()
+@click.option("--sub", required=True, help="the user id")
+@click.option("--role", "roles", multiple=True, required=True, help="a role (repeatable)")
+@click.option("--unit", default=None, help="UNIT_ADMIN: their unit")
+@click.option("--cadre", default=None, help="CADRE: themselves")
+@click.option("--ttl", default=3600, show_default=True, help="seconds")
+def token(sub, roles, unit, cadre, ttl):
+    """A locally signed bearer token (AUTH_SECRET from the environment, as the gateway's)."""
+    from gateway.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER, issue_token
+
+    secret = os.environ.get("AUTH_SECRET")
+    if not secret:
+        click.echo("AUTH_SECRET is not set (`set -a; . .stack/auth.env; set +a`)", err=True)
+        sys.exit(UNREACHABLE)
+    click.echo(issue_token(secret, sub=sub, roles=list(roles), unit_id=unit, cadre_id=cadre,
+                           ttl_seconds=ttl, issuer=os.environ.get("AUTH_ISSUER") or DEFAULT_ISSUER,
+                           audience=os.environ.get("AUTH_AUDIENCE") or DEFAULT_AUDIENCE))
+
+
+def _post(url, token_, path, body):
+    import requests
+
+    return requests.post(url.rstrip("/") + path, json=body, timeout=60,
+                         headers={"Authorization": f"Bearer {token_}"})
+
+
+@main.command("import-roster")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--url", envvar="GATEWAY_URL", default="http://127.0.0.1:8000", show_default=True)
+@click.option("--token", "token_", envvar="CADRE_TOKEN", required=True, help="an ORG_ADMIN token")
+@click.option("--batch", default=IMPORT_BATCH_ROWS, show_default=True, help="rows per request")
+def import_roster(csv_file, url, token_, batch):
+    """Import a roster CSV through the gateway, in batches, with a progress bar. Each batch is all
+    or nothing; a batch with wrong rows stops the import and lists them. Running the same file again
+    after fixing it imports the rest and nothing twice; a batch that times out is sent again."""
+    lines = csv_file.read().splitlines()
+    header, rows = lines[0], [line for line in lines[1:] if line.strip()]
+    totals = {"imported": 0, "unchanged": 0}
+    with click.progressbar(length=len(rows), label="importing", file=sys.stderr) as bar:
+        for start in range(0, len(rows), batch):
+            chunk = rows[start:start + batch]
+            body = {"csv": "\n".join([header, *chunk]) + "\n"}
+            for attempt in range(IMPORT_ATTEMPTS):
+                response = _post(url, token_, "/roster/imports", body)
+                if response.status_code != 503:
+                    break
+                # busy or slow: the import is idempotent, so the batch is sent again (what the
+                # timed-out call imported now counts as unchanged)
+                time.sleep(2 ** attempt)
+            if response.status_code != 200:
+                click.echo(f"\nbatch from data row {start + 1}: {response.status_code} {response.text}",
+                           err=True)
+                sys.exit(ATTENTION if response.status_code < 500 else UNREACHABLE)
+            report = response.json()
+            if report["errors"]:
+                for error in report["errors"]:
+                    error["row"] += start  # the line in the whole file
+                    click.echo(json.dumps(error, ensure_ascii=False), err=True)
+                click.echo(f"\nstopped: {len(report['errors'])} wrong rows; nothing of this batch "
+                           f"was imported; {totals['imported']} imported before", err=True)
+                sys.exit(ATTENTION)
+            totals["imported"] += report["imported"]
+            totals["unchanged"] += report["unchanged"]
+            bar.update(len(chunk))
+    click.echo(f"imported {totals['imported']}, unchanged {totals['unchanged']}")
+
+
+@main.command("seed-demo")
+@click.option("--url", envvar="GATEWAY_URL", default="http://127.0.0.1:8000", show_default=True)
+@click.option("--token", "token_", envvar="CADRE_TOKEN", required=True, help="an ORG_ADMIN token")
+def seed_demo(url, token_):
+    """Two units and a few cadres to try the suite with (existing ones are left as they are)."""
+    units = [("DEMO-U1", "江岸区", "DISTRICT"), ("DEMO-U2", "汉正街街道", "STREET_TOWNSHIP")]
+    cadres = [("DEMO-P1", "张书记", "DEMO-U1", "BUREAU_PRINCIPAL", True, True),
+              ("DEMO-L1", "李处长", "DEMO-U1", "DIVISION", True, False),
+              ("DEMO-S1", "王科员", "DEMO-U2", "SECTION", False, False)]
+    made = 0
+    for unit_id, name, unit_type in units:
+        response = _post(url, token_, "/units", {"unit_id": unit_id, "name": name, "unit_type": unit_type})
+        made += _count(response)
+    for cadre_id, name, unit_id, level, leader, principal in cadres:
+        response = _post(url, token_, "/cadres", {
+            "cadre_id": cadre_id, "name": name, "unit_id": unit_id, "level": level, "is_leader": leader,
+            "is_principal": principal, "birth_date": "1982-06-01", "grassroots_years": 6,
+            "service_years": 18})
+        made += _count(response)
+    click.echo(f"created {made} records ({len(units) + len(cadres) - made} were there already)")
+
+
+def _count(response) -> int:
+    if response.status_code == 201:
+        return 1
+    if response.status_code == 409:
+        return 0
+    click.echo(f"{response.status_code} {response.text}", err=True)
+    sys.exit(ATTENTION if response.status_code < 500 else UNREACHABLE)
+
+
+def _safe(uri: str) -> str:
+    """The broker address without its password (never in logs)."""
+    from urllib.parse import urlparse
+
+    parsed = urlparse(uri)
+    return parsed._replace(netloc=f"{parsed.username or ''}@{parsed.hostname}:{parsed.port or ''}").geturl()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""cadrectl against the running suite: status, outbox, dead letters (list, show, replay, purge), tokens,
+demo data and a roster import in batches -- with the exit codes scripts rely on."""
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from cadrectl.cli import main
+from tests.helpers import wait_for
+
+pytestmark = pytest.mark.integration
+HEADER = "cadre_id,name,unit_id,level,is_leader,is_principal,birth_date,grassroots_years,service_years"
+
+
+@pytest.fixture
+def cli(suite):
+    runner = CliRunner()
+    env = {"AMQP_URI": suite.amqp_uri, "AUTH_SECRET": suite.env["AUTH_SECRET"], "GATEWAY_URL": suite.url}
+
+    def run(*args, env_=None):
+        return runner.invoke(main, list(args), env={**env, **(env_ or {})}, catch_exceptions=False)
+    return run
+
+
+def test_status_lists_every_service(cli):
+    result = cli("status", "--json")
+    answers = json.loads(result.output)
+    assert set(answers) == {"talent", "appraisal", "accountability", "tolerance", "care"}
+    assert result.exit_code == (0 if all(a["status"] == "ok" for a in answers.values()) else 1)
+    table = cli("status")
+    assert "outbox backlog" in table.output and "care" in table.output
+
+
+def test_a_local_token_opens_the_gateway(cli, suite):
+    token = cli("token", "--sub", "ops-1", "--role", "ORG_ADMIN").output.strip()
+    assert suite.get("/cadres?limit=1", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert cli("token", "--sub", "x", "--role", "ORG_ADMIN", env_={"AUTH_SECRET": ""}).exit_code == 2
+
+
+def test_seed_demo_twice_creates_once(cli, suite):
+    token = suite.token("ORG_ADMIN")
+    first = cli("seed-demo", "--token", token)
+    again = cli("seed-demo", "--token", token)
+    assert (first.exit_code, again.exit_code) == (0, 0)
+    assert "created 0 records" in again.output
+
+
+def test_a_roster_imports_in_batches_and_a_rerun_imports_nothing_twice(cli, suite, tmp_path):
+    token = suite.token("ORG_ADMIN")
+    assert suite.post("/units", {"unit_id": "CLI-U", "name": "洪山区", "unit_type": "DISTRICT"},
+                      headers={"Authorization": f"Bearer {token}"}).status_code in (201, 409)
+    rows = [f"CLI{i},干部{i},CLI-U,STAFF,false,false,1990-02-0{1 + i % 9},{i % 5},{i % 30}"
+            for i in range(600)]
+    roster = tmp_path / "roster.csv"
+    roster.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    # the integration suite answers 503 after 3 s, and FerretDB scans for $in: small batches here
+    result = cli("import-roster", str(roster), "--token", token, "--batch", "200")
+    assert result.exit_code == 0, result.output
+    imported, unchanged = (int(n) for n in re.findall(r"\d+", result.output.strip().splitlines()[-1]))
+    assert imported + unchanged == 600 and imported > 0  # a batch sent again counts unchanged
+    again = cli("import-roster", str(roster), "--token", token, "--batch", "200")
+    assert again.output.strip().splitlines()[-1] == "imported 0, unchanged 600"
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([HEADER, *rows[:500], "CLIX,坏,CLI-U,KING,false,false,1990-01-01,1,1"]) + "\n",
+                   encoding="utf-8")
+    refused = cli("import-roster", str(bad), "--token", token, "--batch", "200")
+    assert refused.exit_code == 1
+    [error] = [json.loads(line) for line in refused.output.splitlines() if line.startswith("{")]
+    assert (error["row"], list(error["fields"])) == (502, ["level"])  # its line in the whole file
+
+
+def test_dead_letters_are_listed_shown_replayed_and_purged(cli, suite):
+    poison = {"event_id": "9d2c6b1a-0000-4000-8000-000000000001", "event_type": "appraisal.unit_graded",
+              "schema_version": 1, "occurred_at": "2026-01-01T00:00:00+00:00", "producer": "appraisal",
+              "payload": {"unit_id": "NOWHERE", "year": "not a year"}}
+    suite.publish(poison, source="appraisal")  # malformed: dead-lettered at once by each consumer
+    listed = wait_for(lambda: (r := cli("dead-letters", "list", "talent")).exit_code == 1 and r,
+                      timeout=20, interval=0.5, what="the dead letter")
+    assert poison["event_id"] in listed.output
+    shown = cli("dead-letters", "show", "talent", poison["event_id"])
+    assert json.loads(shown.output)["body"]["payload"]["unit_id"] == "NOWHERE"
+    assert cli("dead-letters", "replay", "talent").output.strip() == "replayed 1"
+    wait_for(lambda: cli("dead-letters", "list", "talent").exit_code == 1, timeout=20, interval=0.5,
+             what="the replayed letter to fail again")
+    assert cli("dead-letters", "purge", "talent", "--yes").output.strip().startswith("purged")
+    assert cli("dead-letters", "list", "talent").exit_code == 0
+    assert cli("dead-letters", "show", "talent", "nothing-here").exit_code == 1
