@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from services.common.clock import add_months
 from services.common.errors import Conflict, InvalidInput, RuleViolation
 from services.common.history import transition  # noqa: F401 - a case keeps its history (C-1)
 
@@ -128,12 +128,6 @@ def check_disciplinary_terms(sanctions: Sequence[str], disciplinary: Mapping[str
                            fields={"disciplinary": ["Only with DISCIPLINARY."]})
 
 
-def add_months(moment: datetime, months: int) -> datetime:
-    """Calendar months, the day clipped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
-    month = moment.month - 1 + months
-    year, month = moment.year + month // 12, month % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
 
 
 def ban_until(sanctions: Sequence[str], decided_at: datetime, months: Mapping[str, int],

@@ -41,7 +41,7 @@ from services.accountability.schemas import (
 from services.common.clock import as_utc, business_year, utcnow
 from services.common.consumer import PermanentFailure, consume
 from services.common.errors import Conflict, NotFound, Unavailable
-from services.common.inbox import MissingTarget, apply_once, apply_once_read, project
+from services.common.inbox import MissingTarget, apply_once, apply_once_read, project_event
 from services.common.outbox import Outbox, push_events
 from services.common.rpc import rpc
 from services.common.security import ANY, DISCIPLINE_OFFICER, ORG_ADMIN
@@ -267,16 +267,11 @@ class AccountabilityService(ServiceBase):
 
     @consume(CadreRegisteredIn)
     def on_cadre_registered(self, event):
-        self._project_cadre(event)
+        project_event(self.store, CadreCopy, "cadre_id", event)
 
     @consume(CadreUpdatedIn)
     def on_cadre_updated(self, event):
-        self._project_cadre(event)
-
-    def _project_cadre(self, event):
-        facts = dict(event.payload)
-        project(self.store, CadreCopy, facts["cadre_id"], facts, event.event_id,
-                revision=facts.pop("revision"))
+        project_event(self.store, CadreCopy, "cadre_id", event)
 
     @consume(SelectionStatusChangedIn)
     def on_selection_status_changed(self, event):

@@ -44,7 +44,7 @@ from services.appraisal.schemas import (
 from services.common.clock import business_year, utcnow
 from services.common.consumer import consume
 from services.common.errors import Conflict, Forbidden, NotFound
-from services.common.inbox import apply_once, project
+from services.common.inbox import apply_once, project_event
 from services.common.outbox import Outbox, push_events
 from services.common.rpc import rpc
 from services.common.security import (
@@ -267,20 +267,15 @@ class AppraisalService(ServiceBase):
 
     @consume(UnitRegisteredIn)
     def on_unit_registered(self, event):
-        self._project(UnitCopy, event.payload["unit_id"], event)
+        project_event(self.store, UnitCopy, "unit_id", event)
 
     @consume(CadreRegisteredIn)
     def on_cadre_registered(self, event):
-        self._project_cadre(event)
+        project_event(self.store, CadreCopy, "cadre_id", event)
 
     @consume(CadreUpdatedIn)
     def on_cadre_updated(self, event):
-        self._project_cadre(event)
-
-    def _project_cadre(self, event):
-        facts = dict(event.payload)
-        project(self.store, CadreCopy, facts["cadre_id"], facts, event.event_id,
-                revision=facts.pop("revision"))
+        project_event(self.store, CadreCopy, "cadre_id", event)
 
     @consume(SanctionDecidedIn)
     def on_sanction_decided(self, event):
@@ -318,11 +313,6 @@ class AppraisalService(ServiceBase):
 
     def _restrictions(self, cadre_id):
         return list(self.store.collection(Restriction).find({"cadre_id": cadre_id}))
-
-    def _project(self, document, key, event):
-        """Keep a local copy of a roster fact (ARCHITECTURE.md §2), once per event."""
-        apply_once(self.store, document, {"_id": key},
-                   {"$set": dict(event.payload)}, event.event_id, upsert=True)
 
     def _unit(self, unit_id):
         unit = self.store.collection(UnitCopy).find_one({"_id": unit_id})

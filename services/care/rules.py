@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from services.common.clock import add_months
 from services.common.errors import Conflict, RuleViolation
 
 # K-1 the four must-talks (四必谈)
@@ -136,10 +136,6 @@ def ledger(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return lines
 
 
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def next_visit(family: Mapping[str, Any]) -> date:

@@ -62,7 +62,7 @@ from services.care.schemas import (
 from services.common.clock import as_utc, business_date, business_year, utcnow
 from services.common.consumer import consume
 from services.common.errors import Conflict, InvalidInput, NotFound
-from services.common.inbox import apply_once, project
+from services.common.inbox import apply_once, project_event
 from services.common.outbox import Outbox, push_events
 from services.common.rpc import rpc
 from services.common.security import (
@@ -405,11 +405,11 @@ class CareService(ServiceBase):
 
     @consume(CadreRegisteredIn)
     def on_cadre_registered(self, event):
-        self._project_cadre(event)
+        project_event(self.store, CadreCopy, "cadre_id", event)
 
     @consume(CadreUpdatedIn)
     def on_cadre_updated(self, event):
-        self._project_cadre(event)
+        project_event(self.store, CadreCopy, "cadre_id", event)
 
     @consume(CadreClearedIn)
     def on_cadre_cleared(self, event):
@@ -420,11 +420,6 @@ class CareService(ServiceBase):
                    event.event_id, upsert=True)
 
     # helpers
-
-    def _project_cadre(self, event):
-        facts = dict(event.payload)
-        project(self.store, CadreCopy, facts["cadre_id"], facts, event.event_id,
-                revision=facts.pop("revision"))
 
     def _open_by_event(self, cadre_id, reason, matter_type, matter_id, event):
         """One talk per reason and matter, ever: a redelivered event finds the talk it opened."""

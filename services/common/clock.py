@@ -1,5 +1,6 @@
 """Time is UTC and timezone-aware everywhere (DEVELOPERS.md standards)."""
 
+import calendar
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -31,3 +32,11 @@ def business_date(moment: datetime, config: Mapping | None = None):
     """The calendar day ``moment`` falls on where the department works (an age, a deadline)."""
     zone = (config or {}).get("BUSINESS_TIMEZONE") or DEFAULT_BUSINESS_TIMEZONE
     return moment.astimezone(ZoneInfo(zone)).date()
+
+
+def add_months(moment, months: int):
+    """Calendar months, the day clipped to the month's end (31 Jan + 1 month = 28/29 Feb); a date or
+    a datetime, whose time and zone are kept."""
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))

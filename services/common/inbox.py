@@ -116,3 +116,11 @@ def project(store, document, key: str, facts: dict[str, Any], event_id: str,
                  document._get_collection_name(), key, revision, event_id)
         return False
     return bool(result.matched_count or result.upserted_id is not None)
+
+
+def project_event(store, document, key_field: str, event) -> bool:
+    """``project`` an event's payload onto the copy keyed by ``payload[key_field]``, at the payload's
+    ``revision`` when it carries one (talent's roster events)."""
+    facts = dict(event.payload)
+    revision = facts.pop("revision", None)
+    return project(store, document, facts[key_field], facts, event.event_id, revision=revision)

@@ -114,13 +114,13 @@ class TalentService(ServiceBase):
     def register_cadre(self, cadre_id, unit_id, **facts):
         self.access.check(unit_id=unit_id, record=("cadre", cadre_id))
         self._unit(unit_id)
-        cadre = self._new_cadre({"cadre_id": cadre_id, "unit_id": unit_id, **facts})
+        cadre = self._cadre_document({"cadre_id": cadre_id, "unit_id": unit_id, **facts}, utcnow())
         try:
-            self.store.insert(cadre)
+            self.store.collection(Cadre).insert_one(cadre)
         except DuplicateKeyError:
             raise Conflict(f"cadre {cadre_id} is already registered",
                            code="CADRE_EXISTS") from None
-        return cadre
+        return _view(cadre)
 
     @rpc(request=UpdateCadreSchema, response=CadreViewSchema, allow=KEEP_ROSTER)
     def update_cadre(self, cadre_id, **changes):
@@ -466,8 +466,8 @@ class TalentService(ServiceBase):
                            code="CADRE_NOT_FOUND") from None
 
     def _cadre_document(self, facts, now):
-        """The stored form of a new cadre, as ``_new_cadre(...).to_mongo()`` would write it, built
-        directly: a roster import writes thousands (the rows were checked by CadreSchema)."""
+        """The stored form of a new cadre with its registration event (the facts were checked by
+        CadreSchema), built directly: a roster import writes thousands."""
         born = facts["birth_date"]
         return {"_id": facts["cadre_id"], **{k: facts[k] for k in ROSTER_FACTS},
                 "birth_date": datetime(born.year, born.month, born.day), "registered_at": now,
@@ -475,11 +475,6 @@ class TalentService(ServiceBase):
                 "appraisal_results": [], "sanctions": [], "liftings": [], "commendations": [],
                 "postings": [], "applied_events": [],
                 "pending_events": [self.outbox.event(CadreRegistered, {**facts, "revision": 1})]}
-
-    def _new_cadre(self, facts) -> Cadre:
-        cadre = Cadre(**facts, registered_at=utcnow())
-        cadre.pending_events = [self.outbox.event(CadreRegistered, {**facts, "revision": 1})]
-        return cadre
 
     def _change_cadre(self, cadre_id, change, bump_revision=True):
         """Read, let ``change`` check and say the update and its events, write if nobody changed
@@ -572,7 +567,7 @@ def _roster_facts(cadre):
 
 
 def _same_facts(stored, row):
-    return _roster_facts({**stored, "birth_date": stored["birth_date"]}) == _roster_facts(row)
+    return _roster_facts(stored) == _roster_facts(row)
 
 
 def _read_roster(text):

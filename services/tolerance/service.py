@@ -6,7 +6,7 @@ from services.common.clock import as_utc, utcnow
 from services.common.consumer import consume
 from services.common.errors import Conflict, NotFound
 from services.common.history import transition
-from services.common.inbox import apply_once, project
+from services.common.inbox import apply_once, project_event
 from services.common.outbox import Outbox, push_events
 from services.common.rpc import rpc
 from services.common.security import ANY, CADRE, DISCIPLINE_OFFICER, ORG_ADMIN, OWN_UNIT, SELF, UNIT_ADMIN
@@ -201,16 +201,11 @@ class ToleranceService(ServiceBase):
 
     @consume(CadreRegisteredIn)
     def on_cadre_registered(self, event):
-        self._project_cadre(event)
+        project_event(self.store, CadreCopy, "cadre_id", event)
 
     @consume(CadreUpdatedIn)
     def on_cadre_updated(self, event):
-        self._project_cadre(event)
-
-    def _project_cadre(self, event):
-        facts = dict(event.payload)
-        project(self.store, CadreCopy, facts["cadre_id"], facts, event.event_id,
-                revision=facts.pop("revision"))
+        project_event(self.store, CadreCopy, "cadre_id", event)
 
     @consume(CaseOpenedIn)
     def on_case_opened(self, event):
