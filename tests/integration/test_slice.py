@@ -357,10 +357,14 @@ def test_commendations_are_awarded_with_the_deed_and_listed_by_year(suite):
                 **extra}
         return suite.post("/appraisal/commendations", body)
 
-    awarded = wait_for(lambda: (r := commend(first)).status_code == 201 and r, timeout=15,
-                       interval=0.2, what="appraisal to learn the cadre")
+    def once_known(cadre_id, **extra):
+        # each registration reaches appraisal by its own event, so each is awaited on its own
+        return wait_for(lambda: (r := commend(cadre_id, **extra)).status_code == 201 and r,
+                        timeout=15, interval=0.2, what=f"appraisal to learn {cadre_id}")
+
+    awarded = once_known(first)
     assert awarded.json()["unit_id"] == unit_id
-    assert commend(second, kind="MERIT_CITATION", typical_example=True).status_code == 201
+    once_known(second, kind="MERIT_CITATION", typical_example=True)
     again = commend(first)  # a retried request: the same commendation, not a second one
     assert (again.status_code, again.json()["commendation_id"]) == (
         201, awarded.json()["commendation_id"])
