@@ -32,6 +32,7 @@ from gateway.openapi import build_spec, docs_html, to_json
 from gateway.routes import ROUTES, Route
 from services.common.audit import AuditTrail
 from services.common.errors import InvalidInput
+from services.common.ops import Ops
 from services.common.security import Actor
 from services.common.service import AuditEntrySchema, AuditQuerySchema
 from services.common.store import MongoStore
@@ -113,6 +114,7 @@ class GatewayService:
     tolerance = ServiceProxy("tolerance")
     talent = ServiceProxy("talent")
     care = ServiceProxy("care")
+    ops = Ops()  # /health/live, /health/ready, /metrics on OPS_ADDRESS
 
     @property
     def timeout(self) -> float:

@@ -14,6 +14,8 @@ NAMEKO=$ROOT/.venv/bin/nameko
 TIMEOUT=${SUITE_TIMEOUT:-90}
 GATEWAY_ADDRESS=${GATEWAY_ADDRESS:-127.0.0.1:8000}
 export GATEWAY_ADDRESS
+# each process serves /health/live, /health/ready and /metrics on its own port: base+1, base+2 …
+OPS_PORT_BASE=${OPS_PORT_BASE:-9100}
 
 # name:service class path, in start order (the gateway last: it calls the others)
 PROCESSES=(
@@ -48,16 +50,18 @@ start() {
   # shellcheck disable=SC1091
   [[ -n ${AUTH_SECRET:-}${AUTH_JWKS_URL:-} ]] || . "$ROOT/.stack/auth.env"
   set +a
-  local entry name path
+  local entry name path i=0
   for entry in "${PROCESSES[@]}"; do
     name=${entry%%:*}
     path=${entry#*:}
+    i=$((i + 1))
     if alive "$name"; then
       say "$name already running (pid $(cat "$RUN/$name.pid"))"
       continue
     fi
     # own session, no terminal and no inherited pipes: it outlives the calling shell
-    setsid "$NAMEKO" run --config config.yaml "$path" >"$RUN/$name.log" 2>&1 </dev/null &
+    OPS_ADDRESS=127.0.0.1:$((OPS_PORT_BASE + i)) \
+      setsid "$NAMEKO" run --config config.yaml "$path" >"$RUN/$name.log" 2>&1 </dev/null &
     echo $! >"$RUN/$name.pid"
   done
   wait_healthy
@@ -106,10 +110,12 @@ stop() {
 }
 
 status() {
-  local entry name rc=0
+  local entry name rc=0 i=0
   for entry in "${PROCESSES[@]}"; do
     name=${entry%%:*}
-    if alive "$name"; then say "$name running (pid $(cat "$RUN/$name.pid"))"
+    i=$((i + 1))
+    if alive "$name"; then
+      say "$name running (pid $(cat "$RUN/$name.pid"), ops http://127.0.0.1:$((OPS_PORT_BASE + i)))"
     else say "$name not running"; rc=1; fi
   done
   return $rc

@@ -21,7 +21,7 @@ import logging
 from functools import partial
 
 import eventlet
-from kombu import Queue
+from kombu import Connection, Queue
 from kombu.exceptions import OperationalError
 from marshmallow import ValidationError
 from nameko.amqp.publish import Publisher
@@ -53,6 +53,20 @@ def dead_letter_queue_name(service_name: str) -> str:
 
 def dead_letter_queue(service_name: str) -> Queue:
     return Queue(dead_letter_queue_name(service_name), durable=True)
+
+
+def event_queue_arguments(config: dict, service_name: str) -> dict:
+    """EVENT_QUEUE_TYPE=quorum (production): a replicated queue that dead-letters a message the
+    broker has redelivered EVENT_DELIVERY_LIMIT times, e.g. one that keeps killing its consumer
+    before it is settled; the handler's own retries and dead-lettering are unchanged."""
+    if str(config.get("EVENT_QUEUE_TYPE", "classic")).lower() != "quorum":
+        return {}
+    return {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": int(config.get("EVENT_DELIVERY_LIMIT", 20)),
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": dead_letter_queue_name(service_name),
+    }
 
 
 def backoff_ms(attempt: int, base_ms: int, max_ms: int) -> int:
@@ -90,6 +104,12 @@ class DomainEventHandler(EventHandler):
         self.base_ms = int(config.get("EVENT_RETRY_BASE_MS", 500))
         self.max_ms = int(config.get("EVENT_RETRY_MAX_MS", 30000))
         self.dead_letters = dead_letter_queue(self.container.service_name)
+        arguments = event_queue_arguments(config, self.container.service_name)
+        if arguments:
+            # declared when consuming starts; the broker's dead-letter target must exist by then
+            self.queue.queue_arguments = arguments
+            with Connection(config[AMQP_URI_CONFIG_KEY]) as connection:
+                self.dead_letters(connection.default_channel).declare()
         self.publisher = Publisher(config[AMQP_URI_CONFIG_KEY], use_confirms=True, mandatory=True,
                                    delivery_mode=PERSISTENT, serializer="json")
 
@@ -99,6 +119,9 @@ class DomainEventHandler(EventHandler):
         except ValidationError as exc:
             self._settle(message, body, exc)
             return
+        if message.delivery_info.get("redelivered"):
+            # after a broker restart or a consumer crash; the inbox makes it harmless (inbox.py)
+            log.info("%s: redelivered event %s", self.queue.name, event.event_id)
         # the originating user and correlation travel on with whatever the handler calls next
         context_data = self.unpack_message_headers(message)
         context_data.update({k: v for k, v in (("actor", event.actor),

@@ -36,13 +36,17 @@ class DeadLetter:
         headers = message.headers or {}
         body = message.decode()
         envelope = body if isinstance(body, dict) else {}
+        # a quorum queue past its delivery limit dead-letters by itself: the broker's x-death
+        # names the queue and the reason instead of our x-dlq-* headers
+        [death] = (headers.get("x-death") or [{}])[:1]
+        broker_error = f"broker: {death['reason']}" if death.get("reason") else ""
         return cls(
             event_id=envelope.get("event_id"),
             event_type=envelope.get("event_type"),
-            queue=headers.get(f"{DLQ_HEADER_PREFIX}queue", ""),
-            error=headers.get(f"{DLQ_HEADER_PREFIX}error", ""),
-            attempts=int(headers.get(f"{DLQ_HEADER_PREFIX}attempts", 0)),
-            dead_lettered_at=headers.get(f"{DLQ_HEADER_PREFIX}at", ""),
+            queue=headers.get(f"{DLQ_HEADER_PREFIX}queue", death.get("queue", "")),
+            error=headers.get(f"{DLQ_HEADER_PREFIX}error", broker_error),
+            attempts=int(headers.get(f"{DLQ_HEADER_PREFIX}attempts", death.get("count", 0))),
+            dead_lettered_at=str(headers.get(f"{DLQ_HEADER_PREFIX}at", death.get("time", ""))),
             body=body,
         )
 
@@ -84,7 +88,7 @@ def replay(amqp_uri: str, service: str, event_ids: set[str] | None = None) -> in
                 if event_ids is not None and letter.event_id not in event_ids:
                     continue
                 headers = {k: v for k, v in (message.headers or {}).items()
-                           if not k.startswith(DLQ_HEADER_PREFIX)
+                           if not k.startswith(DLQ_HEADER_PREFIX) and k != "x-death"
                            and k not in (ATTEMPTS_HEADER, OUTAGE_RETRIES_HEADER)}
                 producer.publish(message.body, exchange="", routing_key=letter.queue,
                                  headers=headers, content_type=message.content_type,

@@ -1,5 +1,5 @@
 """What every service class has: a name, a store, an outbox, access control with its audit trail,
-a ``health`` RPC and an ``audit_trail`` RPC."""
+ops endpoints and metrics, a ``health`` RPC and an ``audit_trail`` RPC."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from pymongo.errors import PyMongoError
 
 from services.common.access import Access
+from services.common.ops import Ops
 from services.common.rpc import rpc
 from services.common.security import ANY, AUDITOR, PUBLIC
 
@@ -47,6 +48,7 @@ class ServiceBase:
     name: str
 
     access = Access()
+    ops = Ops()  # /health/live, /health/ready, /metrics on OPS_ADDRESS
 
     @rpc(response=HealthSchema, allow=PUBLIC)
     def health(self):

@@ -25,6 +25,12 @@ DEFAULT_URI = "mongodb://localhost:27017/"
 DEFAULT_PREFIX = "cadre_"
 
 
+def write_concern(value) -> int | str:
+    """MONGODB_WRITE_CONCERN: "majority" (the default), or a number of members."""
+    value = str(value).strip()
+    return int(value) if value.isdigit() else value
+
+
 def database_name(config: dict, service_name: str) -> str:
     """``cadre_<service>`` by default (ARCHITECTURE.md §2); the prefix lets tests isolate runs."""
     return config.get("MONGODB_DATABASE_PREFIX", DEFAULT_PREFIX) + service_name
@@ -135,6 +141,7 @@ class MongoStore(DependencyProvider):
             connectTimeoutMS=self.timeout_ms,
             uuidRepresentation="standard",
             connect=False,
+            w=write_concern(config.get("MONGODB_WRITE_CONCERN", "majority")),
         )
 
     def start(self):

@@ -50,6 +50,8 @@ class Suite:
         self.procs: dict[str, subprocess.Popen] = {}
         self.url = f"http://{env['GATEWAY_ADDRESS']}"
         self.amqp_uri = env["AMQP_URI"]
+        # each process's /health/live, /health/ready and /metrics (services/common/ops.py)
+        self.ops_ports = {name: free_port() for name in PROCESSES}
 
     def start(self, *names: str) -> None:
         for name in names or PROCESSES:
@@ -57,7 +59,11 @@ class Suite:
             self.procs[name] = subprocess.Popen(
                 [sys.executable, "-m", "nameko", "run", "--config", "config.yaml",
                  PROCESSES[name]],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+                cwd=ROOT, env={**self.env, "OPS_ADDRESS": f"127.0.0.1:{self.ops_ports[name]}"},
+                stdout=log, stderr=subprocess.STDOUT)
+
+    def ops(self, name: str, path: str) -> requests.Response:
+        return requests.get(f"http://127.0.0.1:{self.ops_ports[name]}{path}", timeout=10)
 
     def stop(self, name: str, sig=signal.SIGTERM) -> None:
         proc = self.procs.pop(name)
@@ -151,6 +157,8 @@ def suite(request, rabbit_manager, mongo_uri, tmp_path_factory):
         "MONGODB_DATABASE_PREFIX": prefix,
         "GATEWAY_ADDRESS": f"127.0.0.1:{free_port()}",
         "OUTBOX_RELAY_INTERVAL": "0.5",
+        # production's queues: replicated, with the broker's own delivery limit (deploy/)
+        "EVENT_QUEUE_TYPE": "quorum",
         # retries span ~10 s, so a test can mend the cause before the message is dead-lettered
         "EVENT_MAX_ATTEMPTS": "7",
         "EVENT_RETRY_BASE_MS": "200",

@@ -1,0 +1,187 @@
+"""What operators and orchestrators ask of a process: is it alive, is it ready, what is it doing.
+
+One dependency, declared once on every service and the gateway (like nameko-prometheus, but with a
+registry per container, so that tests can run many containers in one process). When OPS_ADDRESS
+is set (``0.0.0.0:9100`` in containers) it serves:
+
+- ``GET /health/live``: 200 while the process answers at all (a liveness probe restarts it if not);
+- ``GET /health/ready``: 200 when the broker and the store both answer within READY_TIMEOUT, else
+  503 naming the one that did not (a readiness probe takes the pod out of rotation meanwhile);
+- ``GET /metrics``: Prometheus text: calls and duration per entrypoint and outcome, workers
+  running, and the outbox backlog read from the store at scrape time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from weakref import WeakKeyDictionary
+
+import eventlet
+from eventlet import wsgi
+from kombu import Connection
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.events import EventHandler
+from nameko.extensions import DependencyProvider
+from nameko.rpc import Rpc
+from nameko.timer import Timer
+from nameko.web.handlers import HttpRequestHandler
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import generate_latest
+from werkzeug.wrappers import Request, Response
+
+log = logging.getLogger(__name__)
+
+LIVENESS_PATH = "/health/live"
+READINESS_PATH = "/health/ready"
+METRICS_PATH = "/metrics"
+READY_TIMEOUT = 2.0  # seconds per dependency; probes time out at 5
+# RPCs answer in milliseconds; imports and slow stores take seconds
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+def entrypoint_kind(entrypoint) -> str:
+    for cls, kind in ((Rpc, "rpc"), (EventHandler, "event"), (HttpRequestHandler, "http"),
+                      (Timer, "timer")):
+        if isinstance(entrypoint, cls):
+            return kind
+    return type(entrypoint).__name__.lower()
+
+
+def parse_address(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    return host or "0.0.0.0", int(port)
+
+
+class OutboxBacklog:
+    """A collector: the events written but not yet published, counted when Prometheus asks."""
+
+    def __init__(self, ops: Ops):
+        self.ops = ops
+
+    def collect(self):
+        outbox = self.ops.sibling("Outbox")
+        if outbox is None:
+            return
+        family = GaugeMetricFamily("cadre_outbox_backlog",
+                                   "Events written to the store and not yet published", labels=["service"])
+        try:
+            with eventlet.Timeout(READY_TIMEOUT):
+                family.add_metric([self.ops.container.service_name], outbox.backlog())
+        except (Exception, eventlet.Timeout) as exc:  # a scrape must not fail on a down store
+            log.debug("outbox backlog unavailable: %s", exc)
+            return
+        yield family
+
+
+class Ops(DependencyProvider):
+    def setup(self):
+        config = self.container.config
+        self.amqp_uri = config[AMQP_URI_CONFIG_KEY]
+        self.address = config.get("OPS_ADDRESS") or None
+        self.registry = CollectorRegistry()
+        self.calls = Counter("cadre_entrypoint_calls", "Entrypoint calls by outcome: ok or the error class",
+                             ["service", "entrypoint", "method", "outcome"], registry=self.registry)
+        self.duration = Histogram("cadre_entrypoint_duration_seconds", "Entrypoint duration",
+                                  ["service", "entrypoint", "method"], buckets=BUCKETS,
+                                  registry=self.registry)
+        self.running = Gauge("cadre_workers_running", "Workers running now", ["service"],
+                             registry=self.registry)
+        self.registry.register(OutboxBacklog(self))
+        self._started: WeakKeyDictionary = WeakKeyDictionary()
+        self._sock = None
+        self._server = None
+
+    def start(self):
+        if self.address:
+            self._sock = eventlet.listen(parse_address(self.address))
+            self._server = self.container.spawn_managed_thread(self._serve, identifier="ops.server")
+            log.info("%s: ops endpoints on http://%s", self.container.service_name, self.address)
+
+    def stop(self):
+        if self._server is not None:
+            self._server.kill()
+            self._server = None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    def kill(self):
+        self.stop()
+
+    @property
+    def port(self) -> int | None:
+        return self._sock.getsockname()[1] if self._sock is not None else None
+
+    def sibling(self, class_name: str):
+        """Another dependency of this container by class name (the store, the outbox)."""
+        for dependency in self.container.dependencies:
+            if any(cls.__name__ == class_name for cls in type(dependency).__mro__):
+                return dependency
+        return None
+
+    # metrics per worker
+
+    def worker_setup(self, worker_ctx):
+        self._started[worker_ctx] = time.perf_counter()
+        self.running.labels(self.container.service_name).inc()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        started = self._started.pop(worker_ctx, None)
+        service = self.container.service_name
+        self.running.labels(service).dec()
+        entrypoint = worker_ctx.entrypoint
+        labels = (service, entrypoint_kind(entrypoint), entrypoint.method_name)
+        outcome = "ok" if exc_info is None else exc_info[0].__name__
+        self.calls.labels(*labels, outcome).inc()
+        if started is not None:
+            self.duration.labels(*labels).observe(time.perf_counter() - started)
+
+    # the HTTP side
+
+    def _serve(self):
+        wsgi.server(self._sock, self._app, log=log, log_output=False, debug=False)
+
+    def _app(self, environ, start_response):
+        request = Request(environ)
+        if request.method != "GET":
+            response = Response(status=405)
+        elif request.path == LIVENESS_PATH:
+            response = self._json(200, {"service": self.container.service_name, "status": "alive"})
+        elif request.path == READINESS_PATH:
+            checks = self.readiness()
+            ready = all(state == "ok" for state in checks.values())
+            response = self._json(200 if ready else 503, {
+                "service": self.container.service_name, "status": "ready" if ready else "not ready",
+                "checks": checks})
+        elif request.path == METRICS_PATH:
+            response = Response(generate_latest(self.registry), content_type=CONTENT_TYPE_LATEST)
+        else:
+            response = Response(status=404)
+        return response(environ, start_response)
+
+    @staticmethod
+    def _json(status: int, body: dict) -> Response:
+        return Response(json.dumps(body), status=status, content_type="application/json")
+
+    def readiness(self) -> dict[str, str]:
+        checks = {"broker": self._check(self._broker)}
+        store = self.sibling("MongoStore")
+        if store is not None:
+            checks["store"] = self._check(lambda: store.store.ping())
+        return checks
+
+    @staticmethod
+    def _check(probe) -> str:
+        try:
+            with eventlet.Timeout(READY_TIMEOUT):
+                probe()
+        except (Exception, eventlet.Timeout) as exc:
+            return f"unreachable: {type(exc).__name__}"
+        return "ok"
+
+    def _broker(self):
+        with Connection(self.amqp_uri, connect_timeout=READY_TIMEOUT) as connection:
+            connection.ensure_connection(max_retries=1)

@@ -1,0 +1,46 @@
+"""What the code says a deployment must match: the processes, the ports, the probe paths and the
+environment names config.yaml reads. The deploy checks compare deploy/ against these, so a new
+service or setting that deploy/ does not know about fails a test instead of a rollout."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+from pathlib import Path
+
+import services
+from services.common.service import ServiceBase
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+CONFIG = ROOT / "config.yaml"
+
+# the ops endpoints every process serves on OPS_ADDRESS (services/common/ops.py)
+OPS_PORT = 9100
+LIVENESS_PATH = "/health/live"
+READINESS_PATH = "/health/ready"
+METRICS_PATH = "/metrics"
+# the gateway's public API (WEB_SERVER_ADDRESS, from GATEWAY_ADDRESS)
+GATEWAY_PORT = 8000
+GATEWAY = ("gateway", "gateway.service:GatewayService")
+
+
+def service_classes() -> dict[str, str]:
+    """Every nameko service in the code: name -> "module:Class", the gateway included."""
+    found = {}
+    for info in pkgutil.iter_modules(services.__path__):
+        if info.name == "common":
+            continue
+        module = importlib.import_module(f"services.{info.name}.service")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, ServiceBase) and cls is not ServiceBase and cls.__module__ == module.__name__:
+                found[cls.name] = f"{module.__name__}:{cls.__name__}"
+    found[GATEWAY[0]] = GATEWAY[1]
+    return found
+
+
+def config_env_names() -> set[str]:
+    """The environment variables config.yaml reads (its ``${NAME:default}`` substitutions)."""
+    return set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)[:}]", CONFIG.read_text()))

@@ -1,0 +1,848 @@
+"""deploy/k8s against what the code says a deployment must be (facts.py) and against the API schemas.
+
+No cluster and no kustomize: tests/deploy/kustomize.py renders the base and each overlay as
+``kubectl kustomize`` would; every built-in resource is validated with kubernetes-validate (Kubernetes
+KUBERNETES_VERSION, unknown fields refused) and every custom resource with jsonschema against the CRD
+schemas vendored in tests/deploy/schemas/crds/. Each ``check_*`` function returns the problems it
+finds in a rendering; the tests demand none, and the tests at the end break a copy and demand that the
+check notices.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+from tests.deploy import facts
+from tests.deploy.kustomize import KustomizeError, build, split_image
+
+K8S = facts.DEPLOY / "k8s"
+README = facts.ROOT / "docs" / "deploy.md"  # its Kubernetes section
+RENDERINGS = {
+    "base": K8S / "base",
+    "staging": K8S / "overlays" / "staging",
+    "production": K8S / "overlays" / "production",
+}
+OVERLAYS = ("staging", "production")
+KUBERNETES_VERSION = "1.30"
+IMAGE = "registry.example.org/cadre-incentive"
+NAMESPACE = "cadre"
+CRDS = Path(__file__).parent / "schemas" / "crds"
+PROCESSES = sorted(facts.service_classes())
+SERVICES = [name for name in PROCESSES if name != facts.GATEWAY[0]]
+
+# Secrets the manifests use but must not contain, with who makes them. Ops make these before the first
+# apply (docs/deploy.md says how; test_readme_tells_ops_to_create_their_secrets checks it says so):
+OPS_SECRETS = {
+    "cadre-auth": {"AUTH_SECRET"},  # the gateway's token signing secret
+    "cadre-mongodb-password": {"password"},  # the MongoDB user's password; the operator reads it
+}
+# ... and the operators make these, named after the custom resources (operator_secrets() below):
+RABBITMQ_DEFAULT_USER_KEYS = {"username", "password", "host", "port"}  # <cluster>-default-user
+MONGODB_CONNECTION_KEYS = {"connectionString.standard", "connectionString.standardSrv", "username",
+                           "password"}
+# ConfigMaps the manifests use but do not render: none
+EXTERNAL_CONFIGMAPS: dict[str, set[str]] = {}
+# variables set only to be substituted into another one with $(NAME); config.yaml does not read them
+SUBSTITUTION_ONLY = {"RABBITMQ_USERNAME", "RABBITMQ_PASSWORD", "RABBITMQ_HOST", "RABBITMQ_PORT"}
+
+Resources = list[dict]
+
+
+@pytest.fixture(scope="module", params=list(RENDERINGS))
+def rendering(request) -> tuple[str, Resources]:
+    return request.param, build(RENDERINGS[request.param])
+
+
+# helpers
+
+
+def of_kind(resources: Resources, kind: str) -> list[dict]:
+    return [r for r in resources if r["kind"] == kind]
+
+
+def name_of(resource: dict) -> str:
+    return resource["metadata"]["name"]
+
+
+def selects(selector: dict | None, labels: dict) -> bool:
+    """A LabelSelector ({matchLabels, matchExpressions}) or a Service's plain map, against labels."""
+    if not selector:
+        return False
+    if "matchLabels" not in selector and "matchExpressions" not in selector:
+        selector = {"matchLabels": selector}
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expression in selector.get("matchExpressions") or []:
+        key, op, values = expression["key"], expression["operator"], expression.get("values") or []
+        ok = {"In": labels.get(key) in values, "NotIn": labels.get(key) not in values,
+              "Exists": key in labels, "DoesNotExist": key not in labels}[op]
+        if not ok:
+            return False
+    return True
+
+
+def pod_labels(deployment: dict) -> dict:
+    return deployment["spec"]["template"]["metadata"].get("labels") or {}
+
+
+def container(deployment: dict) -> dict:
+    return deployment["spec"]["template"]["spec"]["containers"][0]
+
+
+def deployments_by_process(resources: Resources) -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = {}
+    for deployment in of_kind(resources, "Deployment"):
+        for c in deployment["spec"]["template"]["spec"]["containers"]:
+            args = c.get("args") or []
+            found.setdefault(args[0] if len(args) == 1 else repr(args), []).append(deployment)
+    return found
+
+
+def port_number(port, c: dict) -> int | None:
+    """A probe's or Service's port: a number, or the name of one of the container's ports."""
+    if isinstance(port, int):
+        return port
+    for declared in c.get("ports") or []:
+        if declared.get("name") == port:
+            return declared["containerPort"]
+    return None
+
+
+UNITS = {"m": 1e-3, "": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30,
+         "Ti": 2**40}
+
+
+def quantity(value) -> float:
+    match = re.fullmatch(r"([0-9.]+)([a-zA-Z]*)", str(value))
+    if not match or match.group(2) not in UNITS:
+        raise ValueError(f"not a quantity this test reads: {value!r}")
+    return float(match.group(1)) * UNITS[match.group(2)]
+
+
+def config_default(name: str) -> str:
+    match = re.search(r"\$\{" + name + r":([^}]*)\}", facts.CONFIG.read_text())
+    return match.group(1) if match else ""
+
+
+def operator_secrets(resources: Resources) -> dict[str, set[str]]:
+    """The Secrets the two operators make for the custom resources rendered, with their keys."""
+    made = {f"{name_of(r)}-default-user": RABBITMQ_DEFAULT_USER_KEYS
+            for r in of_kind(resources, "RabbitmqCluster")}
+    for mongodb in of_kind(resources, "MongoDBCommunity"):
+        for user in mongodb["spec"].get("users") or []:
+            secret = user.get("connectionStringSecretName") or \
+                f"{name_of(mongodb)}-{user.get('db', 'admin')}-{user['name']}"
+            made[secret] = MONGODB_CONNECTION_KEYS
+    return made
+
+
+def effective_env(resources: Resources, c: dict) -> dict[str, dict]:
+    """What the container's process sees: envFrom ConfigMaps' keys, then env over them, each as its
+    env entry ({"value": ...} or {"valueFrom": ...})."""
+    env: dict[str, dict] = {}
+    configmaps = {name_of(r): r.get("data") or {} for r in of_kind(resources, "ConfigMap")}
+    for source in c.get("envFrom") or []:
+        ref = source.get("configMapRef")
+        if ref:
+            for key, value in configmaps.get(ref["name"], {}).items():
+                env[(source.get("prefix") or "") + key] = {"value": value}
+    for entry in c.get("env") or []:
+        env[entry["name"]] = entry
+    return env
+
+
+# the checks
+
+
+def crd_schema(path: Path) -> tuple[str, str, dict]:
+    """(apiVersion, kind, JSON schema) of a vendored CRD's served version, made strict the way the API
+    server's strict field validation is: an unknown field is an error, not pruned."""
+    crd = yaml.safe_load(path.read_text())
+    version = next(v for v in crd["spec"]["versions"] if v.get("served") and v.get("storage"))
+    schema = copy.deepcopy(version["schema"]["openAPIV3Schema"])
+    schema["properties"]["metadata"] = {"type": "object"}  # ObjectMeta, which the API server checks itself
+
+    def strict(node):
+        if isinstance(node, list):
+            for item in node:
+                strict(item)
+            return
+        if not isinstance(node, dict):
+            return
+        if node.get("nullable") and isinstance(node.get("type"), str):
+            node["type"] = [node["type"], "null"]
+        if "properties" in node and "additionalProperties" not in node \
+                and not node.get("x-kubernetes-preserve-unknown-fields"):
+            node["additionalProperties"] = False
+        for key in ("properties",):
+            for child in (node.get(key) or {}).values():
+                strict(child)
+        for key in ("items", "additionalProperties", "anyOf", "allOf", "oneOf", "not"):
+            if isinstance(node.get(key), dict | list):
+                strict(node[key])
+
+    strict(schema)
+    return f"{crd['spec']['group']}/{version['name']}", crd["spec"]["names"]["kind"], schema
+
+
+CUSTOM_SCHEMAS = {(api, kind): schema for api, kind, schema in map(crd_schema, sorted(CRDS.glob("*.yaml")))}
+
+
+def check_schemas(resources: Resources) -> list[str]:
+    problems = []
+    for r in resources:
+        where = f"{r['kind']} {r['metadata'].get('name')}"
+        if (r["apiVersion"], r["kind"]) in CUSTOM_SCHEMAS:
+            validator = jsonschema.Draft202012Validator(CUSTOM_SCHEMAS[r["apiVersion"], r["kind"]])
+            problems += [f"{where}: {'.'.join(map(str, e.absolute_path))}: {e.message}"
+                         for e in validator.iter_errors(r)]
+            continue
+        try:
+            kubernetes_validate.validate(r, KUBERNETES_VERSION, strict=True)
+        except kubernetes_validate.ValidationError as e:
+            problems.append(f"{where}: {'.'.join(map(str, e.path))}: {e.message}")
+        except kubernetes_validate.SchemaNotFoundError:
+            problems.append(f"{where}: no schema for {r['apiVersion']} {r['kind']} in Kubernetes "
+                            f"{KUBERNETES_VERSION} nor among the CRDs in {CRDS}")
+    return problems
+
+
+def check_processes(resources: Resources) -> list[str]:
+    problems = []
+    found = deployments_by_process(resources)
+    for extra in sorted(set(found) - set(PROCESSES)):
+        problems.append(f"a Deployment runs {extra}, which is not a process of the code: {PROCESSES}")
+    for process in PROCESSES:
+        if len(found.get(process, [])) != 1:
+            problems.append(f"{process}: {len(found.get(process, []))} Deployments run it, expected 1")
+            continue
+        deployment = found[process][0]
+        where = f"Deployment {name_of(deployment)}"
+        pod = deployment["spec"]["template"]
+        containers = pod["spec"]["containers"]
+        if len(containers) != 1:
+            problems.append(f"{where}: {len(containers)} containers, expected the process alone")
+        c = containers[0]
+        if c.get("args") != [process] or c.get("command"):
+            problems.append(f"{where}: runs command {c.get('command')} args {c.get('args')}, expected the "
+                            f"image's entrypoint with args [{process}]")
+        name, tag, digest = split_image(c.get("image", ""))
+        if name != IMAGE or not (tag or digest) or tag == ":latest":
+            problems.append(f"{where}: image {c.get('image')!r}, expected {IMAGE} with a pinned tag or "
+                            "digest")
+        ports = {p["containerPort"]: p for p in c.get("ports") or []}
+        if ports.get(facts.OPS_PORT, {}).get("name") != "ops":
+            problems.append(f"{where}: no container port {facts.OPS_PORT} named ops")
+        if process == facts.GATEWAY[0] and facts.GATEWAY_PORT not in ports:
+            problems.append(f"{where}: no container port {facts.GATEWAY_PORT}")
+        for probe, path, required in (("readinessProbe", facts.READINESS_PATH, True),
+                                      ("livenessProbe", facts.LIVENESS_PATH, True),
+                                      ("startupProbe", facts.LIVENESS_PATH, False)):
+            get = (c.get(probe) or {}).get("httpGet")
+            if get is None:
+                if required or probe in c:
+                    problems.append(f"{where}: {probe} is not an httpGet")
+                continue
+            if get.get("path") != path or port_number(get.get("port"), c) != facts.OPS_PORT:
+                problems.append(f"{where}: {probe} asks port {get.get('port')} path {get.get('path')}, "
+                                f"expected port {facts.OPS_PORT} path {path}")
+        resources_ = c.get("resources") or {}
+        for kind in ("cpu", "memory"):
+            request = (resources_.get("requests") or {}).get(kind)
+            limit = (resources_.get("limits") or {}).get(kind)
+            if request is None or limit is None:
+                problems.append(f"{where}: {kind} request and limit must both be set")
+            elif quantity(request) > quantity(limit):
+                problems.append(f"{where}: {kind} request {request} above its limit {limit}")
+        pod_security = pod["spec"].get("securityContext") or {}
+        security = c.get("securityContext") or {}
+        if not security.get("runAsNonRoot", pod_security.get("runAsNonRoot")) \
+                or security.get("runAsUser", pod_security.get("runAsUser", 1)) == 0:
+            problems.append(f"{where}: may run as root")
+        if security.get("readOnlyRootFilesystem") is not True:
+            problems.append(f"{where}: root filesystem is writable")
+        if security.get("allowPrivilegeEscalation") is not False or security.get("privileged"):
+            problems.append(f"{where}: privilege escalation is allowed")
+        if "ALL" not in ((security.get("capabilities") or {}).get("drop") or []) \
+                or (security.get("capabilities") or {}).get("add"):
+            problems.append(f"{where}: capabilities are not all dropped")
+        if pod["spec"].get("enableServiceLinks") is not False:
+            problems.append(f"{where}: enableServiceLinks is not false: every Service would add variables "
+                            "(GATEWAY_PORT, ...) to the environment the code reads")
+        annotations = pod["metadata"].get("annotations") or {}
+        expected = {"prometheus.io/scrape": "true", "prometheus.io/port": str(facts.OPS_PORT),
+                    "prometheus.io/path": facts.METRICS_PATH}
+        if {k: annotations.get(k) for k in expected} != expected:
+            problems.append(f"{where}: pod annotations {annotations}, expected {expected}")
+    for deployment in of_kind(resources, "Deployment"):
+        where = f"Deployment {name_of(deployment)}"
+        if not selects(deployment["spec"].get("selector"), pod_labels(deployment)):
+            problems.append(f"{where}: its selector does not select its own pod template")
+        for spread in deployment["spec"]["template"]["spec"].get("topologySpreadConstraints") or []:
+            if not selects(spread.get("labelSelector"), pod_labels(deployment)):
+                problems.append(f"{where}: a topology spread constraint does not select its own pods")
+        for other in of_kind(resources, "Deployment"):
+            if other is not deployment and selects(deployment["spec"].get("selector"), pod_labels(other)):
+                problems.append(f"{where}: its selector also selects the pods of {name_of(other)}")
+    return problems
+
+
+def check_disruption_budgets(resources: Resources) -> list[str]:
+    problems = []
+    budgets = of_kind(resources, "PodDisruptionBudget")
+    for deployment in of_kind(resources, "Deployment"):
+        mine = [b for b in budgets if selects(b["spec"].get("selector"), pod_labels(deployment))]
+        if len(mine) != 1:
+            problems.append(f"Deployment {name_of(deployment)}: {len(mine)} PodDisruptionBudgets select its "
+                            "pods, expected 1")
+            continue
+        spec = mine[0]["spec"]
+        replicas = deployment["spec"].get("replicas", 1)
+        if "maxUnavailable" in spec:
+            allows = spec["maxUnavailable"] != 0 and spec["maxUnavailable"] != "0%"
+        else:
+            allows = isinstance(spec.get("minAvailable"), int) and spec["minAvailable"] < replicas
+        if not allows:
+            problems.append(f"PodDisruptionBudget {name_of(mine[0])}: lets no pod be evicted with {replicas} "
+                            "replicas, so a node drain would hang")
+    for budget in budgets:
+        selector = budget["spec"].get("selector")
+        if not any(selects(selector, pod_labels(d)) for d in of_kind(resources, "Deployment")):
+            problems.append(f"PodDisruptionBudget {name_of(budget)}: selects no Deployment's pods")
+    return problems
+
+
+def check_autoscalers(resources: Resources) -> list[str]:
+    problems = []
+    deployments = {name_of(d): d for d in of_kind(resources, "Deployment")}
+    targets: dict[str, list[dict]] = {}
+    for hpa in of_kind(resources, "HorizontalPodAutoscaler"):
+        where = f"HorizontalPodAutoscaler {name_of(hpa)}"
+        spec = hpa["spec"]
+        ref = spec["scaleTargetRef"]
+        if hpa["apiVersion"] != "autoscaling/v2":
+            problems.append(f"{where}: {hpa['apiVersion']}, expected autoscaling/v2")
+        if (ref.get("apiVersion"), ref.get("kind")) != ("apps/v1", "Deployment") \
+                or ref["name"] not in deployments:
+            problems.append(f"{where}: targets {ref}, which is not a Deployment rendered here")
+            continue
+        targets.setdefault(ref["name"], []).append(hpa)
+        cpu = [m for m in spec.get("metrics") or [] if m.get("type") == "Resource"
+               and m["resource"]["name"] == "cpu" and m["resource"]["target"].get("type") == "Utilization"]
+        if not cpu:
+            problems.append(f"{where}: does not scale on CPU utilisation")
+        low, high = spec.get("minReplicas", 1), spec["maxReplicas"]
+        if not 1 <= low <= high:
+            problems.append(f"{where}: minReplicas {low} maxReplicas {high}")
+        replicas = deployments[ref["name"]]["spec"].get("replicas", 1)
+        if replicas != low:
+            problems.append(f"{where}: minReplicas {low} but the Deployment asks {replicas} replicas: an "
+                            "apply would fight the autoscaler (docs/deploy.md, Scaling)")
+    for name, hpas in targets.items():
+        if len(hpas) > 1:
+            problems.append(f"Deployment {name}: {len(hpas)} autoscalers")
+    by_process = deployments_by_process(resources)
+    for service in SERVICES:
+        deployment = (by_process.get(service) or [None])[0]
+        if deployment is None or name_of(deployment) not in targets:
+            problems.append(f"{service}: no HorizontalPodAutoscaler scales its Deployment")
+    return problems
+
+
+def check_environment(resources: Resources) -> list[str]:
+    problems = []
+    read = facts.config_env_names()
+    for configmap in of_kind(resources, "ConfigMap"):
+        for key in sorted(set(configmap.get("data") or {}) - read):
+            problems.append(f"ConfigMap {name_of(configmap)}: {key} is not a variable config.yaml reads")
+    rabbit = {f"{name_of(r)}-default-user" for r in of_kind(resources, "RabbitmqCluster")}
+    for process, deployments in deployments_by_process(resources).items():
+        if process not in PROCESSES:
+            continue
+        c = container(deployments[0])
+        where = f"Deployment {name_of(deployments[0])}"
+        defined: set[str] = set()
+        for source in c.get("envFrom") or []:
+            if source.get("prefix"):
+                problems.append(f"{where}: envFrom with a prefix renames the variables the code reads")
+            if source.get("secretRef"):
+                problems.append(f"{where}: envFrom a Secret: its keys cannot be checked here; use "
+                                "secretKeyRef")
+        env = effective_env(resources, c)
+        defined |= set(env) - {e["name"] for e in c.get("env") or []}
+        used: set[str] = set()
+        for entry in c.get("env") or []:
+            name = entry["name"]
+            if name not in read and name not in SUBSTITUTION_ONLY:
+                problems.append(f"{where}: {name} is not a variable config.yaml reads")
+            for ref in re.findall(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", entry.get("value") or ""):
+                used.add(ref)
+                if ref not in defined:
+                    problems.append(f"{where}: {name} uses $({ref}) before (or without) defining it; "
+                                    "Kubernetes would leave the text as it is")
+            defined.add(name)
+        for name in sorted(SUBSTITUTION_ONLY & {e["name"] for e in c.get("env") or []} - used):
+            problems.append(f"{where}: {name} is set but substituted nowhere")
+
+        def value(name: str, env=env) -> str | None:
+            return (env.get(name) or {}).get("value")
+
+        def secret_ref(name: str, env=env) -> tuple[str, str] | None:
+            ref = ((env.get(name) or {}).get("valueFrom") or {}).get("secretKeyRef")
+            return (ref["name"], ref["key"]) if ref else None
+
+        expected = {"OPS_ADDRESS": f"0.0.0.0:{facts.OPS_PORT}", "EVENT_QUEUE_TYPE": "quorum",
+                    "MONGODB_WRITE_CONCERN": "majority"}
+        if process == facts.GATEWAY[0]:
+            expected["GATEWAY_ADDRESS"] = f"0.0.0.0:{facts.GATEWAY_PORT}"
+        for name, want in expected.items():
+            if value(name) != want:
+                problems.append(f"{where}: {name}={value(name)!r}, production needs {want!r}")
+        if not re.fullmatch(r"[1-9][0-9]*", value("EVENT_DELIVERY_LIMIT") or ""):
+            problems.append(f"{where}: EVENT_DELIVERY_LIMIT={value('EVENT_DELIVERY_LIMIT')!r}, production "
+                            "needs a positive number")
+        amqp = value("AMQP_URI") or ""
+        match = re.fullmatch(r"amqps?://\$\((\w+)\):\$\((\w+)\)@\$\((\w+)\):\$\((\w+)\)/.*", amqp)
+        refs = [secret_ref(name) for name in match.groups()] if match else []
+        if not match or [r and r[1] for r in refs] != ["username", "password", "host", "port"] \
+                or {r[0] for r in refs} - rabbit or len({r[0] for r in refs}) != 1:
+            problems.append(f"{where}: AMQP_URI={amqp!r} is not built from the username, password, host and "
+                            f"port of a RabbitmqCluster's default-user Secret ({sorted(rabbit)})")
+        mongo = secret_ref("MONGODB_URI")
+        databases = granted_databases(resources).get(mongo[0] if mongo else "", set())
+        if not mongo or mongo[1] not in ("connectionString.standard", "connectionString.standardSrv"):
+            problems.append(f"{where}: MONGODB_URI is not a MongoDB operator's connection string ({mongo})")
+        else:
+            prefix = value("MONGODB_DATABASE_PREFIX") or config_default("MONGODB_DATABASE_PREFIX")
+            database = prefix + process
+            if database not in databases:
+                problems.append(f"{where}: the MongoDB user of {mongo[0]} may not readWrite {database}")
+        if process == facts.GATEWAY[0] and not secret_ref("AUTH_SECRET") and not value("AUTH_JWKS_URL"):
+            problems.append(f"{where}: neither AUTH_SECRET from a Secret nor AUTH_JWKS_URL: no token is "
+                            "accepted")
+    return problems
+
+
+def granted_databases(resources: Resources) -> dict[str, set[str]]:
+    """connection-string Secret -> the databases its MongoDB user may readWrite."""
+    granted = {}
+    for mongodb in of_kind(resources, "MongoDBCommunity"):
+        for user in mongodb["spec"].get("users") or []:
+            secret = user.get("connectionStringSecretName") or \
+                f"{name_of(mongodb)}-{user.get('db', 'admin')}-{user['name']}"
+            granted[secret] = {role["db"] for role in user.get("roles") or []
+                               if role["name"] in ("readWrite", "dbOwner")}
+    return granted
+
+
+def check_references(resources: Resources) -> list[str]:
+    """Every Secret and ConfigMap named is rendered, made by an operator, or made by ops (allow-lists
+    above), and has the key asked for."""
+    problems = []
+    secrets = {**OPS_SECRETS, **operator_secrets(resources)}
+    configmaps = {**EXTERNAL_CONFIGMAPS,
+                  **{name_of(r): set(r.get("data") or {}) for r in of_kind(resources, "ConfigMap")}}
+    secrets.update({name_of(r): set(r.get("data") or {}) | set(r.get("stringData") or {})
+                    for r in of_kind(resources, "Secret")})
+
+    def need(kind: str, known: dict[str, set[str]], name: str, key: str | None, where: str) -> None:
+        if name not in known:
+            problems.append(f"{where}: {kind} {name!r} is neither rendered nor made by ops or an operator")
+        elif key is not None and key not in known[name]:
+            problems.append(f"{where}: {kind} {name!r} has no key {key!r} (it has {sorted(known[name])})")
+
+    for deployment in of_kind(resources, "Deployment"):
+        spec = deployment["spec"]["template"]["spec"]
+        for c in spec.get("containers", []) + spec.get("initContainers", []):
+            where = f"Deployment {name_of(deployment)} container {c['name']}"
+            for source in c.get("envFrom") or []:
+                if "configMapRef" in source:
+                    need("ConfigMap", configmaps, source["configMapRef"]["name"], None, where)
+                if "secretRef" in source:
+                    need("Secret", secrets, source["secretRef"]["name"], None, where)
+            for entry in c.get("env") or []:
+                value_from = entry.get("valueFrom") or {}
+                if "secretKeyRef" in value_from:
+                    ref = value_from["secretKeyRef"]
+                    need("Secret", secrets, ref["name"], ref["key"], where)
+                if "configMapKeyRef" in value_from:
+                    ref = value_from["configMapKeyRef"]
+                    need("ConfigMap", configmaps, ref["name"], ref["key"], where)
+        for volume in spec.get("volumes") or []:
+            where = f"Deployment {name_of(deployment)} volume {volume['name']}"
+            if "secret" in volume:
+                need("Secret", secrets, volume["secret"]["secretName"], None, where)
+            if "configMap" in volume:
+                need("ConfigMap", configmaps, volume["configMap"]["name"], None, where)
+    for mongodb in of_kind(resources, "MongoDBCommunity"):
+        for user in mongodb["spec"].get("users") or []:
+            ref = user.get("passwordSecretRef")
+            if ref:
+                need("Secret", {k: v for k, v in secrets.items() if k in OPS_SECRETS}, ref["name"],
+                     ref.get("key", "password"), f"MongoDBCommunity {name_of(mongodb)} user {user['name']}")
+    return problems
+
+
+def check_no_secret_data(resources: Resources) -> list[str]:
+    return [f"Secret {name_of(r)}: secret values are committed; ops create Secrets (docs/deploy.md)"
+            for r in of_kind(resources, "Secret") if r.get("data") or r.get("stringData")]
+
+
+def check_gateway_service(resources: Resources) -> list[str]:
+    gateway = (deployments_by_process(resources).get(facts.GATEWAY[0]) or [None])[0]
+    if gateway is None:
+        return ["no gateway Deployment"]
+    c = container(gateway)
+    problems = []
+    serving = [service for service in of_kind(resources, "Service")
+               if selects(service["spec"].get("selector"), pod_labels(gateway))]
+    if not serving:
+        return ["no Service selects the gateway's pods"]
+    for service in serving:
+        for other in of_kind(resources, "Deployment"):
+            if other is not gateway and selects(service["spec"].get("selector"), pod_labels(other)):
+                problems.append(f"Service {name_of(service)}: also selects the pods of {name_of(other)}")
+    ports = [p for service in serving for p in service["spec"].get("ports") or []]
+    if not any(p["port"] == facts.GATEWAY_PORT
+               and port_number(p.get("targetPort", p["port"]), c) == facts.GATEWAY_PORT for p in ports):
+        problems.append(f"no Service port {facts.GATEWAY_PORT} reaches the gateway's container port "
+                        f"{facts.GATEWAY_PORT}")
+    return problems
+
+
+def check_broker(resources: Resources) -> list[str]:
+    clusters = of_kind(resources, "RabbitmqCluster")
+    if len(clusters) != 1:
+        return [f"{len(clusters)} RabbitmqClusters, expected 1"]
+    spec = clusters[0]["spec"]
+    problems = []
+    if spec.get("replicas", 1) != 3:
+        problems.append(f"RabbitmqCluster: {spec.get('replicas', 1)} replicas; quorum queues need 3 nodes")
+    for kind in ("requests", "limits"):
+        if set((spec.get("resources") or {}).get(kind) or {}) != {"cpu", "memory"}:
+            problems.append(f"RabbitmqCluster: resources.{kind} must set cpu and memory")
+    if not (spec.get("persistence") or {}).get("storage"):
+        problems.append("RabbitmqCluster: no persistent storage size")
+    return problems
+
+
+def check_store(resources: Resources) -> list[str]:
+    stores = of_kind(resources, "MongoDBCommunity")
+    if len(stores) != 1:
+        return [f"{len(stores)} MongoDBCommunity resources, expected 1"]
+    spec = stores[0]["spec"]
+    problems = []
+    if spec.get("type") != "ReplicaSet" or spec.get("members") != 3:
+        problems.append(f"MongoDBCommunity: {spec.get('type')} of {spec.get('members')}, expected a "
+                        "ReplicaSet of 3 (majority writes survive one member)")
+    if not re.fullmatch(r"7\.0\.\d+", str(spec.get("version"))):
+        problems.append(f"MongoDBCommunity: version {spec.get('version')!r}, expected 7.0.x")
+    if "SCRAM" not in spec["security"]["authentication"]["modes"]:
+        problems.append("MongoDBCommunity: SCRAM authentication is not enabled")
+    users = spec.get("users") or []
+    for user in users:
+        if not user.get("scramCredentialsSecretName") or not user.get("passwordSecretRef"):
+            problems.append(f"MongoDBCommunity user {user['name']}: needs passwordSecretRef and "
+                            "scramCredentialsSecretName")
+    granted = set().union(*granted_databases(resources).values()) if users else set()
+    prefix = config_default("MONGODB_DATABASE_PREFIX")
+    for configmap in of_kind(resources, "ConfigMap"):
+        prefix = (configmap.get("data") or {}).get("MONGODB_DATABASE_PREFIX", prefix)
+    for process in PROCESSES:
+        if prefix + process not in granted:
+            problems.append(f"MongoDBCommunity: no user may readWrite {prefix + process}, the {process} "
+                            "database")
+    return problems
+
+
+CHECKS: list[Callable[[Resources], list[str]]] = [
+    check_schemas, check_processes, check_disruption_budgets, check_autoscalers, check_environment,
+    check_references, check_no_secret_data, check_gateway_service, check_broker, check_store,
+]
+
+
+# every rendering passes every check
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__)
+def test_rendering_passes(rendering, check):
+    name, resources = rendering
+    assert check(resources) == [], f"{name}: {check.__name__}"
+
+
+def test_everything_is_in_the_namespace(rendering):
+    name, resources = rendering
+    assert resources, f"{name} renders nothing"
+    assert {r["metadata"].get("namespace") for r in resources} == {NAMESPACE}
+
+
+def test_no_secret_is_committed_anywhere():
+    """Not even in a file no kustomization lists yet."""
+    for path in sorted(K8S.rglob("*.y*ml")):
+        for document in yaml.safe_load_all(path.read_text()):
+            if isinstance(document, dict):
+                assert document.get("kind") != "Secret", f"{path}: a Secret; ops create Secrets"
+
+
+def test_the_overlays_size_the_suite_differently():
+    staging, production = (build(RENDERINGS[name]) for name in OVERLAYS)
+
+    def deployments(resources):
+        return {name_of(d): (d["spec"]["replicas"], container(d)["resources"])
+                for d in of_kind(resources, "Deployment")}
+
+    def autoscalers(resources):
+        return {name_of(h): (h["spec"]["minReplicas"], h["spec"]["maxReplicas"])
+                for h in of_kind(resources, "HorizontalPodAutoscaler")}
+
+    for name, (replicas, resources) in deployments(production).items():
+        assert deployments(staging)[name][0] < replicas, name
+        assert deployments(staging)[name][1] != resources, name
+    for name, (_, most) in autoscalers(production).items():
+        assert autoscalers(staging)[name][1] < most, name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_overlay_sets_the_image_tag(overlay):
+    kustomization = yaml.safe_load((RENDERINGS[overlay] / "kustomization.yaml").read_text())
+    [entry] = [e for e in kustomization.get("images") or [] if e["name"] == IMAGE]
+    tag = str(entry.get("newTag", ""))
+    assert tag and tag != "latest" or entry.get("digest")
+    images = {container(d)["image"] for d in of_kind(build(RENDERINGS[overlay]), "Deployment")}
+    assert images == ({f"{IMAGE}:{tag}"} if tag else {f"{IMAGE}@{entry['digest']}"})
+    if overlay == "production":
+        assert re.fullmatch(r"\d+\.\d+\.\d+", tag) or entry.get("digest"), "production runs a release"
+
+
+def test_readme_tells_ops_to_create_their_secrets():
+    text = README.read_text()
+    for secret, keys in OPS_SECRETS.items():
+        assert re.search(rf"kubectl create secret generic {secret}\b", text), secret
+        for key in keys:
+            assert f"--from-literal={key}=" in text, (secret, key)
+    assert "kubectl apply -k deploy/k8s/overlays/production" in text
+
+
+def test_operator_made_secrets_are_the_documented_ones(production):
+    """The operators name their Secrets after the custom resources; the README tells ops which."""
+    made = operator_secrets(production)
+    assert set(made) == {"cadre-rabbitmq-default-user", "cadre-mongodb-admin-cadre"}
+    text = README.read_text()
+    for secret in made:
+        assert f"`{secret}`" in text, secret
+
+
+def test_crd_schemas_are_vendored():
+    assert set(CUSTOM_SCHEMAS) == {("rabbitmq.com/v1beta1", "RabbitmqCluster"),
+                                   ("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity")}
+
+
+# the checks notice what they are there for: each mutation breaks a copy of the production rendering
+
+
+def first(resources: Resources, kind: str, name: str | None = None) -> dict:
+    return next(r for r in resources if r["kind"] == kind and (name is None or name_of(r) == name))
+
+
+def deployment_of(resources: Resources, process: str) -> dict:
+    return deployments_by_process(resources)[process][0]
+
+
+def env_entry(resources: Resources, process: str, name: str) -> dict:
+    return next(e for e in container(deployment_of(resources, process))["env"] if e["name"] == name)
+
+
+def c_of(resources: Resources, process: str) -> dict:
+    return container(deployment_of(resources, process))
+
+
+def template_of(resources: Resources, process: str) -> dict:
+    return deployment_of(resources, process)["spec"]["template"]
+
+
+MUTATIONS = {
+    "readiness probe path": (
+        check_processes, lambda rs: c_of(rs, "talent")["readinessProbe"]["httpGet"].update(path="/ready")),
+    "liveness probe port": (
+        check_processes, lambda rs: c_of(rs, "care")["livenessProbe"]["httpGet"].update(port=8000)),
+    "wrong process name": (check_processes, lambda rs: c_of(rs, "care").update(args=["carer"])),
+    "no memory limit": (
+        check_processes, lambda rs: c_of(rs, "tolerance")["resources"]["limits"].pop("memory")),
+    "writable root": (
+        check_processes,
+        lambda rs: c_of(rs, "gateway")["securityContext"].update(readOnlyRootFilesystem=False)),
+    "another image": (
+        check_processes, lambda rs: c_of(rs, "appraisal").update(image="example.org/other:1.0")),
+    "a prometheus annotation missing": (
+        check_processes, lambda rs: template_of(rs, "talent")["metadata"]["annotations"].popitem()),
+    "service links": (check_processes, lambda rs: template_of(rs, "care")["spec"].pop("enableServiceLinks")),
+    "selector misses pods": (
+        check_processes, lambda rs: deployment_of(rs, "care")["spec"]["selector"]["matchLabels"]
+        .update({"app.kubernetes.io/name": "cares"})),
+    "no budget": (
+        check_disruption_budgets, lambda rs: rs.remove(first(rs, "PodDisruptionBudget", "appraisal"))),
+    "budget blocks drains": (
+        check_disruption_budgets,
+        lambda rs: first(rs, "PodDisruptionBudget", "talent")["spec"].update(maxUnavailable=0)),
+    "no autoscaler": (
+        check_autoscalers, lambda rs: rs.remove(first(rs, "HorizontalPodAutoscaler", "tolerance"))),
+    "autoscaler targets nothing": (
+        check_autoscalers,
+        lambda rs: first(rs, "HorizontalPodAutoscaler", "care")["spec"]["scaleTargetRef"]
+        .update(name="carer")),
+    "replicas below the autoscaler": (
+        check_autoscalers, lambda rs: deployment_of(rs, "talent")["spec"].update(replicas=1)),
+    "unknown ConfigMap key": (
+        check_environment, lambda rs: first(rs, "ConfigMap")["data"].update(LOG_LEVL="DEBUG")),
+    "unknown env name": (
+        check_environment, lambda rs: c_of(rs, "care")["env"].append({"name": "MONGO_URL", "value": "x"})),
+    "classic queues": (
+        check_environment, lambda rs: first(rs, "ConfigMap")["data"].update(EVENT_QUEUE_TYPE="classic")),
+    "substitution before definition": (
+        check_environment, lambda rs: c_of(rs, "talent")["env"].sort(key=lambda e: e["name"] != "AMQP_URI")),
+    "no auth for the gateway": (
+        check_environment,
+        lambda rs: c_of(rs, "gateway")["env"].remove(env_entry(rs, "gateway", "AUTH_SECRET"))),
+    "database not granted": (
+        check_store, lambda rs: first(rs, "MongoDBCommunity")["spec"]["users"][0]["roles"].pop()),
+    "secret name typo": (
+        check_references, lambda rs: env_entry(rs, "appraisal", "MONGODB_URI")["valueFrom"]["secretKeyRef"]
+        .update(name="cadre-mongodb-admin-cadr")),
+    "secret key typo": (
+        check_references, lambda rs: env_entry(rs, "gateway", "AUTH_SECRET")["valueFrom"]["secretKeyRef"]
+        .update(key="AUTH_SECRETS")),
+    "committed secret": (
+        check_no_secret_data, lambda rs: rs.append(
+            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "cadre-auth", "namespace": NAMESPACE},
+             "stringData": {"AUTH_SECRET": "hunter2"}})),
+    "service on the ops port": (
+        check_gateway_service,
+        lambda rs: first(rs, "Service", "gateway")["spec"]["ports"][0].update(targetPort="ops")),
+    "two brokers nodes": (check_broker, lambda rs: first(rs, "RabbitmqCluster")["spec"].update(replicas=2)),
+    "unknown field in a CRD resource": (
+        check_schemas, lambda rs: first(rs, "RabbitmqCluster")["spec"].update(replica=3)),
+    "wrong type in a CRD resource": (
+        check_schemas, lambda rs: first(rs, "MongoDBCommunity")["spec"].update(members="three")),
+    "unknown field in a Deployment": (check_schemas, lambda rs: c_of(rs, "talent").update(probe={})),
+    "unknown kind": (
+        check_schemas, lambda rs: rs.append(
+            {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor", "metadata": {"name": "x"}})),
+}
+
+
+@pytest.fixture(scope="module")
+def production() -> Resources:
+    return build(RENDERINGS["production"])
+
+
+@pytest.mark.parametrize("mutation", list(MUTATIONS))
+def test_a_check_notices(production, mutation):
+    check, mutate = MUTATIONS[mutation]
+    broken = copy.deepcopy(production)
+    assert check(broken) == []
+    mutate(broken)
+    assert check(broken), f"{check.__name__} did not notice: {mutation}"
+
+
+def test_a_broken_overlay_on_disk_is_noticed(tmp_path):
+    """The whole way: a patch added to a copy of the production overlay reaches the rendering."""
+    shutil.copytree(K8S, tmp_path / "k8s")
+    overlay = tmp_path / "k8s" / "overlays" / "production"
+    kustomization = yaml.safe_load((overlay / "kustomization.yaml").read_text())
+    ops = [{"op": "replace", "path": "/spec/template/spec/containers/0/readinessProbe/httpGet/path",
+            "value": "/health"}]
+    kustomization["patches"].append({"target": {"kind": "Deployment", "name": "gateway"},
+                                     "patch": yaml.safe_dump(ops)})
+    (overlay / "kustomization.yaml").write_text(yaml.safe_dump(kustomization))
+    assert any("readinessProbe" in problem for problem in check_processes(build(overlay)))
+
+
+# the renderer does what kustomize does, and refuses what it does not reproduce
+
+
+def write(directory: Path, files: dict[str, object]) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        if isinstance(content, dict):
+            content = yaml.safe_dump(content)
+        elif isinstance(content, list):
+            content = yaml.safe_dump_all(content)
+        (directory / name).write_text(content)
+    return directory
+
+
+DEPLOYMENT = {"apiVersion": "apps/v1", "kind": "Deployment",
+              "metadata": {"name": "web", "labels": {"a": "1"}},
+              "spec": {"replicas": 1, "template": {"spec": {
+                  "containers": [{"name": "web", "image": "localhost:5000/team/web:1.0"}],
+                  "initContainers": [{"name": "init", "image": "busybox"}]}}}}
+CLUSTER_ROLE = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                "metadata": {"name": "reader"}}
+
+
+def test_renderer_applies_the_subset(tmp_path):
+    write(tmp_path / "base", {"kustomization.yaml": {"resources": ["web.yaml"], "namespace": "one"},
+                              "web.yaml": [DEPLOYMENT, CLUSTER_ROLE]})
+    overlay = write(tmp_path / "overlay", {
+        "kustomization.yaml": {
+            "resources": ["../base"], "namespace": "two",
+            "labels": [{"pairs": {"env": "test"}}],
+            "images": [{"name": "localhost:5000/team/web", "newName": "registry.example.org/web",
+                        "newTag": "2.0"},
+                       {"name": "busybox", "digest": "sha256:abc"}],
+            "replicas": [{"name": "web", "count": 4}],
+            "patches": [{"target": {"kind": "Deploy.*", "labelSelector": "a=1,!b"}, "path": "patch.yaml"}]},
+        "patch.yaml": [[{"op": "add", "path": "/metadata/annotations", "value": {"patched": "yes"}},
+                        {"op": "replace", "path": "/spec/replicas", "value": 2}]]})
+    web, role = build(overlay)
+    assert web["metadata"] == {"name": "web", "namespace": "two", "labels": {"a": "1", "env": "test"},
+                               "annotations": {"patched": "yes"}}
+    assert web["spec"]["replicas"] == 4  # replicas after patches, as in kustomize
+    assert web["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example.org/web:2.0"
+    assert web["spec"]["template"]["spec"]["initContainers"][0]["image"] == "busybox@sha256:abc"
+    assert "namespace" not in role["metadata"] and role["metadata"]["labels"] == {"env": "test"}
+
+
+@pytest.mark.parametrize("kustomization, files, complaint", [
+    ({"resources": ["web.yaml"], "configMapGenerator": [{"name": "x"}]}, {}, "configMapGenerator"),
+    ({"resources": ["web.yaml"], "commonLabels": {"a": "b"}}, {}, "selectors"),
+    ({"resources": ["web.yaml"], "labels": [{"pairs": {"a": "b"}, "includeSelectors": True}]}, {},
+     "includeSelectors"),
+    ({"resources": ["web.yaml"], "patches": [{"target": {"kind": "Deployment"},
+                                              "patch": "spec:\n  replicas: 3\n"}]}, {}, "strategic-merge"),
+    ({"resources": ["web.yaml"], "patches": [{"target": {"kind": "Service"},
+                                              "patch": "- {op: remove, path: /spec}"}]},
+     {}, "selects no resource"),
+    ({"resources": ["web.yaml"], "patches": [{"target": {"kind": "Deployment"},
+                                              "patch": "- {op: replace, path: /metadata/name, value: x}"}]},
+     {}, "may not change"),
+    ({"resources": ["web.yaml"], "patches": [{"target": {"labelSelector": "a in (1)"},
+                                              "patch": "- {op: remove, path: /spec}"}]}, {}, "selector term"),
+    ({"resources": ["web.yaml"], "images": [{"name": "nginx", "newTag": "1"}]}, {}, "no container uses"),
+    ({"resources": ["web.yaml"], "replicas": [{"name": "api", "count": 2}]}, {}, "named 'api'"),
+    ({"resources": ["web.yaml", "web.yaml"]}, {}, "already registered"),
+    ({"resources": ["../outside.yaml"]}, {}, "not in or below"),
+    ({"resources": ["web.yaml", "ns.yaml"], "namespace": "x"},
+     {"ns.yaml": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "y"}}]}, "Namespace"),
+])
+def test_renderer_refuses_what_it_does_not_reproduce(tmp_path, kustomization, files, complaint):
+    write(tmp_path, {"outside.yaml": [DEPLOYMENT]})
+    root = write(tmp_path / "app", {"kustomization.yaml": kustomization, "web.yaml": [DEPLOYMENT], **files})
+    with pytest.raises(KustomizeError, match=re.escape(complaint)):
+        build(root)
+
+
+def test_split_image():
+    assert split_image("localhost:5000/a/b:1.2@sha256:ff") == ("localhost:5000/a/b", ":1.2", "@sha256:ff")
+    assert split_image("localhost:5000/a/b") == ("localhost:5000/a/b", "", "")
+    assert split_image("busybox:1") == ("busybox", ":1", "")

@@ -1,0 +1,53 @@
+"""Every process of the running suite answers its probes and its Prometheus scrape, and its event
+queues carry production's settings (deploy/): what an orchestrator and a monitoring system see."""
+
+import re
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.helpers import wait_for
+from tests.integration.conftest import PROCESSES
+from tests.integration.test_slice import register_cadre, register_unit
+
+pytestmark = pytest.mark.integration
+
+
+def calls(suite, name, entrypoint, method, outcome="ok") -> float:
+    """One cadre_entrypoint_calls_total sample of a process's /metrics (0 when absent)."""
+    text = suite.ops(name, "/metrics").text
+    match = re.search(
+        rf'^cadre_entrypoint_calls_total\{{entrypoint="{entrypoint}",method="{method}",'
+        rf'outcome="{outcome}",service="{name}"\}} (\S+)$', text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
+def test_every_process_is_live_and_ready(suite):
+    for name in PROCESSES:
+        assert suite.ops(name, "/health/live").status_code == 200, name
+        ready = suite.ops(name, "/health/ready")
+        assert (ready.status_code, ready.json()["checks"]) == (200, {"broker": "ok", "store": "ok"}), name
+
+
+def test_metrics_follow_requests_and_events_through_the_processes(suite):
+    before = {name: calls(suite, name, "rpc", "health") for name in PROCESSES if name != "gateway"}
+    assert suite.get("/health").status_code == 200  # the gateway asks every service
+    for name, count in before.items():
+        assert calls(suite, name, "rpc", "health") == count + 1, name
+    assert 'cadre_entrypoint_calls_total{entrypoint="http"' in suite.ops("gateway", "/metrics").text
+
+    # talent's roster event reaches appraisal's handler, and appraisal's scrape shows it
+    handled = calls(suite, "appraisal", "event", "on_cadre_registered")
+    register_cadre(suite, register_unit(suite))
+    wait_for(lambda: calls(suite, "appraisal", "event", "on_cadre_registered") == handled + 1,
+             timeout=15, interval=0.2, what="appraisal's metrics to count the roster event")
+
+
+def test_event_queues_are_quorum_queues_with_a_delivery_limit(suite, rabbit_manager):
+    vhost = urlparse(suite.amqp_uri).path.lstrip("/")
+    event_queues = [q for q in rabbit_manager.get_queues(vhost) if q["name"].startswith("evt-")]
+    assert {q["name"].split("--")[1].split(".")[0] for q in event_queues} == (
+        set(PROCESSES) - {"gateway"})
+    for queue in event_queues:
+        assert queue["arguments"]["x-queue-type"] == "quorum", queue["name"]
+        assert queue["arguments"]["x-delivery-limit"] > 0, queue["name"]
