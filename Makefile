@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run stop test lint venv stack-up stack-down status token catalogues
+.PHONY: run stop test faults lint venv stack-up stack-down status token catalogues
 
 # Python >= 3.11: the newest one on the PATH
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
@@ -51,6 +51,14 @@ test: venv
 	set -a && . .stack/env && set +a && \
 	$(VENV)/bin/pytest --amqp-uri "$$AMQP_URI" --rabbit-api-uri "$$RABBIT_API_URI" $(PYTEST_ARGS); \
 	rc=$$?; deploy/local/stack.sh down-started; exit $$rc
+
+## the fault-injection suite on its own (also part of `make test`): it starts a RabbitMQ node and a
+## store of its own (stack-up installs and builds them); figures print and go to .stack/faults/
+faults: venv
+	deploy/local/stack.sh up
+	set -a && . .stack/env && set +a && \
+	$(VENV)/bin/pytest -m faults tests/faults --amqp-uri "$$AMQP_URI" --rabbit-api-uri "$$RABBIT_API_URI" \
+	  $(PYTEST_ARGS); rc=$$?; deploy/local/stack.sh down-started; exit $$rc
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -16,7 +16,6 @@ import eventlet
 from marshmallow import RAISE, ValidationError
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Response
 
 from gateway.auth import Authenticator
@@ -30,6 +29,7 @@ from gateway.exceptions import (
 )
 from gateway.openapi import build_spec, docs_html, to_json
 from gateway.routes import ROUTES, Route
+from services.common.amqp import ResilientRpcProxy
 from services.common.audit import AuditTrail
 from services.common.errors import InvalidInput
 from services.common.ops import Ops
@@ -94,7 +94,7 @@ class Identity(DependencyProvider):
         return Handle()
 
 
-class ServiceProxy(RpcProxy):
+class ServiceProxy(ResilientRpcProxy):
     """An RPC request that expires when the caller stops waiting (RPC_TIMEOUT): a command
     answered with 503 is not carried out later, when the service comes back."""
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Local servers for the tests and the run command: RabbitMQ (with the management API)
 # and a MongoDB-compatible store (mongod if installed, else FerretDB built from
-# deploy/local/ferretdb/). All state lives in $ROOT/.stack/.
+# deploy/local/ferretdb/ on a PostgreSQL of its own, ADR 0013). All state lives in $ROOT/.stack/.
 #
 #   deploy/local/stack.sh up       start what is missing, wait until it answers, write .stack/env
 #   deploy/local/stack.sh down     stop what this checkout's .stack/ says it started
@@ -26,6 +26,10 @@ RMQ_PID=$RMQ_DIR/pid
 RMQ_OUT=$RMQ_DIR/server.out
 RMQ_LOG=$RMQ_DIR/log/$RMQ_NODE.log
 
+# FerretDB keeps its data in PostgreSQL: it finds documents by _id with an index there, where
+# its SQLite backend reads the whole collection for every operation (ADR 0013)
+PG_DIR=$STATE/postgres
+PG_PORT=${STACK_PG_PORT:-54329}
 FDB_SRC=$SCRIPT_DIR/ferretdb
 FDB_BIN=$STATE/bin/ferretdb-launcher
 FDB_DIR=$STATE/ferretdb
@@ -204,28 +208,36 @@ kill_pid() {
 
 # ---------------------------------------------------------------- RabbitMQ
 
-install_rabbit() {
-  local sudo=() out=$STATE/apt.log
+SUDO=()
+
+# apt_install WHAT PACKAGE: install a Debian package (one-time), or die saying why not.
+apt_install() {
+  local what=$1 package=$2 out=$STATE/apt.log
   if ((EUID != 0)); then
     command -v sudo >/dev/null ||
-      die "RabbitMQ: cannot install rabbitmq-server: not root and sudo is not installed"
-    sudo=(sudo)
+      die "$what: cannot install $package: not root and sudo is not installed"
+    SUDO=(sudo)
   fi
-  say "installing rabbitmq-server with apt-get (one-time)"
+  say "installing $package with apt-get (one-time)"
   # Refresh the package lists only when they do not know the package, or when the install
   # fails with stale lists.
-  if ! apt-cache show rabbitmq-server >/dev/null 2>&1; then
-    "${sudo[@]}" apt-get update >"$out" 2>&1 || true
+  if ! apt-cache show "$package" >/dev/null 2>&1; then
+    "${SUDO[@]}" apt-get update >"$out" 2>&1 || true
   fi
-  if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y rabbitmq-server >"$out" 2>&1; then
-    "${sudo[@]}" apt-get update >>"$out" 2>&1 || true
-    if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y rabbitmq-server >>"$out" 2>&1; then
+  if ! "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "$package" >"$out" 2>&1; then
+    "${SUDO[@]}" apt-get update >>"$out" 2>&1 || true
+    if ! "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "$package" >>"$out" 2>&1; then
       local reason
       reason=$(grep -E '^(E|W):' "$out" | tail -n 1 || true)
       [[ -n $reason ]] || reason=$(tail -n 1 "$out")
-      die "RabbitMQ: cannot install rabbitmq-server: ${reason:-apt-get failed (see $out)}"
+      die "$what: cannot install $package: ${reason:-apt-get failed (see $out)}"
     fi
   fi
+}
+
+install_rabbit() {
+  apt_install RabbitMQ rabbitmq-server
+  local sudo=("${SUDO[@]}")
   [[ -x $RMQ_BIN/rabbitmq-server ]] ||
     die "RabbitMQ: cannot install rabbitmq-server: $RMQ_BIN/rabbitmq-server missing after install"
   # On a systemd machine the package starts its own node on port 5672 (without the management
@@ -339,12 +351,67 @@ build_ferretdb() {
   mv -f "$FDB_BIN.tmp" "$FDB_BIN"
 }
 
+# ---------------------------------------------------------------- PostgreSQL (under FerretDB)
+
+pg_bin() {
+  local dir
+  for dir in "$(pg_config --bindir 2>/dev/null)" $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    [[ -n $dir && -x $dir/pg_ctl && -x $dir/initdb ]] && { printf '%s\n' "$dir"; return 0; }
+  done
+  return 1
+}
+
+# PostgreSQL refuses to run as root: as root, its files and process belong to the postgres user.
+as_pg() {
+  if ((EUID == 0)); then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_user() { if ((EUID == 0)); then echo postgres; else id -un; fi; }
+
+pg_url() { printf 'postgres://%s@127.0.0.1:%s/' "$(pg_user)" "$PG_PORT"; }
+
+pg_ready() { tcp_open 127.0.0.1 "$PG_PORT"; }
+
+start_postgres() {
+  local bin
+  bin=$(pg_bin) || { apt_install PostgreSQL postgresql; bin=$(pg_bin) || die "PostgreSQL: no pg_ctl after install"; }
+  if pg_ready; then
+    return 0
+  fi
+  mkdir -p "$PG_DIR"
+  ((EUID == 0)) && chown postgres: "$PG_DIR"
+  if [[ ! -s $PG_DIR/data/PG_VERSION ]]; then
+    say "PostgreSQL: creating the cluster in .stack/postgres (one-time)"
+    # trust on loopback only: the server listens on 127.0.0.1 and its own socket directory
+    as_pg "$bin/initdb" -D "$PG_DIR/data" -A trust -U "$(pg_user)" -E UTF8 >"$PG_DIR/initdb.log" 2>&1 ||
+      { show_log "$PG_DIR/initdb.log"; die "PostgreSQL: initdb failed"; }
+  fi
+  say "starting PostgreSQL on 127.0.0.1:$PG_PORT (data in .stack/postgres/data)"
+  # synchronous_commit=off: a local convenience (a server crash may lose the last few ms of
+  # commits, a FerretDB or service crash loses nothing); production runs MongoDB (docs/deploy.md)
+  STACK_OWNER=$STATE as_pg "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t "$TIMEOUT" \
+    -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c synchronous_commit=off -c max_connections=300" \
+    start >"$PG_DIR/pg_ctl.out" 2>&1 || { show_log "$PG_DIR/postgres.log"; die "PostgreSQL did not start"; }
+  as_pg "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'ferretdb'" |
+    grep -q 1 || as_pg "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" ferretdb ||
+    die "PostgreSQL: cannot create database ferretdb"
+}
+
+stop_postgres() {
+  local bin
+  [[ -s $PG_DIR/data/postmaster.pid ]] || return 0
+  bin=$(pg_bin) || return 0
+  say "stopping PostgreSQL"
+  as_pg "$bin/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
 start_ferretdb() {
   build_ferretdb
-  mkdir -p "$FDB_DIR/data"
-  say "starting FerretDB on 127.0.0.1:27017 (data in .stack/ferretdb/data)"
+  start_postgres
+  mkdir -p "$FDB_DIR"
+  say "starting FerretDB on 127.0.0.1:27017 (PostgreSQL database ferretdb)"
   spawn "$FDB_DIR/pid" "$FDB_DIR/ferretdb.log" \
-    "$FDB_BIN" -listen 127.0.0.1:27017 -data "$FDB_DIR/data" -log-level warn ||
+    "$FDB_BIN" -listen 127.0.0.1:27017 -postgresql-url "$(pg_url)ferretdb" -log-level warn ||
     die "store: could not launch $FDB_BIN"
   STARTED+=(store)
   wait_ready "store (FerretDB)" local_store_ready "$FDB_DIR/pid" ferretdb_logs || exit 1
@@ -386,6 +453,7 @@ stop_store() {
     kill_pid "$pid"
     rm -f "$file"
   done
+  stop_postgres
 }
 
 # ---------------------------------------------------------------- commands
@@ -425,7 +493,9 @@ write_env() {
   fi
   # may hold a user-supplied password: readable by the owner only
   (umask 077 && printf 'AMQP_URI=%s\nRABBIT_API_URI=%s\nMONGODB_URI=%s\n' \
-    "$amqp" "$api" "$mongo" >"$ENV_FILE.tmp")
+    "$amqp" "$api" "$mongo" >"$ENV_FILE.tmp"
+    # where a FerretDB of a test's own keeps its data (tests/faults); empty when not ours
+    pg_ready && printf 'STACK_POSTGRESQL_URL=%s\n' "$(pg_url)" >>"$ENV_FILE.tmp")
   mv -f "$ENV_FILE.tmp" "$ENV_FILE"
   # what this `up` had to start, for `down-started` (make test stops only what it started)
   printf '%s\n' "${STARTED[@]}" >"$STATE/started"

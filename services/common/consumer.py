@@ -30,6 +30,7 @@ from nameko.events import SERVICE_POOL, EventHandler
 from nameko.exceptions import ContainerBeingKilled
 from pymongo.errors import ConnectionFailure
 
+from services.common.amqp import ResilientQueueConsumer
 from services.common.clock import utcnow
 from services.common.errors import Unavailable
 from services.common.events import EventSchema, read_envelope
@@ -91,6 +92,8 @@ class DomainEventHandler(EventHandler):
     The handler method receives one :class:`~services.common.events.ReceivedEvent`.
     """
 
+    queue_consumer = ResilientQueueConsumer()
+
     def __init__(self, schema_cls: type[EventSchema], **kwargs):
         self.schema_cls = schema_cls
         source, name = schema_cls.source_and_name()
@@ -132,6 +135,10 @@ class DomainEventHandler(EventHandler):
                 handle_result=partial(self._handle_worker_result, message, body))
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
+
+    def undecodable(self, message, exc):
+        body = message.body.decode("utf-8", "replace") if isinstance(message.body, bytes) else message.body
+        self._settle(message, body, ValidationError(f"not JSON: {exc}"))
 
     def _handle_worker_result(self, message, body, worker_ctx, result=None, exc_info=None):
         self._settle(message, body, exc_info[1] if exc_info else None)

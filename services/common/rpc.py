@@ -13,9 +13,9 @@ import inspect
 import logging
 
 from marshmallow import RAISE, ValidationError
-from nameko.rpc import rpc as nameko_rpc
 from pymongo.errors import ConnectionFailure
 
+from services.common.amqp import ResilientRpc
 from services.common.errors import EXPECTED_ERRORS, InvalidInput, Unavailable
 from services.common.schemas import strip_hidden
 from services.common.security import PUBLIC, denied
@@ -109,6 +109,6 @@ def rpc(fn=None, *, request=None, response=None, many=False, allow=None):
         entrypoint.allow = allow
         # read by contracts/catalogue.py: the RPC catalogue is generated from these
         entrypoint.request_schema, entrypoint.response_schema, entrypoint.many = request, response, many
-        return nameko_rpc(expected_exceptions=EXPECTED_ERRORS)(entrypoint)
+        return ResilientRpc.decorator(expected_exceptions=EXPECTED_ERRORS)(entrypoint)
 
     return decorate(fn) if fn is not None else decorate

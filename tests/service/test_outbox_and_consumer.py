@@ -218,6 +218,23 @@ def test_a_malformed_message_is_dead_lettered_and_others_keep_flowing(consumer, 
     assert letter.body == {"event_type": "producer.widget_made", "garbage": True}
 
 
+def test_a_body_that_is_not_json_is_dead_lettered_and_others_keep_flowing(consumer, publish_event,
+                                                                           widget_id, config):
+    # no handler can read it, so nothing can ever succeed with it: not a loop of redeliveries
+    exchange = get_event_exchange("producer", {})
+    with Connection(config["AMQP_URI"], transport_options={"confirm_publish": True}) as connection:
+        connection.Producer().publish(b'{"event_id": "cut-short", "payl', exchange=exchange,
+                                      routing_key="widget_made", content_type="application/json",
+                                      content_encoding="utf-8", declare=[exchange])
+    publish_event(envelope(widget_id))
+
+    wait_for(lambda: count(consumer, widget_id) == 1, what="the healthy message to apply")
+    [letter] = wait_for(lambda: deadletter.list_dead_letters(config["AMQP_URI"], "consumer"),
+                        what="the unreadable message in the dead-letter queue")
+    assert letter.error.startswith("ValidationError: not JSON")
+    assert letter.body == '{"event_id": "cut-short", "payl'
+
+
 def test_replay_can_pick_messages_by_event_id(consumer, publish_event, config):
     ids = [f"w-{uuid.uuid4().hex[:8]}" for _ in range(2)]
     events = []

@@ -19,6 +19,7 @@ import (
 func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
 	dataDir := flag.String("data", "data/", "directory for the SQLite databases")
+	postgresURL := flag.String("postgresql-url", "", "use PostgreSQL at this URL instead of SQLite")
 	level := flag.String("log-level", "warn", "debug, info, warn or error")
 	flag.Parse()
 
@@ -32,12 +33,16 @@ func main() {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
 
-	f, err := ferretdb.New(&ferretdb.Config{
+	config := ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + *dataDir + "/",
 		Logger:    logger,
-	})
+	}
+	if *postgresURL != "" {
+		config.Handler, config.PostgreSQLURL = "postgresql", *postgresURL
+	}
+	f, err := ferretdb.New(&config)
 	if err != nil {
 		log.Fatalf("cannot start FerretDB: %v", err)
 	}
