@@ -132,15 +132,22 @@ class Store:
         (base / "data").mkdir(parents=True, exist_ok=True)
 
     @staticmethod
-    def _own_database(server_url: str) -> str | None:
-        if not server_url:
-            return None
-        name = f"faults_{uuid.uuid4().hex[:8]}"
+    def _psql(server_url: str, sql: str) -> None:
         parts = urlparse(server_url)
         subprocess.run(["psql", "-h", parts.hostname, "-p", str(parts.port), "-U", parts.username,
-                        "-d", "postgres", "-c", f"CREATE DATABASE {name}"],
-                       check=True, capture_output=True, timeout=60)
-        return f"{server_url.rstrip('/')}/{name}"
+                        "-d", "postgres", "-c", sql], check=True, capture_output=True, timeout=60)
+
+    def _own_database(self, server_url: str) -> str | None:
+        if not server_url:
+            return None
+        self.database_name = f"faults_{uuid.uuid4().hex[:8]}"
+        self._psql(server_url, f"CREATE DATABASE {self.database_name}")
+        return f"{server_url.rstrip('/')}/{self.database_name}"
+
+    def drop(self) -> None:
+        """After the last stop: the PostgreSQL database this store kept its data in."""
+        if self.postgres:
+            self._psql(os.environ["STACK_POSTGRESQL_URL"], f"DROP DATABASE IF EXISTS {self.database_name}")
 
     @property
     def uri(self) -> str:
@@ -217,8 +224,9 @@ class FaultSuite(Suite):
         return sum(self.log(name).count(pattern) for name in names or PROCESSES)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def faults(tmp_path_factory):
+    """One private stack for the whole fault suite; each test leaves every process running."""
     base = tmp_path_factory.mktemp("faults")
     broker, store = Broker(base / "rabbitmq"), Store(base / "store")
     broker.start()
@@ -251,6 +259,7 @@ def faults(tmp_path_factory):
             print(f"--- {name} log (tail) ---\n{suite.log_tail(name)}")
         broker.stop()
         store.stop()
+        store.drop()
 
 
 @pytest.fixture

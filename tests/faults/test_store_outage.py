@@ -15,7 +15,7 @@ from tests.helpers import wait_for
 
 OUTAGE_S = float(os.environ.get("FAULT_STORE_OUTAGE_S", 30))
 CLIENTS = 4
-UNAVAILABLE = {"UNAVAILABLE", "SERVICE_TIMEOUT"}  # the store is down / the service did not answer
+UNAVAILABLE = {"STORE_UNAVAILABLE", "UNAVAILABLE", "SERVICE_TIMEOUT"}  # store down / no answer in time
 
 
 def test_a_store_outage_gives_clear_errors_and_loses_nothing(faults, figures):
