@@ -378,6 +378,12 @@ start_postgres() {
   if pg_ready; then
     return 0
   fi
+  # as root the server runs as postgres, which must reach its directory; a checkout under a
+  # private home cannot offer that, so the cluster then lives under /var/tmp
+  if ((EUID == 0)) && ! runuser -u postgres -- test -x "$STATE"; then
+    PG_DIR=/var/tmp/cadre-postgres-$(printf '%s' "$STATE" | md5sum | cut -c1-10)
+    say "PostgreSQL: $STATE is not reachable by user postgres; the cluster lives in $PG_DIR"
+  fi
   mkdir -p "$PG_DIR"
   ((EUID == 0)) && chown postgres: "$PG_DIR"
   if [[ ! -s $PG_DIR/data/PG_VERSION ]]; then
@@ -399,6 +405,9 @@ start_postgres() {
 
 stop_postgres() {
   local bin
+  if [[ ! -s $PG_DIR/data/postmaster.pid ]]; then
+    PG_DIR=/var/tmp/cadre-postgres-$(printf '%s' "$STATE" | md5sum | cut -c1-10)
+  fi
   [[ -s $PG_DIR/data/postmaster.pid ]] || return 0
   bin=$(pg_bin) || return 0
   say "stopping PostgreSQL"
