@@ -449,6 +449,8 @@ up_store() {
   fi
   if local_store_ready; then
     say "store already running on 127.0.0.1:27017"
+    # the fault suite and the benchmarks start FerretDBs of their own from the launcher
+    command -v mongod >/dev/null || build_ferretdb
     return
   fi
   if command -v mongod >/dev/null; then start_mongod; else start_ferretdb; fi

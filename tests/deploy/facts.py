@@ -11,17 +11,16 @@ import re
 from pathlib import Path
 
 import services
+from services.common import ops
 from services.common.service import ServiceBase
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 CONFIG = ROOT / "config.yaml"
 
-# the ops endpoints every process serves on OPS_ADDRESS (services/common/ops.py)
+# the ops endpoints every process serves on OPS_ADDRESS, as the code names them; the port is deploy's
 OPS_PORT = 9100
-LIVENESS_PATH = "/health/live"
-READINESS_PATH = "/health/ready"
-METRICS_PATH = "/metrics"
+LIVENESS_PATH, READINESS_PATH, METRICS_PATH = ops.LIVENESS_PATH, ops.READINESS_PATH, ops.METRICS_PATH
 # the gateway's public API (WEB_SERVER_ADDRESS, from GATEWAY_ADDRESS)
 GATEWAY_PORT = 8000
 GATEWAY = ("gateway", "gateway.service:GatewayService")
