@@ -166,35 +166,42 @@ class Outbox(DependencyProvider):
     def _relay_document(self, store, aggregate, doc, unroutable: set[str]) -> int:
         """Publish one document's events in order. One that cannot go holds back the later events
         of its own type in its own document only -- each type has its own queues, so the broker
-        keeps no order across types anyway (ADR 0003); an outage stops the whole run."""
-        sent = 0
+        keeps no order across types anyway (ADR 0003); an outage stops the whole run.
+
+        What was published leaves the document in one write at the end (a cycle finalized for a
+        whole unit carries an event per cadre: one rewrite of the document, not one per event)."""
+        published: list[dict[str, Any]] = []
         held: set[str] = set(unroutable)
-        for envelope in doc.get(PENDING) or []:
-            if envelope.get("event_type") in held:
-                continue
-            try:
-                self.publish(envelope)
-            except UndeliverableMessage as exc:
-                # kept until a consumer's queue exists (ADR 0003); said once per event, not per tick
-                if envelope.get("event_id") not in self._said_unroutable:
-                    self._said_unroutable.add(envelope.get("event_id"))
-                    log.warning("%s outbox: %s", self.producer, exc)
-                held.add(envelope.get("event_type"))
-                unroutable.add(envelope.get("event_type"))
-                continue
-            except (PyMongoError, *BROKER_DOWN):
-                raise
-            except Exception:
-                log.exception("%s outbox: cannot publish %s from %s %s; holding it back",
-                              self.producer, envelope.get("event_id"),
-                              aggregate._get_collection_name(), doc["_id"])
-                held.add(envelope.get("event_type"))
-                continue
-            # pull the exact value read: FerretDB 1.24 has no $pull by condition
-            store.update_one(aggregate, {"_id": doc["_id"]}, {"$pull": {PENDING: envelope}})
-            self._said_unroutable.discard(envelope.get("event_id"))
-            sent += 1
-        return sent
+        try:
+            for envelope in doc.get(PENDING) or []:
+                if envelope.get("event_type") in held:
+                    continue
+                try:
+                    self.publish(envelope)
+                except UndeliverableMessage as exc:
+                    # kept until a consumer's queue exists (ADR 0003); said once per event, not per tick
+                    if envelope.get("event_id") not in self._said_unroutable:
+                        self._said_unroutable.add(envelope.get("event_id"))
+                        log.warning("%s outbox: %s", self.producer, exc)
+                    held.add(envelope.get("event_type"))
+                    unroutable.add(envelope.get("event_type"))
+                    continue
+                except (PyMongoError, *BROKER_DOWN):
+                    raise
+                except Exception:
+                    log.exception("%s outbox: cannot publish %s from %s %s; holding it back",
+                                  self.producer, envelope.get("event_id"),
+                                  aggregate._get_collection_name(), doc["_id"])
+                    held.add(envelope.get("event_type"))
+                    continue
+                published.append(envelope)
+                self._said_unroutable.discard(envelope.get("event_id"))
+        finally:
+            if published:
+                # the exact values read: FerretDB 1.24 has no $pull by condition. Should this write
+                # fail, they are published again next run (at least once; consumers are idempotent)
+                store.update_one(aggregate, {"_id": doc["_id"]}, {"$pullAll": {PENDING: published}})
+        return len(published)
 
     def publish(self, envelope: dict[str, Any]) -> None:
         _, routing_key = envelope["event_type"].split(".", 1)
