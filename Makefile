@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run stop test faults lint venv stack-up stack-down status token catalogues
+.PHONY: run stop test faults bench lint venv stack-up stack-down status token catalogues
 
 # Python >= 3.11: the newest one on the PATH
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
@@ -59,6 +59,11 @@ faults: venv
 	set -a && . .stack/env && set +a && \
 	$(VENV)/bin/pytest -m faults tests/faults --amqp-uri "$$AMQP_URI" --rabbit-api-uri "$$RABBIT_API_URI" \
 	  $(PYTEST_ARGS); rc=$$?; deploy/local/stack.sh down-started; exit $$rc
+
+## every benchmark on a RabbitMQ node and FerretDB of its own (bench/); results in bench/results/latest.{md,json}
+bench: venv
+	deploy/local/stack.sh up
+	set -a && . .stack/env && set +a && $(VENV)/bin/python -m bench.run $(BENCH_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

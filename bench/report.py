@@ -1,0 +1,133 @@
+"""Results: rows of figures (one value per run), summarised as min / median / max, each with its ratio to
+the baseline measured in the same run, the issue's targets (met / not met: never a failure), and the
+Markdown and JSON files (bench/results/latest.md, latest.json)."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+HIGHER, LOWER = "higher", "lower"  # which way is better
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default); 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * pct / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+class Results:
+    def __init__(self):
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.details: dict[str, list] = {}
+        self.notes: list[str] = []
+        self.errors: list[dict[str, str]] = []
+
+    def add(self, key: str, label: str, unit: str, value: float, baseline: str | None = None,
+            better: str = HIGHER) -> None:
+        row = self.rows.setdefault(key, {"key": key, "label": label, "unit": unit, "runs": [],
+                                         "baseline": baseline, "better": better})
+        row["runs"].append(float(value))
+
+    def detail(self, name: str, record: dict) -> None:
+        self.details.setdefault(name, []).append(record)
+
+    def error(self, benchmark: str, message: str) -> None:
+        self.errors.append({"benchmark": benchmark, "error": message})
+
+    def summary(self) -> list[dict[str, Any]]:
+        out = []
+        for row in self.rows.values():
+            runs = row["runs"]
+            entry = {**row, "n": len(runs), "min": min(runs), "median": statistics.median(runs),
+                     "max": max(runs), "ratio": None}
+            base = self.rows.get(row["baseline"] or "")
+            if base and base["runs"] and statistics.median(base["runs"]):
+                entry["ratio"] = entry["median"] / statistics.median(base["runs"])
+            out.append(entry)
+        return out
+
+    def median(self, key: str) -> float | None:
+        row = self.rows.get(key)
+        return statistics.median(row["runs"]) if row and row["runs"] else None
+
+
+def targets(results: Results, season_sizes: list[int]) -> list[dict[str, Any]]:
+    """The issue's targets, judged on medians; ``met`` is None when the figure is missing."""
+    def judge(name, value, threshold, ok, unit=""):
+        return {"target": name, "value": value, "threshold": threshold, "unit": unit,
+                "met": None if value is None else bool(ok(value))}
+
+    found = []
+    chor, bare = results.median("choreography.events_per_s"), results.median("bare.pipeline.events_per_s")
+    ratio = chor / bare if chor is not None and bare else None
+    found.append(judge("choreography >= 50 % of the bare nameko pipeline", ratio, 0.5,
+                       lambda v: v >= 0.5, "x"))
+    found.append(judge("choreography beats the bare nameko pipeline (stretch)", ratio, 1.0,
+                       lambda v: v >= 1.0, "x"))
+    found.append(judge("choreography p99 lag < 1 s", results.median("choreography.lag_p99_ms"), 1000,
+                       lambda v: v < 1000, "ms"))
+    found.append(judge("gateway read p99 < 50 ms at 50 clients", results.median("gateway.read.p99_ms"),
+                       50, lambda v: v < 50, "ms"))
+    if season_sizes:
+        largest, smallest = max(season_sizes), min(season_sizes)
+        wall = results.median(f"season.{largest}.wall_s")
+        finished = results.median(f"season.{largest}.finished")
+        found.append(judge(f"{largest:,}-cadre season < 10 min", wall if finished else None, 600,
+                           lambda v: v < 600, "s"))
+        big, small = (results.median(f"season.{largest}.per_cadre_ms"),
+                      results.median(f"season.{smallest}.per_cadre_ms"))
+        growth = big / small if big and small and finished else None
+        found.append(judge(f"per-cadre cost at {largest:,} <= 1.2x at {smallest:,}", growth, 1.2,
+                           lambda v: v <= 1.2, "x"))
+    one, two = results.median("horizontal.one.events_per_s"), results.median("horizontal.two.events_per_s")
+    found.append(judge("two consumer instances >= 1.6x one", two / one if one and two else None, 1.6,
+                       lambda v: v >= 1.6, "x"))
+    return found
+
+
+def _fmt(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        if unit in ("x", "ratio") or abs(value) < 10:
+            text = f"{value:,.2f}"
+        else:
+            text = f"{value:,.0f}"
+    else:
+        text = f"{value:,}" if isinstance(value, int) else str(value)
+    return text
+
+
+def markdown(data: dict[str, Any]) -> str:
+    lines = [f"# Benchmark results ({data['mode']})", "",
+             f"- command: `{data['command']}`",
+             f"- started {data['started_at']}, took {data['elapsed_s']:,.0f} s",
+             "- machine: {cores} cores, {memory_gib} GiB, {cpu}; load average at start {load}".format(
+                 load=" / ".join(str(x) for x in data["machine"]["load_at_start"]), **data["machine"]),
+             "- versions: " + ", ".join(f"{k} {v}" for k, v in data["versions"].items()),
+             "- settings: " + ", ".join(f"{k}={v}" for k, v in data["settings"].items()),
+             "", "| figure | unit | runs | min | median | max | baseline | ratio to baseline |",
+             "|---|---|---|---|---|---|---|---|"]
+    labels = {row["key"]: row["label"] for row in data["rows"]}
+    for row in data["rows"]:
+        ratio = _fmt(row["ratio"], "x") + ("x" if row["ratio"] is not None else "")
+        lines.append(f"| {row['label']} | {row['unit']} | {row['n']} | {_fmt(row['min'])} | "
+                     f"{_fmt(row['median'])} | {_fmt(row['max'])} | {labels.get(row['baseline'], '')} | "
+                     f"{ratio} |")
+    lines += ["", "| target | median | threshold | met |", "|---|---|---|---|"]
+    for target in data["targets"]:
+        met = {True: "met", False: "**not met**", None: "not measured"}[target["met"]]
+        lines.append(f"| {target['target']} | {_fmt(target['value'], target['unit'])} {target['unit']} | "
+                     f"{_fmt(target['threshold'])} {target['unit']} | {met} |")
+    if data["notes"]:
+        lines += ["", "Notes:", ""] + [f"- {note}" for note in data["notes"]]
+    if data["errors"]:
+        lines += ["", "Errors (the harness could not finish these):", ""]
+        lines += [f"- {e['benchmark']}: {e['error']}" for e in data["errors"]]
+    return "\n".join(lines) + "\n"

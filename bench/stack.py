@@ -1,0 +1,270 @@
+"""A private stack for the benchmarks: a RabbitMQ node and a FerretDB of their own on free ports (the fault
+suite's ``Broker`` and ``Store``, tests/faults/conftest.py), and the suite's processes on them, so that
+nothing else on the machine disturbs the figures and the figures disturb nothing else.
+
+Each benchmark starts the processes it needs with a fresh database prefix and stops them afterwards;
+``Processes`` runs any number of instances of a service (``tolerance#2``), each with its own ops port.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse
+
+import requests
+from kombu import Connection
+from pymongo import MongoClient
+
+from gateway.auth import issue_token
+from tests.faults.conftest import Broker, Store, kill_group
+from tests.integration.conftest import PROCESSES, free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = ("talent", "appraisal", "accountability", "tolerance", "care")
+BARE = {"bare_producer": "bench.bare:BareProducer", "bare_consumer": "bench.bare:BareConsumer"}
+START_TIMEOUT = 120.0
+
+
+class BenchError(RuntimeError):
+    """The harness could not do what it set out to (not a slow figure: those never fail)."""
+
+
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise BenchError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+class Processes:
+    """`nameko run` processes on the private stack, by instance name (``talent``, ``tolerance#2``)."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path):
+        self.env = env
+        self.log_dir = log_dir
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.ops_ports: dict[str, int] = {}
+        self.gateway = f"http://{env['GATEWAY_ADDRESS']}"
+
+    @staticmethod
+    def target(instance: str) -> str:
+        name = instance.split("#")[0]
+        return PROCESSES.get(name) or BARE[name]
+
+    def start(self, *instances: str) -> None:
+        for instance in instances:
+            port = free_port()
+            log = open(self.log_dir / f"{instance.replace('#', '-')}.log", "ab")
+            self.ops_ports[instance] = port
+            self.procs[instance] = subprocess.Popen(
+                [sys.executable, "-m", "nameko", "run", "--config", "config.yaml", self.target(instance)],
+                cwd=ROOT, env={**self.env, "OPS_ADDRESS": f"127.0.0.1:{port}"},
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def ready(self, instance: str) -> bool:
+        proc = self.procs[instance]
+        if proc.poll() is not None:
+            raise BenchError(f"{instance} exited with {proc.returncode}:\n{self.log_tail(instance)}")
+        try:
+            url = f"http://127.0.0.1:{self.ops_ports[instance]}/health/ready"
+            return requests.get(url, timeout=5).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def wait_ready(self, *instances: str, timeout: float = START_TIMEOUT) -> None:
+        for instance in instances or list(self.procs):
+            wait_until(lambda i=instance: self.ready(i), timeout, f"{instance} to be ready")
+
+    def metric(self, instance: str, name: str, **labels: str) -> float:
+        """The sum of a Prometheus metric's samples matching ``labels`` (services/common/ops.py)."""
+        text = requests.get(f"http://127.0.0.1:{self.ops_ports[instance]}/metrics", timeout=10).text
+        total = 0.0
+        for line in text.splitlines():
+            if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
+                total += float(line.rsplit(" ", 1)[1])
+        return total
+
+    def stop(self, *instances: str) -> None:
+        for instance in instances or list(self.procs):
+            self.procs[instance].send_signal(signal.SIGTERM)
+        for instance in instances or list(self.procs):
+            proc = self.procs.pop(instance)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def log_tail(self, instance: str, lines: int = 30) -> str:
+        path = self.log_dir / f"{instance.replace('#', '-')}.log"
+        text = path.read_text(errors="replace") if path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def pid(self, instance: str) -> int:
+        return self.procs[instance].pid
+
+
+class PrivateStack:
+    """Broker + store of the harness's own, and helpers to run the suite on them."""
+
+    def __init__(self, base: Path):
+        self.base = base
+        base.mkdir(parents=True, exist_ok=True)
+        self.broker = Broker(base / "rabbitmq")
+        self.store: Store | None = None
+        self.secret = secrets.token_urlsafe(32)
+        self._mongo: MongoClient | None = None
+
+    def start(self) -> None:
+        if not os.environ.get("STACK_POSTGRESQL_URL"):
+            raise BenchError("STACK_POSTGRESQL_URL is not set: run `deploy/local/stack.sh up` and source "
+                             ".stack/env (`make bench` does both)")
+        self.store = Store(self.base / "store")
+        self.broker.start()
+        self.store.start()
+        self._mongo = MongoClient(self.store.uri, tz_aware=True)
+
+    def stop(self) -> None:
+        if self._mongo is not None:
+            self._mongo.close()
+        self.broker.stop()
+        if self.store is not None:
+            self.store.stop()
+            self._drop_postgres_database()
+
+    def _drop_postgres_database(self) -> None:
+        if not self.store.postgres:
+            return
+        parts = urlparse(self.store.postgres)
+        subprocess.run(["psql", "-h", parts.hostname, "-p", str(parts.port), "-U", parts.username,
+                        "-d", "postgres", "-c", f"DROP DATABASE IF EXISTS {parts.path.lstrip('/')}"],
+                       capture_output=True, timeout=120)
+
+    @property
+    def mongo(self) -> MongoClient:
+        return self._mongo
+
+    @property
+    def amqp_uri(self) -> str:
+        return self.broker.uri
+
+    def env(self, prefix: str, **overrides: str) -> dict[str, str]:
+        """The processes' environment: config.yaml's defaults (as `make run` has them) on this stack."""
+        return {
+            **os.environ,
+            "AMQP_URI": self.broker.uri,
+            "MONGODB_URI": self.store.uri,
+            "MONGODB_DATABASE_PREFIX": prefix,
+            "GATEWAY_ADDRESS": f"127.0.0.1:{free_port()}",
+            "AUTH_SECRET": self.secret,
+            "PYTHONWARNINGS": "ignore",
+            "LOG_LEVEL": "WARNING",
+            **overrides,
+        }
+
+    def processes(self, name: str, **overrides: str) -> Processes:
+        """A fresh set of processes (none started) on fresh databases ``bench<id>_<service>``."""
+        prefix = f"b{uuid.uuid4().hex[:8]}_"
+        log_dir = self.base / "logs" / f"{name}-{prefix.rstrip('_')}"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        return Processes(self.env(prefix, **overrides), log_dir)
+
+    def database(self, procs: Processes, service: str):
+        return self._mongo[f"{procs.env['MONGODB_DATABASE_PREFIX']}{service}"]
+
+    def drop_databases(self, procs: Processes) -> None:
+        prefix = procs.env["MONGODB_DATABASE_PREFIX"]
+        for name in self._mongo.list_database_names():
+            if name.startswith(prefix):
+                self._mongo.drop_database(name)
+
+    def purge_queues(self) -> int:
+        """Empty every queue, so that a backlog one benchmark left cannot reach the next."""
+        names = [n for n in self.broker.ctl("list_queues", "-q", "--no-table-headers", "name").split()
+                 if n and not n.startswith("amq.")]
+        purged = 0
+        with Connection(self.broker.uri) as conn:
+            channel = conn.channel()
+            for name in names:
+                try:
+                    purged += channel.queue_purge(name) or 0
+                except Exception:
+                    channel = conn.channel()
+        return purged
+
+    def wait_queues_empty(self, timeout: float) -> float:
+        """Until no queue holds a message (the consumers caught up); returns the seconds waited."""
+        started = time.monotonic()
+
+        def empty():
+            out = self.broker.ctl("list_queues", "-q", "--no-table-headers", "name", "messages")
+            depths = [line.split()[-1] for line in out.splitlines() if line.split()]
+            return all(int(depth) == 0 for depth in depths if depth.isdigit())
+
+        wait_until(empty, timeout, "every queue to be empty", interval=1.0)
+        return time.monotonic() - started
+
+    def queue_depth(self, name: str) -> int:
+        with Connection(self.broker.uri) as conn:
+            return conn.channel().queue_declare(name, passive=True).message_count
+
+    def token(self, *roles: str) -> str:
+        return issue_token(self.secret, sub="bench", roles=list(roles or ["ORG_ADMIN"]))
+
+    def versions(self) -> dict[str, str]:
+        from importlib.metadata import version
+
+        found = {"python": platform.python_version()}
+        for package in ("nameko", "kombu", "amqp", "eventlet", "pymongo"):
+            found[package] = version(package)
+        with Connection(self.broker.uri) as conn:
+            conn.connect()
+            found["rabbitmq"] = conn.connection.server_properties.get("version", b"?")
+            if isinstance(found["rabbitmq"], bytes):
+                found["rabbitmq"] = found["rabbitmq"].decode()
+        info = self._mongo.admin.command("buildInfo")
+        found["store"] = f"MongoDB {info.get('version')}"
+        if "ferretdbVersion" in info:  # built from source it says "unknown": the launcher pins it
+            pinned = re.search(r"FerretDB/FerretDB (v[\d.]+)", (ROOT / "deploy/local/ferretdb/go.mod")
+                               .read_text()) if (ROOT / "deploy/local/ferretdb/go.mod").exists() else None
+            found["store"] = "FerretDB " + (pinned.group(1) if pinned else info["ferretdbVersion"])
+        if self.store.postgres:
+            parts = urlparse(self.store.postgres)
+            out = subprocess.run(["psql", "-h", parts.hostname, "-p", str(parts.port), "-U",
+                                  parts.username, "-d", "postgres", "-Atc", "SHOW server_version"],
+                                 capture_output=True, text=True, timeout=30)
+            found["postgresql"] = out.stdout.strip() or "?"
+        return found
+
+
+def machine() -> dict:
+    meminfo = Path("/proc/meminfo").read_text().splitlines() if Path("/proc/meminfo").exists() else []
+    total_kb = next((int(line.split()[1]) for line in meminfo if line.startswith("MemTotal")), 0)
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
+                  if line.startswith("model name")), platform.processor())
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0, 0, 0)
+    return {"cores": os.cpu_count(), "memory_gib": round(total_kb / 1024 / 1024, 1), "cpu": model,
+            "os": platform.platform(), "load_at_start": [round(x, 2) for x in load]}
+
+
+def dump_json(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+__all__ = ["BenchError", "PrivateStack", "Processes", "SERVICES", "kill_group", "machine", "wait_until"]

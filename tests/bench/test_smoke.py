@@ -1,0 +1,106 @@
+"""The benchmark harness in smoke mode (bench/run.py --smoke): tiny sizes on a private broker and store,
+so the harness cannot rot. It asserts that every figure was produced, complete and consistent -- rows,
+runs, counts, ratios, targets, the Markdown table -- never how fast anything was."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+
+BASELINE_ROWS = {
+    "raw.per_message.events_per_s", "raw.per_message.lag_p99_ms",
+    "raw.batched.events_per_s", "raw.batched.lag_p99_ms",
+    "bare.pipeline.events_per_s", "bare.pipeline.lag_p50_ms", "bare.pipeline.lag_p99_ms",
+    "bare.rpc.requests_per_s", "bare.rpc.p50_ms", "bare.rpc.p99_ms",
+}
+SUITE_ROWS = {
+    "choreography.events_per_s", "choreography.lag_p50_ms", "choreography.lag_p99_ms",
+    *(f"gateway.{kind}.{m}" for kind in ("read", "write") for m in ("requests_per_s", "p50_ms", "p99_ms")),
+    "horizontal.one.events_per_s", "horizontal.two.events_per_s",
+}
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    if not os.environ.get("STACK_POSTGRESQL_URL"):
+        pytest.fail("STACK_POSTGRESQL_URL is not set: `make test` sources .stack/env "
+                    "(deploy/local/stack.sh up)", pytrace=False)
+    out = tmp_path_factory.mktemp("bench")
+    proc = subprocess.run([sys.executable, "-m", "bench.run", "--smoke", "--out", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    return json.loads((out / "latest.json").read_text()), (out / "latest.md").read_text()
+
+
+def test_every_figure_is_there_for_every_run(smoke):
+    data, _ = smoke
+    assert data["errors"] == []
+    runs = data["settings"]["runs"]
+    sizes = data["settings"]["season_sizes"]
+    rows = {row["key"]: row for row in data["rows"]}
+    season = {f"season.{n}.{m}" for n in sizes for m in ("finished", "wall_s", "per_cadre_ms")}
+    assert set(rows) == BASELINE_ROWS | SUITE_ROWS | season
+    for key in BASELINE_ROWS | SUITE_ROWS:
+        assert rows[key]["n"] == runs, key
+    for key in season:
+        assert rows[key]["n"] == data["settings"]["season_runs"], key
+    for row in rows.values():
+        assert row["min"] <= row["median"] <= row["max"], row["key"]
+        assert all(value >= 0 for value in row["runs"]), row["key"]
+        if row["unit"] in ("events/s", "req/s", "calls/s"):
+            assert row["min"] > 0, row["key"]
+
+
+def test_every_suite_figure_has_its_ratio_to_a_baseline(smoke):
+    data, _ = smoke
+    rows = {row["key"]: row for row in data["rows"]}
+    with_baseline = [row for row in rows.values() if row["baseline"]]
+    assert {row["key"] for row in with_baseline} >= SUITE_ROWS
+    for row in with_baseline:
+        assert row["baseline"] in rows, row["key"]
+        assert row["ratio"] == pytest.approx(row["median"] / rows[row["baseline"]]["median"]), row["key"]
+
+
+def test_counts_are_exact(smoke):
+    data, _ = smoke
+    s, details = data["settings"], data["details"]
+    for mode in ("per_message", "batched"):
+        assert [r["events"] for r in details[f"raw_kombu.{mode}"]] == [s["raw_events"]] * s["runs"]
+    assert [r["events"] for r in details["bare.pipeline"]] == [s["bare_events"]] * s["runs"]
+    for run in details["choreography"]:
+        assert run["applied"] == run["events"] == s["choreography_events"]
+    for kind, ok in (("read", "200"), ("write", "201")):
+        for run in details[f"gateway.{kind}"]:
+            assert run["requests"] > 0 and run["statuses"] == {ok: run["requests"]}, run
+            assert run["clients"] == s["clients"]
+    for name, instances in (("one", 1), ("two", 2)):
+        for run in details[f"horizontal.{name}"]:
+            assert run["instances"] == instances and run["applied"] == run["events"] == s["horizontal_events"]
+    for size in s["season_sizes"]:
+        for run in details[f"season.{size}"]:
+            assert run["finished"] is True and run["cadres"] == size, run
+            assert {"units_s", "import_s", "roster_propagated_s", "open_s", "grades_s", "finalize_s",
+                    "applied_s"} <= set(run)
+
+
+def test_targets_are_judged_and_the_table_says_how_it_was_made(smoke):
+    data, table = smoke
+    assert len(data["targets"]) == 7
+    assert all(target["met"] in (True, False) for target in data["targets"]), data["targets"]
+    assert data["command"].startswith("python -m bench.run --smoke")
+    assert data["machine"]["cores"] >= 1 and data["machine"]["memory_gib"] > 0
+    assert {"python", "nameko", "kombu", "rabbitmq", "store"} <= set(data["versions"])
+    assert all(data["versions"].values())
+    for row in data["rows"]:
+        assert f"| {row['label']} |" in table
+    for text in (data["command"], "min | median | max", "met", data["versions"]["rabbitmq"]):
+        assert text in table
