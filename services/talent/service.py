@@ -15,7 +15,7 @@ from services.common.consumer import consume
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.history import transition
 from services.common.inbox import MissingTarget, apply_once, apply_once_read
-from services.common.outbox import Outbox, push_events
+from services.common.outbox import Outbox, push_events, with_events
 from services.common.rpc import rpc
 from services.common.security import (
     ANY,
@@ -469,12 +469,12 @@ class TalentService(ServiceBase):
         """The stored form of a new cadre with its registration event (the facts were checked by
         CadreSchema), built directly: a roster import writes thousands."""
         born = facts["birth_date"]
-        return {"_id": facts["cadre_id"], **{k: facts[k] for k in ROSTER_FACTS},
-                "birth_date": datetime(born.year, born.month, born.day), "registered_at": now,
-                "revision": 1, "version": 1, "selection_status": NOT_IN_SELECTION,
-                "appraisal_results": [], "sanctions": [], "liftings": [], "commendations": [],
-                "postings": [], "applied_events": [],
-                "pending_events": [self.outbox.event(CadreRegistered, {**facts, "revision": 1})]}
+        document = {"_id": facts["cadre_id"], **{k: facts[k] for k in ROSTER_FACTS},
+                    "birth_date": datetime(born.year, born.month, born.day), "registered_at": now,
+                    "revision": 1, "version": 1, "selection_status": NOT_IN_SELECTION,
+                    "appraisal_results": [], "sanctions": [], "liftings": [], "commendations": [],
+                    "postings": [], "applied_events": []}
+        return with_events(document, [self.outbox.event(CadreRegistered, {**facts, "revision": 1})])
 
     def _change_cadre(self, cadre_id, change, bump_revision=True):
         """Read, let ``change`` check and say the update and its events, write if nobody changed

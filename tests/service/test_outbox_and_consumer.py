@@ -56,7 +56,8 @@ def test_an_event_leaves_right_after_the_write(container_factory, config, consum
 
     assert count(consumer, widget_id) == 1
     widgets = mongo_client[database_name(config, "producer")].widgets
-    assert widgets.find_one({"_id": widget_id})["pending_events"] == []
+    stored = widgets.find_one({"_id": widget_id})
+    assert stored["pending_events"] == [] and stored["outbox_pending"] is False
 
 
 def test_events_are_published_persistent_with_their_envelope(container_factory, config,
@@ -94,6 +95,25 @@ def test_an_event_written_but_never_relayed_is_published_by_the_timer(
     assert count(consumer, widget_id) == 1
     wait_for(lambda: widgets.find_one({"_id": widget_id})["pending_events"] == [],
              what="the outbox to be emptied")
+
+
+def test_a_backlog_larger_than_a_batch_goes_out_in_batches(container_factory, config, consumer,
+                                                          mongo_client):
+    # one wait for confirms per OUTBOX_BATCH events; documents of several batches, one with more
+    # events than a batch holds
+    widgets = mongo_client[database_name(config, "producer")].widgets
+    ids = [f"w-{uuid.uuid4().hex[:8]}" for _ in range(9)]
+    widgets.insert_many([{"_id": ids[0], "pending_events": [envelope(i) for i in ids[:5]],
+                          "outbox_pending": True, "applied_events": []}]
+                        + [{"_id": i, "pending_events": [envelope(i)], "outbox_pending": True,
+                            "applied_events": []} for i in ids[5:]])
+
+    container_factory(Producer, {**config, "OUTBOX_BATCH": 2}).start()
+
+    wait_for(lambda: all(count(consumer, i) == 1 for i in ids), what="all nine events applied")
+    wait_for(lambda: widgets.count_documents({"outbox_pending": True}) == 0,
+             what="every outbox emptied and unflagged")
+    assert all(doc["pending_events"] == [] for doc in widgets.find({"_id": {"$in": [ids[0], *ids[5:]]}}))
 
 
 def test_an_event_nobody_can_receive_yet_stays_in_the_outbox(container_factory, config,
@@ -136,6 +156,9 @@ def test_an_unroutable_event_holds_back_only_later_events_of_its_type_in_its_doc
     # as the broker would have reordered them anyway (one queue per type)
     assert [e["event_id"] for e in widgets.find_one({"_id": "w-a"})["pending_events"]] == [
         stuck["event_id"], stuck_too["event_id"]]
+    # found by the sweep (written without the flag): flagged now, so every later run finds them
+    assert widgets.find_one({"_id": "w-a"})["outbox_pending"] is True
+    assert widgets.find_one({"_id": "w-b"})["outbox_pending"] is False
 
 
 def test_the_same_event_delivered_twice_has_one_effect(consumer, publish_event, widget_id):

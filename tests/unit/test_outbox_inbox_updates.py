@@ -3,17 +3,25 @@
 import pytest
 
 from services.common.inbox import guarded_update
-from services.common.outbox import push_events
+from services.common.outbox import push_events, with_events
 
 
 def test_events_are_pushed_with_the_change_in_one_update():
     update = {"$set": {"status": "FINALIZED"}, "$push": {"history": {"at": 1}}}
     merged = push_events(update, [{"event_id": "e1"}, {"event_id": "e2"}])
-    assert merged == {"$set": {"status": "FINALIZED"},
+    # the flag is how the relay finds the document without reading the whole collection
+    assert merged == {"$set": {"status": "FINALIZED", "outbox_pending": True},
                       "$push": {"history": {"at": 1},
                                 "pending_events": {"$each": [{"event_id": "e1"},
                                                              {"event_id": "e2"}]}}}
     assert "pending_events" not in update["$push"]  # the caller's update is not changed
+    assert "outbox_pending" not in update["$set"]
+
+
+def test_a_new_document_carries_its_events_and_the_flag_only_with_events():
+    assert with_events({"_id": "c1"}, [{"event_id": "e1"}]) == {
+        "_id": "c1", "pending_events": [{"event_id": "e1"}], "outbox_pending": True}
+    assert with_events({"_id": "c1"}, [])["outbox_pending"] is False
 
 
 def test_no_events_leaves_the_update_alone():
