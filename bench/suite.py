@@ -319,11 +319,12 @@ def season_run(stack: PrivateStack, cadres: int, per_unit: int, deadline_s: floa
         mark = time.monotonic()
         progress("grades", 0)
 
-        def grade_unit(unit_id):  # one unit's grades in order: they share the cycle document
-            for cadre_id, grade in grades_for(units[unit_id]):
-                api.call("POST", f"/appraisal/cycles/{cycles[unit_id]}/grades",
-                         {"cadre_id": cadre_id, "grade": grade}, wait_codes=("CADRE_NOT_FOUND",))
-                state["done"] += 1
+        def grade_unit(unit_id):  # a unit's grades in one call, as an officer's upload sends them
+            grades = [{"cadre_id": cadre_id, "grade": grade}
+                      for cadre_id, grade in grades_for(units[unit_id])]
+            api.call("POST", f"/appraisal/cycles/{cycles[unit_id]}/grades/batch", {"grades": grades},
+                     wait_codes=("CADRE_NOT_FOUND",))
+            state["done"] += len(grades)
 
         pool_map(grade_unit, list(units))
         times["grades_s"] = time.monotonic() - mark

@@ -38,6 +38,7 @@ from services.appraisal.schemas import (
     OpenCycleSchema,
     QuotaSchema,
     RecordGradeSchema,
+    RecordGradesSchema,
     UnitGradeSchema,
 )
 from services.care.schemas import (
@@ -200,6 +201,10 @@ ROUTES: tuple[Route, ...] = (
     Route("record_grade", "POST", "/appraisal/cycles/<string:cycle_id>/grades", "appraisal",
           "record_grade", "Record (or, while open, change) a cadre's grade",
           body=RecordGradeSchema, response=CycleSchema),
+    Route("record_grades", "POST", "/appraisal/cycles/<string:cycle_id>/grades/batch", "appraisal",
+          "record_grades", "Record up to 1,000 grades of a cycle at once, checked in order as one "
+          "grade each; if one is refused none is recorded, and the refusal names its row",
+          body=RecordGradesSchema, response=CycleSchema),
     Route("finalize_cycle", "POST", "/appraisal/cycles/<string:cycle_id>/finalize", "appraisal",
           "finalize_cycle", "Finalize a cycle: results become immutable and are published",
           response=CycleSchema),

@@ -1,6 +1,6 @@
 """Appraisal's RPC payloads and the events it publishes and consumes."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from services.appraisal.rules import COMMENDATION_KINDS, GRADES, KINDS
 from services.common.events import EventSchema
@@ -18,6 +18,29 @@ class RecordGradeSchema(Schema):
     cadre_id = fields.String(required=True, validate=ID)
     grade = fields.String(required=True, validate=validate.OneOf(GRADES))
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+MAX_GRADES_PER_CALL = 1000  # a unit's roster; larger units send several calls
+
+
+class GradeRowSchema(Schema):
+    cadre_id = fields.String(required=True, validate=ID)
+    grade = fields.String(required=True, validate=validate.OneOf(GRADES))
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class RecordGradesSchema(Schema):
+    cycle_id = fields.String(required=True, validate=ID)
+    grades = fields.List(fields.Nested(GradeRowSchema), required=True,
+                         validate=validate.Length(min=1, max=MAX_GRADES_PER_CALL))
+
+    @validates("grades")
+    def one_grade_per_cadre(self, grades, **kwargs):
+        seen, twice = set(), set()
+        for row in grades:
+            (twice if row["cadre_id"] in seen else seen).add(row["cadre_id"])
+        if twice:
+            raise ValidationError(f"one grade per cadre per call; given twice: {', '.join(sorted(twice))}")
 
 
 class AmendResultSchema(Schema):

@@ -31,6 +31,7 @@ from services.appraisal.schemas import (
     OpenCycleSchema,
     QuotaSchema,
     RecordGradeSchema,
+    RecordGradesSchema,
     ResultAmended,
     ResultFinalized,
     RulingMadeIn,
@@ -43,7 +44,7 @@ from services.appraisal.schemas import (
 )
 from services.common.clock import business_year, utcnow
 from services.common.consumer import consume
-from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.errors import Conflict, DomainError, Forbidden, NotFound
 from services.common.inbox import apply_once, project_event
 from services.common.outbox import Outbox, push_events
 from services.common.rpc import rpc
@@ -101,34 +102,75 @@ class AppraisalService(ServiceBase):
 
     @rpc(request=RecordGradeSchema, response=CycleSchema, allow=RUN_CYCLE)
     def record_grade(self, cycle_id, cadre_id, grade, comment=None):
-        cadre = self.store.collection(CadreCopy).find_one({"_id": cadre_id})
+        return self._record_grades(cycle_id, [{"cadre_id": cadre_id, "grade": grade,
+                                               "comment": comment}])
+
+    @rpc(request=RecordGradesSchema, response=CycleSchema, allow=RUN_CYCLE)
+    def record_grades(self, cycle_id, grades):
+        """A unit's grades in one call and one write: each checked as ``record_grade`` checks
+        it, in the order given (the quota counts the earlier rows); if one is refused, none is
+        recorded and the refusal names its row."""
+        return self._record_grades(cycle_id, grades)
+
+    def _record_grades(self, cycle_id, grades):
+        cadres = None
         for _ in range(WRITE_ATTEMPTS):
             cycle = self._cycle(cycle_id)
-            # a unit admin learns nothing about cadres outside their unit, existing or not
-            self.access.check(unit_id=cadre["unit_id"] if cadre else None)
-            rules.ensure_open(cycle)
-            if cadre is None:
-                raise self._unknown_cadre(cadre_id)
-            rules.ensure_cadre_in_unit(cycle, cadre)
-            if cadre.get("is_principal") and not self.access.unrestricted:
-                # principal leaders are appraised by the city, not by their own unit (A-1)
-                raise Forbidden("a unit's principal leaders are graded by the organisation "
-                                "department, not by the unit", rule="A-1",
-                                details={"cadre_id": cadre_id})
-            already = any(r["cadre_id"] == cadre_id and r["grade"] == rules.EXCELLENT
-                          for r in cycle["results"])
-            rules.check_excellent_quota(cycle["kind"], grade, cadre, self._quota(cycle),
-                                        already_excellent=already)
-            rules.check_principal_excellent(
-                cycle["kind"], grade, cadre, self._unit_grade(cycle["unit_id"], cycle["year"]),
-                requires_merit=self._policy("PRINCIPAL_EXCELLENT_REQUIRES_MERIT_UNIT", True))
-            rules.check_no_sanction_that_year(cycle["kind"], grade, cycle["year"],
-                                              self._restrictions(cadre_id), cadre_id)
-            results = rules.with_grade(cycle["results"], cadre, grade, utcnow(), comment)
+            if cadres is None:
+                cadres = self._cadres_for(cycle, [row["cadre_id"] for row in grades])
+            terms = self._quota_terms(cycle)
+            results, now = cycle["results"], utcnow()
+            for row, graded in enumerate(grades):
+                try:
+                    results = self._graded(cycle, results, cadres.get(graded["cadre_id"]), terms,
+                                           now, **graded)
+                except DomainError as exc:
+                    if len(grades) > 1:
+                        exc.details = {**exc.details, "row": row, "cadre_id": graded["cadre_id"]}
+                    raise
             # the version check makes the quota count and this write one atomic step
             if self._write(cycle, {"$set": {"results": results}}):
                 return self._cycle(cycle_id)
         raise self._busy(cycle_id)
+
+    def _cadres_for(self, cycle, cadre_ids):
+        """The cadres graded, as appraisal knows them: the cycle's unit in one query (FerretDB
+        answers an equality in PostgreSQL, an ``$in`` only by reading the collection); any other
+        one by its id -- it is refused, but how depends on whether it exists."""
+        collection = self.store.collection(CadreCopy)
+        wanted = set(cadre_ids)
+        found = {} if len(wanted) == 1 else {
+            c["_id"]: c for c in collection.find({"unit_id": cycle["unit_id"]}) if c["_id"] in wanted}
+        for cadre_id in wanted - found.keys():
+            cadre = collection.find_one({"_id": cadre_id})
+            if cadre is not None:
+                found[cadre_id] = cadre
+        return found
+
+    def _graded(self, cycle, results, cadre, terms, now, cadre_id, grade, comment=None):
+        """``results`` with this grade recorded, or the refusal of the rule it breaks."""
+        # a unit admin learns nothing about cadres outside their unit, existing or not
+        self.access.check(unit_id=cadre["unit_id"] if cadre else None)
+        rules.ensure_open(cycle)
+        if cadre is None:
+            raise self._unknown_cadre(cadre_id)
+        rules.ensure_cadre_in_unit(cycle, cadre)
+        if cadre.get("is_principal") and not self.access.unrestricted:
+            # principal leaders are appraised by the city, not by their own unit (A-1)
+            raise Forbidden("a unit's principal leaders are graded by the organisation "
+                            "department, not by the unit", rule="A-1",
+                            details={"cadre_id": cadre_id})
+        already = any(r["cadre_id"] == cadre_id and r["grade"] == rules.EXCELLENT for r in results)
+        rules.check_excellent_quota(cycle["kind"], grade, cadre,
+                                    rules.quota(*terms, rules.excellent_used(results)),
+                                    already_excellent=already)
+        rules.check_principal_excellent(
+            cycle["kind"], grade, cadre, self._unit_grade(cycle["unit_id"], cycle["year"]),
+            requires_merit=self._policy("PRINCIPAL_EXCELLENT_REQUIRES_MERIT_UNIT", True))
+        restrictions = self._restrictions(cadre_id) if grade == rules.EXCELLENT else []
+        rules.check_no_sanction_that_year(cycle["kind"], grade, cycle["year"], restrictions,
+                                          cadre_id)
+        return rules.with_grade(results, cadre, grade, now, comment)
 
     @rpc(request=CycleIdSchema, response=CycleSchema, allow={ORG_ADMIN: ANY})
     def finalize_cycle(self, cycle_id):
@@ -328,8 +370,11 @@ class AppraisalService(ServiceBase):
                         fields={"cadre_id": ["Unknown cadre."]})
 
     def _quota(self, cycle) -> rules.Quota:
+        return rules.quota(*self._quota_terms(cycle), rules.excellent_used(cycle["results"]))
+
+    def _quota_terms(self, cycle) -> tuple[int, Decimal]:
         """Rule A-1 for the cycle's unit: participants are the unit's cadres outside the
-        principal leaders, as appraisal knows them from talent's roster."""
+        principal leaders, as appraisal knows them from talent's roster; and the unit's ratio."""
         unit = self.store.collection(UnitCopy).find_one({"_id": cycle["unit_id"]}) or {}
         participants = self.store.collection(CadreCopy).count_documents(
             {"unit_id": cycle["unit_id"], "is_principal": {"$ne": True}})
@@ -337,8 +382,7 @@ class AppraisalService(ServiceBase):
             ("DEFAULT", self.config.get("APPRAISAL_EXCELLENT_RATIO")),
             ("STREET_TOWNSHIP", self.config.get("APPRAISAL_STREET_EXCELLENT_RATIO")))
             if value is not None}
-        ratio = rules.excellent_ratio(unit.get("unit_type"), ratios)
-        return rules.quota(participants, ratio, rules.excellent_used(cycle["results"]))
+        return participants, rules.excellent_ratio(unit.get("unit_type"), ratios)
 
     def _unit_grade(self, unit_id, year):
         graded = self.store.collection(UnitGrade).find_one({"_id": f"{unit_id}:{year}"})

@@ -800,6 +800,20 @@ def call_record_grade(w: World, case: str, headers: dict):
     return response, 200, effect
 
 
+def call_record_grades(w: World, case: str, headers: dict):
+    cycle_id, cadre_id = w.graded[case]
+    before = w.grade_of(cycle_id, cadre_id)
+    # not EXCELLENT: two cadres give unit A no EXCELLENT quota
+    grade = "BASICALLY_COMPETENT" if before != "BASICALLY_COMPETENT" else "COMPETENT"
+    response = w.post(f"/appraisal/cycles/{cycle_id}/grades/batch",
+                      {"grades": [{"cadre_id": cadre_id, "grade": grade}]}, headers=headers)
+
+    def effect(allowed: bool):
+        assert w.grade_of(cycle_id, cadre_id) == (grade if allowed else before)
+
+    return response, 200, effect
+
+
 def call_finalize_cycle(w: World, case: str, headers: dict):
     cycle_id = w.open_cycle(w.units[case], kind="REGULAR")  # a fresh open cycle of the case's unit
     response = w.post(f"/appraisal/cycles/{cycle_id}/finalize", headers=headers)
@@ -1707,6 +1721,7 @@ CALLS: dict[str, Call] = {
     "POST /appraisal/cycles": call_open_cycle,
     "GET /appraisal/cycles/{cycle_id}": call_get_cycle,
     "POST /appraisal/cycles/{cycle_id}/grades": call_record_grade,
+    "POST /appraisal/cycles/{cycle_id}/grades/batch": call_record_grades,
     "POST /appraisal/cycles/{cycle_id}/finalize": call_finalize_cycle,
     "POST /appraisal/cycles/{cycle_id}/amendments": call_amend_result,
     "GET /appraisal/cadres/{cadre_id}/results": call_get_cadre_results,

@@ -10,7 +10,7 @@ from nameko.testing.services import entrypoint_waiter
 
 from services.appraisal.service import AppraisalService
 from services.common import deadletter
-from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from services.common.events import build_envelope
 from services.common.store import database_name
 from services.talent.schemas import ResultFinalizedIn
@@ -257,3 +257,50 @@ def test_birth_date_is_a_date(talent):
     call(talent, "register_unit", **UNIT)
     cadre = call(talent, "register_cadre", **CADRE)
     assert date.fromisoformat(cadre["birth_date"]) == date(1980, 1, 2)
+
+
+class TestGradesInBulk:
+    """record_grades: a unit's grades in one write, each checked as one record_grade."""
+
+    @pytest.fixture
+    def unit_of_ten(self, talent, appraisal):
+        """U1 with C1..C10, none principal: a DISTRICT unit's 15 % gives one EXCELLENT (A-1)."""
+        call(talent, "register_unit", **UNIT)
+        for n in range(1, 11):
+            with entrypoint_waiter(appraisal, "on_cadre_registered", timeout=10):
+                call(talent, "register_cadre", **{**CADRE, "cadre_id": f"C{n}"})
+        return call(appraisal, "open_cycle", unit_id="U1", year=2025, kind="ANNUAL")["cycle_id"]
+
+    def test_a_whole_unit_is_graded_in_one_call(self, unit_of_ten, appraisal):
+        grades = [{"cadre_id": "C1", "grade": "EXCELLENT", "comment": "led the flood response"}] + [
+            {"cadre_id": f"C{n}", "grade": "COMPETENT"} for n in range(2, 11)]
+        cycle = call(appraisal, "record_grades", unit_of_ten, grades)
+        assert {(r["cadre_id"], r["grade"]) for r in cycle["results"]} == {
+            (g["cadre_id"], g["grade"]) for g in grades}
+        assert call(appraisal, "get_unit_quota", "U1", 2025)["used"] == 1
+
+    def test_the_quota_counts_the_earlier_rows_and_a_refusal_records_nothing(self, unit_of_ten,
+                                                                             appraisal):
+        grades = [{"cadre_id": "C3", "grade": "COMPETENT"}, {"cadre_id": "C1", "grade": "EXCELLENT"},
+                  {"cadre_id": "C2", "grade": "EXCELLENT"}]
+        with pytest.raises(RuleViolation) as caught:
+            call(appraisal, "record_grades", unit_of_ten, grades)
+        assert (caught.value.code, caught.value.rule) == ("EXCELLENT_QUOTA_EXCEEDED", "A-1")
+        assert (caught.value.details["row"], caught.value.details["cadre_id"]) == (2, "C2")
+        assert call(appraisal, "get_cycle", unit_of_ten)["results"] == []
+
+    def test_an_unknown_cadre_names_its_row(self, unit_of_ten, appraisal):
+        with pytest.raises(NotFound) as caught:
+            call(appraisal, "record_grades", unit_of_ten, [
+                {"cadre_id": "C1", "grade": "COMPETENT"}, {"cadre_id": "NOBODY", "grade": "COMPETENT"}])
+        assert caught.value.code == "CADRE_NOT_FOUND" and caught.value.details["row"] == 1
+        assert call(appraisal, "get_cycle", unit_of_ten)["results"] == []
+
+    def test_a_cadre_twice_or_no_grades_is_bad_input(self, unit_of_ten, appraisal):
+        with pytest.raises(InvalidInput) as caught:
+            call(appraisal, "record_grades", unit_of_ten, [
+                {"cadre_id": "C1", "grade": "COMPETENT"}, {"cadre_id": "C1", "grade": "EXCELLENT"}])
+        assert list(caught.value.fields) == ["grades"]
+        with pytest.raises(InvalidInput):
+            call(appraisal, "record_grades", unit_of_ten, [])
+        assert call(appraisal, "get_cycle", unit_of_ten)["results"] == []
