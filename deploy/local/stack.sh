@@ -393,11 +393,12 @@ start_postgres() {
       { show_log "$PG_DIR/initdb.log"; die "PostgreSQL: initdb failed"; }
   fi
   say "starting PostgreSQL on 127.0.0.1:$PG_PORT (data in .stack/postgres/data)"
+  # 9>&- below: the server must not inherit this script's lock, or the next up/down waits for it
   # synchronous_commit=off: a local convenience (a server crash may lose the last few ms of
   # commits, a FerretDB or service crash loses nothing); production runs MongoDB (docs/deploy.md)
   STACK_OWNER=$STATE as_pg "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t "$TIMEOUT" \
     -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c synchronous_commit=off -c max_connections=300" \
-    start >"$PG_DIR/pg_ctl.out" 2>&1 || { show_log "$PG_DIR/postgres.log"; die "PostgreSQL did not start"; }
+    start >"$PG_DIR/pg_ctl.out" 2>&1 9>&- || { show_log "$PG_DIR/postgres.log"; die "PostgreSQL did not start"; }
   as_pg "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'ferretdb'" |
     grep -q 1 || as_pg "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" ferretdb ||
     die "PostgreSQL: cannot create database ferretdb"
