@@ -4,6 +4,7 @@ selection, training and postings (DOMAIN.md L)."""
 import csv
 import io
 import uuid
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from marshmallow import ValidationError
@@ -454,11 +455,21 @@ class TalentService(ServiceBase):
     # helpers
 
     def _keep(self, cadre_id, field, fact, event):
-        self._apply(cadre_id, event, lambda cadre: {"$push": {field: fact}})
+        """A fact whose keeping depends on nothing else in the record: one guarded write, no read
+        first. The version is bumped all the same, so a read-decide-write running meanwhile
+        (``_apply``) decides again with this fact in view."""
+        with self._known(cadre_id):
+            apply_once(self.store, Cadre, {"_id": cadre_id},
+                       {"$push": {field: fact}, "$inc": {"version": 1}}, event.event_id)
 
     def _apply(self, cadre_id, event, update_for):
-        try:
+        with self._known(cadre_id):
             apply_once_read(self.store, Cadre, cadre_id, event.event_id, update_for)
+
+    @contextmanager
+    def _known(self, cadre_id):
+        try:
+            yield
         except MissingTarget:
             # other services only know cadres they learnt from us: a bug or lost data -- retry,
             # then dead-letter for an operator, never drop silently
