@@ -37,8 +37,9 @@ class RecordGradesSchema(Schema):
     @validates("grades")
     def one_grade_per_cadre(self, grades, **kwargs):
         seen, twice = set(), set()
-        for row in grades:
-            (twice if row["cadre_id"] in seen else seen).add(row["cadre_id"])
+        # runs even when a row failed its own checks: that row may lack its cadre_id
+        for cadre_id in filter(None, (row.get("cadre_id") for row in grades)):
+            (twice if cadre_id in seen else seen).add(cadre_id)
         if twice:
             raise ValidationError(f"one grade per cadre per call; given twice: {', '.join(sorted(twice))}")
 
