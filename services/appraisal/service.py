@@ -118,12 +118,14 @@ class AppraisalService(ServiceBase):
             cycle = self._cycle(cycle_id)
             if cadres is None:
                 cadres = self._cadres_for(cycle, [row["cadre_id"] for row in grades])
+            # what every row is checked against, read once per attempt
             terms = self._quota_terms(cycle)
+            unit_grade = self._unit_grade(cycle["unit_id"], cycle["year"])
             results, now = cycle["results"], utcnow()
             for row, graded in enumerate(grades):
                 try:
                     results = self._graded(cycle, results, cadres.get(graded["cadre_id"]), terms,
-                                           now, **graded)
+                                           unit_grade, now, **graded)
                 except DomainError as exc:
                     if len(grades) > 1:
                         exc.details = {**exc.details, "row": row, "cadre_id": graded["cadre_id"]}
@@ -147,7 +149,8 @@ class AppraisalService(ServiceBase):
                 found[cadre_id] = cadre
         return found
 
-    def _graded(self, cycle, results, cadre, terms, now, cadre_id, grade, comment=None):
+    def _graded(self, cycle, results, cadre, terms, unit_grade, now, cadre_id, grade,
+                comment=None):
         """``results`` with this grade recorded, or the refusal of the rule it breaks."""
         # a unit admin learns nothing about cadres outside their unit, existing or not
         self.access.check(unit_id=cadre["unit_id"] if cadre else None)
@@ -165,7 +168,7 @@ class AppraisalService(ServiceBase):
                                     rules.quota(*terms, rules.excellent_used(results)),
                                     already_excellent=already)
         rules.check_principal_excellent(
-            cycle["kind"], grade, cadre, self._unit_grade(cycle["unit_id"], cycle["year"]),
+            cycle["kind"], grade, cadre, unit_grade,
             requires_merit=self._policy("PRINCIPAL_EXCELLENT_REQUIRES_MERIT_UNIT", True))
         restrictions = self._restrictions(cadre_id) if grade == rules.EXCELLENT else []
         rules.check_no_sanction_that_year(cycle["kind"], grade, cycle["year"], restrictions,
