@@ -32,6 +32,9 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import generate_latest
 from werkzeug.wrappers import Request, Response
 
+from services.common.outbox import Outbox
+from services.common.store import MongoStore
+
 log = logging.getLogger(__name__)
 
 LIVENESS_PATH = "/health/live"
@@ -62,7 +65,7 @@ class OutboxBacklog:
         self.ops = ops
 
     def collect(self):
-        outbox = self.ops.sibling("Outbox")
+        outbox = self.ops.sibling(Outbox)
         if outbox is None:
             return
         family = GaugeMetricFamily("cadre_outbox_backlog",
@@ -115,12 +118,9 @@ class Ops(DependencyProvider):
     def port(self) -> int | None:
         return self._sock.getsockname()[1] if self._sock is not None else None
 
-    def sibling(self, class_name: str):
-        """Another dependency of this container by class name (the store, the outbox)."""
-        for dependency in self.container.dependencies:
-            if any(cls.__name__ == class_name for cls in type(dependency).__mro__):
-                return dependency
-        return None
+    def sibling(self, kind: type):
+        """Another dependency of this container (the store, the outbox), if it has one."""
+        return next((d for d in self.container.dependencies if isinstance(d, kind)), None)
 
     # metrics per worker
 
@@ -168,7 +168,7 @@ class Ops(DependencyProvider):
 
     def readiness(self) -> dict[str, str]:
         checks = {"broker": self._check(self._broker)}
-        store = self.sibling("MongoStore")
+        store = self.sibling(MongoStore)
         if store is not None:
             checks["store"] = self._check(lambda: store.store.ping())
         return checks
