@@ -46,6 +46,20 @@ def _bind(signature: inspect.Signature, args, kwargs) -> dict:
     return arguments
 
 
+def _with_nul(value, path: str = ""):
+    """Fields whose text holds U+0000: no name or reason has one, and PostgreSQL (FerretDB's
+    backend) cannot store it, so it is refused here as bad input, not failed on in the store."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path or "_", ["Text must not contain the NUL character (U+0000)."]
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _with_nul(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _with_nul(item, f"{path}.{index}")
+
+
 def _record_hint(arguments: dict) -> tuple[str, str] | None:
     """The record a call names, for the audit of a call refused before it loads anything."""
     for name, value in arguments.items():
@@ -89,6 +103,9 @@ def rpc(fn=None, *, request=None, response=None, many=False, allow=None):
                 except ValidationError as exc:
                     raise InvalidInput("the request has invalid fields",
                                        fields=exc.normalized_messages()) from None
+            nul = dict(_with_nul(arguments))
+            if nul:
+                raise InvalidInput("the request has invalid fields", fields=nul)
             try:
                 result = method(self, **arguments)
             except ConnectionFailure as exc:

@@ -16,9 +16,10 @@ def test_no_event_lost_or_doubled_through_broker_restarts(faults, figures):
     stream = new_stream(faults, EVENTS, rate=250)
     before = ignored(faults), redelivered(faults)
     publisher = eventlet.spawn(stream.run)
-    downtime = []
+    downtime, confirmed_at_restart = [], []
     for _ in range(RESTARTS):
         eventlet.sleep(5)  # consumers are mid-backlog, the publisher mid-stream
+        confirmed_at_restart.append(stream.confirmed)
         downtime.append(faults.broker.restart())
     publisher.wait()
     drained = wait_applied(faults, stream, timeout=600)
@@ -30,4 +31,6 @@ def test_no_event_lost_or_doubled_through_broker_restarts(faults, figures):
             redeliveries_ignored=ignored(faults) - before[0],
             publisher_reconnects=stream.reconnects, drain_after_last_publish_s=round(drained, 1))
     assert result == {"lost": 0, "doubled": 0}
-    assert stream.reconnects >= RESTARTS  # the restarts happened under the stream, not beside it
+    # the restarts happened under the stream, not after it (how many reconnects that takes depends
+    # on where in a restart the publisher was: it is a figure, not a check)
+    assert max(confirmed_at_restart) < EVENTS and stream.reconnects >= 1

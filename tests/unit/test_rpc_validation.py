@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 from pymongo.errors import ServerSelectionTimeoutError
 
 from services.common.errors import InvalidInput, Unavailable
-from services.common.rpc import rpc
+from services.common.rpc import _with_nul, rpc
 from services.common.security import PUBLIC
 
 
@@ -52,6 +52,16 @@ def test_missing_and_unknown_fields_are_named():
     with pytest.raises(InvalidInput) as caught:
         Toy().greet(name="x", colour="red")
     assert caught.value.fields == {"colour": ["Unknown field."]}
+
+
+def test_text_with_a_nul_character_is_bad_input_before_the_method_runs():
+    # PostgreSQL, under FerretDB, cannot store U+0000: refused here, not a 500 from the store
+    with pytest.raises(InvalidInput) as caught:
+        Toy().greet(name="ann\x00")
+    assert caught.value.fields == {"name": ["Text must not contain the NUL character (U+0000)."]}
+    # nested values are named by their path
+    assert dict(_with_nul({"grades": [{"comment": "ok"}, {"comment": "\x00"}]})) == {
+        "grades.1.comment": ["Text must not contain the NUL character (U+0000)."]}
 
 
 def test_a_method_taking_any_fields_gets_what_its_schema_allows():
