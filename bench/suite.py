@@ -151,9 +151,13 @@ def seed_roster(stack, procs, api, units: dict[str, list[str]], timeout: float, 
     cadre_ids = [c for cs in units.values() for c in cs]
     started = time.monotonic()
     for offset in range(0, len(cadre_ids), IMPORT_BATCH):
-        report = api.call("POST", "/roster/imports",
-                          {"csv": roster_csv(units, cadre_ids[offset:offset + IMPORT_BATCH])})
-        if report["errors"] or report["imported"] != len(cadre_ids[offset:offset + IMPORT_BATCH]):
+        # as cadrectl import-roster: a batch answered 503 (slower than RPC_TIMEOUT) is sent again;
+        # the import is idempotent, so what the first call wrote counts as unchanged -- or, while
+        # that call still runs, the retry is told IMPORT_RACED and waits
+        batch = cadre_ids[offset:offset + IMPORT_BATCH]
+        report = api.call("POST", "/roster/imports", {"csv": roster_csv(units, batch)},
+                          wait_codes=("SERVICE_TIMEOUT", "IMPORT_RACED"), timeout=300)
+        if report["errors"] or report["imported"] + report["unchanged"] != len(batch):
             raise BenchError(f"roster import of rows {offset}+: imported {report['imported']}, "
                              f"{len(report['errors'])} errors, the first: {report['errors'][:2]}")
         if progress:
