@@ -262,9 +262,10 @@ def run_choreography(stack, s, results: Results, profiler, shared) -> None:
         shared.release(procs)
     results.notes.append(
         "choreography: grades are written straight into appraisal's cycles (the grading path is the "
-        "season's figure); the cycles are then finalized through the gateway, 10 at a time, and a "
-        "result counts as applied when talent's cadre version moved (polled; the poll interval is in "
-        "the JSON details). Lag = applied - the cycle's finalized_at.")
+        "season's figure); the cycles are then finalized through the gateway, 10 at a time. Applied "
+        "= talent's own count of results applied (its /metrics, read every 200 ms; no store polling); "
+        "the k-th applied is matched with the k-th finalized, so lag = applied - finalized_at, exact "
+        "to 200 ms while talent applies in finalize order. Every cadre's version is checked at the end.")
 
 
 def run_gateway(stack, s, results: Results, profiler, shared) -> None:
