@@ -181,11 +181,13 @@ class AppraisalService(ServiceBase):
             cycle = self._cycle(cycle_id)
             rules.ensure_open(cycle)
             rules.check_quota_at_finalize(cycle["kind"], self._quota(cycle))
-            # A-6 again: a sanction may have been decided since the grade was recorded
+            # A-6 again: a sanction may have been decided since the grade was recorded (it bars
+            # EXCELLENT only, so only those cadres' restrictions are read)
             for result in cycle["results"]:
-                rules.check_no_sanction_that_year(cycle["kind"], result["grade"], cycle["year"],
-                                                  self._restrictions(result["cadre_id"]),
-                                                  result["cadre_id"])
+                if result["grade"] == rules.EXCELLENT:
+                    rules.check_no_sanction_that_year(cycle["kind"], result["grade"], cycle["year"],
+                                                      self._restrictions(result["cadre_id"]),
+                                                      result["cadre_id"])
             now = utcnow()
             events = [self.outbox.event(ResultFinalized, payload)
                       for payload in rules.finalized_results(cycle, now)]
