@@ -376,6 +376,7 @@ start_postgres() {
   local bin
   bin=$(pg_bin) || { apt_install PostgreSQL postgresql; bin=$(pg_bin) || die "PostgreSQL: no pg_ctl after install"; }
   if pg_ready; then
+    ferretdb_database "$bin"
     return 0
   fi
   # as root the server runs as postgres, which must reach its directory; a checkout under a
@@ -399,9 +400,19 @@ start_postgres() {
   STACK_OWNER=$STATE as_pg "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t "$TIMEOUT" \
     -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c synchronous_commit=off -c max_connections=300" \
     start >"$PG_DIR/pg_ctl.out" 2>&1 9>&- || { show_log "$PG_DIR/postgres.log"; die "PostgreSQL did not start"; }
+  ferretdb_database "$bin"
+}
+
+# FerretDB's database, with the indexes its queries can use (ADR 0015); idempotent
+ferretdb_database() {
+  local bin=$1
   as_pg "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'ferretdb'" |
     grep -q 1 || as_pg "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" ferretdb ||
     die "PostgreSQL: cannot create database ferretdb"
+  # (read from stdin: as root, user postgres may not reach the checkout)
+  as_pg "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -d ferretdb -v ON_ERROR_STOP=1 -q \
+    <"$ROOT/deploy/local/ferretdb-indexes.sql" >"$STATE/ferretdb-indexes.log" 2>&1 ||
+    { show_log "$STATE/ferretdb-indexes.log"; die "PostgreSQL: cannot install deploy/local/ferretdb-indexes.sql"; }
 }
 
 stop_postgres() {

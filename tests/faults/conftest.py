@@ -31,6 +31,7 @@ from tests.integration.conftest import PROCESSES, Suite, free_port
 ROOT = Path(__file__).resolve().parents[2]
 RMQ_BIN = Path(os.environ.get("RABBITMQ_BIN", "/usr/lib/rabbitmq/bin"))
 FERRETDB = ROOT / ".stack" / "bin" / "ferretdb-launcher"
+INDEXES_SQL = ROOT / "deploy" / "local" / "ferretdb-indexes.sql"
 FIGURES = ROOT / ".stack" / "faults" / "figures.jsonl"
 START_TIMEOUT = 90
 
@@ -132,22 +133,26 @@ class Store:
         (base / "data").mkdir(parents=True, exist_ok=True)
 
     @staticmethod
-    def _psql(server_url: str, sql: str) -> None:
+    def _psql(server_url: str, *args: str, database: str = "postgres") -> None:
         parts = urlparse(server_url)
         subprocess.run(["psql", "-h", parts.hostname, "-p", str(parts.port), "-U", parts.username,
-                        "-d", "postgres", "-c", sql], check=True, capture_output=True, timeout=60)
+                        "-d", database, "-v", "ON_ERROR_STOP=1", *args], check=True, capture_output=True,
+                       timeout=60)
 
     def _own_database(self, server_url: str) -> str | None:
         if not server_url:
             return None
         self.database_name = f"faults_{uuid.uuid4().hex[:8]}"
-        self._psql(server_url, f"CREATE DATABASE {self.database_name}")
+        self._psql(server_url, "-c", f"CREATE DATABASE {self.database_name}")
+        # the indexes FerretDB's queries can use, as stack.sh gives its own database (ADR 0015)
+        self._psql(server_url, "-f", str(INDEXES_SQL), database=self.database_name)
         return f"{server_url.rstrip('/')}/{self.database_name}"
 
     def drop(self) -> None:
         """After the last stop: the PostgreSQL database this store kept its data in."""
         if self.postgres:
-            self._psql(os.environ["STACK_POSTGRESQL_URL"], f"DROP DATABASE IF EXISTS {self.database_name}")
+            self._psql(os.environ["STACK_POSTGRESQL_URL"], "-c",
+                       f"DROP DATABASE IF EXISTS {self.database_name}")
 
     @property
     def uri(self) -> str:

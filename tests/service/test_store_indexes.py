@@ -1,0 +1,54 @@
+"""Lookups by `_id` and by an indexed field use an index on the real store (ADR 0015).
+
+On FerretDB 1.24 over PostgreSQL this holds only with deploy/local/ferretdb-indexes.sql installed:
+FerretDB's own btree indexes cannot answer the `@>` filters it sends, so without the GIN indexes
+beside them every lookup reads the whole table and the cost of a stream grows as N squared.
+"""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from services.common.store import Store
+from services.talent.models import Cadre
+
+ROWS = 3000  # enough that PostgreSQL's planner prefers an index to reading the table
+
+
+def plan_nodes(plan: dict) -> list[str]:
+    """Every node type of a PostgreSQL plan, as FerretDB's explain returns it."""
+    return [plan.get("Node Type", "?")] + [n for child in plan.get("Plans", []) for n in plan_nodes(child)]
+
+
+def stages(plan: dict) -> list[str]:
+    """Every stage of a MongoDB winning plan."""
+    children = plan.get("inputStages") or ([plan["inputStage"]] if "inputStage" in plan else [])
+    return [plan.get("stage", "?")] + [s for child in children for s in stages(child)]
+
+
+@pytest.fixture
+def cadres(mongo_client, db_prefix):
+    database = mongo_client[f"{db_prefix}talent"]
+    Store(database, [Cadre]).ensure_indexes()  # the service's own declarations, as at start
+    collection = database[Cadre._get_collection_name()]
+    born = datetime(1980, 1, 1, tzinfo=UTC)
+    collection.insert_many([
+        {"_id": f"C{i:05d}", "name": "n", "unit_id": f"U{i // 100:03d}", "level": "DIVISION",
+         "is_leader": False, "is_principal": False, "birth_date": born, "grassroots_years": 1,
+         "service_years": 1, "registered_at": born, "applied_events": []} for i in range(ROWS)])
+    return database, collection
+
+
+@pytest.mark.parametrize("filter_", [{"_id": "C01234"}, {"unit_id": "U012"}],
+                         ids=["by _id", "by indexed unit_id"])
+def test_an_equality_lookup_uses_an_index(cadres, filter_):
+    database, collection = cadres
+    explained = database.command("explain", {"find": collection.name, "filter": filter_})
+    if "ferretdbVersion" in database.client.admin.command("buildInfo"):
+        nodes = plan_nodes(explained["queryPlanner"]["Plan"])
+        assert "Seq Scan" not in nodes, f"{filter_} reads the whole table: {nodes}"
+        assert any("Index" in node for node in nodes), nodes
+    else:
+        used = stages(explained["queryPlanner"]["winningPlan"])
+        assert "COLLSCAN" not in used, f"{filter_} reads the whole collection: {used}"
+    assert len(list(collection.find(filter_))) == (1 if "_id" in filter_ else 100)
