@@ -155,10 +155,8 @@ class TalentService(ServiceBase):
         interruption imports the rest and nothing twice."""
         self.access.check(record=("roster", "import"))
         lines, rows, errors = _read_roster(csv)
-        units = {u["_id"] for u in self.store.collection(Unit).find(
-            {"_id": {"$in": sorted({row["unit_id"] for _, row in rows})}}, {"_id": 1})}
-        existing = {c["_id"]: c for c in self.store.collection(Cadre).find(
-            {"_id": {"$in": [row["cadre_id"] for _, row in rows]}})}
+        units = self.store.by_ids(Unit, sorted({row["unit_id"] for _, row in rows}), {"_id": 1})
+        existing = self.store.by_ids(Cadre, [row["cadre_id"] for _, row in rows])
         fresh, unchanged = [], 0
         for line, row in rows:
             if row["unit_id"] not in units:
@@ -354,7 +352,7 @@ class TalentService(ServiceBase):
         if programme.get("allocated_at"):
             raise Conflict(f"programme {programme_id} is already allocated",
                            code="PROGRAMME_ALLOCATED")
-        found = {c["_id"]: c for c in self.store.collection(Cadre).find({"_id": {"$in": candidates}})}
+        found = self.store.by_ids(Cadre, candidates)
         unknown = [c for c in candidates if c not in found]
         if unknown:
             raise NotFound("some candidates are not on the roster", code="CADRE_NOT_FOUND",
