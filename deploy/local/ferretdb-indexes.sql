@@ -11,6 +11,15 @@
 
 SET client_min_messages = warning;  -- not a notice per index that is already there
 
+-- FerretDB sends the field as a parameter (`_jsonb -> $1 @> $2`). A cached generic plan cannot match
+-- an index on `_jsonb -> '_id'` and reads the table; PostgreSQL picks one after five executions when
+-- the table was small then. Planning each execution with its values keeps the index in use (new
+-- sessions; start FerretDB after this).
+DO $$
+BEGIN
+    EXECUTE format('ALTER DATABASE %I SET plan_cache_mode = force_custom_plan', current_database());
+END $$;
+
 CREATE OR REPLACE FUNCTION cadre_gin_beside(btree oid) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
