@@ -8,8 +8,8 @@ event but never loses it. The relay runs after every worker that emitted events 
 Publishing is at-least-once; consumers are idempotent (see inbox.py).
 
 Finding what is pending: the relay asks for ``outbox_pending: true``, a top-level equality FerretDB
-evaluates in PostgreSQL (about 11 ms at 20,000 documents), not ``pending_events.event_id`` which it
-can only answer by reading every document (750 ms at 20,000, so a season cost O(N^2); ADR 0013). A
+evaluates in PostgreSQL from an index (ADR 0015), not ``pending_events.event_id`` which it can only
+answer by reading every document (750 ms at 20,000, so a season cost O(N^2); ADR 0014). A
 sweep by ``pending_events`` itself runs at start and every ``OUTBOX_SWEEP_INTERVAL`` seconds, for
 anything written without the flag.
 """
