@@ -1,0 +1,50 @@
+"""How the harness judges the season targets when a size does not finish (bench/report.py): pure."""
+
+from bench.report import Results, markdown, targets
+
+
+def season(results: Results, cadres: int, finished: bool, wall_s: float, per_cadre_ms: float | None):
+    results.add(f"season.{cadres}.finished", "finished", "", 1.0 if finished else 0.0)
+    results.add(f"season.{cadres}.wall_s", "wall", "s", wall_s)
+    if per_cadre_ms is not None:
+        results.add(f"season.{cadres}.per_cadre_ms", "per cadre", "ms", per_cadre_ms)
+
+
+def by_name(found):
+    return {t["target"]: t for t in found}
+
+
+def test_a_largest_season_stopped_at_ten_minutes_is_not_met_and_growth_is_of_the_largest_finished():
+    results = Results()
+    season(results, 10_000, True, 200.0, 20.0)
+    season(results, 30_000, True, 540.0, 18.0)
+    season(results, 100_000, False, 600.0, None)
+    found = by_name(targets(results, [10_000, 30_000, 100_000]))
+    assert found["100,000-cadre season < 10 min"]["met"] is False
+    assert found["100,000-cadre season < 10 min"]["value"] == "> 600"
+    growth = found["per-cadre cost at 30,000 <= 1.2x at 10,000"]
+    assert growth["met"] is True and abs(growth["value"] - 0.9) < 1e-9
+    machine = {"cores": 2, "memory_gib": 1, "cpu": "c", "load_at_start": [0, 0, 0]}
+    table = markdown({"mode": "full", "command": "c", "started_at": "s", "elapsed_s": 1, "machine": machine,
+                      "versions": {}, "settings": {}, "rows": results.summary(),
+                      "targets": list(found.values()), "notes": [], "errors": []})
+    assert "| 100,000-cadre season < 10 min | > 600 s | 600 s | **not met** |" in table
+
+
+def test_a_season_stopped_before_ten_minutes_is_not_judged():
+    results = Results()
+    season(results, 20, True, 5.0, 250.0)
+    season(results, 40, False, 120.0, None)  # the smoke deadline: it might still finish in 10 min
+    found = by_name(targets(results, [20, 40]))
+    assert found["40-cadre season < 10 min"]["met"] is None
+    assert found["per-cadre cost at 20 <= 1.2x at 20"]["met"] is None  # nothing to compare with
+
+
+def test_a_finished_largest_season_is_judged_on_its_wall_time_and_growth():
+    results = Results()
+    season(results, 10_000, True, 200.0, 20.0)
+    season(results, 100_000, True, 3000.0, 30.0)
+    found = by_name(targets(results, [10_000, 100_000]))
+    assert found["100,000-cadre season < 10 min"] | {"met": False, "value": 3000.0} == \
+        found["100,000-cadre season < 10 min"]
+    assert found["per-cadre cost at 100,000 <= 1.2x at 10,000"]["met"] is False
