@@ -9,6 +9,8 @@ import (
 	"flag"
 	"log"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // -pprof: where FerretDB spends its CPU (docs/performance.md)
 	"os"
 	"os/signal"
 	"syscall"
@@ -21,7 +23,12 @@ func main() {
 	dataDir := flag.String("data", "data/", "directory for the SQLite databases")
 	postgresURL := flag.String("postgresql-url", "", "use PostgreSQL at this URL instead of SQLite")
 	level := flag.String("log-level", "warn", "debug, info, warn or error")
+	pprofAddr := flag.String("pprof", "", "serve Go's /debug/pprof on this address (off when empty)")
 	flag.Parse()
+
+	if *pprofAddr != "" {
+		go func() { log.Printf("pprof: %v", http.ListenAndServe(*pprofAddr, nil)) }()
+	}
 
 	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 		log.Fatalf("cannot create data directory %s: %v", *dataDir, err)
