@@ -1,4 +1,4 @@
-// Command ferretdb-launcher runs FerretDB 1.24 with its SQLite backend as the local
+// Command ferretdb-launcher runs FerretDB 1.24 (PostgreSQL or SQLite backend) as the local
 // MongoDB-compatible store. It embeds github.com/FerretDB/FerretDB/ferretdb because the
 // plain cmd/ferretdb binary built by `go install` panics on a missing version file
 // (ARCHITECTURE.md §5).
