@@ -314,11 +314,11 @@ class AppraisalService(ServiceBase):
 
     @consume(UnitRegisteredIn)
     def on_unit_registered(self, event):
-        project_event(self.store, UnitCopy, "unit_id", event)
+        project_event(self.store, UnitCopy, "unit_id", event, new=True)
 
     @consume(CadreRegisteredIn)
     def on_cadre_registered(self, event):
-        project_event(self.store, CadreCopy, "cadre_id", event)
+        project_event(self.store, CadreCopy, "cadre_id", event, new=True)
 
     @consume(CadreUpdatedIn)
     def on_cadre_updated(self, event):

@@ -405,7 +405,7 @@ class CareService(ServiceBase):
 
     @consume(CadreRegisteredIn)
     def on_cadre_registered(self, event):
-        project_event(self.store, CadreCopy, "cadre_id", event)
+        project_event(self.store, CadreCopy, "cadre_id", event, new=True)
 
     @consume(CadreUpdatedIn)
     def on_cadre_updated(self, event):

@@ -99,17 +99,24 @@ def apply_once_read(store, document, key: str, event_id: str, update_for, *,
 
 
 def project(store, document, key: str, facts: dict[str, Any], event_id: str,
-            revision: int | None = None) -> bool:
+            revision: int | None = None, *, new: bool = False) -> bool:
     """Keep a local copy of another service's record (ARCHITECTURE.md §2), once per event. With a
     ``revision`` a late older version never overwrites a newer one (events of two types, or a
-    retried one, may arrive out of order): the revision is part of the guarded write itself."""
+    retried one, may arrive out of order): the revision is part of the guarded write itself.
+
+    ``new``: the copy most likely does not exist yet (a registration). It is inserted, grouped with
+    other workers' inserts (Store.insert_new), exactly as the guarded upsert would have created it;
+    only if the key is taken does the guarded write decide."""
+    stamped = facts if revision is None else {**facts, "revision": revision}
+    if new and store.insert_new(document, {**stamped, "_id": key, APPLIED: [event_id]}):
+        return True
     if revision is None:
         return apply_once(store, document, {"_id": key}, {"$set": facts}, event_id, upsert=True)
     guarded = {"_id": key, APPLIED: {"$ne": event_id},
                "$or": [{"revision": {"$lt": revision}}, {"revision": {"$exists": False}}]}
     try:
-        result = store.update_one(document, guarded, guarded_update(
-            {"$set": {**facts, "revision": revision}}, event_id), upsert=True)
+        result = store.update_one(document, guarded, guarded_update({"$set": stamped}, event_id),
+                                  upsert=True)
     except DuplicateKeyError:
         # the copy exists and is as new or newer, or has this event: nothing to do
         log.info("%s %s is at a revision >= %s or has event %s; ignored",
@@ -118,9 +125,9 @@ def project(store, document, key: str, facts: dict[str, Any], event_id: str,
     return bool(result.matched_count or result.upserted_id is not None)
 
 
-def project_event(store, document, key_field: str, event) -> bool:
+def project_event(store, document, key_field: str, event, *, new: bool = False) -> bool:
     """``project`` an event's payload onto the copy keyed by ``payload[key_field]``, at the payload's
-    ``revision`` when it carries one (talent's roster events)."""
+    ``revision`` when it carries one (talent's roster events). ``new`` for a registration."""
     facts = dict(event.payload)
     revision = facts.pop("revision", None)
-    return project(store, document, facts[key_field], facts, event.event_id, revision=revision)
+    return project(store, document, facts[key_field], facts, event.event_id, revision=revision, new=new)

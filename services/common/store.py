@@ -10,20 +10,21 @@ never touching the global registry.
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import eventlet
 from eventlet.semaphore import Semaphore
 from mongoengine.queryset import QuerySet
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
-from pymongo.errors import PyMongoError
+from pymongo.errors import BulkWriteError, PyMongoError
 
 log = logging.getLogger(__name__)
 
 DEFAULT_URI = "mongodb://localhost:27017/"
 DEFAULT_PREFIX = "cadre_"
 LOOKUPS_AT_ONCE = 8  # concurrent lookups of one bulk read (Store.by_ids)
+DUPLICATE_KEY = 11000
 
 
 def write_concern(value) -> int | str:
@@ -62,13 +63,69 @@ class DocumentLocks:
                 self._locks.pop(key, None)
 
 
+class GroupInserts:
+    """Inserts that workers make at the same time go to the store together, as one ``insert_many``.
+
+    A group commit: a worker queues its document and takes its collection's turn; whoever gets the
+    turn writes every document queued by then, its own and those of the workers that queued while
+    the previous write was in flight. One worker alone writes at once and waits for nobody. FerretDB
+    writes a group as one multi-row INSERT: 10 new documents cost 1.5 ms, where 10 guarded upserts
+    cost 22 ms (docs/performance.md, round 4).
+    """
+
+    def __init__(self, locks: DocumentLocks):
+        self.locks = locks
+        self._queued: dict[str, list[dict]] = {}
+        self._turns: dict[str, Semaphore] = {}
+
+    def insert(self, collection, son: dict) -> bool:
+        """True: inserted. False: a document with its ``_id`` exists. Other failures raise, in
+        every worker whose document was in the failed write; inserted ones collide on a retry."""
+        entry = {"son": son, "done": False}
+        self._queued.setdefault(collection.name, []).append(entry)
+        with self._turns.setdefault(collection.name, Semaphore()):
+            if not entry["done"]:
+                self._write(collection, self._queued.pop(collection.name))
+        if "error" in entry:
+            raise entry["error"]
+        return entry["inserted"]
+
+    def _write(self, collection, group: list[dict]):
+        inserted = [True] * len(group)
+        error = None
+        try:
+            # the document locks keep a guarded upsert of the same _id out of the way (ADR 0007)
+            with ExitStack() as held:
+                for key in sorted({entry["son"]["_id"] for entry in group}, key=str):
+                    held.enter_context(self.locks.hold((collection.name, key)))
+                collection.insert_many([entry["son"] for entry in group], ordered=False)
+        except BulkWriteError as exc:
+            for failure in exc.details.get("writeErrors", []):
+                if failure.get("code") == DUPLICATE_KEY:
+                    inserted[failure["index"]] = False
+                else:
+                    error = exc
+            if exc.details.get("writeConcernErrors"):
+                error = exc
+        except Exception as exc:  # noqa: BLE001 - handed to every worker in the group
+            error = exc
+        for entry, was_inserted in zip(group, inserted, strict=True):
+            entry["done"] = True
+            if error is not None:
+                entry["error"] = error
+            else:
+                entry["inserted"] = was_inserted
+
+
 class Store:
     """What a worker sees: the service's database through its document classes."""
 
-    def __init__(self, database, documents, locks: DocumentLocks | None = None):
+    def __init__(self, database, documents, locks: DocumentLocks | None = None,
+                 inserts: GroupInserts | None = None):
         self.database = database
         self.documents = documents
         self.locks = locks or DocumentLocks()
+        self.inserts = inserts or GroupInserts(self.locks)
 
     def collection(self, document):
         return self.database[document._get_collection_name()]
@@ -84,6 +141,11 @@ class Store:
         result = self.collection(type(doc)).insert_one(son)
         doc.pk = result.inserted_id
         return doc
+
+    def insert_new(self, document, son: dict) -> bool:
+        """Insert a raw document, grouped with other workers' (:class:`GroupInserts`); False when its
+        ``_id`` is taken. For writes that are almost always new, such as a registration's copy."""
+        return self.inserts.insert(self.collection(document), son)
 
     def update_one(self, document, filter_: dict, update: dict, **kwargs):
         """The one way to change an existing document: ``filter_`` names its ``_id``."""
@@ -136,6 +198,7 @@ class MongoStore(DependencyProvider):
         self.documents = documents
         self.client = None
         self.locks = DocumentLocks()
+        self.inserts = GroupInserts(self.locks)
         self._indexes_ready = False
 
     def setup(self):
@@ -169,7 +232,7 @@ class MongoStore(DependencyProvider):
 
     @property
     def store(self) -> Store:
-        return Store(self.client[self.database_name], self.documents, self.locks)
+        return Store(self.client[self.database_name], self.documents, self.locks, self.inserts)
 
     def _ensure_indexes(self) -> bool:
         try:
