@@ -93,6 +93,9 @@ class Ops(DependencyProvider):
         self.running = Gauge("cadre_workers_running", "Workers running now", ["service"],
                              registry=self.registry)
         self.registry.register(OutboxBacklog(self))
+        # labelled children looked up once: prometheus takes a lock and builds a key on every labels()
+        self._running = self.running.labels(self.container.service_name)
+        self._children: dict[tuple, tuple] = {}
         self._started: WeakKeyDictionary = WeakKeyDictionary()
         self._sock = None
         self._server = None
@@ -126,18 +129,25 @@ class Ops(DependencyProvider):
 
     def worker_setup(self, worker_ctx):
         self._started[worker_ctx] = time.perf_counter()
-        self.running.labels(self.container.service_name).inc()
+        self._running.inc()
 
     def worker_result(self, worker_ctx, result=None, exc_info=None):
         started = self._started.pop(worker_ctx, None)
-        service = self.container.service_name
-        self.running.labels(service).dec()
-        entrypoint = worker_ctx.entrypoint
-        labels = (service, entrypoint_kind(entrypoint), entrypoint.method_name)
+        self._running.dec()
         outcome = "ok" if exc_info is None else exc_info[0].__name__
-        self.calls.labels(*labels, outcome).inc()
+        calls, duration = self._metrics_of(worker_ctx.entrypoint, outcome)
+        calls.inc()
         if started is not None:
-            self.duration.labels(*labels).observe(time.perf_counter() - started)
+            duration.observe(time.perf_counter() - started)
+
+    def _metrics_of(self, entrypoint, outcome: str) -> tuple:
+        key = (entrypoint, outcome)
+        found = self._children.get(key)
+        if found is None:
+            labels = (self.container.service_name, entrypoint_kind(entrypoint), entrypoint.method_name)
+            found = self._children[key] = (self.calls.labels(*labels, outcome),
+                                           self.duration.labels(*labels))
+        return found
 
     # the HTTP side
 

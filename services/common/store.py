@@ -121,14 +121,21 @@ class Store:
     """What a worker sees: the service's database through its document classes."""
 
     def __init__(self, database, documents, locks: DocumentLocks | None = None,
-                 inserts: GroupInserts | None = None):
+                 inserts: GroupInserts | None = None, collections: dict | None = None):
         self.database = database
         self.documents = documents
         self.locks = locks or DocumentLocks()
         self.inserts = inserts or GroupInserts(self.locks)
+        self.collections = {} if collections is None else collections
 
     def collection(self, document):
-        return self.database[document._get_collection_name()]
+        # kept per container: pymongo builds a Collection with its options on every lookup, twice
+        # per event handled, and it is safe to share
+        name = document._get_collection_name()
+        found = self.collections.get(name)
+        if found is None:
+            found = self.collections[name] = self.database[name]
+        return found
 
     def objects(self, document) -> QuerySet:
         queryset_class = document._meta.get("queryset_class", QuerySet)
@@ -199,6 +206,8 @@ class MongoStore(DependencyProvider):
         self.client = None
         self.locks = DocumentLocks()
         self.inserts = GroupInserts(self.locks)
+        self._database = None
+        self._collections: dict = {}
         self._indexes_ready = False
 
     def setup(self):
@@ -226,13 +235,16 @@ class MongoStore(DependencyProvider):
         if self.client is not None:
             self.client.close()
             self.client = None
+            self._database, self._collections = None, {}
 
     def kill(self):
         self.stop()
 
     @property
     def store(self) -> Store:
-        return Store(self.client[self.database_name], self.documents, self.locks, self.inserts)
+        if self._database is None:
+            self._database = self.client[self.database_name]
+        return Store(self._database, self.documents, self.locks, self.inserts, self._collections)
 
     def _ensure_indexes(self) -> bool:
         try:
