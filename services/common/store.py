@@ -17,7 +17,7 @@ from eventlet.semaphore import Semaphore
 from mongoengine.queryset import QuerySet
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
-from pymongo.errors import BulkWriteError, PyMongoError
+from pymongo.errors import AutoReconnect, BulkWriteError, PyMongoError
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,16 @@ class GroupInserts:
         return entry["inserted"]
 
     def _write(self, collection, group: list[dict]):
+        try:
+            self._insert_group(collection, group)
+        finally:
+            # the writer killed mid-write (container stopping): the others of its group must not wait
+            # on, or read, a result that never comes; their messages are retried like an outage
+            for entry in group:
+                if not entry["done"]:
+                    entry.update(done=True, error=AutoReconnect("the grouped insert was interrupted"))
+
+    def _insert_group(self, collection, group: list[dict]):
         inserted = [True] * len(group)
         error = None
         try:
