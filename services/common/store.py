@@ -91,40 +91,33 @@ class GroupInserts:
         return entry["inserted"]
 
     def _write(self, collection, group: list[dict]):
-        try:
-            self._insert_group(collection, group)
-        finally:
-            # the writer killed mid-write (container stopping): the others of its group must not wait
-            # on, or read, a result that never comes; their messages are retried like an outage
-            for entry in group:
-                if not entry["done"]:
-                    entry.update(done=True, error=AutoReconnect("the grouped insert was interrupted"))
-
-    def _insert_group(self, collection, group: list[dict]):
         inserted = [True] * len(group)
-        error = None
+        # what the group is told unless the write ends: its writer killed mid-write (a container
+        # stopping) leaves the others a transient error, retried like an outage, not a hang
+        error: BaseException | None = AutoReconnect("the grouped insert was interrupted")
         try:
             # the document locks keep a guarded upsert of the same _id out of the way (ADR 0007)
             with ExitStack() as held:
                 for key in sorted({entry["son"]["_id"] for entry in group}, key=str):
                     held.enter_context(self.locks.hold((collection.name, key)))
                 collection.insert_many([entry["son"] for entry in group], ordered=False)
+            error = None
         except BulkWriteError as exc:
+            error = exc if exc.details.get("writeConcernErrors") else None
             for failure in exc.details.get("writeErrors", []):
                 if failure.get("code") == DUPLICATE_KEY:
                     inserted[failure["index"]] = False
                 else:
                     error = exc
-            if exc.details.get("writeConcernErrors"):
-                error = exc
         except Exception as exc:  # noqa: BLE001 - handed to every worker in the group
             error = exc
-        for entry, was_inserted in zip(group, inserted, strict=True):
-            entry["done"] = True
-            if error is not None:
-                entry["error"] = error
-            else:
-                entry["inserted"] = was_inserted
+        finally:
+            for entry, was_inserted in zip(group, inserted, strict=True):
+                entry["done"] = True
+                if error is not None:
+                    entry["error"] = error
+                else:
+                    entry["inserted"] = was_inserted
 
 
 class Store:
