@@ -156,7 +156,8 @@ class TalentService(ServiceBase):
         self.access.check(record=("roster", "import"))
         lines, rows, errors = _read_roster(csv)
         units = self.store.by_ids(Unit, sorted({row["unit_id"] for _, row in rows}), {"_id": 1})
-        existing = self.store.by_ids(Cadre, [row["cadre_id"] for _, row in rows])
+        # a row of an unknown unit is refused whatever the roster holds: no lookup for it
+        existing = self.store.by_ids(Cadre, [row["cadre_id"] for _, row in rows if row["unit_id"] in units])
         fresh, unchanged = [], 0
         for line, row in rows:
             if row["unit_id"] not in units:
