@@ -192,10 +192,11 @@ def seed_roster(stack, procs, api, units: dict[str, list[str]], timeout: float, 
     return times
 
 
-def of_roster(units: dict[str, list[str]]) -> dict:
-    """A filter for this roster's cadres (a shared suite holds other benchmarks' too)."""
+def of_roster(units: dict[str, list[str]], field: str = "_id") -> dict:
+    """A filter for this roster's cadres, or by ``field`` for documents about them (a shared suite holds
+    other benchmarks' too)."""
     tag = next(iter(units)).split("-")[0][1:]
-    return {"_id": {"$regex": f"^C{tag}-"}}
+    return {field: {"$regex": f"^C{tag}-"}}
 
 
 def grades_for(cadre_ids: list[str]) -> list[tuple[str, str]]:
@@ -231,8 +232,8 @@ def choreography_run(stack: PrivateStack, procs: Processes, api: Api, units, run
     runs (polling the store cost a FerretDB scan per poll, load on the very cores being measured). The
     k-th result applied is matched with the k-th finalized (results in order of their cycle's
     ``finalized_at``), so a lag is exact to the sample interval where talent takes results in the order
-    they were finalized, and an approximation where it does not. At the end one query checks that every
-    cadre's version moved."""
+    they were finalized, and an approximation where it does not. At the end one query checks that talent
+    holds every cadre's result for the year."""
     year = 2025 - run
     cycles = open_cycles(api, units, year)
     now = datetime.now(UTC)
@@ -241,7 +242,6 @@ def choreography_run(stack: PrivateStack, procs: Processes, api: Api, units, run
         results = [{"cadre_id": c, "grade": g, "recorded_at": now, "in_quota": True, "comment": None}
                    for c, g in grades_for(units[unit_id])]
         cycle_docs.update_one({"_id": cycle_id}, {"$set": {"results": results}, "$inc": {"version": 1}})
-    target_version = 2 + run  # each run's result bumps every cadre's version once
     cadre_ids = [c for cs in units.values() for c in cs]
 
     def applied_count() -> int:
@@ -270,10 +270,10 @@ def choreography_run(stack: PrivateStack, procs: Processes, api: Api, units, run
     finalized = time.time()
     with eventlet.Timeout(max(120, len(cadre_ids) / 10), BenchError("results not applied in talent")):
         watcher.wait()
-    moved = stack.database(procs, "talent")["cadres"].count_documents(
-        {**of_roster(units), "version": {"$gte": target_version}})
-    if moved < len(cadre_ids):
-        raise BenchError(f"talent counted {len(cadre_ids)} results applied but only {moved} cadres moved")
+    kept = stack.database(procs, "talent")["results"].count_documents(
+        {**of_roster(units, "cadre_id"), "year": year})
+    if kept < len(cadre_ids):
+        raise BenchError(f"talent counted {len(cadre_ids)} results applied but holds {kept}")
     applied_at = [next(t for t, n in samples if n >= k) for k in range(1, len(cadre_ids) + 1)]
     lags = [a - f for a, f in zip(applied_at, sorted(finalized_at), strict=True)]
     seconds = applied_at[-1] - started
@@ -369,9 +369,9 @@ def season_run(stack: PrivateStack, cadres: int, per_unit: int, deadline_s: floa
 
         wait_until(all_applied, deadline_s, "every result applied", interval=0.5)
         times["applied_s"] = time.monotonic() - mark
-        moved = count(stack, procs, "talent", "cadres", {**of_roster(units), "version": {"$gte": 2}})
-        if moved < cadres:
-            raise BenchError(f"talent counted every result applied but only {moved} cadres moved")
+        kept = count(stack, procs, "talent", "results", of_roster(units, "cadre_id"))
+        if kept < cadres:
+            raise BenchError(f"talent counted every result applied but holds {kept} results")
         wall = time.monotonic() - started
         return {"cadres": cadres, "units": len(units), "finished": True, "wall_s": wall,
                 "per_cadre_ms": 1000 * wall / cadres, **times}

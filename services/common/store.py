@@ -120,16 +120,38 @@ class GroupInserts:
                     entry["inserted"] = was_inserted
 
 
+class KnownIds:
+    """Ids of documents seen to exist, for a kind of document that is never deleted: a positive
+    cache, so an id in it cannot be wrong. Misses are learnt one at a time, so that workers missing
+    together ask the store once."""
+
+    def __init__(self):
+        self._ids: set = set()
+        self._learning = Semaphore()
+
+    def exist(self, key, learn) -> bool:
+        """Whether ``key`` exists. On a miss ``learn(key)`` asks the store and returns the ids it
+        found to exist: the key's, if it does, and any others that were cheap to learn with it."""
+        if key in self._ids:
+            return True
+        with self._learning:
+            if key not in self._ids:
+                self._ids.update(learn(key))
+        return key in self._ids
+
+
 class Store:
     """What a worker sees: the service's database through its document classes."""
 
     def __init__(self, database, documents, locks: DocumentLocks | None = None,
-                 inserts: GroupInserts | None = None, collections: dict | None = None):
+                 inserts: GroupInserts | None = None, collections: dict | None = None,
+                 known: dict | None = None):
         self.database = database
         self.documents = documents
         self.locks = locks or DocumentLocks()
         self.inserts = inserts or GroupInserts(self.locks)
         self.collections = {} if collections is None else collections
+        self._known = {} if known is None else known
 
     def collection(self, document):
         # kept per container: pymongo builds a Collection with its options on every lookup, twice
@@ -139,6 +161,10 @@ class Store:
         if found is None:
             found = self.collections[name] = self.database[name]
         return found
+
+    def known(self, document) -> KnownIds:
+        """This container's :class:`KnownIds` of ``document``, which must be a kind never deleted."""
+        return self._known.setdefault(document._get_collection_name(), KnownIds())
 
     def objects(self, document) -> QuerySet:
         queryset_class = document._meta.get("queryset_class", QuerySet)
@@ -177,9 +203,14 @@ class Store:
         at a time. FerretDB 1.24 answers ``_id: {$in: ...}`` by reading the whole collection, an
         equality from an index (ADR 0015), so a bulk operation's cost stays flat as the data grows."""
         collection = self.collection(document)
-        pool = eventlet.GreenPool(LOOKUPS_AT_ONCE)
-        found = pool.imap(lambda key: collection.find_one({"_id": key}, projection), dict.fromkeys(ids))
-        return {doc["_id"]: doc for doc in found if doc is not None}
+        found = _each(lambda key: collection.find_one({"_id": key}, projection), ids)
+        return {doc["_id"]: doc for doc in found.values() if doc is not None}
+
+    def by_field(self, document, field: str, values, projection=None) -> dict[object, list]:
+        """The documents whose indexed ``field`` equals each of ``values``, by value: one equality
+        query each, a few at a time, for the reason ``by_ids`` gives."""
+        collection = self.collection(document)
+        return _each(lambda value: list(collection.find({field: value}, projection)), values)
 
     def load(self, document, raw):
         return None if raw is None else document._from_son(raw)
@@ -197,6 +228,12 @@ class Store:
                 collection.create_index(fields, **spec)
 
 
+def _each(lookup, keys) -> dict:
+    """``lookup(key)`` for each distinct key, ``LOOKUPS_AT_ONCE`` at a time, by key."""
+    keys = list(dict.fromkeys(keys))
+    return dict(zip(keys, eventlet.GreenPool(LOOKUPS_AT_ONCE).imap(lookup, keys), strict=True))
+
+
 class MongoStore(DependencyProvider):
     """Injects a :class:`Store` on this container's own client and database.
 
@@ -211,6 +248,7 @@ class MongoStore(DependencyProvider):
         self.inserts = GroupInserts(self.locks)
         self._database = None
         self._collections: dict = {}
+        self._known: dict = {}
         self._indexes_ready = False
 
     def setup(self):
@@ -238,7 +276,7 @@ class MongoStore(DependencyProvider):
         if self.client is not None:
             self.client.close()
             self.client = None
-            self._database, self._collections = None, {}
+            self._database, self._collections, self._known = None, {}, {}
 
     def kill(self):
         self.stop()
@@ -247,7 +285,8 @@ class MongoStore(DependencyProvider):
     def store(self) -> Store:
         if self._database is None:
             self._database = self.client[self.database_name]
-        return Store(self._database, self.documents, self.locks, self.inserts, self._collections)
+        return Store(self._database, self.documents, self.locks, self.inserts, self._collections,
+                     self._known)
 
     def _ensure_indexes(self) -> bool:
         try:

@@ -5,6 +5,7 @@ from mongoengine import (
     DateField,
     DateTimeField,
     DictField,
+    Document,
     IntField,
     ListField,
     StringField,
@@ -43,7 +44,8 @@ class Cadre(Aggregate):
     revision = IntField(required=True, default=1)
     version = IntField(required=True, default=1)  # optimistic lock for officers' writes
     # facts received from other services; eligibility and pool status are computed from them (L-3)
-    appraisal_results = ListField(DictField())  # appraisal.result_finalized / result_amended
+    # appraisal.result_finalized / result_amended as kept before ADR 0017; read beside Result
+    appraisal_results = ListField(DictField())
     sanctions = ListField(DictField())          # accountability.sanction_decided
     liftings = ListField(DictField())           # tolerance.ruling_made EXEMPTED, cadre_cleared
     commendations = ListField(DictField())      # appraisal.commendation_awarded (L-5 results)
@@ -52,6 +54,18 @@ class Cadre(Aggregate):
     # C-5: under consideration for selection (accountability expedites complaints)
     selection_status = StringField(default="NOT_IN_SELECTION")
     postings = ListField(DictField())           # L-6: exchange and rotation
+
+
+class Result(Document):
+    """An appraisal result as talent received it (appraisal.result_finalized / result_amended), the
+    fact rule A-5 reads. Its own document under the id of the event it came in, so keeping it is an
+    insert, grouped with other workers' (ADR 0017): the same event again collides on ``_id``.
+    Stored and read raw, with the payload's fields and ``event_id``."""
+
+    meta = {"collection": "results", "indexes": ["cadre_id"], "strict": False}
+
+    result_id = StringField(primary_key=True)  # the event id
+    cadre_id = StringField(required=True)
 
 
 class Programme(Aggregate):

@@ -3,6 +3,7 @@ selection, training and postings (DOMAIN.md L)."""
 
 import csv
 import io
+import logging
 import uuid
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -31,7 +32,7 @@ from services.common.security import (
 from services.common.service import ServiceBase
 from services.common.store import MongoStore
 from services.talent import rules
-from services.talent.models import Cadre, Programme, Unit
+from services.talent.models import Cadre, Programme, Result, Unit
 from services.talent.schemas import (
     AllocateSchema,
     AllocationLineSchema,
@@ -71,6 +72,8 @@ from services.talent.schemas import (
     YoungCadresSchema,
 )
 
+log = logging.getLogger(__name__)
+
 # who may read a cadre's roster record, and their eligibility (docs/permissions.md)
 READ_CADRE = {ORG_ADMIN: ANY, DISCIPLINE_OFFICER: ANY, CARE_OFFICER: ANY, UNIT_ADMIN: OWN_UNIT,
               CADRE: SELF}
@@ -94,7 +97,7 @@ class TalentService(ServiceBase):
     name = "talent"
 
     config = Config()
-    store = MongoStore(Unit, Cadre, Programme)
+    store = MongoStore(Unit, Cadre, Programme, Result)
     outbox = Outbox(Unit, Cadre)
 
     # the roster
@@ -228,7 +231,7 @@ class TalentService(ServiceBase):
         now = utcnow()
         unit = self.store.collection(Unit).find_one({"_id": cadre["unit_id"]}) or {}
         answer = rules.eligibility(
-            _aware(cadre.get("appraisal_results"), "finalized_at"), now,
+            self._results_of([cadre])[cadre_id], now,
             _aware(unit.get("performance_grades"), "graded_at"),
             is_principal=cadre["is_principal"],
             sanctions=_aware(cadre.get("sanctions"), "decided_at", "ban_until"),
@@ -360,12 +363,14 @@ class TalentService(ServiceBase):
                            details={"unknown": unknown})
         years = int(self.config.get("GRASSROOTS_PRIORITY_YEARS") or DEFAULT_GRASSROOTS_PRIORITY_YEARS)
         now = utcnow()
+        results = self._results_of(found.values())
         pool = []
         for cadre_id in candidates:
             cadre = found[cadre_id]
-            priority = rules.training_priority(
-                cadre, self._eligibility_of(cadre, now).training_priority,
-                bool(cadre.get("commendations")), years)
+            eligibility = rules.eligibility(results[cadre_id], now, sanctions=self._sanctions(cadre),
+                                            liftings=cadre.get("liftings") or [])
+            priority = rules.training_priority(cadre, eligibility.training_priority,
+                                               bool(cadre.get("commendations")), years)
             pool.append({"cadre_id": cadre_id, "priority": priority,
                          "grassroots_years": cadre["grassroots_years"]})
         allocation = rules.allocate(pool, programme["seats"])
@@ -382,17 +387,14 @@ class TalentService(ServiceBase):
     @consume(ResultFinalizedIn)
     def on_result_finalized(self, event):
         """Keep the result as a fact; rule A-5 reads it when eligibility is asked for."""
-        self._keep(event.payload["cadre_id"], "appraisal_results",
-                   {**event.payload, "event_id": event.event_id}, event)
+        self._keep_result({**event.payload, "event_id": event.event_id})
 
     @consume(ResultAmendedIn)
     def on_result_amended(self, event):
         """An amended result is a later fact for the same cycle: it supersedes the earlier one, so
         whatever the earlier grade caused is lifted or granted without anyone editing it."""
         payload = dict(event.payload)
-        self._keep(payload["cadre_id"], "appraisal_results",
-                   {**payload, "finalized_at": payload.pop("amended_at"), "event_id": event.event_id},
-                   event)
+        self._keep_result({**payload, "finalized_at": payload.pop("amended_at"), "event_id": event.event_id})
 
     @consume(CommendationAwardedIn)
     def on_commendation_awarded(self, event):
@@ -460,6 +462,26 @@ class TalentService(ServiceBase):
         with self._known(cadre_id):
             apply_once(self.store, Cadre, {"_id": cadre_id},
                        {"$push": {field: fact}, "$inc": {"version": 1}}, event.event_id)
+
+    def _keep_result(self, result):
+        """A result is its own document under its event id (ADR 0017): an insert, grouped with
+        other workers', where keeping it on the cadre was a guarded update of a growing document.
+        No rule that writes reads results, so no cadre version needs bumping."""
+        if not self.store.known(Cadre).exist(result["cadre_id"], self._cadres_with):
+            # other services only know cadres they learnt from us: a bug or lost data -- retry,
+            # then dead-letter for an operator, never drop silently
+            raise NotFound(f"cadre {result['cadre_id']} is not in the roster", code="CADRE_NOT_FOUND")
+        if not self.store.insert_new(Result, {"_id": result["event_id"], **result}):
+            log.info("result event %s was already kept; ignored", result["event_id"])
+
+    def _cadres_with(self, cadre_id):
+        """The cadre's id, if it is on the roster, with its unit's: results come a unit's cycle at a
+        time, so a season checks its cadres with two lookups per unit, not one per result."""
+        cadres = self.store.collection(Cadre)
+        cadre = cadres.find_one({"_id": cadre_id}, {"unit_id": 1})
+        if cadre is None:
+            return []
+        return [cadre_id, *(c["_id"] for c in cadres.find({"unit_id": cadre["unit_id"]}, {"_id": 1}))]
 
     def _apply(self, cadre_id, event, update_for):
         with self._known(cadre_id):
@@ -530,10 +552,13 @@ class TalentService(ServiceBase):
                 "level": cadre["level"], "birth_date": _as_date(cadre.get("birth_date")),
                 "exit": state.get("exit") or None}
 
-    def _eligibility_of(self, cadre, now):
-        return rules.eligibility(_aware(cadre.get("appraisal_results"), "finalized_at"), now,
-                                 sanctions=self._sanctions(cadre),
-                                 liftings=cadre.get("liftings") or [])
+    def _results_of(self, cadres) -> dict[str, list]:
+        """A-5's facts for each cadre: its Result documents, and those kept on the cadre itself
+        before ADR 0017. A result kept both ways is one cycle's, which A-5 reads once."""
+        cadres = list(cadres)
+        kept = self.store.by_field(Result, "cadre_id", [c["_id"] for c in cadres], {"_id": 0})
+        return {c["_id"]: _aware([*(c.get("appraisal_results") or []), *kept[c["_id"]]], "finalized_at")
+                for c in cadres}
 
     def _unit(self, unit_id):
         if self.store.collection(Unit).count_documents({"_id": unit_id}, limit=1) == 0:

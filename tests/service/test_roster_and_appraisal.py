@@ -182,9 +182,31 @@ def test_the_same_result_event_twice_is_one_fact(roster, talent, publish_event, 
         with entrypoint_waiter(talent, "on_result_finalized", timeout=10):
             publish_event(event, source="appraisal")
 
-    cadre = mongo_client[database_name(config, "talent")].cadres.find_one({"_id": "C1"})
-    assert len(cadre["appraisal_results"]) == 1
+    kept = list(mongo_client[database_name(config, "talent")].results.find({"cadre_id": "C1"}))
+    assert [r["_id"] for r in kept] == [event["event_id"]]
     assert len(call(talent, "get_eligibility", "C1")["reasons"]) == 2
+
+
+def test_results_kept_on_the_cadre_before_adr_0017_still_count_once(roster, talent, publish_event,
+                                                                    config, mongo_client):
+    """A database from before ADR 0017 holds results on the cadre document: eligibility reads them
+    beside the Result documents, and the same event kept both ways is one fact."""
+    old = {"event_id": "e-old", "cycle_id": "cy0", "cadre_id": "C1", "year": 2024, "kind": "ANNUAL",
+           "grade": "EXCELLENT", "finalized_at": datetime(2025, 1, 10, tzinfo=UTC)}
+    event = build_envelope(ResultFinalizedIn, {
+        **old, "cycle_id": "cy1", "year": 2025, "finalized_at": datetime(2026, 1, 10, tzinfo=UTC)},
+        producer="appraisal")
+    twice = {**event["payload"], "finalized_at": datetime(2026, 1, 10, tzinfo=UTC),
+             "event_id": event["event_id"]}
+    mongo_client[database_name(config, "talent")].cadres.update_one(
+        {"_id": "C1"}, {"$push": {"appraisal_results": {"$each": [old, twice]}}})
+    with entrypoint_waiter(talent, "on_result_finalized", timeout=10):
+        publish_event(event, source="appraisal")
+
+    reasons = call(talent, "get_eligibility", "C1")["reasons"]
+    assert {(r["rule"], r["source_event_id"]) for r in reasons} == {("A-5", "e-old"),
+                                                                    ("A-5", event["event_id"])}
+    assert len(reasons) == 4  # two priorities from each result; the one kept both ways counts once
 
 
 def test_a_result_for_a_cadre_talent_does_not_know_is_dead_lettered_not_dropped(
