@@ -182,18 +182,21 @@ class AppraisalService(ServiceBase):
             rules.ensure_open(cycle)
             rules.check_quota_at_finalize(cycle["kind"], self._quota(cycle))
             # A-6 again: a sanction may have been decided since the grade was recorded (it bars
-            # EXCELLENT only, so only those cadres' restrictions are read)
-            for result in cycle["results"]:
-                if result["grade"] == rules.EXCELLENT:
-                    rules.check_no_sanction_that_year(cycle["kind"], result["grade"], cycle["year"],
-                                                      self._restrictions(result["cadre_id"]),
-                                                      result["cadre_id"])
+            # EXCELLENT only, so only those cadres' restrictions are read, a few at a time)
+            excellent = [r["cadre_id"] for r in cycle["results"] if r["grade"] == rules.EXCELLENT]
+            restrictions = self.store.by_field(Restriction, "cadre_id", excellent)
+            for cadre_id in excellent:
+                rules.check_no_sanction_that_year(cycle["kind"], rules.EXCELLENT, cycle["year"],
+                                                  restrictions[cadre_id], cadre_id)
             now = utcnow()
             events = [self.outbox.event(ResultFinalized, payload)
                       for payload in rules.finalized_results(cycle, now)]
             update = {"$set": {"status": rules.FINALIZED, "finalized_at": now}}
             if self._write(cycle, push_events(update, events)):
-                return self._cycle(cycle_id)
+                # written only if unchanged since read: the cycle is what was read plus this update,
+                # so it is not read again (a cycle with its results is the largest document we have)
+                return {**cycle, "status": rules.FINALIZED, "finalized_at": now,
+                        "version": cycle["version"] + 1}
         raise self._busy(cycle_id)
 
     @rpc(request=CycleIdSchema, response=CycleSchema, allow=RUN_CYCLE)

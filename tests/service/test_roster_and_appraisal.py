@@ -159,6 +159,7 @@ def test_finalizing_an_excellent_result_gives_priority_in_talent(roster, talent,
         finalized = call(appraisal, "finalize_cycle", cycle["cycle_id"])
 
     assert finalized["status"] == "FINALIZED"
+    assert finalized == call(appraisal, "get_cycle", cycle["cycle_id"])  # answered without a re-read
     eligibility = call(talent, "get_eligibility", "C1")
     assert eligibility["selection_priority"] and eligibility["training_priority"]
     assert {r["rule"] for r in eligibility["reasons"]} == {"A-5"}
