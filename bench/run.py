@@ -265,7 +265,8 @@ def run_choreography(stack, s, results: Results, profiler, shared) -> None:
         "season's figure); the cycles are then finalized through the gateway, 10 at a time. Applied "
         "= talent's own count of results applied (its /metrics, read every 200 ms; no store polling); "
         "the k-th applied is matched with the k-th finalized, so lag = applied - finalized_at, exact "
-        "to 200 ms while talent applies in finalize order. Every cadre's version is checked at the end.")
+        "to 200 ms while talent applies in finalize order. At the end talent's store is checked for "
+        "every cadre's result of the year.")
 
 
 def run_gateway(stack, s, results: Results, profiler, shared) -> None:
