@@ -472,7 +472,9 @@ class TalentService(ServiceBase):
             # then dead-letter for an operator, never drop silently
             raise NotFound(f"cadre {result['cadre_id']} is not in the roster", code="CADRE_NOT_FOUND")
         if not self.store.insert_new(Result, {"_id": result["event_id"], **result}):
-            log.info("result event %s was already kept; ignored", result["event_id"])
+            # the inbox's wording (inbox.py), which operators and the slice test look for
+            log.info("event %s was already applied to %s %s; ignored", result["event_id"],
+                     Result._get_collection_name(), result["event_id"])
 
     def _cadres_with(self, cadre_id):
         """The cadre's id, if it is on the roster, with its unit's: results come a unit's cycle at a
