@@ -2,6 +2,7 @@
 
 import eventlet
 import pytest
+from pymongo import monitoring
 
 
 def wait_for(predicate, timeout=15.0, interval=0.05, what="condition"):
@@ -19,6 +20,36 @@ def wait_for(predicate, timeout=15.0, interval=0.05, what="condition"):
         pytest.fail(f"timed out after {timeout} s waiting for {what}")
     finally:
         timer.cancel()
+
+
+def together(*calls):
+    """Run the calls as concurrent workers would (green threads) and return their results in order."""
+    pool = eventlet.GreenPool(len(calls))
+    threads = [pool.spawn(call) for call in calls]
+    return [thread.wait() for thread in threads]
+
+
+class Commands(monitoring.CommandListener):
+    """The commands a MongoClient sent (``event_listeners=[...]``): to count a code path's round trips."""
+
+    def __init__(self):
+        self.seen: list[tuple[str, object, dict]] = []
+
+    def started(self, event):
+        self.seen.append((event.command_name, event.command.get(event.command_name), event.command))
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+    def count(self, name, collection):
+        return sum(1 for n, c, _ in self.seen if (n, c) == (name, collection))
+
+    def inserted(self) -> list[int]:
+        """How many documents each insert command carried."""
+        return [len(command["documents"]) for n, _, command in self.seen if n == "insert"]
 
 
 def actor(*roles, user_id="tester", unit_id=None, cadre_id=None) -> dict:

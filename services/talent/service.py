@@ -468,9 +468,7 @@ class TalentService(ServiceBase):
         other workers', where keeping it on the cadre was a guarded update of a growing document.
         No rule that writes reads results, so no cadre version needs bumping."""
         if not self.store.known(Cadre).exist(result["cadre_id"], self._cadres_with):
-            # other services only know cadres they learnt from us: a bug or lost data -- retry,
-            # then dead-letter for an operator, never drop silently
-            raise NotFound(f"cadre {result['cadre_id']} is not in the roster", code="CADRE_NOT_FOUND")
+            raise _not_in_roster(result["cadre_id"])
         if not self.store.insert_new(Result, {"_id": result["event_id"], **result}):
             # the inbox's wording (inbox.py), which operators and the slice test look for
             log.info("event %s was already applied to %s %s; ignored", result["event_id"],
@@ -494,10 +492,7 @@ class TalentService(ServiceBase):
         try:
             yield
         except MissingTarget:
-            # other services only know cadres they learnt from us: a bug or lost data -- retry,
-            # then dead-letter for an operator, never drop silently
-            raise NotFound(f"cadre {cadre_id} is not in the roster",
-                           code="CADRE_NOT_FOUND") from None
+            raise _not_in_roster(cadre_id) from None
 
     def _cadre_document(self, facts, now):
         """The stored form of a new cadre with its registration event (the facts were checked by
@@ -576,6 +571,12 @@ class TalentService(ServiceBase):
             raise NotFound(f"cadre {cadre_id} is not registered", code="CADRE_NOT_FOUND")
         self.access.check(unit_id=cadre["unit_id"], cadre_id=cadre_id, record=("cadre", cadre_id))
         return _view(cadre)
+
+
+def _not_in_roster(cadre_id) -> NotFound:
+    """A fact about a cadre talent does not have. Other services only know cadres they learnt from
+    us, so this is a bug or lost data: retried, then dead-lettered for an operator, never dropped."""
+    return NotFound(f"cadre {cadre_id} is not in the roster", code="CADRE_NOT_FOUND")
 
 
 def _view(cadre):

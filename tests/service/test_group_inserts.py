@@ -7,47 +7,23 @@ own worker only, and a registration's copy falls back to the guarded write when 
 import uuid
 from datetime import UTC, datetime
 
-import eventlet
 import pytest
-from pymongo import MongoClient, monitoring
+from pymongo import MongoClient
 from pymongo.errors import ConnectionFailure
 
 from services.common.events import ReceivedEvent
 from services.common.inbox import APPLIED, project_event
 from services.common.store import Store
 from services.talent.models import Cadre
-
-
-class Inserts(monitoring.CommandListener):
-    """Counts the insert commands the store received."""
-
-    def __init__(self):
-        self.documents = []
-
-    def started(self, event):
-        if event.command_name == "insert":
-            self.documents.append(len(event.command["documents"]))
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
+from tests.helpers import Commands, together
 
 
 @pytest.fixture
 def watched(mongo_uri, db_prefix):
-    inserts = Inserts()
+    inserts = Commands()
     client = MongoClient(mongo_uri, tz_aware=True, event_listeners=[inserts])
     yield Store(client[f"{db_prefix}care"], [Cadre]), inserts
     client.close()
-
-
-def together(*calls):
-    """Run the calls as concurrent workers would (green threads) and return their results in order."""
-    pool = eventlet.GreenPool(len(calls))
-    threads = [pool.spawn(call) for call in calls]
-    return [thread.wait() for thread in threads]
 
 
 def test_concurrent_inserts_go_to_the_store_together(watched):
@@ -57,7 +33,7 @@ def test_concurrent_inserts_go_to_the_store_together(watched):
     assert results == [True] * 30
     assert sorted(d["_id"] for d in store.collection(Cadre).find()) == [d["_id"] for d in docs]
     # the first worker writes alone at once; the other 29 queued meanwhile and go in the next write
-    assert sum(inserts.documents) == 30 and len(inserts.documents) <= 3, inserts.documents
+    assert sum(inserts.inserted()) == 30 and len(inserts.inserted()) <= 3, inserts.inserted()
 
 
 def test_a_taken_id_is_reported_to_its_own_worker_and_left_as_it_was(watched):
@@ -107,7 +83,7 @@ def test_a_registration_copy_is_what_the_guarded_write_would_have_made(watched):
     inserted, upserted = (store.collection(Cadre).find_one({"_id": key}, {"_id": 0}) for key in ("C1", "C2"))
     assert inserted == {**upserted, "cadre_id": "C1", APPLIED: ["e1"]}
     assert upserted == {"cadre_id": "C2", "unit_id": "U1", "name": "张三", "revision": 1, APPLIED: ["e2"]}
-    assert inserts.documents == [1]  # C1 only: C2 went the guarded way
+    assert inserts.inserted() == [1]  # C1 only: C2 went the guarded way
 
 
 def test_a_registration_after_a_newer_update_or_twice_changes_nothing(watched):

@@ -11,34 +11,16 @@ from datetime import UTC, datetime
 import eventlet
 import pytest
 from nameko.testing.services import worker_factory
-from pymongo import MongoClient, monitoring
+from pymongo import MongoClient
 
 from services.common.errors import NotFound
 from services.common.events import ReceivedEvent
 from services.common.store import KnownIds, Store
 from services.talent.models import Cadre, Result
 from services.talent.service import TalentService
+from tests.helpers import Commands, together
 
 FINALIZED_AT = datetime(2026, 1, 5, tzinfo=UTC)
-
-
-class Commands(monitoring.CommandListener):
-    """The commands the store received, by name and collection."""
-
-    def __init__(self):
-        self.seen = []
-
-    def started(self, event):
-        self.seen.append((event.command_name, event.command.get(event.command_name)))
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
-
-    def count(self, name, collection):
-        return self.seen.count((name, collection))
 
 
 @pytest.fixture
@@ -50,7 +32,7 @@ def watched(mongo_uri, db_prefix):
                                  for i in range(25)])
     store = Store(database, [Cadre, Result])
     store.ensure_indexes()
-    commands.seen.clear()
+    commands.seen.clear()  # the fixture's own writes
     yield worker_factory(TalentService, store=store), store, commands
     client.close()
 
@@ -61,11 +43,6 @@ def finalized(cadre_id, event_id=None):
         occurred_at=FINALIZED_AT, producer="appraisal", actor=None, correlation_id=None,
         payload={"cycle_id": "cy1", "cadre_id": cadre_id, "year": 2025, "kind": "ANNUAL",
                  "grade": "EXCELLENT", "finalized_at": FINALIZED_AT})
-
-
-def together(*calls):
-    pool = eventlet.GreenPool(len(calls))
-    return [thread.wait() for thread in [pool.spawn(call) for call in calls]]
 
 
 def test_a_result_is_a_document_under_its_event_id(watched):
@@ -89,7 +66,7 @@ def test_a_units_results_check_the_roster_with_two_lookups(watched):
     together(*[lambda i=i: service.on_result_finalized(finalized(f"C{i:02d}")) for i in range(20)])
     assert store.collection(Result).count_documents({}) == 20
     # C00's own lookup and its unit's cadres, once, though ten workers missed together
-    assert commands.count("find", "cadres") == 2, commands.seen
+    assert commands.count("find", "cadres") == 2
     service.on_result_finalized(finalized("C20"))  # another unit: learnt the same way
     assert commands.count("find", "cadres") == 4
 
