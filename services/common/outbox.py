@@ -48,6 +48,8 @@ DEFAULT_SWEEP_INTERVAL = 300.0
 # failed batch is cheap to publish again
 DEFAULT_BATCH = 500
 TAKE_OUT_CONCURRENCY = 4
+# documents emptied by one write while the flagged ones are at most this many batches (_few_flagged)
+WHOLE_TAKE_OUT_LIMIT = 4
 
 
 def push_events(update: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
@@ -103,6 +105,7 @@ class Outbox(DependencyProvider):
         self._again = False
         self._running = False
         self._said_unroutable: set = set()
+        self._flagged_seen: dict[str, int] = {}  # documents the last pass read, by collection
 
     def setup(self):
         config = self.container.config
@@ -181,16 +184,28 @@ class Outbox(DependencyProvider):
         return sent
 
     def _relay_collection(self, store, aggregate, query, unroutable: set[str]) -> int:
-        sent, docs, size = 0, [], 0
+        name = aggregate._get_collection_name()
+        sent, docs, size, seen = 0, [], 0, 0
         for doc in store.collection(aggregate).find(query, {PENDING: 1, FLAG: 1}):
             docs.append(doc)
+            seen += 1
             size += len(doc.get(PENDING) or [])
             if size >= self.batch:
-                sent += self._relay_batch(store, aggregate, docs, unroutable)
+                sent += self._relay_batch(store, aggregate, docs, unroutable,
+                                          self._few_flagged(name, seen))
                 docs, size = [], 0
-        return sent + self._relay_batch(store, aggregate, docs, unroutable)
+        sent += self._relay_batch(store, aggregate, docs, unroutable, self._few_flagged(name, seen))
+        self._flagged_seen[name] = seen
+        return sent
 
-    def _relay_batch(self, store, aggregate, docs, unroutable: set[str]) -> int:
+    def _few_flagged(self, name: str, seen: int) -> bool:
+        """Whether one write may empty many documents: it reads every flagged document of the
+        collection (FerretDB finds them by the flag alone), which pays while they are a few
+        batches' worth -- the backlog of a running suite -- but not after an outage, when the
+        relay drains thousands (estimated from this pass so far and the last one)."""
+        return max(seen, self._flagged_seen.get(name, 0)) <= WHOLE_TAKE_OUT_LIMIT * self.batch
+
+    def _relay_batch(self, store, aggregate, docs, unroutable: set[str], few_flagged: bool) -> int:
         """Publish these documents' events in their order, one wait for all the confirms, then
         take what went out of each document in one write.
 
@@ -212,17 +227,47 @@ class Outbox(DependencyProvider):
                                   aggregate._get_collection_name(), doc["_id"])
                     held.add(envelope.get("event_type"))
         outcome = self.publisher.publish(outgoing)
+        whole, rest = [], []
+        for doc in docs:
+            pending = doc.get(PENDING) or []
+            for envelope in pending:
+                self._said(envelope, outcome.get(envelope.get("event_id")), unroutable)
+            single = doc.get(FLAG) and len(pending) == 1 \
+                and outcome.get(pending[0].get("event_id")) == ACKED
+            (whole if single and few_flagged else rest).append(doc)
 
         def settle(doc) -> int:
             pending = doc.get(PENDING) or []
             published = [e for e in pending if outcome.get(e.get("event_id")) == ACKED]
-            for envelope in pending:
-                self._said(envelope, outcome.get(envelope.get("event_id")), unroutable)
             self._take_out(store, aggregate, doc, pending, published)
             return len(published)
 
         # a write per document, a few at a time: the store's round trips overlap (1.6x here)
-        return sum(eventlet.GreenPool(TAKE_OUT_CONCURRENCY).imap(settle, docs))
+        return self._take_out_whole(store, aggregate, whole) \
+            + sum(eventlet.GreenPool(TAKE_OUT_CONCURRENCY).imap(settle, rest))
+
+    def _take_out_whole(self, store, aggregate, docs) -> int:
+        """Documents whose one pending event went out, emptied by one write (ADR 0018): most
+        documents carry one event, and FerretDB spends about 1 ms on any command, so emptying them
+        one by one cost more than everything else the relay does. Only a document that still holds
+        exactly that one event is emptied; one that was given another since it was read is read
+        again and has just its published event taken out."""
+        if not docs:
+            return 0
+        ids = {doc[PENDING][0]["event_id"]: doc["_id"] for doc in docs}
+        emptied = store.update_each(
+            aggregate, ids.values(),
+            {**FLAGGED, f"{PENDING}.event_id": {"$in": list(ids)}, PENDING: {"$size": 1}},
+            {"$set": {PENDING: [], FLAG: False}})
+        if emptied < len(docs):
+            now = store.by_ids(aggregate, list(ids.values()), {PENDING: 1, FLAG: 1})
+            for event_id, key in ids.items():
+                doc = now.get(key)
+                pending = (doc or {}).get(PENDING) or []
+                published = [e for e in pending if e.get("event_id") == event_id]
+                if published:
+                    self._take_out(store, aggregate, doc, pending, published)
+        return len(docs)
 
     def _take_out(self, store, aggregate, doc, pending, published):
         """Remove what was published; the flag stays while anything is left. Should this write

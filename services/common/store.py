@@ -62,6 +62,15 @@ class DocumentLocks:
             if entry[1] == 0:
                 self._locks.pop(key, None)
 
+    @contextmanager
+    def hold_all(self, keys):
+        """Every one of ``keys`` at once, taken in sorted order so that two holders of
+        overlapping sets cannot wait for each other."""
+        with ExitStack() as held:
+            for key in sorted(set(keys), key=str):
+                held.enter_context(self.hold(key))
+            yield
+
 
 class GroupInserts:
     """Inserts that workers make at the same time go to the store together, as one ``insert_many``.
@@ -97,9 +106,7 @@ class GroupInserts:
         error: BaseException | None = AutoReconnect("the grouped insert was interrupted")
         try:
             # the document locks keep a guarded upsert of the same _id out of the way (ADR 0007)
-            with ExitStack() as held:
-                for key in sorted({entry["son"]["_id"] for entry in group}, key=str):
-                    held.enter_context(self.locks.hold((collection.name, key)))
+            with self.locks.hold_all((collection.name, entry["son"]["_id"]) for entry in group):
                 collection.insert_many([entry["son"] for entry in group], ordered=False)
             error = None
         except BulkWriteError as exc:
@@ -188,6 +195,15 @@ class Store:
         key = (document._get_collection_name(), filter_["_id"])
         with self.locks.hold(key):
             return self.collection(document).update_one(filter_, update, **kwargs)
+
+    def update_each(self, document, ids, filter_: dict, update: dict) -> int:
+        """One ``update_many`` of the documents with these ``_id``s that match ``filter_``, holding
+        each one's lock (ADR 0007); how many it changed. ``filter_`` must itself exclude any other
+        document: ``_id: {$in: ...}`` is left out because FerretDB 1.24 would read the whole
+        collection for it (see ``by_ids``)."""
+        name = document._get_collection_name()
+        with self.locks.hold_all((name, key) for key in ids):
+            return self.collection(document).update_many(filter_, update).modified_count
 
     def update_if_unchanged(self, document, current: dict, update: dict, **conditions) -> bool:
         """Apply ``update`` to the document read as ``current`` only if nobody changed it since
