@@ -34,7 +34,7 @@ from pathlib import Path  # noqa: E402
 
 from bench import baselines, suite  # noqa: E402
 from bench.report import LOWER, Results, markdown, targets  # noqa: E402
-from bench.stack import ROOT, PrivateStack, dump_json, machine  # noqa: E402
+from bench.stack import ROOT, PrivateStack, dump_json, machine, settle  # noqa: E402
 
 BENCHMARKS = ("baselines", "choreography", "gateway", "season", "horizontal")
 
@@ -45,7 +45,7 @@ FULL = {
     "gateway_roster": 1000, "clients": 50, "load_seconds": 15.0, "warmup_seconds": 3.0,
     "horizontal_events": 5000,
     "season_sizes": [10000, 30000, 100000], "season_runs": 1, "season_deadline_s": 600.0,
-    "share_suite": False,
+    "share_suite": False, "settle_max_s": 120.0,
 }
 # smoke: every benchmark and row at tiny sizes, 2 runs, one suite shared by the suite benchmarks
 SMOKE = {
@@ -55,7 +55,7 @@ SMOKE = {
     "gateway_roster": 40, "clients": 50, "load_seconds": 1.0, "warmup_seconds": 0.5,
     "horizontal_events": 100,
     "season_sizes": [20, 40], "season_runs": 1, "season_deadline_s": 120.0,
-    "share_suite": True,
+    "share_suite": True, "settle_max_s": 0.5,
 }
 
 
@@ -160,10 +160,15 @@ def main(argv=None) -> int:
     # a TERM (a stopped `make bench`) unwinds like Ctrl-C: every process started here is stopped
     signal.signal(signal.SIGTERM, _interrupt)
     stack.start()
+    results.notes.append(
+        f"settle: before each benchmark and each season size, the harness waited until the machine's CPU "
+        f"was under 15 % busy for 3 s in a row (at most {settings['settle_max_s']:g} s; waits in the "
+        f"JSON's details.settle), so that no figure carries the previous one's cleanup.")
     shared = Shared(stack, settings["share_suite"])
     try:
         data["versions"] = stack.versions()
         for name in only:
+            quiet(results, settings, name)
             say(f"{name} ...")
             try:
                 if name == "horizontal":
@@ -180,6 +185,14 @@ def main(argv=None) -> int:
     write()
     print((args.out / "latest.md").read_text())
     return 1 if results.errors else 0
+
+
+def quiet(results: Results, s, before: str) -> None:
+    """Let the machine settle before a figure (bench.stack.settle); how long it took is in the details."""
+    waited, settled = settle(s["settle_max_s"])
+    results.detail("settle", {"before": before, "waited_s": round(waited, 1), "settled": settled})
+    say(f"settled in {waited:.1f} s before {before}" if settled
+        else f"not settled after {waited:.0f} s before {before}; measuring anyway")
 
 
 class Shared:
@@ -323,6 +336,8 @@ def run_season(stack, s, results: Results, profiler, shared) -> None:
                                  f"the deadline")
             continue
         for run in range(s["season_runs"]):
+            if index or run:
+                quiet(results, s, f"season {cadres:,}")
             say(f"season of {cadres:,} cadres (run {run + 1})")
             r = suite.season_run(stack, cadres, s["per_unit"], s["season_deadline_s"], log=say,
                                  shared=shared.get())

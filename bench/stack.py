@@ -50,6 +50,36 @@ def wait_until(predicate, timeout: float, what: str, interval: float = 0.2):
         time.sleep(interval)
 
 
+def cpu_times() -> tuple[float, float]:
+    """The machine's (busy, total) CPU time so far, from /proc/stat."""
+    fields = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def settle(max_s: float, busy_below: float = 0.15, quiet_s: float = 3.0, interval: float = 0.5,
+           read=cpu_times, clock=time.monotonic, sleep=time.sleep) -> tuple[float, bool]:
+    """Wait until the machine is quiet -- CPU busy below ``busy_below`` for ``quiet_s`` in a row -- so that a
+    figure does not carry the previous one's cleanup (PostgreSQL's autovacuum and checkpoints after large
+    inserts and dropped databases, seen to move a figure by a third). Gives up after ``max_s``; returns
+    (seconds waited, whether it settled)."""
+    started = clock()
+    quiet_since = None
+    busy, total = read()
+    while True:
+        sleep(interval)
+        now = clock()
+        busy2, total2 = read()
+        share = (busy2 - busy) / (total2 - total) if total2 > total else 0.0
+        busy, total = busy2, total2
+        quiet_since = (quiet_since if quiet_since is not None else now - interval) \
+            if share < busy_below else None
+        if quiet_since is not None and now - quiet_since >= quiet_s:
+            return now - started, True
+        if now - started >= max_s:
+            return now - started, False
+
+
 class Processes:
     """`nameko run` processes on the private stack, by instance name (``talent``, ``tolerance#2``)."""
 
