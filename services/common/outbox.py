@@ -207,7 +207,8 @@ class Outbox(DependencyProvider):
 
     def _relay_batch(self, store, aggregate, docs, unroutable: set[str], few_flagged: bool) -> int:
         """Publish these documents' events in their order, one wait for all the confirms, then
-        take what went out of each document in one write.
+        take out what went: one write for all the documents that held just one event (ADR 0018),
+        one write each for the others.
 
         An event that cannot go holds back the later events of its type in its own document -- each
         type has its own queues, so the broker keeps no order across types anyway (ADR 0003). Of

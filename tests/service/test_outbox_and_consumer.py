@@ -19,13 +19,9 @@ from tests.service.toys import (
     Consumer,
     Producer,
     Widget,
-    WidgetMade,
     WidgetScrapped,
+    envelope,
 )
-
-
-def envelope(widget_id):
-    return build_envelope(WidgetMade, {"widget_id": widget_id}, producer="producer")
 
 
 @pytest.fixture

@@ -10,15 +10,10 @@ import uuid
 import pytest
 from pymongo import MongoClient
 
-from services.common.events import build_envelope
 from services.common.outbox import FLAG, PENDING, Outbox
 from services.common.store import Store
 from tests.helpers import Commands, together
-from tests.service.toys import Consumer, Producer, Widget, WidgetMade
-
-
-def envelope(widget_id):
-    return build_envelope(WidgetMade, {"widget_id": widget_id}, producer="producer")
+from tests.service.toys import Consumer, Producer, Widget, envelope
 
 
 @pytest.fixture

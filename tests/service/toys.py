@@ -6,7 +6,7 @@ from mongoengine import IntField, StringField
 from services.common.consumer import PermanentFailure, consume
 from services.common.documents import Aggregate
 from services.common.errors import Unavailable
-from services.common.events import EventSchema
+from services.common.events import EventSchema, build_envelope
 from services.common.inbox import apply_once
 from services.common.outbox import Outbox
 from services.common.rpc import rpc
@@ -20,6 +20,11 @@ class WidgetMade(EventSchema):
     schema_version = 1
 
     widget_id = fields.String(required=True)
+
+
+def envelope(widget_id):
+    """A ``widget_made`` envelope as the producer's outbox holds it."""
+    return build_envelope(WidgetMade, {"widget_id": widget_id}, producer="producer")
 
 
 class WidgetScrapped(EventSchema):
