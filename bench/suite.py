@@ -33,7 +33,7 @@ ROSTER_FIELDS = ("cadre_id", "name", "unit_id", "level", "is_leader", "is_princi
                  "grassroots_years", "service_years")
 EXCELLENT_RATIO = 0.15  # config.yaml's APPRAISAL_EXCELLENT_RATIO for DISTRICT units
 IMPORT_BATCH = 1000  # rows per import request, as cadrectl import-roster sends them
-CONCURRENCY = 10  # requests in flight while seeding (the gateway's and services' max_workers)
+CONCURRENCY = 10  # requests in flight while seeding (the gateway's GATEWAY_MAX_REQUESTS)
 RESULT_HANDLER = "on_result_finalized"
 COPY_HANDLER = "on_cadre_registered"  # every service but talent keeps a copy of the roster
 COPIES = tuple(s for s in SERVICES if s != "talent")

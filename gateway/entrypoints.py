@@ -7,6 +7,7 @@ import re
 import uuid
 from datetime import date, datetime
 
+from eventlet.semaphore import Semaphore
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
@@ -42,6 +43,13 @@ CORRELATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 
 
 class JsonWebServer(WebServer):
+    def setup(self):
+        super().setup()
+        # requests worked on at once; the rest wait their turn in arrival order. The process's
+        # max_workers is sized for event consumption (ADR 0019); letting every request in at once
+        # only spreads the same work over more of them and lengthens the tail
+        self.admission = Semaphore(int(self.container.config.get("GATEWAY_MAX_REQUESTS", 10)))
+
     def get_wsgi_app(self):
         return JsonWsgiApp(self)
 
@@ -61,7 +69,8 @@ class JsonHttpEntrypoint(HttpRequestHandler):
         super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
 
     def handle_request(self, request):
-        response = super().handle_request(request)
+        with self.server.admission:
+            response = super().handle_request(request)
         correlation_id = getattr(request, "correlation_id", None)
         if correlation_id:
             response.headers[CORRELATION_HEADER] = correlation_id
