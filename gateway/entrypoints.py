@@ -48,7 +48,10 @@ class JsonWebServer(WebServer):
         # requests worked on at once; the rest wait their turn in arrival order. The process's
         # max_workers is sized for event consumption (ADR 0019); letting every request in at once
         # only spreads the same work over more of them and lengthens the tail
-        self.admission = Semaphore(int(self.container.config.get("GATEWAY_MAX_REQUESTS", 10)))
+        limit = int(self.container.config.get("GATEWAY_MAX_REQUESTS", 10))
+        if limit < 1:  # a semaphore of 0 would hold every request forever
+            raise ValueError(f"GATEWAY_MAX_REQUESTS must be at least 1, not {limit}")
+        self.admission = Semaphore(limit)
 
     def get_wsgi_app(self):
         return JsonWsgiApp(self)

@@ -89,3 +89,9 @@ def test_the_limit_defaults_to_ten(container_factory, web_config, web_session, g
     assert len(gate.entered) == 10
     gate.opened.send()
     assert all(call.wait().status_code == 200 for call in calls)
+
+
+def test_a_limit_below_one_stops_the_gateway_starting(container_factory, web_config):
+    container = container_factory(Held, {**web_config, "GATEWAY_MAX_REQUESTS": 0})
+    with pytest.raises(ValueError, match="GATEWAY_MAX_REQUESTS must be at least 1, not 0"):
+        container.start()
