@@ -146,6 +146,10 @@ class KnownIds:
                 self._ids.update(learn(key))
         return key in self._ids
 
+    def add(self, keys) -> None:
+        """Ids this process has just seen written or read: they exist, and asking again is waste."""
+        self._ids.update(keys)
+
 
 class Store:
     """What a worker sees: the service's database through its document classes."""

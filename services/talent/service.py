@@ -124,6 +124,7 @@ class TalentService(ServiceBase):
         except DuplicateKeyError:
             raise Conflict(f"cadre {cadre_id} is already registered",
                            code="CADRE_EXISTS") from None
+        self.store.known(Cadre).add([cadre_id])
         return _view(cadre)
 
     @rpc(request=UpdateCadreSchema, response=CadreViewSchema, allow=KEEP_ROSTER)
@@ -186,6 +187,8 @@ class TalentService(ServiceBase):
                 raise Conflict("some cadres were registered while the import ran; run it again",
                                code="IMPORT_RACED",
                                details={"inserted": exc.details.get("nInserted")}) from None
+        # their results come later, a unit at a time: known now, they need no roster lookup then
+        self.store.known(Cadre).add([*existing, *(document["_id"] for document in documents)])
         return {"rows": lines, "imported": len(documents), "unchanged": unchanged,
                 "errors": []}
 

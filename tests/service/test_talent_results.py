@@ -6,7 +6,7 @@ unit's results cost two cadre lookups however many there are and however many wo
 """
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import eventlet
 import pytest
@@ -14,13 +14,21 @@ from nameko.testing.services import worker_factory
 from pymongo import MongoClient
 
 from services.common.errors import NotFound
-from services.common.events import ReceivedEvent
+from services.common.events import ReceivedEvent, build_envelope
 from services.common.store import KnownIds, Store
-from services.talent.models import Cadre, Result
+from services.talent.models import Cadre, Result, Unit
 from services.talent.service import TalentService
 from tests.helpers import Commands, together
 
 FINALIZED_AT = datetime(2026, 1, 5, tzinfo=UTC)
+ROSTER_HEADER = "cadre_id,name,unit_id,level,is_leader,is_principal,birth_date,grassroots_years,service_years"
+
+
+class Envelopes:
+    """The outbox's event builder alone: the registrations an import writes into each cadre."""
+
+    def event(self, schema_cls, payload):
+        return build_envelope(schema_cls, payload, producer="talent")
 
 
 @pytest.fixture
@@ -30,10 +38,11 @@ def watched(mongo_uri, db_prefix):
     database = client[f"{db_prefix}talent"]
     database.cadres.insert_many([{"_id": f"C{i:02d}", "unit_id": "U1" if i < 20 else "U2"}
                                  for i in range(25)])
-    store = Store(database, [Cadre, Result])
+    database.units.insert_one({"_id": "U3", "name": "新区", "unit_type": "STREET"})
+    store = Store(database, [Cadre, Result, Unit])
     store.ensure_indexes()
     commands.seen.clear()  # the fixture's own writes
-    yield worker_factory(TalentService, store=store), store, commands
+    yield worker_factory(TalentService, store=store, outbox=Envelopes()), store, commands
     client.close()
 
 
@@ -100,3 +109,51 @@ def test_known_ids_asks_the_store_once_for_workers_missing_together():
     assert together(*[lambda key=key: known.exist(key, learn) for key in "abcab"]) == [True] * 5
     assert asked == ["a"]
     assert not known.exist("z", learn) and asked == ["a", "z"]
+
+
+def roster(*cadre_ids):
+    rows = (f"{c},干部,U3,SECTION,false,false,1985-01-01,1,10" for c in cadre_ids)
+    return "\n".join([ROSTER_HEADER, *rows])
+
+
+def results_of(service, *cadre_ids):
+    together(*[lambda c=c: service.on_result_finalized(finalized(c)) for c in cadre_ids])
+
+
+def test_cadres_imported_here_need_no_roster_lookup_for_their_results(watched):
+    service, store, commands = watched
+    assert service.import_roster(roster("N0", "N1", "N2"))["imported"] == 3
+    commands.seen.clear()
+    results_of(service, "N0", "N1", "N2")
+    assert commands.count("find", "cadres") == 0
+    assert sorted(r["cadre_id"] for r in store.collection(Result).find({"year": 2025})) == ["N0", "N1", "N2"]
+
+
+def test_a_rerun_import_makes_its_unchanged_cadres_known_too(watched):
+    service, store, commands = watched
+    service.import_roster(roster("N0", "N1"))
+    # another process: nothing known yet, until its own import finds the rows unchanged
+    other = worker_factory(TalentService, store=Store(store.database, [Cadre, Result, Unit]),
+                           outbox=Envelopes())
+    assert other.import_roster(roster("N0", "N1"))["unchanged"] == 2
+    commands.seen.clear()
+    results_of(other, "N0", "N1")
+    assert commands.count("find", "cadres") == 0
+
+
+def test_a_cadre_registered_here_needs_no_roster_lookup(watched):
+    service, store, commands = watched
+    service.register_cadre("R1", "U3", name="新任", level="SECTION", is_leader=False, is_principal=False,
+                           birth_date=date(1990, 2, 3), grassroots_years=0, service_years=2)
+    commands.seen.clear()
+    results_of(service, "R1")
+    assert commands.count("find", "cadres") == 0
+    assert store.collection(Result).count_documents({"cadre_id": "R1"}) == 1
+
+
+def test_a_refused_import_makes_nothing_known(watched):
+    service, store, commands = watched
+    report = service.import_roster(roster("N0") + "\nN1,干部,NOWHERE,SECTION,false,false,1985-01-01,1,10")
+    assert report["imported"] == 0 and report["errors"]
+    with pytest.raises(NotFound):
+        service.on_result_finalized(finalized("N0"))
