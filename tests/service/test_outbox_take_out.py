@@ -123,3 +123,32 @@ def test_events_written_while_the_one_write_runs_are_kept(relay):
 
     now = {doc["_id"]: doc for doc in read_back(store, ids)}
     assert all(now[i][PENDING] == [later[i]] and now[i][FLAG] is True for i in ids)
+
+
+def test_a_several_event_document_given_another_event_after_the_read_keeps_it(relay):
+    outbox, store, _ = relay
+    [widget] = flagged_widgets(store, 1, events=3)
+    read = read_back(store, [widget])
+    later = envelope(widget)
+    store.collection(Widget).update_one({"_id": widget}, {"$push": {PENDING: later}})
+
+    assert outbox._relay_batch(store, Widget, read, set(), few_flagged=True) == 3
+
+    [doc] = read_back(store, [widget])
+    assert doc[PENDING] == [later] and doc[FLAG] is True
+
+
+def test_one_taken_out_and_one_added_after_the_read_is_not_mistaken_for_no_change(relay):
+    # the same count as read, but not the same events: another instance's relay took the first out
+    # and a new event came; the new one must stay (a compare-and-set on the count alone loses it)
+    outbox, store, _ = relay
+    [widget] = flagged_widgets(store, 1, events=3)
+    read = read_back(store, [widget])
+    first, later = read[0][PENDING][0], envelope(widget)
+    store.collection(Widget).update_one({"_id": widget}, {"$pullAll": {PENDING: [first]}})
+    store.collection(Widget).update_one({"_id": widget}, {"$push": {PENDING: later}})
+
+    outbox._relay_batch(store, Widget, read, set(), few_flagged=True)
+
+    [doc] = read_back(store, [widget])
+    assert doc[PENDING] == [later] and doc[FLAG] is True
