@@ -286,6 +286,10 @@ class Outbox(DependencyProvider):
                                                   "$set": {FLAG: True}})
         elif pending and not doc.get(FLAG):
             store.update_one(aggregate, filter_, {"$set": {FLAG: True}})  # found by the sweep
+        elif not pending and doc.get(FLAG):
+            # flagged with nothing left: another instance's relay took out what this one's $pullAll
+            # meant to. Unflagged while still empty, or every pass would read it again
+            store.update_one(aggregate, {**filter_, PENDING: {"$size": 0}}, {"$set": {FLAG: False}})
 
     def _said(self, envelope, outcome, unroutable: set[str]):
         """Log an event kept back once, not every tick; a returned one holds its type this run."""

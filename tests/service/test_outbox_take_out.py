@@ -152,3 +152,26 @@ def test_one_taken_out_and_one_added_after_the_read_is_not_mistaken_for_no_chang
 
     [doc] = read_back(store, [widget])
     assert doc[PENDING] == [later] and doc[FLAG] is True
+
+
+def test_a_flagged_document_with_nothing_left_is_unflagged(relay):
+    # what two relays taking out of one document can leave: the flag kept by one's $pullAll after
+    # the other emptied it; otherwise every pass would read it again
+    outbox, store, _ = relay
+    store.collection(Widget).insert_one({"_id": "w-empty", PENDING: [], FLAG: True})
+
+    outbox._relay_batch(store, Widget, read_back(store, ["w-empty"]), set(), few_flagged=True)
+
+    assert read_back(store, ["w-empty"]) == [{"_id": "w-empty", PENDING: [], FLAG: False}]
+
+
+def test_an_empty_flagged_document_given_an_event_after_the_read_stays_flagged(relay):
+    outbox, store, _ = relay
+    store.collection(Widget).insert_one({"_id": "w-refilled", PENDING: [], FLAG: True})
+    read = read_back(store, ["w-refilled"])
+    later = envelope("w-refilled")
+    store.collection(Widget).update_one({"_id": "w-refilled"}, {"$push": {PENDING: later}})
+
+    outbox._relay_batch(store, Widget, read, set(), few_flagged=True)
+
+    assert read_back(store, ["w-refilled"]) == [{"_id": "w-refilled", PENDING: [later], FLAG: True}]
