@@ -4,6 +4,14 @@ import eventlet
 import pytest
 from pymongo import monitoring
 
+# the roster CSV's header: the import's wire contract, CadreSchema's fields (POST /roster/imports)
+ROSTER_HEADER = "cadre_id,name,unit_id,level,is_leader,is_principal,birth_date,grassroots_years,service_years"
+
+
+def roster_file(lines) -> str:
+    """A roster CSV: the header, then these data lines."""
+    return "\n".join([ROSTER_HEADER, *lines]) + "\n"
+
 
 def wait_for(predicate, timeout=15.0, interval=0.05, what="condition"):
     """Poll ``predicate`` until it returns something truthy; fail the test after ``timeout``."""

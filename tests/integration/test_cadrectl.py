@@ -8,10 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from cadrectl.cli import main
-from tests.helpers import wait_for
+from tests.helpers import roster_file, wait_for
 
 pytestmark = pytest.mark.integration
-HEADER = "cadre_id,name,unit_id,level,is_leader,is_principal,birth_date,grassroots_years,service_years"
 
 
 @pytest.fixture
@@ -54,7 +53,7 @@ def test_a_roster_imports_in_batches_and_a_rerun_imports_nothing_twice(cli, suit
     rows = [f"CLI{i},干部{i},CLI-U,STAFF,false,false,1990-02-0{1 + i % 9},{i % 5},{i % 30}"
             for i in range(600)]
     roster = tmp_path / "roster.csv"
-    roster.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    roster.write_text(roster_file(rows), encoding="utf-8")
     # the integration suite answers 503 after 3 s, and FerretDB scans for $in: small batches here
     result = cli("import-roster", str(roster), "--token", token, "--batch", "200")
     assert result.exit_code == 0, result.output
@@ -64,7 +63,7 @@ def test_a_roster_imports_in_batches_and_a_rerun_imports_nothing_twice(cli, suit
     assert again.output.strip().splitlines()[-1] == "imported 0, unchanged 600"
 
     bad = tmp_path / "bad.csv"
-    bad.write_text("\n".join([HEADER, *rows[:500], "CLIX,坏,CLI-U,KING,false,false,1990-01-01,1,1"]) + "\n",
+    bad.write_text(roster_file([*rows[:500], "CLIX,坏,CLI-U,KING,false,false,1990-01-01,1,1"]),
                    encoding="utf-8")
     refused = cli("import-roster", str(bad), "--token", token, "--batch", "200")
     assert refused.exit_code == 1

@@ -66,7 +66,7 @@ from services.common.errors import Forbidden
 from services.common.security import ROLES
 from services.talent.rules import STANDARDS
 from services.tolerance.rules import CONDITIONS, FACTORS
-from tests.helpers import wait_for
+from tests.helpers import roster_file, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -676,14 +676,12 @@ REPORTER = {"name": "王五", "contact": "027-12345678"}
 # L-1: evidence for each of the five standards, and each of them holding
 EVIDENCE = {code: "考察属实，有据可查" for code in STANDARDS}
 ALL_HOLD = {code: {"holds": True, "evidence": "考察属实"} for code in STANDARDS}
-ROSTER_HEADER = ("cadre_id,name,unit_id,level,is_leader,is_principal,birth_date,grassroots_years,"
-                 "service_years")
 
 
 def roster_csv(rows: list[tuple[str, str]]) -> str:
     """A roster file with a SECTION cadre per (cadre id, unit id)."""
-    return "\n".join([ROSTER_HEADER, *(f"{cadre_id},干部{cadre_id[-4:]},{unit_id},SECTION,false,false,"
-                                       "1986-07-01,3,12" for cadre_id, unit_id in rows)]) + "\n"
+    return roster_file(f"{cadre_id},干部{cadre_id[-4:]},{unit_id},SECTION,false,false,1986-07-01,3,12"
+                       for cadre_id, unit_id in rows)
 # a MINOR matter allows one light sanction (C-2)
 PROPOSAL = {"severity": "MINOR", "sanctions": ["ADMONISHMENT"], "reason": "情节较轻"}
 # every condition holds and every factor is rated (T-5): EXEMPTED (T-3, T-4) or MITIGATED (T-4)

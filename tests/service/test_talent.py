@@ -18,7 +18,7 @@ from services.talent.schemas import (
     SanctionDecidedIn,
 )
 from services.talent.service import TalentService
-from tests.helpers import actor, call
+from tests.helpers import actor, call, roster_file
 
 UNIT = {"unit_id": "U1", "name": "江汉区", "unit_type": "DISTRICT"}
 UNIT2 = {"unit_id": "U2", "name": "武昌区", "unit_type": "DISTRICT"}
@@ -109,11 +109,8 @@ class TestRoster:
 
 
 class TestImport:
-    HEADER = ("cadre_id,name,unit_id,level,is_leader,is_principal,birth_date,grassroots_years,"
-              "service_years")
-
     def csv(self, *rows):
-        return "\n".join((self.HEADER, *rows)) + "\n"
+        return roster_file(rows)
 
     def test_a_clean_file_is_imported_and_a_rerun_imports_nothing_twice(self, talent, roster, config,
                                                                       mongo_client):

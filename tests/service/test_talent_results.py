@@ -18,10 +18,9 @@ from services.common.events import ReceivedEvent, build_envelope
 from services.common.store import KnownIds, Store
 from services.talent.models import Cadre, Result, Unit
 from services.talent.service import TalentService
-from tests.helpers import Commands, together
+from tests.helpers import Commands, roster_file, together
 
 FINALIZED_AT = datetime(2026, 1, 5, tzinfo=UTC)
-ROSTER_HEADER = "cadre_id,name,unit_id,level,is_leader,is_principal,birth_date,grassroots_years,service_years"
 
 
 class Envelopes:
@@ -112,8 +111,7 @@ def test_known_ids_asks_the_store_once_for_workers_missing_together():
 
 
 def roster(*cadre_ids):
-    rows = (f"{c},干部,U3,SECTION,false,false,1985-01-01,1,10" for c in cadre_ids)
-    return "\n".join([ROSTER_HEADER, *rows])
+    return roster_file(f"{c},干部,U3,SECTION,false,false,1985-01-01,1,10" for c in cadre_ids)
 
 
 def results_of(service, *cadre_ids):
@@ -153,7 +151,8 @@ def test_a_cadre_registered_here_needs_no_roster_lookup(watched):
 
 def test_a_refused_import_makes_nothing_known(watched):
     service, store, commands = watched
-    report = service.import_roster(roster("N0") + "\nN1,干部,NOWHERE,SECTION,false,false,1985-01-01,1,10")
+    report = service.import_roster(roster_file(["N0,干部,U3,SECTION,false,false,1985-01-01,1,10",
+                                                "N1,干部,NOWHERE,SECTION,false,false,1985-01-01,1,10"]))
     assert report["imported"] == 0 and report["errors"]
     with pytest.raises(NotFound):
         service.on_result_finalized(finalized("N0"))
