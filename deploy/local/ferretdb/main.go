@@ -13,10 +13,29 @@ import (
 	_ "net/http/pprof" // -pprof: where FerretDB spends its CPU (docs/performance.md)
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
+
+// FerretDB allocates for every document it decodes; at Go's default GOGC of 100 its collector took
+// about a third of its CPU in a season, and a season ran 10 % faster at 1600 (ADR 0020). The live
+// heap is small, so a collection every 16 heaps costs little memory; GOMEMLIMIT caps it softly.
+// Either set in the environment wins.
+const (
+	defaultGCPercent   = 1600
+	defaultMemoryLimit = 1 << 30
+)
+
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
+}
 
 func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
@@ -25,6 +44,7 @@ func main() {
 	level := flag.String("log-level", "warn", "debug, info, warn or error")
 	pprofAddr := flag.String("pprof", "", "serve Go's /debug/pprof on this address (off when empty)")
 	flag.Parse()
+	tuneGC()
 
 	if *pprofAddr != "" {
 		go func() { log.Printf("pprof: %v", http.ListenAndServe(*pprofAddr, nil)) }()
