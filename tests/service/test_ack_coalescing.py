@@ -1,0 +1,153 @@
+"""Coalesced acks (ADR 0021) on the real RabbitMQ: fewer frames, and never an ack for a message that
+is still being worked on. "Redelivered" is read from the broker: what a closed channel had not
+acknowledged is back in the queue."""
+
+import uuid
+
+import pytest
+from kombu import Connection, Queue
+from nameko.testing.services import entrypoint_waiter
+
+from services.common.amqp import ChannelAcks, ResilientQueueConsumer
+from tests.helpers import wait_for
+from tests.service.toys import DELIVERIES, Consumer, envelope
+
+
+@pytest.fixture
+def queue(config):
+    """A queue holding messages 0..9, read back on a channel of its own."""
+    name = f"acks-{uuid.uuid4().hex[:8]}"
+    with Connection(config["AMQP_URI"]) as conn:
+        declared = Queue(name, durable=False, auto_delete=False)(conn.default_channel)
+        declared.declare()
+        for n in range(10):
+            conn.Producer().publish({"n": n}, routing_key=name, serializer="json")
+    yield name
+    with Connection(config["AMQP_URI"]) as conn:
+        conn.default_channel.queue_delete(name)
+
+
+def take(config, name, count):
+    """A fresh connection's channel and its first ``count`` deliveries (tags 1..count)."""
+    conn = Connection(config["AMQP_URI"])
+    channel = conn.channel()
+    bound = Queue(name, durable=False, auto_delete=False)(channel)
+    messages = [bound.get(no_ack=False) for _ in range(count)]
+    assert [m.delivery_tag for m in messages] == list(range(1, count + 1))
+    return conn, channel, messages
+
+
+def left_in(config, name) -> list[int]:
+    """What the queue holds now, in order (taken and acked)."""
+    with Connection(config["AMQP_URI"]) as conn:
+        bound = Queue(name, durable=False, auto_delete=False)(conn.default_channel)
+        left = []
+        while (message := bound.get(no_ack=True)) is not None:
+            left.append(message.payload["n"])
+        return left
+
+
+def counting(channel):
+    """Counts the channel's ack frames (the real method still runs)."""
+    sent = []
+    real = channel.basic_ack
+
+    def basic_ack(delivery_tag, multiple=False):
+        sent.append((delivery_tag, multiple))
+        return real(delivery_tag, multiple=multiple)
+
+    channel.basic_ack = basic_ack
+    return sent
+
+
+def test_acks_of_a_run_of_tags_go_as_one_frame(config, queue):
+    conn, channel, messages = take(config, queue, 10)
+    sent = counting(channel)
+    acks = ChannelAcks(channel)
+    for message in reversed(messages):
+        acks.waiting[message.delivery_tag] = message
+
+    assert acks.flush() == 1
+    assert sent == [(10, True)]
+    assert all(m.acknowledged for m in messages)
+    conn.close()
+    assert left_in(config, queue) == []
+
+
+def test_a_message_still_being_worked_on_is_never_acked(config, queue):
+    conn, channel, messages = take(config, queue, 5)
+    sent = counting(channel)
+    acks = ChannelAcks(channel)
+    for message in messages[1:]:  # the first is still with its worker
+        acks.waiting[message.delivery_tag] = message
+
+    acks.flush()
+    assert all(multiple is False for _, multiple in sent)
+    conn.close()  # the worker dies with its connection
+    assert left_in(config, queue) == [0, *range(5, 10)]
+
+
+def test_the_first_ack_after_a_gap_covers_only_what_is_settled(config, queue):
+    conn, channel, messages = take(config, queue, 4)
+    sent = counting(channel)
+    acks = ChannelAcks(channel)
+    for message in messages[1:3]:
+        acks.waiting[message.delivery_tag] = message
+    acks.flush()  # tags 2 and 3, one by one
+    acks.waiting[1] = messages[0]  # then the first; the fourth is still being worked on
+
+    acks.flush()  # a multiple ack of 1: tag 3 again would be refused, and close the channel
+    assert sent == [(2, False), (3, False), (1, True)]
+    conn.close()
+    assert left_in(config, queue) == [3, *range(4, 10)]
+
+
+def test_a_requeued_message_is_passed_by_the_run_and_comes_back(config, queue):
+    conn, channel, messages = take(config, queue, 3)
+    sent = counting(channel)
+    consumer = ResilientQueueConsumer()
+    consumer.requeue_message(messages[1])
+    consumer.acks.ack(messages[0])
+    consumer.acks.ack(messages[2])
+
+    consumer.acks.flush()
+    assert sent == [(3, True)]
+    conn.close()
+    assert left_in(config, queue) == [1, *range(3, 10)]
+
+
+def test_acks_wait_only_for_the_next_pass_of_the_hub(config, queue):
+    conn, channel, messages = take(config, queue, 10)
+    sent = counting(channel)
+    consumer = ResilientQueueConsumer()
+    for message in messages:
+        consumer.ack_message(message)
+    assert sent == []
+
+    wait_for(lambda: sent, timeout=5)
+    assert sent == [(10, True)]
+    conn.close()
+    assert left_in(config, queue) == []
+
+
+def test_a_consumer_acks_a_backlog_in_fewer_frames_and_loses_nothing(container_factory, config,
+                                                                     publish_event):
+    first = container_factory(Consumer, config)
+    first.start()  # declares the handler's queue
+    first.stop()
+    widgets = [f"w-{uuid.uuid4().hex[:8]}" for _ in range(60)]
+    for widget_id in widgets:  # a backlog, as a season's copies find it
+        publish_event(envelope(widget_id))
+
+    container = container_factory(Consumer, {**config, "max_workers": 20})
+    handler = next(e for e in container.entrypoints if e.method_name == "on_widget_made")
+    with entrypoint_waiter(container, "on_widget_made", timeout=20,
+                           callback=lambda *_: all(DELIVERIES.get(w) for w in widgets)):
+        container.start()
+    container.stop()  # acks waiting for the hub are sent before the connection closes
+
+    assert [DELIVERIES[w] for w in widgets] == [1] * 60
+    assert handler.queue_consumer.acks.frames < 60
+    with Connection(config["AMQP_URI"]) as conn:
+        _, ready, _ = conn.default_channel.queue_declare(handler.queue.name, passive=True)
+    assert ready == 0
