@@ -8,9 +8,9 @@ the reply that cannot be sent is logged and dropped: the message was not acknowl
 broker delivers it again once the consumer reconnects, and the inbox makes that harmless.
 
 Acks are coalesced (ADR 0021): one ``multiple`` ack settles every message of a channel up to a
-delivery tag, but nameko consumes all of a service's queues on one channel, so such an ack is sent
-only over tags that are all settled. The acks of the workers that finish in one pass of the hub go
-out together in the next.
+delivery tag, but nameko consumes all of a service's queues on one channel, so such an ack stops
+below the lowest delivery still with its worker. The acks of the workers that finish in one pass of
+the hub go out together in the next.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import logging
 
 import eventlet
 from amqp.exceptions import ConnectionError as AMQPConnectionError
+from eventlet.semaphore import Semaphore
 from kombu.exceptions import OperationalError
 from nameko.messaging import QueueConsumer
 from nameko.rpc import ReplyListener, Rpc, RpcConsumer, RpcProxy
@@ -29,38 +30,30 @@ BROKER_GONE = (OSError, AMQPConnectionError, OperationalError)  # socket errors 
 
 
 class ChannelAcks:
-    """The acks of one channel not yet sent, and which delivery tags are settled.
-
-    Delivery tags count a channel's deliveries from 1. ``floor``: every tag up to it is settled on
-    the broker. Above it, ``settled`` holds tags already acked or requeued one by one, ``waiting``
-    the messages whose ack is not sent yet."""
+    """One channel's deliveries still with their workers, and the acks not sent yet."""
 
     def __init__(self, channel):
         self.channel = channel
-        self.floor = 0
-        self.settled: set[int] = set()
-        self.waiting: dict[int, object] = {}
+        self.working: set[int] = set()  # delivered, neither acked nor requeued yet
+        self.waiting: dict[int, object] = {}  # acked by their workers, not sent yet
 
     def flush(self) -> int:
-        """Sends what is waiting: one ``multiple`` ack for the run of settled tags just above the
-        floor, one ack each for those past a tag still being worked on. Returns the frames sent."""
-        if not self.waiting:
-            return 0
-        top = self.floor
-        while top + 1 in self.waiting or top + 1 in self.settled:
-            top += 1
-        covered = [tag for tag in self.waiting if tag <= top]
+        """Sends what is waiting: one ``multiple`` ack for every waiting tag below the lowest tag
+        still being worked on, one ack each for those above it (so no ack waits on a slow worker).
+        Returns the frames sent."""
+        low = min(self.working, default=None)
+        covered = [tag for tag in self.waiting if low is None or tag < low]
         frames = 0
         if covered:
+            # the highest of them was never sent, so the broker knows it; every delivery below it
+            # is waiting here or already settled
             self.channel.basic_ack(max(covered), multiple=True)
             frames += 1
             for tag in covered:
                 self.waiting.pop(tag)._state = "ACK"  # kombu's own record: never acked twice
-        self.settled = {tag for tag in self.settled if tag > top}
-        self.floor = top
-        for tag in sorted(self.waiting):  # past a gap: one by one, so no ack waits on a slow worker
-            self.waiting.pop(tag).ack()
-            self.settled.add(tag)
+        for tag in sorted(self.waiting):
+            self.waiting[tag].ack()
+            del self.waiting[tag]
             frames += 1
         return frames
 
@@ -71,6 +64,7 @@ class AckCoalescer:
     def __init__(self):
         self.channels: dict[int, ChannelAcks] = {}
         self._scheduled = False
+        self._flushing = Semaphore()  # a flush blocked on the socket must not be overtaken
         self.frames = 0  # ack frames sent, for the tests and the ADR's measurement
 
     def _of(self, message) -> ChannelAcks:
@@ -79,39 +73,46 @@ class AckCoalescer:
             acks = self.channels[id(message.channel)] = ChannelAcks(message.channel)
         return acks
 
+    def received(self, message) -> None:
+        """Every delivery, before anything can settle it: a ``multiple`` ack stops below it."""
+        self._of(message).working.add(message.delivery_tag)
+
     def ack(self, message) -> None:
-        self._of(message).waiting[message.delivery_tag] = message
+        acks = self._of(message)
+        acks.working.discard(message.delivery_tag)
+        acks.waiting[message.delivery_tag] = message
         if not self._scheduled:
             self._scheduled = True
             eventlet.spawn_after(0, self.flush)
 
     def settled(self, message) -> None:
-        """``message`` was requeued or rejected on its own: a ``multiple`` ack may pass its tag."""
-        acks = self._of(message)
-        if message.delivery_tag > acks.floor:
-            acks.settled.add(message.delivery_tag)
+        """``message`` was requeued on its own."""
+        self._of(message).working.discard(message.delivery_tag)
 
     def flush(self) -> None:
-        self._scheduled = False
-        for key, acks in list(self.channels.items()):
-            if not acks.channel.connection:  # closed: the broker has taken its messages back
-                del self.channels[key]
-                continue
-            try:
-                self.frames += acks.flush()
-            except BROKER_GONE as exc:
-                del self.channels[key]
-                log.warning("cannot ack, the broker connection is gone (%s): it will be redelivered",
-                            exc)
-            except Exception:  # a broker refusing an ack closes the channel: redelivered then
-                del self.channels[key]
-                log.exception("cannot ack on channel %s: its messages will be redelivered", key)
+        with self._flushing:
+            self._scheduled = False
+            for key, acks in list(self.channels.items()):
+                if not acks.channel.connection:  # closed: the broker has taken its messages back
+                    del self.channels[key]
+                    continue
+                try:
+                    self.frames += acks.flush()
+                except BROKER_GONE as exc:
+                    log.warning("cannot ack, the broker connection is gone (%s): it will be "
+                                "redelivered", exc)
+                except Exception:  # kept: the next flush tries the acks still waiting again
+                    log.exception("cannot ack on channel %s", key)
 
 
 class ResilientQueueConsumer(QueueConsumer):
     def __init__(self):
         super().__init__()
         self.acks = AckCoalescer()
+
+    def handle_message(self, provider, body, message):
+        self.acks.received(message)
+        super().handle_message(provider, body, message)
 
     def ack_message(self, message):
         # as nameko: a message of a closed connection has already been taken back by the broker
@@ -126,19 +127,18 @@ class ResilientQueueConsumer(QueueConsumer):
             return
         self.acks.settled(message)
 
-    def stop(self):
-        self.acks.flush()  # the last workers' acks, before the connection closes
-        super().stop()
-
     def on_decode_error(self, message, exc):
         """kombu's default acks an undecodable body with a log line, which loses it; an event
-        handler dead-letters it instead, like any other poison (consumer.py)."""
+        handler dead-letters it instead, like any other poison (consumer.py). Other queues (RPC,
+        replies) ack it as kombu would, but through the coalescer, which must see every ack."""
+        self.acks.received(message)
         tag = message.delivery_info.get("consumer_tag")
         for provider, consumer in list(self._consumers.items()):
             if tag in consumer._active_tags.values() and hasattr(provider, "undecodable"):
                 provider.undecodable(message, exc)
                 return
-        super().on_decode_error(message, exc)
+        log.error("cannot decode message %s (%s): dropped", message.delivery_tag, exc)
+        self.ack_message(message)
 
 
 class ResilientRpcConsumer(RpcConsumer):

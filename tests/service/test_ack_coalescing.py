@@ -4,13 +4,15 @@ acknowledged is back in the queue."""
 
 import uuid
 
+import eventlet
 import pytest
+from eventlet.event import Event
 from kombu import Connection, Queue
 from nameko.testing.services import entrypoint_waiter
 
-from services.common.amqp import ChannelAcks, ResilientQueueConsumer
+from services.common.amqp import AckCoalescer, ResilientQueueConsumer
 from tests.helpers import wait_for
-from tests.service.toys import DELIVERIES, Consumer, envelope
+from tests.service.toys import DELIVERIES, HOLDS, Consumer, envelope
 
 
 @pytest.fixture
@@ -60,14 +62,22 @@ def counting(channel):
     return sent
 
 
+def coalescer_of(messages):
+    """A coalescer that has seen ``messages`` delivered."""
+    coalescer = AckCoalescer()
+    for message in messages:
+        coalescer.received(message)
+    return coalescer
+
+
 def test_acks_of_a_run_of_tags_go_as_one_frame(config, queue):
     conn, channel, messages = take(config, queue, 10)
     sent = counting(channel)
-    acks = ChannelAcks(channel)
+    coalescer = coalescer_of(messages)
     for message in reversed(messages):
-        acks.waiting[message.delivery_tag] = message
+        coalescer.ack(message)
 
-    assert acks.flush() == 1
+    coalescer.flush()
     assert sent == [(10, True)]
     assert all(m.acknowledged for m in messages)
     conn.close()
@@ -77,26 +87,26 @@ def test_acks_of_a_run_of_tags_go_as_one_frame(config, queue):
 def test_a_message_still_being_worked_on_is_never_acked(config, queue):
     conn, channel, messages = take(config, queue, 5)
     sent = counting(channel)
-    acks = ChannelAcks(channel)
+    coalescer = coalescer_of(messages)
     for message in messages[1:]:  # the first is still with its worker
-        acks.waiting[message.delivery_tag] = message
+        coalescer.ack(message)
 
-    acks.flush()
-    assert all(multiple is False for _, multiple in sent)
+    coalescer.flush()
+    assert sent == [(2, False), (3, False), (4, False), (5, False)]
     conn.close()  # the worker dies with its connection
     assert left_in(config, queue) == [0, *range(5, 10)]
 
 
-def test_the_first_ack_after_a_gap_covers_only_what_is_settled(config, queue):
+def test_once_the_slow_one_is_done_its_ack_covers_only_what_is_settled(config, queue):
     conn, channel, messages = take(config, queue, 4)
     sent = counting(channel)
-    acks = ChannelAcks(channel)
-    for message in messages[1:3]:
-        acks.waiting[message.delivery_tag] = message
-    acks.flush()  # tags 2 and 3, one by one
-    acks.waiting[1] = messages[0]  # then the first; the fourth is still being worked on
+    coalescer = coalescer_of(messages)
+    coalescer.ack(messages[1])
+    coalescer.ack(messages[2])
+    coalescer.flush()
+    coalescer.ack(messages[0])  # then the first; the fourth is still being worked on
 
-    acks.flush()  # a multiple ack of 1: tag 3 again would be refused, and close the channel
+    coalescer.flush()  # a multiple ack of 1: of 3 it would be refused, closing the channel
     assert sent == [(2, False), (3, False), (1, True)]
     conn.close()
     assert left_in(config, queue) == [3, *range(4, 10)]
@@ -106,9 +116,11 @@ def test_a_requeued_message_is_passed_by_the_run_and_comes_back(config, queue):
     conn, channel, messages = take(config, queue, 3)
     sent = counting(channel)
     consumer = ResilientQueueConsumer()
+    for message in messages:
+        consumer.acks.received(message)
     consumer.requeue_message(messages[1])
-    consumer.acks.ack(messages[0])
-    consumer.acks.ack(messages[2])
+    consumer.ack_message(messages[0])
+    consumer.ack_message(messages[2])
 
     consumer.acks.flush()
     assert sent == [(3, True)]
@@ -121,11 +133,36 @@ def test_acks_wait_only_for_the_next_pass_of_the_hub(config, queue):
     sent = counting(channel)
     consumer = ResilientQueueConsumer()
     for message in messages:
+        consumer.acks.received(message)
         consumer.ack_message(message)
     assert sent == []
 
-    wait_for(lambda: sent, timeout=5)
+    eventlet.sleep(0)
+    eventlet.sleep(0)
     assert sent == [(10, True)]
+    conn.close()
+    assert left_in(config, queue) == []
+
+
+def test_a_flush_blocked_on_the_socket_is_not_overtaken(config, queue):
+    conn, channel, messages = take(config, queue, 10)
+    sent = counting(channel)
+    real = channel.basic_ack
+
+    def slow(delivery_tag, multiple=False):  # as a write that waits for the socket
+        eventlet.sleep(0.01)
+        return real(delivery_tag, multiple=multiple)
+
+    channel.basic_ack = slow
+    coalescer = coalescer_of(messages)
+    for message in messages:
+        coalescer.ack(message)
+
+    flushes = [eventlet.spawn(coalescer.flush) for _ in range(2)]
+    for flush in flushes:
+        flush.wait()
+    assert sent == [(10, True)]  # twice, and the broker would close the channel
+    channel.basic_qos(0, 10, False)  # still open
     conn.close()
     assert left_in(config, queue) == []
 
@@ -144,10 +181,35 @@ def test_a_consumer_acks_a_backlog_in_fewer_frames_and_loses_nothing(container_f
     with entrypoint_waiter(container, "on_widget_made", timeout=20,
                            callback=lambda *_: all(DELIVERIES.get(w) for w in widgets)):
         container.start()
-    container.stop()  # acks waiting for the hub are sent before the connection closes
+    container.stop()
 
     assert [DELIVERIES[w] for w in widgets] == [1] * 60
     assert handler.queue_consumer.acks.frames < 60
     with Connection(config["AMQP_URI"]) as conn:
         _, ready, _ = conn.default_channel.queue_declare(handler.queue.name, passive=True)
     assert ready == 0
+
+
+def test_a_consumer_never_acks_past_a_delivery_still_with_its_worker(container_factory, config,
+                                                                      publish_event):
+    first = container_factory(Consumer, config)
+    first.start()  # declares the handler's queue
+    first.stop()
+    slow, quick = (f"w-{uuid.uuid4().hex[:8]}" for _ in range(2))
+    HOLDS[slow] = Event()
+    publish_event(envelope(slow))  # delivered first: the lower tag
+    publish_event(envelope(quick))
+
+    container = container_factory(Consumer, config)
+    handler = next(e for e in container.entrypoints if e.method_name == "on_widget_made")
+    with entrypoint_waiter(container, "on_widget_made", timeout=10,
+                           callback=lambda *_: DELIVERIES.get(quick) == 1):
+        container.start()
+    wait_for(lambda: handler.queue_consumer.acks.frames, timeout=5, what="the quick one's ack")
+    container.kill()  # the slow worker dies with its connection
+
+    with Connection(config["AMQP_URI"]) as conn:
+        bound = Queue(handler.queue.name)(conn.default_channel)
+        back = bound.get(no_ack=True)
+        assert back is not None and back.payload["payload"]["widget_id"] == slow
+        assert bound.get(no_ack=True) is None  # the quick one was acked

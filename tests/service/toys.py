@@ -67,6 +67,8 @@ class Producer(ServiceBase):
 # then success. Set by each test before it publishes.
 SCRIPT: dict[str, list[str]] = {}
 DELIVERIES: dict[str, int] = {}
+# widget ids whose handler first waits for this event (a worker still busy while others finish)
+HOLDS: dict[str, object] = {}
 
 
 class Consumer(ServiceBase):
@@ -79,6 +81,8 @@ class Consumer(ServiceBase):
     def on_widget_made(self, event):
         widget_id = event.payload["widget_id"]
         DELIVERIES[widget_id] = DELIVERIES.get(widget_id, 0) + 1
+        if widget_id in HOLDS:
+            HOLDS.pop(widget_id).wait()
         outcomes = SCRIPT.get(widget_id, [])
         outcome = outcomes.pop(0) if outcomes else "ok"
         if outcome == "outage":
