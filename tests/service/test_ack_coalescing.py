@@ -30,13 +30,14 @@ def queue(config):
 
 
 def take(config, name, count):
-    """A fresh connection's channel and its first ``count`` deliveries (tags 1..count)."""
+    """A fresh connection's channel, its first ``count`` deliveries (tags 1..count) and the list of
+    the ack frames it sends from now on."""
     conn = Connection(config["AMQP_URI"])
     channel = conn.channel()
     bound = Queue(name, durable=False, auto_delete=False)(channel)
     messages = [bound.get(no_ack=False) for _ in range(count)]
     assert [m.delivery_tag for m in messages] == list(range(1, count + 1))
-    return conn, channel, messages
+    return conn, channel, messages, counting(channel)
 
 
 def left_in(config, name) -> list[int]:
@@ -70,9 +71,15 @@ def coalescer_of(messages):
     return coalescer
 
 
+def consumer_of(messages):
+    """nameko's queue consumer, as ours, having seen ``messages`` delivered."""
+    consumer = ResilientQueueConsumer()
+    consumer.acks = coalescer_of(messages)
+    return consumer
+
+
 def test_acks_of_a_run_of_tags_go_as_one_frame(config, queue):
-    conn, channel, messages = take(config, queue, 10)
-    sent = counting(channel)
+    conn, channel, messages, sent = take(config, queue, 10)
     coalescer = coalescer_of(messages)
     for message in reversed(messages):
         coalescer.ack(message)
@@ -85,8 +92,7 @@ def test_acks_of_a_run_of_tags_go_as_one_frame(config, queue):
 
 
 def test_a_message_still_being_worked_on_is_never_acked(config, queue):
-    conn, channel, messages = take(config, queue, 5)
-    sent = counting(channel)
+    conn, channel, messages, sent = take(config, queue, 5)
     coalescer = coalescer_of(messages)
     for message in messages[1:]:  # the first is still with its worker
         coalescer.ack(message)
@@ -98,8 +104,7 @@ def test_a_message_still_being_worked_on_is_never_acked(config, queue):
 
 
 def test_once_the_slow_one_is_done_its_ack_covers_only_what_is_settled(config, queue):
-    conn, channel, messages = take(config, queue, 4)
-    sent = counting(channel)
+    conn, channel, messages, sent = take(config, queue, 4)
     coalescer = coalescer_of(messages)
     coalescer.ack(messages[1])
     coalescer.ack(messages[2])
@@ -113,11 +118,8 @@ def test_once_the_slow_one_is_done_its_ack_covers_only_what_is_settled(config, q
 
 
 def test_a_requeued_message_is_passed_by_the_run_and_comes_back(config, queue):
-    conn, channel, messages = take(config, queue, 3)
-    sent = counting(channel)
-    consumer = ResilientQueueConsumer()
-    for message in messages:
-        consumer.acks.received(message)
+    conn, channel, messages, sent = take(config, queue, 3)
+    consumer = consumer_of(messages)
     consumer.requeue_message(messages[1])
     consumer.ack_message(messages[0])
     consumer.ack_message(messages[2])
@@ -129,11 +131,9 @@ def test_a_requeued_message_is_passed_by_the_run_and_comes_back(config, queue):
 
 
 def test_acks_wait_only_for_the_next_pass_of_the_hub(config, queue):
-    conn, channel, messages = take(config, queue, 10)
-    sent = counting(channel)
-    consumer = ResilientQueueConsumer()
+    conn, channel, messages, sent = take(config, queue, 10)
+    consumer = consumer_of(messages)
     for message in messages:
-        consumer.acks.received(message)
         consumer.ack_message(message)
     assert sent == []
 
@@ -145,8 +145,7 @@ def test_acks_wait_only_for_the_next_pass_of_the_hub(config, queue):
 
 
 def test_a_flush_blocked_on_the_socket_is_not_overtaken(config, queue):
-    conn, channel, messages = take(config, queue, 10)
-    sent = counting(channel)
+    conn, channel, messages, sent = take(config, queue, 10)
     real = channel.basic_ack
 
     def slow(delivery_tag, multiple=False):  # as a write that waits for the socket
@@ -167,14 +166,19 @@ def test_a_flush_blocked_on_the_socket_is_not_overtaken(config, queue):
     assert left_in(config, queue) == []
 
 
-def test_a_consumer_acks_a_backlog_in_fewer_frames_and_loses_nothing(container_factory, config,
-                                                                     publish_event):
+def waiting_for(container_factory, config, publish_event, widgets):
+    """``widgets``' events waiting in the consumer's queue, in this order, before it starts."""
     first = container_factory(Consumer, config)
     first.start()  # declares the handler's queue
     first.stop()
-    widgets = [f"w-{uuid.uuid4().hex[:8]}" for _ in range(60)]
-    for widget_id in widgets:  # a backlog, as a season's copies find it
+    for widget_id in widgets:
         publish_event(envelope(widget_id))
+
+
+def test_a_consumer_acks_a_backlog_in_fewer_frames_and_loses_nothing(container_factory, config,
+                                                                     publish_event):
+    widgets = [f"w-{uuid.uuid4().hex[:8]}" for _ in range(60)]
+    waiting_for(container_factory, config, publish_event, widgets)  # as a season's copies find it
 
     container = container_factory(Consumer, {**config, "max_workers": 20})
     handler = next(e for e in container.entrypoints if e.method_name == "on_widget_made")
@@ -192,13 +196,9 @@ def test_a_consumer_acks_a_backlog_in_fewer_frames_and_loses_nothing(container_f
 
 def test_a_consumer_never_acks_past_a_delivery_still_with_its_worker(container_factory, config,
                                                                       publish_event):
-    first = container_factory(Consumer, config)
-    first.start()  # declares the handler's queue
-    first.stop()
     slow, quick = (f"w-{uuid.uuid4().hex[:8]}" for _ in range(2))
     HOLDS[slow] = Event()
-    publish_event(envelope(slow))  # delivered first: the lower tag
-    publish_event(envelope(quick))
+    waiting_for(container_factory, config, publish_event, [slow, quick])  # slow: the lower tag
 
     container = container_factory(Consumer, config)
     handler = next(e for e in container.entrypoints if e.method_name == "on_widget_made")
