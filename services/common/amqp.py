@@ -62,15 +62,15 @@ class AckCoalescer:
     """Collects acks, per channel, until the next pass of the hub (or ``flush``)."""
 
     def __init__(self):
-        self.channels: dict[int, ChannelAcks] = {}
+        self.channels: dict[object, ChannelAcks] = {}  # by channel: a reconnection makes a new one
         self._scheduled = False
         self._flushing = Semaphore()  # a flush blocked on the socket must not be overtaken
         self.frames = 0  # ack frames sent, for the tests and the ADR's measurement
 
     def _of(self, message) -> ChannelAcks:
-        acks = self.channels.get(id(message.channel))
-        if acks is None or acks.channel is not message.channel:
-            acks = self.channels[id(message.channel)] = ChannelAcks(message.channel)
+        acks = self.channels.get(message.channel)
+        if acks is None:
+            acks = self.channels[message.channel] = ChannelAcks(message.channel)
         return acks
 
     def received(self, message) -> None:
@@ -92,9 +92,9 @@ class AckCoalescer:
     def flush(self) -> None:
         with self._flushing:
             self._scheduled = False
-            for key, acks in list(self.channels.items()):
-                if not acks.channel.connection:  # closed: the broker has taken its messages back
-                    del self.channels[key]
+            for channel, acks in list(self.channels.items()):
+                if not channel.connection:  # closed: the broker has taken its messages back
+                    del self.channels[channel]
                     continue
                 try:
                     self.frames += acks.flush()
@@ -102,7 +102,7 @@ class AckCoalescer:
                     log.warning("cannot ack, the broker connection is gone (%s): it will be "
                                 "redelivered", exc)
                 except Exception:  # kept: the next flush tries the acks still waiting again
-                    log.exception("cannot ack on channel %s", key)
+                    log.exception("cannot ack on channel %s", channel.channel_id)
 
 
 class ResilientQueueConsumer(QueueConsumer):
