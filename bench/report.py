@@ -70,8 +70,12 @@ def targets(results: Results, season_sizes: list[int]) -> list[dict[str, Any]]:
                        lambda v: v >= 0.5, "x"))
     found.append(judge("choreography beats the bare nameko pipeline (stretch)", ratio, 1.0,
                        lambda v: v >= 1.0, "x"))
-    found.append(judge("choreography p99 lag < 1 s", results.median("choreography.lag_p99_ms"), 1000,
-                       lambda v: v < 1000, "ms"))
+    # "p99 lag < 1 s at that rate": results offered at half the bare pipeline's rate; the burst's lag,
+    # its queue's drain time, is judged too, as the stricter reading
+    found.append(judge("choreography p99 lag < 1 s at 0.5x the bare pipeline's rate",
+                       results.median("choreography.paced_0.5.lag_p99_ms"), 1000, lambda v: v < 1000, "ms"))
+    found.append(judge("choreography p99 lag < 1 s for a burst finalized at once",
+                       results.median("choreography.lag_p99_ms"), 1000, lambda v: v < 1000, "ms"))
     found.append(judge("gateway read p99 < 50 ms at 50 clients", results.median("gateway.read.p99_ms"),
                        50, lambda v: v < 50, "ms"))
     if season_sizes:

@@ -37,11 +37,13 @@ from bench.report import LOWER, Results, markdown, targets  # noqa: E402
 from bench.stack import ROOT, PrivateStack, dump_json, machine, settle  # noqa: E402
 
 BENCHMARKS = ("baselines", "choreography", "gateway", "season", "horizontal")
+# the paced choreography's offered rates, as shares of the bare pipeline's: the target's 0.5, and 1.0
+PACED_SHARES = (0.5, 1.0)
 
 FULL = {
     "runs": 3,
     "raw_events": 20000, "batch": 500, "bare_events": 5000, "rpc_clients": 50, "rpc_seconds": 10.0,
-    "choreography_events": 2000, "per_unit": 100,
+    "choreography_events": 2000, "per_unit": 100, "bare_rate_default": 1000.0,
     "gateway_roster": 1000, "clients": 50, "load_seconds": 15.0, "warmup_seconds": 3.0,
     "horizontal_events": 5000,
     "season_sizes": [10000, 30000, 100000], "season_runs": 1, "season_deadline_s": 600.0,
@@ -51,7 +53,7 @@ FULL = {
 SMOKE = {
     "runs": 2,
     "raw_events": 200, "batch": 50, "bare_events": 100, "rpc_clients": 10, "rpc_seconds": 1.0,
-    "choreography_events": 40, "per_unit": 20,
+    "choreography_events": 40, "per_unit": 20, "bare_rate_default": 1000.0,
     "gateway_roster": 40, "clients": 50, "load_seconds": 1.0, "warmup_seconds": 0.5,
     "horizontal_events": 100,
     "season_sizes": [20, 40], "season_runs": 1, "season_deadline_s": 120.0,
@@ -252,34 +254,54 @@ def run_baselines(stack, s, results: Results, profiler, shared) -> None:
 def run_choreography(stack, s, results: Results, profiler, shared) -> None:
     procs, api, units = suite.choreography_setup(stack, s["choreography_events"], s["per_unit"],
                                                  shared.get())
+    bare = results.median("bare.pipeline.events_per_s")
+    # the target's "lag at that rate": results offered at a share of this run's bare pipeline, or, with
+    # no baseline in this run, of the setting
+    paced = [(share, share * (bare or s["bare_rate_default"])) for share in PACED_SHARES]
+    years = iter(range(2025, 2000, -1))  # one annual cycle per unit and year
     try:
         for run in range(s["runs"]):
             handles = []
             if run == 0:
                 handles = [profiler.sample(f"choreography-{name}", procs.pid(name), 8)
                            for name in ("appraisal", "talent")]
-            r = suite.choreography_run(stack, procs, api, units, run)
+            r = suite.choreography_run(stack, procs, api, units, next(years))
             for handle in handles:
                 profiler.collect(handle)
             results.detail("choreography", r)
             if r["applied"] != r["events"]:
                 raise RuntimeError(f"choreography applied {r['applied']} of {r['events']}")
-            label = f"choreography, {r['events']:,} results finalized -> applied in talent"
+            label = f"choreography, {r['events']:,} results finalized at once -> applied in talent"
             results.add("choreography.events_per_s", f"{label}: events/s", "events/s", r["events_per_s"],
                         baseline="bare.pipeline.events_per_s")
             results.add("choreography.lag_p50_ms", f"{label}: lag p50", "ms", r["lag_p50_ms"],
                         baseline="bare.pipeline.lag_p50_ms", better=LOWER)
             results.add("choreography.lag_p99_ms", f"{label}: lag p99", "ms", r["lag_p99_ms"],
                         baseline="bare.pipeline.lag_p99_ms", better=LOWER)
+            for share, rate in paced:
+                r = suite.choreography_run(stack, procs, api, units, next(years), rate)
+                results.detail(f"choreography.paced_{share}", r)
+                if r["applied"] != r["events"]:
+                    raise RuntimeError(f"paced choreography applied {r['applied']} of {r['events']}")
+                key = f"choreography.paced_{share}"
+                label = (f"choreography, results offered at {share:g}x the bare pipeline's rate "
+                         f"({rate:,.0f}/s)")
+                results.add(f"{key}.lag_p50_ms", f"{label}: lag p50", "ms", r["lag_p50_ms"],
+                            baseline="bare.pipeline.lag_p50_ms", better=LOWER)
+                results.add(f"{key}.lag_p99_ms", f"{label}: lag p99", "ms", r["lag_p99_ms"],
+                            baseline="bare.pipeline.lag_p99_ms", better=LOWER)
     finally:
         shared.release(procs)
     results.notes.append(
         "choreography: grades are written straight into appraisal's cycles (the grading path is the "
-        "season's figure); the cycles are then finalized through the gateway, 10 at a time. Applied "
-        "= talent's own count of results applied (its /metrics, read every 200 ms; no store polling); "
-        "the k-th applied is matched with the k-th finalized, so lag = applied - finalized_at, exact "
-        "to 200 ms while talent applies in finalize order. At the end talent's store is checked for "
-        "every cadre's result of the year.")
+        "season's figure); the cycles are then finalized through the gateway, either all at once, 10 at "
+        "a time (events/s and the burst's lag, which is how long its queue takes to drain), or open "
+        "loop at a share of the bare pipeline's rate, a cycle of 100 results at a time (the target's "
+        "lag at that rate). Applied = talent's own count of results applied (its /metrics, read every "
+        f"{suite.APPLIED_SAMPLE_S * 1000:.0f} ms in a burst, {suite.PACED_SAMPLE_S * 1000:.0f} ms "
+        "paced; no store polling); the k-th applied is matched with the k-th finalized, so lag = "
+        "applied - finalized_at, exact to the sample interval, and never under it, while talent applies "
+        "in finalize order. At the end talent's store is checked for every cadre's result of the year.")
 
 
 def run_gateway(stack, s, results: Results, profiler, shared) -> None:

@@ -38,6 +38,7 @@ RESULT_HANDLER = "on_result_finalized"
 COPY_HANDLER = "on_cadre_registered"  # every service but talent keeps a copy of the roster
 COPIES = tuple(s for s in SERVICES if s != "talent")
 APPLIED_SAMPLE_S = 0.2  # how often the choreography reads talent's applied count (its /metrics)
+PACED_SAMPLE_S = 0.05  # the same for a paced run: its lags are a few hundred ms, not seconds
 TOLERANCE_QUEUE = "evt-talent-cadre_registered--tolerance.on_cadre_registered"
 
 
@@ -223,18 +224,22 @@ def choreography_setup(stack: PrivateStack, events: int, per_unit: int, shared=N
     return procs, api, units
 
 
-def choreography_run(stack: PrivateStack, procs: Processes, api: Api, units, run: int) -> dict:
-    """One burst: every unit's cycle for a new year, its grades written straight into appraisal's store
-    (the grading path is the season's figure), then every cycle finalized through the gateway at once.
+def choreography_run(stack: PrivateStack, procs: Processes, api: Api, units, year: int,
+                     rate: float | None = None) -> dict:
+    """Every unit's cycle for ``year``, its grades written straight into appraisal's store (the grading
+    path is the season's figure), then every cycle finalized through the gateway: all at once, 10 at a
+    time (``rate`` None, a burst), or open loop at ``rate`` results a second -- cycle k is sent at
+    k x cycle size / ``rate`` seconds whether or not the ones before were answered -- which is what a lag
+    "at that rate" means: a burst's lag is how long its queue takes to drain.
 
     Applied = counted by talent itself: its ``cadre_entrypoint_calls_total`` for ``on_result_finalized``
-    with outcome ok, read from its /metrics every ``APPLIED_SAMPLE_S`` -- no store query while the burst
-    runs (polling the store cost a FerretDB scan per poll, load on the very cores being measured). The
-    k-th result applied is matched with the k-th finalized (results in order of their cycle's
-    ``finalized_at``), so a lag is exact to the sample interval where talent takes results in the order
-    they were finalized, and an approximation where it does not. At the end one query checks that talent
-    holds every cadre's result for the year."""
-    year = 2025 - run
+    with outcome ok, read from its /metrics every ``APPLIED_SAMPLE_S`` (a burst) or
+    ``PACED_SAMPLE_S`` (paced, whose lags are shorter) -- no store query while results flow (polling
+    the store cost a FerretDB scan per poll, load on the very cores being measured). The k-th result
+    applied is matched with the k-th finalized (results in order of their cycle's ``finalized_at``),
+    so a lag is exact to the sample interval, and never under it, where talent takes results in the
+    order they were finalized, and an approximation where it does not. At the end one query checks
+    that talent holds every cadre's result for the year."""
     cycles = open_cycles(api, units, year)
     now = datetime.now(UTC)
     cycle_docs = stack.database(procs, "appraisal")["cycles"]
@@ -243,6 +248,7 @@ def choreography_run(stack: PrivateStack, procs: Processes, api: Api, units, run
                    for c, g in grades_for(units[unit_id])]
         cycle_docs.update_one({"_id": cycle_id}, {"$set": {"results": results}, "$inc": {"version": 1}})
     cadre_ids = [c for cs in units.values() for c in cs]
+    sample_s = APPLIED_SAMPLE_S if rate is None else PACED_SAMPLE_S
 
     def applied_count() -> int:
         return int(procs.metric("talent", "cadre_entrypoint_calls_total",
@@ -256,7 +262,7 @@ def choreography_run(stack: PrivateStack, procs: Processes, api: Api, units, run
         while not samples or samples[-1][1] < len(cadre_ids):
             at = time.time()
             samples.append((at, applied_count() - base))
-            eventlet.sleep(APPLIED_SAMPLE_S)
+            eventlet.sleep(sample_s)
 
     def finalize(item):
         unit_id, cycle_id = item
@@ -266,7 +272,16 @@ def choreography_run(stack: PrivateStack, procs: Processes, api: Api, units, run
 
     watcher = eventlet.spawn(sampler)
     started = time.time()
-    pool_map(finalize, list(cycles.items()))
+    if rate is None:
+        pool_map(finalize, list(cycles.items()))
+    else:
+        sends, due = [], started
+        for item in cycles.items():
+            eventlet.sleep(max(0.0, due - time.time()))
+            sends.append(eventlet.spawn(finalize, item))
+            due += len(units[item[0]]) / rate
+        for send in sends:
+            send.wait()
     finalized = time.time()
     with eventlet.Timeout(max(120, len(cadre_ids) / 10), BenchError("results not applied in talent")):
         watcher.wait()
@@ -279,9 +294,9 @@ def choreography_run(stack: PrivateStack, procs: Processes, api: Api, units, run
     seconds = applied_at[-1] - started
     return {"events": len(cadre_ids), "cycles": len(cycles), "seconds": seconds,
             "events_per_s": len(cadre_ids) / seconds, "finalize_calls_s": finalized - started,
-            "lag_p50_ms": percentile(lags, 50) * 1000, "lag_p99_ms": percentile(lags, 99) * 1000,
-            "lag_max_ms": max(lags) * 1000, "sample_ms": APPLIED_SAMPLE_S * 1000,
-            "samples": len(samples), "applied": samples[-1][1]}
+            "offered_per_s": rate, "lag_p50_ms": percentile(lags, 50) * 1000,
+            "lag_p99_ms": percentile(lags, 99) * 1000, "lag_max_ms": max(lags) * 1000,
+            "sample_ms": sample_s * 1000, "samples": len(samples), "applied": samples[-1][1]}
 
 
 # 2. gateway under load

@@ -1,4 +1,5 @@
-"""How the harness judges the season targets when a size does not finish (bench/report.py): pure."""
+"""How the harness judges its targets (bench/report.py): the season when a size does not finish, and the
+choreography's lag at the target's rate and in a burst. Pure."""
 
 from bench.report import Results, markdown, targets
 
@@ -48,3 +49,24 @@ def test_a_finished_largest_season_is_judged_on_its_wall_time_and_growth():
     assert found["100,000-cadre season < 10 min"] | {"met": False, "value": 3000.0} == \
         found["100,000-cadre season < 10 min"]
     assert found["per-cadre cost at 100,000 <= 1.2x at 10,000"]["met"] is False
+
+
+def test_the_lag_target_is_judged_at_half_the_bare_rate_and_the_burst_on_its_own():
+    results = Results()
+    for value in (150.0, 900.0, 170.0):  # the median, not the worst run
+        results.add("choreography.paced_0.5.lag_p99_ms", "paced", "ms", value)
+    results.add("choreography.paced_1.0.lag_p99_ms", "paced at 1x", "ms", 5000.0)
+    results.add("choreography.lag_p99_ms", "burst", "ms", 1360.0)
+    found = by_name(targets(results, []))
+    at_rate = found["choreography p99 lag < 1 s at 0.5x the bare pipeline's rate"]
+    assert at_rate["met"] is True and at_rate["value"] == 170.0
+    burst = found["choreography p99 lag < 1 s for a burst finalized at once"]
+    assert burst["met"] is False and burst["value"] == 1360.0
+
+
+def test_a_lag_target_with_no_figure_is_not_judged():
+    results = Results()
+    results.add("choreography.lag_p99_ms", "burst", "ms", 800.0)
+    found = by_name(targets(results, []))
+    assert found["choreography p99 lag < 1 s at 0.5x the bare pipeline's rate"]["met"] is None
+    assert found["choreography p99 lag < 1 s for a burst finalized at once"]["met"] is True

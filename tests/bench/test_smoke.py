@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ BASELINE_ROWS = {
 }
 SUITE_ROWS = {
     "choreography.events_per_s", "choreography.lag_p50_ms", "choreography.lag_p99_ms",
+    *(f"choreography.paced_{share}.lag_{p}_ms" for share in (0.5, 1.0) for p in ("p50", "p99")),
     *(f"gateway.{kind}.{m}" for kind in ("read", "write") for m in ("requests_per_s", "p50_ms", "p99_ms")),
     "horizontal.one.events_per_s", "horizontal.two.events_per_s",
 }
@@ -78,6 +80,12 @@ def test_counts_are_exact(smoke):
     assert [r["events"] for r in details["bare.pipeline"]] == [s["bare_events"]] * s["runs"]
     for run in details["choreography"]:
         assert run["applied"] == run["events"] == s["choreography_events"]
+        assert run["offered_per_s"] is None
+    bare = statistics.median(r["events_per_s"] for r in details["bare.pipeline"])
+    for share in (0.5, 1.0):  # offered at the share of this run's own bare pipeline rate
+        for run in details[f"choreography.paced_{share}"]:
+            assert run["applied"] == run["events"] == s["choreography_events"]
+            assert run["offered_per_s"] == pytest.approx(share * bare)
     for kind, ok in (("read", "200"), ("write", "201")):
         for run in details[f"gateway.{kind}"]:
             assert run["requests"] > 0 and run["statuses"] == {ok: run["requests"]}, run
@@ -94,7 +102,7 @@ def test_counts_are_exact(smoke):
 
 def test_targets_are_judged_and_the_table_says_how_it_was_made(smoke):
     data, table = smoke
-    assert len(data["targets"]) == 7
+    assert len(data["targets"]) == 8
     assert all(target["met"] in (True, False) for target in data["targets"]), data["targets"]
     assert data["command"].startswith("python -m bench.run --smoke")
     assert data["machine"]["cores"] >= 1 and data["machine"]["memory_gib"] > 0
