@@ -86,7 +86,7 @@ class Restriction(Aggregate):
     so each event upserts its half and the bar holds while ``year`` is known and nothing lifted it.
     """
 
-    meta = {"collection": "restrictions", "indexes": ["cadre_id"]}
+    meta = {"collection": "restrictions", "indexes": ["cadre_id", "year"]}  # year: A-6 per unit
 
     restriction_id = StringField(primary_key=True)
     cadre_id = StringField()     # from the sanction: unknown while only its lifting has arrived

@@ -106,3 +106,46 @@ def test_a_sanction_decided_after_the_grade_stops_the_finalize(appraisal, princi
 def test_a_sanction_in_another_year_bars_nothing(appraisal, principal, deliver):
     sanction(deliver, year=2024)
     assert excellent(appraisal, principal)["results"][0]["grade"] == "EXCELLENT"
+
+
+@pytest.fixture
+def colleague(mongo_client, config, principal):
+    """C2, one of seven cadres of U1 beside its principal leader P1: a quota of one EXCELLENT (A-1)."""
+    from services.common.store import database_name
+
+    mongo_client[database_name(config, "appraisal")].cadres.insert_many([
+        {"_id": f"C{n}", "cadre_id": f"C{n}", "unit_id": "U1", "is_principal": False,
+         "is_leader": False, "applied_events": []} for n in range(2, 9)])
+    return "C2"
+
+
+def sanction_of(deliver, cadre_id, case_id, year):
+    return deliver(SanctionDecidedIn, {"case_id": case_id, "cadre_id": cadre_id, "year": year,
+                                       "sanctions": ["TRANSFER"], "decided_at": AT},
+                   "on_sanction_decided")
+
+
+def test_a_unit_graded_at_once_is_barred_only_for_the_cadre_and_year_sanctioned(
+        appraisal, principal, colleague, deliver):
+    # the year's restrictions are read once for the unit: each must still bar only its own cadre
+    sanction_of(deliver, "P1", "k-2024", 2024)
+    sanction_of(deliver, colleague, "k-2025", 2025)
+    grades = [{"cadre_id": "P1", "grade": "EXCELLENT"}, {"cadre_id": colleague, "grade": "EXCELLENT"}]
+    with pytest.raises(RuleViolation) as caught:
+        call(appraisal, "record_grades", principal, grades)
+    assert (caught.value.rule, caught.value.details["row"], caught.value.details["case_ids"]) == \
+        ("A-6", 1, ["k-2025"])
+    assert call(appraisal, "get_cycle", principal)["results"] == []  # all or nothing
+
+    cycle = call(appraisal, "record_grades", principal,
+                 [grades[0], {"cadre_id": colleague, "grade": "COMPETENT"}])
+    assert [r["grade"] for r in cycle["results"]] == ["EXCELLENT", "COMPETENT"]
+
+
+def test_the_finalize_is_stopped_only_by_a_bar_on_a_cadre_graded_excellent(
+        appraisal, principal, colleague, deliver):
+    call(appraisal, "record_grades", principal, [{"cadre_id": "P1", "grade": "EXCELLENT"},
+                                                 {"cadre_id": colleague, "grade": "COMPETENT"}])
+    sanction_of(deliver, colleague, "k-c2", 2025)  # C2 is not EXCELLENT: no bar
+    sanction_of(deliver, "P1", "k-p1-old", 2024)  # P1's is of another year: no bar
+    assert call(appraisal, "finalize_cycle", principal)["status"] == "FINALIZED"
