@@ -131,9 +131,10 @@ class AppraisalService(ServiceBase):
                     if len(grades) > 1:
                         exc.details = {**exc.details, "row": row, "cadre_id": graded["cadre_id"]}
                     raise
-            # the version check makes the quota count and this write one atomic step
+            # the version check makes the quota count and this write one atomic step; written only
+            # if unchanged since read, so the cycle is what was read plus this update (as finalize)
             if self._write(cycle, {"$set": {"results": results}}):
-                return self._cycle(cycle_id)
+                return {**cycle, "results": results, "version": cycle["version"] + 1}
         raise self._busy(cycle_id)
 
     def _cadres_for(self, cycle, cadre_ids):

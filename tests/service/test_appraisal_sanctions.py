@@ -140,6 +140,7 @@ def test_a_unit_graded_at_once_is_barred_only_for_the_cadre_and_year_sanctioned(
     cycle = call(appraisal, "record_grades", principal,
                  [grades[0], {"cadre_id": colleague, "grade": "COMPETENT"}])
     assert [r["grade"] for r in cycle["results"]] == ["EXCELLENT", "COMPETENT"]
+    assert cycle == call(appraisal, "get_cycle", principal)  # answered as stored, not read again
 
 
 def test_the_finalize_is_stopped_only_by_a_bar_on_a_cadre_graded_excellent(
