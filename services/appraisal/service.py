@@ -113,13 +113,15 @@ class AppraisalService(ServiceBase):
         return self._record_grades(cycle_id, grades)
 
     def _record_grades(self, cycle_id, grades):
-        cadres = None
+        cadres = in_unit = None
         for _ in range(WRITE_ATTEMPTS):
             cycle = self._cycle(cycle_id)
             if cadres is None:
-                cadres = self._cadres_for(cycle, [row["cadre_id"] for row in grades])
-            # what every row is checked against, read once per attempt
-            terms = self._quota_terms(cycle)
+                cadres, in_unit = self._cadres_for(cycle, [row["cadre_id"] for row in grades])
+            # what every row is checked against, read once per attempt; the first counts the
+            # participants in the unit's cadres it has just read
+            terms = self._quota_terms(cycle, in_unit)
+            in_unit = None
             unit_grade = self._unit_grade(cycle["unit_id"], cycle["year"])
             bars = self._year_restrictions(cycle, any(g["grade"] == rules.EXCELLENT for g in grades))
             results, now = cycle["results"], utcnow()
@@ -138,18 +140,19 @@ class AppraisalService(ServiceBase):
         raise self._busy(cycle_id)
 
     def _cadres_for(self, cycle, cadre_ids):
-        """The cadres graded, as appraisal knows them: the cycle's unit in one query (FerretDB
-        answers an equality in PostgreSQL, an ``$in`` only by reading the collection); any other
-        one by its id -- it is refused, but how depends on whether it exists."""
+        """The cadres graded, as appraisal knows them, and every cadre of the unit if they were
+        read: the cycle's unit in one query (FerretDB answers an equality in PostgreSQL, an
+        ``$in`` only by reading the collection); any other one by its id -- it is refused, but
+        how depends on whether it exists."""
         collection = self.store.collection(CadreCopy)
         wanted = set(cadre_ids)
-        found = {} if len(wanted) == 1 else {
-            c["_id"]: c for c in collection.find({"unit_id": cycle["unit_id"]}) if c["_id"] in wanted}
+        in_unit = None if len(wanted) == 1 else list(collection.find({"unit_id": cycle["unit_id"]}))
+        found = {c["_id"]: c for c in in_unit or () if c["_id"] in wanted}
         for cadre_id in wanted - found.keys():
             cadre = collection.find_one({"_id": cadre_id})
             if cadre is not None:
                 found[cadre_id] = cadre
-        return found
+        return found, in_unit
 
     def _graded(self, cycle, results, cadre, terms, unit_grade, bars, now, cadre_id, grade,
                 comment=None):
@@ -393,12 +396,16 @@ class AppraisalService(ServiceBase):
     def _quota(self, cycle) -> rules.Quota:
         return rules.quota(*self._quota_terms(cycle), rules.excellent_used(cycle["results"]))
 
-    def _quota_terms(self, cycle) -> tuple[int, Decimal]:
+    def _quota_terms(self, cycle, in_unit=None) -> tuple[int, Decimal]:
         """Rule A-1 for the cycle's unit: participants are the unit's cadres outside the
-        principal leaders, as appraisal knows them from talent's roster; and the unit's ratio."""
+        principal leaders, as appraisal knows them from talent's roster (counted in ``in_unit``,
+        the unit's cadres just read, if given); and the unit's ratio."""
         unit = self.store.collection(UnitCopy).find_one({"_id": cycle["unit_id"]}) or {}
-        participants = self.store.collection(CadreCopy).count_documents(
-            {"unit_id": cycle["unit_id"], "is_principal": {"$ne": True}})
+        if in_unit is None:
+            participants = self.store.collection(CadreCopy).count_documents(
+                {"unit_id": cycle["unit_id"], "is_principal": {"$ne": True}})
+        else:
+            participants = sum(1 for cadre in in_unit if cadre.get("is_principal") is not True)
         ratios = {key: Decimal(str(value)) for key, value in (
             ("DEFAULT", self.config.get("APPRAISAL_EXCELLENT_RATIO")),
             ("STREET_TOWNSHIP", self.config.get("APPRAISAL_STREET_EXCELLENT_RATIO")))

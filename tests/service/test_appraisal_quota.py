@@ -102,3 +102,16 @@ def test_a_unit_admin_does_not_grade_the_units_principal_leader(appraisal, seed)
         call(appraisal, "record_grade", cycle_id, "D4-boss", "COMPETENT", as_=unit_admin)
     assert caught.value.rule == "A-1"
     call(appraisal, "record_grade", cycle_id, "D4-boss", "COMPETENT")  # the department may
+
+
+def test_a_unit_graded_at_once_counts_its_participants_without_its_principal(appraisal, seed):
+    # six cadres and a principal leader: floor(6 × 0.15) = 0; counting the principal would give 1
+    cadres = seed("D9", "DISTRICT", 6, principal="D9-p")
+    cycle_id = call(appraisal, "open_cycle", unit_id="D9", year=2025, kind="ANNUAL")["cycle_id"]
+    grades = [{"cadre_id": cadres[0], "grade": "EXCELLENT"}, {"cadre_id": cadres[1], "grade": "COMPETENT"}]
+    with pytest.raises(RuleViolation) as caught:
+        call(appraisal, "record_grades", cycle_id, grades)
+    assert caught.value.rule == "A-1"
+    assert {k: caught.value.details[k] for k in ("participants", "max", "row")} == \
+        {"participants": 6, "max": 0, "row": 0}
+    assert call(appraisal, "get_unit_quota", unit_id="D9", year=2025)["participants"] == 6
