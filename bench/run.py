@@ -45,7 +45,7 @@ FULL = {
     "raw_events": 20000, "batch": 500, "bare_events": 5000, "rpc_clients": 50, "rpc_seconds": 10.0,
     "choreography_events": 2000, "per_unit": 100, "bare_rate_default": 1000.0,
     "gateway_roster": 1000, "clients": 50, "load_seconds": 15.0, "warmup_seconds": 3.0,
-    "horizontal_events": 5000,
+    "horizontal_events": 20000,  # a drain of seconds: the 200 ms progress samples are a few % of it
     "season_sizes": [10000, 30000, 100000], "season_runs": 1, "season_deadline_s": 600.0,
     "share_suite": False, "settle_max_s": 120.0,
 }
