@@ -70,11 +70,14 @@ def targets(results: Results, season_sizes: list[int]) -> list[dict[str, Any]]:
                        lambda v: v >= 0.5, "x"))
     found.append(judge("choreography beats the bare nameko pipeline (stretch)", ratio, 1.0,
                        lambda v: v >= 1.0, "x"))
-    # "p99 lag < 1 s at that rate": results offered at half the bare pipeline's rate; the burst's lag,
-    # its queue's drain time, is judged too, as the stricter reading
-    found.append(judge("choreography p99 lag < 1 s at 0.5x the bare pipeline's rate",
-                       results.median("choreography.paced_0.5.lag_p99_ms"), 1000, lambda v: v < 1000, "ms"))
-    found.append(judge("choreography p99 lag < 1 s for a burst finalized at once",
+    # "p99 lag < 1 s at that rate": results offered at half the bare pipeline's rate, and at the whole
+    # of it (the stretch); not judged without the baseline that sets the rate. The burst's lag, its
+    # queue's drain time, is judged too: a stricter reading the harness adds
+    for share in ("0.5", "1.0"):
+        paced = results.median(f"choreography.paced_{share}.lag_p99_ms") if bare else None
+        found.append(judge(f"choreography p99 lag < 1 s at {float(share):g}x the bare pipeline's rate",
+                           paced, 1000, lambda v: v < 1000, "ms"))
+    found.append(judge("choreography p99 lag < 1 s for a burst finalized at once (added, stricter)",
                        results.median("choreography.lag_p99_ms"), 1000, lambda v: v < 1000, "ms"))
     found.append(judge("gateway read p99 < 50 ms at 50 clients", results.median("gateway.read.p99_ms"),
                        50, lambda v: v < 50, "ms"))

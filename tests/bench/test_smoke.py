@@ -86,6 +86,8 @@ def test_counts_are_exact(smoke):
         for run in details[f"choreography.paced_{share}"]:
             assert run["applied"] == run["events"] == s["choreography_events"]
             assert run["offered_per_s"] == pytest.approx(share * bare)
+            assert run["finalized_per_s"] > 0  # what appraisal's finalized_at stamps show
+            assert 0 <= run["lag_p50_ms"] <= run["lag_p99_ms"] <= run["lag_max_ms"]
     for kind, ok in (("read", "200"), ("write", "201")):
         for run in details[f"gateway.{kind}"]:
             assert run["requests"] > 0 and run["statuses"] == {ok: run["requests"]}, run
@@ -102,7 +104,7 @@ def test_counts_are_exact(smoke):
 
 def test_targets_are_judged_and_the_table_says_how_it_was_made(smoke):
     data, table = smoke
-    assert len(data["targets"]) == 8
+    assert len(data["targets"]) == 9
     assert all(target["met"] in (True, False) for target in data["targets"]), data["targets"]
     assert data["command"].startswith("python -m bench.run --smoke")
     assert data["machine"]["cores"] >= 1 and data["machine"]["memory_gib"] > 0
