@@ -123,7 +123,8 @@ class AppraisalService(ServiceBase):
             terms = self._quota_terms(cycle, in_unit)
             in_unit = None
             unit_grade = self._unit_grade(cycle["unit_id"], cycle["year"])
-            bars = self._year_restrictions(cycle, any(g["grade"] == rules.EXCELLENT for g in grades))
+            bars = self._year_restrictions(
+                cycle, [g["cadre_id"] for g in grades if g["grade"] == rules.EXCELLENT])
             results, now = cycle["results"], utcnow()
             for row, graded in enumerate(grades):
                 try:
@@ -187,7 +188,7 @@ class AppraisalService(ServiceBase):
             rules.check_quota_at_finalize(cycle["kind"], self._quota(cycle))
             # A-6 again: a sanction may have been decided since the grade was recorded
             excellent = [r["cadre_id"] for r in cycle["results"] if r["grade"] == rules.EXCELLENT]
-            bars = self._year_restrictions(cycle, bool(excellent))
+            bars = self._year_restrictions(cycle, excellent)
             for cadre_id in excellent:
                 rules.check_no_sanction_that_year(cycle["kind"], rules.EXCELLENT, cycle["year"],
                                                   bars.get(cadre_id, []), cadre_id)
@@ -367,14 +368,17 @@ class AppraisalService(ServiceBase):
     def _restrictions(self, cadre_id):
         return list(self.store.collection(Restriction).find({"cadre_id": cadre_id}))
 
-    def _year_restrictions(self, cycle, any_excellent: bool) -> dict[str, list]:
-        """A-6's restrictions of the cycle's year, by cadre, when its rule can apply: one query by
-        year (an indexed equality) for a whole unit, where one lookup per EXCELLENT cadre cost a
-        store command each, 15 a unit at grading and 15 again at finalize. A year's sanctions are
-        few beside its grades, and a restriction without a year (only its lifting has come) bars
-        nothing (rules.sanction_bars)."""
-        if cycle["kind"] != rules.ANNUAL or not any_excellent:
+    def _year_restrictions(self, cycle, excellent: list[str]) -> dict[str, list]:
+        """A-6's restrictions, by cadre, for the cadres about to be (or kept) EXCELLENT, when its
+        rule can apply. One cadre (``record_grade``): its own. More (a unit graded or finalized):
+        one query by year (an indexed equality) for the whole unit, where one lookup per EXCELLENT
+        cadre cost a store command each, 15 a unit at grading and 15 again at finalize; cheaper
+        while a year has fewer than about 240 sanctions (docs/performance.md, round 9). A
+        restriction without a year (only its lifting has come) bars nothing (rules.sanction_bars)."""
+        if cycle["kind"] != rules.ANNUAL or not excellent:
             return {}
+        if len(excellent) == 1:
+            return {excellent[0]: self._restrictions(excellent[0])}
         bars: dict[str, list] = {}
         for restriction in self.store.collection(Restriction).find({"year": cycle["year"]}):
             bars.setdefault(restriction.get("cadre_id"), []).append(restriction)

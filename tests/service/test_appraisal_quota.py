@@ -104,14 +104,19 @@ def test_a_unit_admin_does_not_grade_the_units_principal_leader(appraisal, seed)
     call(appraisal, "record_grade", cycle_id, "D4-boss", "COMPETENT")  # the department may
 
 
-def test_a_unit_graded_at_once_counts_its_participants_without_its_principal(appraisal, seed):
-    # six cadres and a principal leader: floor(6 × 0.15) = 0; counting the principal would give 1
+def test_a_unit_graded_at_once_counts_its_participants_as_the_quota_query_does(appraisal, seed,
+                                                                            mongo_client, config):
+    # six cadres, one more whose copy says nothing about leading, and a principal leader: seven
+    # participants, floor(7 × 0.15) = 1. Leaving out the silent one would give 0, counting the
+    # principal 8 -- either shows in the refusal's participants
     cadres = seed("D9", "DISTRICT", 6, principal="D9-p")
+    mongo_client[database_name(config, "appraisal")].cadres.insert_one(
+        {"_id": "D9-silent", "cadre_id": "D9-silent", "unit_id": "D9", "applied_events": []})
     cycle_id = call(appraisal, "open_cycle", unit_id="D9", year=2025, kind="ANNUAL")["cycle_id"]
-    grades = [{"cadre_id": cadres[0], "grade": "EXCELLENT"}, {"cadre_id": cadres[1], "grade": "COMPETENT"}]
+    grades = [{"cadre_id": cadres[0], "grade": "EXCELLENT"}, {"cadre_id": "D9-silent", "grade": "EXCELLENT"}]
     with pytest.raises(RuleViolation) as caught:
         call(appraisal, "record_grades", cycle_id, grades)
     assert caught.value.rule == "A-1"
     assert {k: caught.value.details[k] for k in ("participants", "max", "row")} == \
-        {"participants": 6, "max": 0, "row": 0}
-    assert call(appraisal, "get_unit_quota", unit_id="D9", year=2025)["participants"] == 6
+        {"participants": 7, "max": 1, "row": 1}
+    assert call(appraisal, "get_unit_quota", unit_id="D9", year=2025)["participants"] == 7

@@ -140,13 +140,27 @@ def test_a_unit_graded_at_once_is_barred_only_for_the_cadre_and_year_sanctioned(
     cycle = call(appraisal, "record_grades", principal,
                  [grades[0], {"cadre_id": colleague, "grade": "COMPETENT"}])
     assert [r["grade"] for r in cycle["results"]] == ["EXCELLENT", "COMPETENT"]
-    assert cycle == call(appraisal, "get_cycle", principal)  # answered as stored, not read again
+    assert cycle == call(appraisal, "get_cycle", principal)  # the answer is what was stored
 
 
 def test_the_finalize_is_stopped_only_by_a_bar_on_a_cadre_graded_excellent(
         appraisal, principal, colleague, deliver):
+    # two EXCELLENT (P1 outside the quota, C2 in it): the finalize reads the year's restrictions once
     call(appraisal, "record_grades", principal, [{"cadre_id": "P1", "grade": "EXCELLENT"},
-                                                 {"cadre_id": colleague, "grade": "COMPETENT"}])
-    sanction_of(deliver, colleague, "k-c2", 2025)  # C2 is not EXCELLENT: no bar
-    sanction_of(deliver, "P1", "k-p1-old", 2024)  # P1's is of another year: no bar
+                                                 {"cadre_id": colleague, "grade": "EXCELLENT"},
+                                                 {"cadre_id": "C3", "grade": "COMPETENT"}])
+    sanction_of(deliver, "C3", "k-c3", 2025)  # C3 is not EXCELLENT: no bar
+    sanction_of(deliver, "P1", "k-p1-old", 2024)  # of another year: no bar
     assert call(appraisal, "finalize_cycle", principal)["status"] == "FINALIZED"
+
+
+def test_a_bar_decided_after_the_grades_stops_the_finalize_naming_its_own_cadre(
+        appraisal, principal, colleague, deliver):
+    call(appraisal, "record_grades", principal, [{"cadre_id": "P1", "grade": "EXCELLENT"},
+                                                 {"cadre_id": colleague, "grade": "EXCELLENT"}])
+    sanction_of(deliver, colleague, "k-c2", 2025)
+    with pytest.raises(RuleViolation) as caught:
+        call(appraisal, "finalize_cycle", principal)
+    assert (caught.value.rule, caught.value.details["cadre_id"], caught.value.details["case_ids"]) == \
+        ("A-6", colleague, ["k-c2"])
+    assert call(appraisal, "get_cycle", principal)["status"] == "OPEN"
