@@ -254,6 +254,13 @@ def test_a_body_that_is_not_json_is_dead_lettered_and_others_keep_flowing(consum
     assert letter.body == '{"event_id": "cut-short", "payl'
 
 
+def succeeded(event_id):
+    """An ``entrypoint_waiter`` callback for this event's run that succeeded: a message's dead letter is
+    listed before its failed run's worker has ended, and that worker must not end the wait."""
+    return lambda worker_ctx, result, exc_info: (exc_info is None
+                                                 and worker_ctx.args[0].event_id == event_id)
+
+
 def test_replay_can_pick_messages_by_event_id(consumer, publish_event, config):
     ids = [f"w-{uuid.uuid4().hex[:8]}" for _ in range(2)]
     events = []
@@ -264,7 +271,8 @@ def test_replay_can_pick_messages_by_event_id(consumer, publish_event, config):
     wait_for(lambda: len(deadletter.list_dead_letters(config["AMQP_URI"], "consumer")) == 2,
              what="two dead letters")
 
-    with entrypoint_waiter(consumer, "on_widget_made", timeout=10):
+    with entrypoint_waiter(consumer, "on_widget_made", callback=succeeded(events[0]["event_id"]),
+                           timeout=10):
         assert deadletter.replay(config["AMQP_URI"], "consumer", {events[0]["event_id"]}) == 1
 
     assert count(consumer, ids[0]) == 1
@@ -302,7 +310,7 @@ def test_the_dead_letter_command_lists_and_replays(consumer, publish_event, widg
     listed = capsys.readouterr().out
     assert event["event_id"] in listed and "PermanentFailure" in listed
 
-    with entrypoint_waiter(consumer, "on_widget_made", timeout=10):
+    with entrypoint_waiter(consumer, "on_widget_made", callback=succeeded(event["event_id"]), timeout=10):
         deadletter.main(["replay", "consumer", "--event-id", event["event_id"], *uri])
     assert capsys.readouterr().out.strip() == "replayed 1"
     assert count(consumer, widget_id) == 1
