@@ -8,6 +8,8 @@ import statistics
 from typing import Any
 
 HIGHER, LOWER = "higher", "lower"  # which way is better
+# the paced choreography's offered rates, as shares of the bare pipeline's: the target's 0.5, and 1.0
+PACED_SHARES = (0.5, 1.0)
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -73,9 +75,9 @@ def targets(results: Results, season_sizes: list[int]) -> list[dict[str, Any]]:
     # "p99 lag < 1 s at that rate": results offered at half the bare pipeline's rate, and at the whole
     # of it (the stretch); not judged without the baseline that sets the rate. The burst's lag, its
     # queue's drain time, is judged too: a stricter reading the harness adds
-    for share in ("0.5", "1.0"):
+    for share in PACED_SHARES:
         paced = results.median(f"choreography.paced_{share}.lag_p99_ms") if bare else None
-        found.append(judge(f"choreography p99 lag < 1 s at {float(share):g}x the bare pipeline's rate",
+        found.append(judge(f"choreography p99 lag < 1 s at {share:g}x the bare pipeline's rate",
                            paced, 1000, lambda v: v < 1000, "ms"))
     found.append(judge("choreography p99 lag < 1 s for a burst finalized at once (added, stricter)",
                        results.median("choreography.lag_p99_ms"), 1000, lambda v: v < 1000, "ms"))

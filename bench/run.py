@@ -33,12 +33,10 @@ from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from bench import baselines, suite  # noqa: E402
-from bench.report import LOWER, Results, markdown, targets  # noqa: E402
+from bench.report import LOWER, PACED_SHARES, Results, markdown, targets  # noqa: E402
 from bench.stack import ROOT, PrivateStack, dump_json, machine, settle  # noqa: E402
 
 BENCHMARKS = ("baselines", "choreography", "gateway", "season", "horizontal")
-# the paced choreography's offered rates, as shares of the bare pipeline's: the target's 0.5, and 1.0
-PACED_SHARES = (0.5, 1.0)
 
 FULL = {
     "runs": 3,

@@ -123,7 +123,7 @@ class AppraisalService(ServiceBase):
             terms = self._quota_terms(cycle, in_unit)
             in_unit = None
             unit_grade = self._unit_grade(cycle["unit_id"], cycle["year"])
-            bars = self._year_restrictions(
+            bars = self._restrictions_by_cadre(
                 cycle, [g["cadre_id"] for g in grades if g["grade"] == rules.EXCELLENT])
             results, now = cycle["results"], utcnow()
             for row, graded in enumerate(grades):
@@ -188,7 +188,7 @@ class AppraisalService(ServiceBase):
             rules.check_quota_at_finalize(cycle["kind"], self._quota(cycle))
             # A-6 again: a sanction may have been decided since the grade was recorded
             excellent = [r["cadre_id"] for r in cycle["results"] if r["grade"] == rules.EXCELLENT]
-            bars = self._year_restrictions(cycle, excellent)
+            bars = self._restrictions_by_cadre(cycle, excellent)
             for cadre_id in excellent:
                 rules.check_no_sanction_that_year(cycle["kind"], rules.EXCELLENT, cycle["year"],
                                                   bars.get(cadre_id, []), cadre_id)
@@ -368,7 +368,7 @@ class AppraisalService(ServiceBase):
     def _restrictions(self, cadre_id):
         return list(self.store.collection(Restriction).find({"cadre_id": cadre_id}))
 
-    def _year_restrictions(self, cycle, excellent: list[str]) -> dict[str, list]:
+    def _restrictions_by_cadre(self, cycle, excellent: list[str]) -> dict[str, list]:
         """A-6's restrictions, by cadre, for the cadres about to be (or kept) EXCELLENT, when its
         rule can apply. One cadre (``record_grade``): its own. More (a unit graded or finalized):
         one query by year (an indexed equality) for the whole unit, where one lookup per EXCELLENT
