@@ -60,10 +60,12 @@ faults: venv
 	$(VENV)/bin/pytest -m faults tests/faults --amqp-uri "$$AMQP_URI" --rabbit-api-uri "$$RABBIT_API_URI" \
 	  $(PYTEST_ARGS); rc=$$?; deploy/local/stack.sh down-started; exit $$rc
 
-## every benchmark on a RabbitMQ node and FerretDB of its own (bench/); results in bench/results/latest.{md,json}
+## every benchmark on a RabbitMQ node and FerretDB of its own (bench/); results in bench/results/latest.{md,json};
+## stops afterwards whatever part of the stack it had to start, as `make test` does
 bench: venv
 	deploy/local/stack.sh up
-	set -a && . .stack/env && set +a && $(VENV)/bin/python -m bench.run $(BENCH_ARGS)
+	set -a && . .stack/env && set +a && $(VENV)/bin/python -m bench.run $(BENCH_ARGS); \
+	  rc=$$?; deploy/local/stack.sh down-started; exit $$rc
 
 lint: venv
 	$(VENV)/bin/ruff check .
