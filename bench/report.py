@@ -29,6 +29,24 @@ class Results:
         self.details: dict[str, list] = {}
         self.notes: list[str] = []
         self.errors: list[dict[str, str]] = []
+        self.cpu_accounts: dict[str, dict[str, Any]] = {}
+
+    def cpu(self, figure: str, label: str, account: dict) -> None:
+        """One run's CPU by process for a figure (bench.stack.CpuWindow.close)."""
+        self.cpu_accounts.setdefault(figure, {"figure": figure, "label": label, "runs": []})["runs"].append(
+            account)
+
+    def cpu_summary(self) -> list[dict[str, Any]]:
+        """Per figure, the median over its runs of each group's ms of CPU per unit of work."""
+        out = []
+        for entry in self.cpu_accounts.values():
+            runs = entry["runs"]
+            groups = {g for run in runs for g in run["ms_per_unit"]}
+            median = {g: statistics.median(run["ms_per_unit"].get(g, 0.0) for run in runs) for g in groups}
+            out.append({**entry, "unit": runs[0]["unit"], "n": len(runs),
+                        "machine_ms_per_unit": statistics.median(r["machine_ms_per_unit"] for r in runs),
+                        "ms_per_unit": dict(sorted(median.items(), key=lambda kv: -kv[1]))})
+        return out
 
     def add(self, key: str, label: str, unit: str, value: float, baseline: str | None = None,
             better: str = HIGHER) -> None:
@@ -141,6 +159,15 @@ def markdown(data: dict[str, Any]) -> str:
         met = {True: "met", False: "**not met**", None: "not measured"}[target["met"]]
         lines.append(f"| {target['target']} | {_fmt(target['value'], target['unit'])} {target['unit']} | "
                      f"{_fmt(target['threshold'])} {target['unit']} | {met} |")
+    if data.get("cpu"):
+        lines += ["", "CPU per unit of work, by process (ms, median of runs; read from /proc at each run's "
+                  "start and end; `harness` includes what it started: the load generators, and after writes "
+                  "the `rabbitmqctl` calls that wait for the queues to empty; `machine` is all CPU busy):",
+                  "", "| figure | per | runs | machine | by process |", "|---|---|---|---|---|"]
+        for entry in data["cpu"]:
+            by = " · ".join(f"{g} {ms:.2f}" for g, ms in entry["ms_per_unit"].items() if ms >= 0.005)
+            lines.append(f"| {entry['label']} | {entry['unit']} | {entry['n']} | "
+                         f"{entry['machine_ms_per_unit']:.2f} | {by} |")
     if data["notes"]:
         lines += ["", "Notes:", ""] + [f"- {note}" for note in data["notes"]]
     if data["errors"]:

@@ -150,7 +150,8 @@ def main(argv=None) -> int:
     def write():
         data.update(rows=results.summary(), targets=targets(results, settings["season_sizes"]
                                                              if "season" in only else []),
-                    notes=results.notes, errors=results.errors, details=results.details,
+                    cpu=results.cpu_summary(), notes=results.notes, errors=results.errors,
+                    details=results.details,
                     profiles=profiler.found, elapsed_s=time.monotonic() - clock,
                     finished_at=datetime.now(UTC).isoformat(timespec="seconds"))
         dump_json(args.out / "latest.json", data)
@@ -269,13 +270,16 @@ def run_choreography(stack, s, results: Results, profiler, shared) -> None:
             if run == 0:
                 handles = [profiler.sample(f"choreography-{name}", procs.pid(name), 8)
                            for name in ("appraisal", "talent")]
+            window = stack.cpu_window(procs)
             r = suite.choreography_run(stack, procs, api, units, next(years))
+            cpu = window.close(r["applied"], "result applied")
             for handle in handles:
                 profiler.collect(handle)
             results.detail("choreography", r)
             if r["applied"] != r["events"]:
                 raise RuntimeError(f"choreography applied {r['applied']} of {r['events']}")
             label = f"choreography, {r['events']:,} results finalized at once -> applied in talent"
+            results.cpu("choreography", label, cpu)
             results.add("choreography.events_per_s", f"{label}: events/s", "events/s", r["events_per_s"],
                         baseline="bare.pipeline.events_per_s")
             results.add("choreography.lag_p50_ms", f"{label}: lag p50", "ms", r["lag_p50_ms"],
@@ -321,15 +325,20 @@ def run_gateway(stack, s, results: Results, profiler, shared) -> None:
                     handles = [profiler.sample(f"gateway-{kind}-{name}", procs.pid(name),
                                                max(1, int(s["load_seconds"])))
                                for name in ("gateway", "talent")]
+                window = stack.cpu_window(procs)
                 r = suite.gateway_run(stack, procs, units, kind, s["clients"], s["load_seconds"],
                                       s["warmup_seconds"])
                 for handle in handles:
                     profiler.collect(handle)
                 if kind == "write":  # the consumers catch up before the next run is timed
                     r["caught_up_s"] = stack.wait_queues_empty(max(120, s["load_seconds"] * 20))
+                # every request sent, warm-up included; a write's CPU includes its copies' consumers
+                cpu = window.close(r["sent"], "request sent")
                 results.detail(f"gateway.{kind}", r)
                 endpoint = "GET /cadres/<id>" if kind == "read" else "POST /cadres"
                 label = f"gateway {kind} ({endpoint}), {s['clients']} clients"
+                results.cpu(f"gateway.{kind}", label + (", with its events consumed" if kind == "write"
+                                                        else ""), cpu)
                 results.add(f"gateway.{kind}.requests_per_s", f"{label}: requests/s", "req/s",
                             r["requests_per_s"], baseline=f"{baseline}.requests_per_s")
                 results.add(f"gateway.{kind}.p50_ms", f"{label}: p50", "ms", r["p50_ms"],
@@ -345,8 +354,10 @@ def run_horizontal(stack, s, results: Results, profiler, shared) -> None:
     for _run in range(s["runs"]):
         for instances, name in ((1, "one"), (2, "two")):
             r = suite.horizontal_run(stack, instances, s["horizontal_events"])
+            cpu = r.pop("cpu")
             results.detail(f"horizontal.{name}", r)
             label = f"tolerance draining {r['events']:,} cadre_registered, {instances} instance(s)"
+            results.cpu(f"horizontal.{name}", label, cpu)
             baseline = "bare.pipeline.events_per_s" if instances == 1 else "horizontal.one.events_per_s"
             results.add(f"horizontal.{name}.events_per_s", f"{label}: events/s", "events/s",
                         r["events_per_s"], baseline=baseline)

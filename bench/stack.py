@@ -19,6 +19,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlparse
 
 import requests
@@ -78,6 +79,81 @@ def settle(max_s: float, busy_below: float = 0.15, quiet_s: float = 3.0, interva
             return now - started, True
         if now - started >= max_s:
             return now - started, False
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")  # the unit of /proc's CPU times
+
+
+class Proc(NamedTuple):
+    name: str
+    parent: int
+    cpu: float  # seconds used by it and by the children it has waited for
+    started: int  # clock ticks after boot: a pid used again is a new process
+
+
+def process_table(proc: Path = Path("/proc")) -> dict[int, Proc]:
+    """Every process now, by pid."""
+    table = {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        close = text.rindex(")")  # the name may hold spaces and parentheses
+        # state, ppid, ... utime (11), stime, cutime, cstime (14), ... starttime (19)
+        fields = text[close + 2:].split()
+        table[int(entry.name)] = Proc(text[text.index("(") + 1:close], int(fields[1]),
+                                      sum(int(x) for x in fields[11:15]) / CLOCK_TICKS, int(fields[19]))
+    return table
+
+
+# PostgreSQL is the stack's own (started by deploy/local/stack.sh, not by the harness): found by name
+BY_NAME = {"postgres": "PostgreSQL"}
+
+
+def cpu_by_group(before: dict, after: dict, roots: dict[int, str],
+                 by_name: dict[str, str] = BY_NAME) -> dict[str, float]:
+    """CPU seconds each group of processes used between two ``process_table`` readings. A process belongs
+    to its nearest ancestor (itself included) in ``roots``, else to the group ``by_name`` gives its name,
+    else to "other". It counts what it and the children it waited for used since ``before`` (all of it if it
+    started since), so a process that ended in between counts in the parent that waited for it."""
+    def group(pid: int) -> str:
+        seen, at = set(), pid
+        while at in after and at not in seen:
+            if at in roots:
+                return roots[at]
+            seen.add(at)
+            at = after[at].parent
+        return by_name.get(after[pid].name, "other")
+
+    spent: dict[str, float] = {}
+    for pid, now in after.items():
+        earlier = before.get(pid)
+        # the same process (its start time, not its name: a kernel worker's name says what it is doing)
+        same = earlier is not None and earlier.started == now.started
+        key = group(pid)
+        spent[key] = spent.get(key, 0.0) + (now.cpu - earlier.cpu if same else now.cpu)
+    return spent
+
+
+class CpuWindow:
+    """What a figure's work cost in CPU, by process: readings of /proc at its start and its end (taken while
+    the processes measured still run). Per unit of work, in ms, with the machine's own busy time beside it
+    (what no process accounts for: interrupts, and processes that ended unwaited)."""
+
+    def __init__(self, roots: dict[int, str]):
+        self.roots = roots
+        self.table, self.busy = process_table(), cpu_times()[0]
+
+    def close(self, work: int, unit: str) -> dict:
+        after, busy = process_table(), cpu_times()[0]
+        spent = cpu_by_group(self.table, after, self.roots)
+        per = 1000 / max(work, 1)
+        return {"work": work, "unit": unit, "machine_busy_s": (busy - self.busy) / CLOCK_TICKS,
+                "ms_per_unit": {k: v * per for k, v in sorted(spent.items(), key=lambda kv: -kv[1])},
+                "machine_ms_per_unit": (busy - self.busy) / CLOCK_TICKS * per}
 
 
 class Processes:
@@ -147,6 +223,10 @@ class Processes:
     def pid(self, instance: str) -> int:
         return self.procs[instance].pid
 
+    def cpu_roots(self) -> dict[int, str]:
+        """Each instance's process by its service's name (``tolerance#2`` counts as tolerance)."""
+        return {proc.pid: name.split("#")[0] for name, proc in self.procs.items()}
+
 
 class PrivateStack:
     """Broker + store of the harness's own, and helpers to run the suite on them."""
@@ -212,6 +292,12 @@ class PrivateStack:
         log_dir = self.base / "logs" / f"{name}-{prefix.rstrip('_')}"
         log_dir.mkdir(parents=True, exist_ok=True)
         return Processes(self.env(prefix, **overrides), log_dir)
+
+    def cpu_window(self, procs: Processes | None = None) -> CpuWindow:
+        """A CPU reading by process: the broker, FerretDB, PostgreSQL, ``procs``' services, and the harness
+        with what it started besides (the load generators, which the gateway figure includes)."""
+        return CpuWindow({os.getpid(): "harness", self.broker.proc.pid: "RabbitMQ",
+                          self.store.proc.pid: "FerretDB", **(procs.cpu_roots() if procs else {})})
 
     def database(self, procs: Processes, service: str):
         return self._mongo[f"{procs.env['MONGODB_DATABASE_PREFIX']}{service}"]

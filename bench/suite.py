@@ -326,16 +326,18 @@ def gateway_run(stack: PrivateStack, procs: Processes, units, kind: str, clients
                for n in halves if n]
     latencies: list[float] = []
     statuses: dict[str, int] = {}
+    sent = 0
     for loader in loaders:
         out, err = loader.communicate(timeout=seconds + warmup + 120)
         if loader.returncode:
             raise BenchError(f"load generator failed: {err[-2000:]}")
         result = json.loads(out.strip().splitlines()[-1])
         latencies += result["latencies"]
+        sent += result["sent"]
         for status, n in result["statuses"].items():
             statuses[status] = statuses.get(status, 0) + n
     expected = "200" if kind == "read" else "201"
-    return {"kind": kind, "clients": clients, "requests": len(latencies), "statuses": statuses,
+    return {"kind": kind, "clients": clients, "requests": len(latencies), "sent": sent, "statuses": statuses,
             "ok": statuses.get(expected, 0), "requests_per_s": statuses.get(expected, 0) / seconds,
             "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000}
 
@@ -442,6 +444,8 @@ def horizontal_run(stack: PrivateStack, instances: int, events: int) -> dict:
     try:
         procs.start(*names)
         procs.wait_ready(*names)
+        window = stack.cpu_window(procs)  # once started: the start-up's imports are not the drain's cost
+        at_window = sum(applied(procs, n, COPY_HANDLER) for n in names)
 
         def drained():  # the instances' own counts (see applied), the store checked at the end
             samples.append((time.monotonic(), sum(applied(procs, n, COPY_HANDLER) for n in names)))
@@ -449,6 +453,7 @@ def horizontal_run(stack: PrivateStack, instances: int, events: int) -> dict:
 
         wait_until(drained, max(120, events / 20), f"{events} events applied by {instances} tolerance",
                    interval=0.2)
+        cpu = window.close(samples[-1][1] - at_window, "event applied")
         if cadres.count_documents({}) < events:
             raise BenchError(f"tolerance counted {events} applied but holds {cadres.count_documents({})}")
     finally:
@@ -462,4 +467,4 @@ def horizontal_run(stack: PrivateStack, instances: int, events: int) -> dict:
     middle = (0.9 - 0.1) * events / (t90 - t10) if t90 > t10 else events / max(1e-9, first_at(1.0) - t10)
     started = next((t for t, n in samples if n > 0), samples[-1][0])
     return {"instances": instances, "events": events, "events_per_s": middle,
-            "drain_s": first_at(1.0) - started, "applied": samples[-1][1]}
+            "drain_s": first_at(1.0) - started, "applied": samples[-1][1], "cpu": cpu}

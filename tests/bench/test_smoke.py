@@ -114,3 +114,21 @@ def test_targets_are_judged_and_the_table_says_how_it_was_made(smoke):
         assert f"| {row['label']} |" in table
     for text in (data["command"], "min | median | max", "met", data["versions"]["rabbitmq"]):
         assert text in table
+
+
+def test_each_suite_figure_says_what_its_work_cost_in_cpu_by_process(smoke):
+    data, table = smoke
+    cpu = {entry["figure"]: entry for entry in data["cpu"]}
+    busiest = {"choreography": "talent", "gateway.read": "gateway", "gateway.write": "gateway",
+               "horizontal.one": "tolerance", "horizontal.two": "tolerance"}
+    assert set(cpu) == set(busiest)
+    for figure, service in busiest.items():
+        entry = cpu[figure]
+        assert entry["n"] == data["settings"]["runs"], figure
+        assert f"| {entry['label']} | {entry['unit']} |" in table
+        if figure.startswith("horizontal") and not all(run["work"] for run in entry["runs"]):
+            continue  # 100 events can be drained before the instances answer ready, when the window opens
+        assert all(run["work"] > 0 for run in entry["runs"]), figure
+        assert entry["machine_ms_per_unit"] > 0, figure
+        for group in (service, "RabbitMQ", "FerretDB", "PostgreSQL"):
+            assert entry["ms_per_unit"].get(group, 0) > 0, (figure, group, entry["ms_per_unit"])
