@@ -102,7 +102,9 @@ class Ops(DependencyProvider):
 
     def start(self):
         if self.address:
-            self._sock = eventlet.listen(parse_address(self.address))
+            # eventlet listens with SO_REUSEPORT unless told not to: a port another process holds would be
+            # shared without a word, the kernel spreading probes and scrapes over both. Taken is an error
+            self._sock = eventlet.listen(parse_address(self.address), reuse_port=False)
             self._server = self.container.spawn_managed_thread(self._serve, identifier="ops.server")
             log.info("%s: ops endpoints on http://%s", self.container.service_name, self.address)
 

@@ -37,10 +37,20 @@ PROCESSES = {
 }
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port nothing listens on, never one handed out before in this process: the OS may give a port just
+    closed out again, and the gateway listens with SO_REUSEPORT (eventlet's default), so two processes
+    given the same port would share it without an error (a bench run once posted /units to an ops port)."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 class Suite:

@@ -1,6 +1,7 @@
 """Ops endpoints and production queue settings of one in-process container on the real broker and
 store: what a readiness probe, a Prometheus scrape and the broker's delivery limit see."""
 
+import errno
 import socket
 
 import pytest
@@ -35,6 +36,17 @@ def test_ready_names_the_unreachable_store_while_live_stays_up(running):
     assert (body["service"], body["status"], body["checks"]["broker"]) == ("talent", "not ready", "ok")
     assert body["checks"]["store"].startswith("unreachable")
     assert requests.get(ops_url(container, "/health/live"), timeout=5).status_code == 200
+
+
+def test_an_ops_port_another_process_listens_on_stops_the_start(running):
+    with socket.socket() as other:  # as eventlet listens, e.g. the gateway: SO_REUSEPORT
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        with pytest.raises(OSError) as raised:  # not a port shared without a word
+            running(TalentService, OPS_ADDRESS=f"127.0.0.1:{port}")
+    assert raised.value.errno == errno.EADDRINUSE
 
 
 def test_ready_when_broker_and_store_answer(running):

@@ -205,8 +205,9 @@ def test_a_failing_handler_dead_letters_after_the_limit_and_can_be_replayed(
     # listing does not consume
     assert len(deadletter.list_dead_letters(config["AMQP_URI"], "consumer")) == 1
 
-    # the fault is mended (the script is used up): replay applies it
-    with entrypoint_waiter(consumer, "on_widget_made", timeout=10):
+    # the fault is mended (the script is used up): replay applies it (the wait is for that run: the last
+    # failed run's worker may not have ended yet, see succeeded)
+    with entrypoint_waiter(consumer, "on_widget_made", timeout=10, callback=succeeded(event["event_id"])):
         assert deadletter.replay(config["AMQP_URI"], "consumer") == 1
     assert count(consumer, widget_id) == 1
     assert deadletter.list_dead_letters(config["AMQP_URI"], "consumer") == []
