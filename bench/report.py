@@ -40,11 +40,12 @@ class Results:
         """Per figure, the median over its runs of each group's ms of CPU per unit of work."""
         out = []
         for entry in self.cpu_accounts.values():
-            runs = entry["runs"]
+            runs = [run for run in entry["runs"] if run["ms_per_unit"] is not None]  # runs with work
             groups = {g for run in runs for g in run["ms_per_unit"]}
             median = {g: statistics.median(run["ms_per_unit"].get(g, 0.0) for run in runs) for g in groups}
-            out.append({**entry, "unit": runs[0]["unit"], "n": len(runs),
-                        "machine_ms_per_unit": statistics.median(r["machine_ms_per_unit"] for r in runs),
+            out.append({**entry, "unit": entry["runs"][0]["unit"], "n": len(runs),
+                        "machine_ms_per_unit": statistics.median(r["machine_ms_per_unit"] for r in runs)
+                        if runs else None,
                         "ms_per_unit": dict(sorted(median.items(), key=lambda kv: -kv[1]))})
         return out
 
@@ -166,8 +167,8 @@ def markdown(data: dict[str, Any]) -> str:
                   "", "| figure | per | runs | machine | by process |", "|---|---|---|---|---|"]
         for entry in data["cpu"]:
             by = " · ".join(f"{g} {ms:.2f}" for g, ms in entry["ms_per_unit"].items() if ms >= 0.005)
-            lines.append(f"| {entry['label']} | {entry['unit']} | {entry['n']} | "
-                         f"{entry['machine_ms_per_unit']:.2f} | {by} |")
+            machine = "—" if entry["machine_ms_per_unit"] is None else f"{entry['machine_ms_per_unit']:.2f}"
+            lines.append(f"| {entry['label']} | {entry['unit']} | {entry['n']} | {machine} | {by} |")
     if data["notes"]:
         lines += ["", "Notes:", ""] + [f"- {note}" for note in data["notes"]]
     if data["errors"]:

@@ -53,9 +53,11 @@ def wait_until(predicate, timeout: float, what: str, interval: float = 0.2):
 
 def cpu_times() -> tuple[float, float]:
     """The machine's (busy, total) CPU time so far, from /proc/stat."""
-    fields = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)  # idle + iowait
-    return sum(fields) - idle, sum(fields)
+    # user nice system idle iowait irq softirq steal, then guest and guest_nice, which user and nice hold
+    user, nice, system, idle, iowait, irq, softirq, steal = (
+        [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]] + [0.0] * 8)[:8]
+    busy = user + nice + system + irq + softirq
+    return busy, busy + idle + iowait + steal
 
 
 def settle(max_s: float, busy_below: float = 0.15, quiet_s: float = 3.0, interval: float = 0.5,
@@ -118,7 +120,8 @@ def cpu_by_group(before: dict, after: dict, roots: dict[int, str],
     """CPU seconds each group of processes used between two ``process_table`` readings. A process belongs
     to its nearest ancestor (itself included) in ``roots``, else to the group ``by_name`` gives its name,
     else to "other". It counts what it and the children it waited for used since ``before`` (all of it if it
-    started since), so a process that ended in between counts in the parent that waited for it."""
+    started since), so a process that ended in between counts in the parent that waited for it -- less what
+    it had used before ``before``, which its parent's count takes in whole."""
     def group(pid: int) -> str:
         seen, at = set(), pid
         while at in after and at not in seen:
@@ -135,6 +138,14 @@ def cpu_by_group(before: dict, after: dict, roots: dict[int, str],
         same = earlier is not None and earlier.started == now.started
         key = group(pid)
         spent[key] = spent.get(key, 0.0) + (now.cpu - earlier.cpu if same else now.cpu)
+    for pid, gone in before.items():
+        if pid in after and after[pid].started == gone.started:
+            continue  # still there
+        parent = after.get(gone.parent)
+        waited = before.get(gone.parent)
+        if parent is not None and waited is not None and parent.started == waited.started:
+            key = group(gone.parent)
+            spent[key] = spent.get(key, 0.0) - gone.cpu
     return spent
 
 
@@ -143,17 +154,21 @@ class CpuWindow:
     the processes measured still run). Per unit of work, in ms, with the machine's own busy time beside it
     (what no process accounts for: interrupts, and processes that ended unwaited)."""
 
-    def __init__(self, roots: dict[int, str]):
-        self.roots = roots
-        self.table, self.busy = process_table(), cpu_times()[0]
+    def __init__(self, roots: dict[int, str], read=process_table, machine=cpu_times):
+        self.roots, self.read, self.machine = roots, read, machine
+        self.table, self.busy = read(), machine()[0]
 
     def close(self, work: int, unit: str) -> dict:
-        after, busy = process_table(), cpu_times()[0]
+        """The account; per unit of work only when there was work (a smoke drain can be over before the
+        window opens)."""
+        after, busy = self.read(), self.machine()[0]
         spent = cpu_by_group(self.table, after, self.roots)
-        per = 1000 / max(work, 1)
-        return {"work": work, "unit": unit, "machine_busy_s": (busy - self.busy) / CLOCK_TICKS,
-                "ms_per_unit": {k: v * per for k, v in sorted(spent.items(), key=lambda kv: -kv[1])},
-                "machine_ms_per_unit": (busy - self.busy) / CLOCK_TICKS * per}
+        busy_s = (busy - self.busy) / CLOCK_TICKS
+        per = 1000 / work if work > 0 else None
+        return {"work": work, "unit": unit, "machine_busy_s": busy_s,
+                "ms_per_unit": None if per is None else
+                {k: v * per for k, v in sorted(spent.items(), key=lambda kv: -kv[1])},
+                "machine_ms_per_unit": None if per is None else busy_s * per}
 
 
 class Processes:
@@ -308,10 +323,13 @@ class PrivateStack:
             if name.startswith(prefix):
                 self._mongo.drop_database(name)
 
+    def queue_names(self) -> list[str]:
+        return [n for n in self.broker.ctl("list_queues", "-q", "--no-table-headers", "name").split()
+                if n and not n.startswith("amq.")]
+
     def purge_queues(self) -> int:
         """Empty every queue, so that a backlog one benchmark left cannot reach the next."""
-        names = [n for n in self.broker.ctl("list_queues", "-q", "--no-table-headers", "name").split()
-                 if n and not n.startswith("amq.")]
+        names = self.queue_names()
         purged = 0
         with Connection(self.broker.uri) as conn:
             channel = conn.channel()
@@ -333,6 +351,18 @@ class PrivateStack:
 
         wait_until(empty, timeout, "every queue to be empty", interval=1.0)
         return time.monotonic() - started
+
+    def wait_none_ready(self, names: list[str], timeout: float) -> None:
+        """Until none of ``names`` holds a message ready for its consumers, asked over AMQP: cheap enough to
+        run inside a CPU window, where `rabbitmqctl` (an Erlang VM a call) is not. Messages delivered and
+        not yet acked are not seen: ``wait_queues_empty`` waits for those."""
+        with Connection(self.broker.uri) as conn:
+            channel = conn.channel()
+
+            def none_ready():
+                return all(channel.queue_declare(n, passive=True).message_count == 0 for n in names)
+
+            wait_until(none_ready, timeout, "no message ready in any queue", interval=0.2)
 
     def queue_depth(self, name: str) -> int:
         with Connection(self.broker.uri) as conn:

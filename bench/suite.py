@@ -254,6 +254,7 @@ def choreography_run(stack: PrivateStack, procs: Processes, api: Api, units, yea
         return int(procs.metric("talent", "cadre_entrypoint_calls_total",
                                 method=RESULT_HANDLER, outcome="ok"))
 
+    window = stack.cpu_window(procs)  # the finalizes and what follows them, not the cycles' set-up
     base = applied_count()
     samples: list[tuple[float, int]] = []
     finalized_at: list[float] = []
@@ -285,6 +286,7 @@ def choreography_run(stack: PrivateStack, procs: Processes, api: Api, units, yea
     finalized = time.time()
     with eventlet.Timeout(max(120, len(cadre_ids) / 10), BenchError("results not applied in talent")):
         watcher.wait()
+    cpu = window.close(len(cadre_ids), "result applied")
     kept = stack.database(procs, "talent")["results"].count_documents(
         {**of_roster(units, "cadre_id"), "year": year})
     if kept < len(cadre_ids):
@@ -297,7 +299,7 @@ def choreography_run(stack: PrivateStack, procs: Processes, api: Api, units, yea
     first_cycle = len(next(iter(units.values())))
     return {"events": len(cadre_ids), "cycles": len(cycles), "seconds": seconds,
             "events_per_s": len(cadre_ids) / seconds, "finalize_calls_s": finalized - started,
-            "offered_per_s": rate,
+            "offered_per_s": rate, "cpu": cpu,
             "finalized_per_s": (len(cadre_ids) - first_cycle) / spread if spread > 0 else None,
             "lag_p50_ms": percentile(lags, 50) * 1000,
             "lag_p99_ms": percentile(lags, 99) * 1000, "lag_max_ms": max(lags) * 1000,

@@ -7,6 +7,7 @@ import re
 import uuid
 from datetime import date, datetime
 
+import eventlet
 from eventlet.semaphore import Semaphore
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
@@ -52,6 +53,17 @@ class JsonWebServer(WebServer):
         if limit < 1:  # a semaphore of 0 would hold every request forever
             raise ValueError(f"GATEWAY_MAX_REQUESTS must be at least 1, not {limit}")
         self.admission = Semaphore(limit)
+
+    def start(self):
+        # nameko's own start, but listening without SO_REUSEPORT (eventlet's default): a port another
+        # process holds stops the gateway at start, where it would be shared without a word, the kernel
+        # sending part of the clients' requests to the other process
+        if not self._starting:
+            self._starting = True
+            self._sock = eventlet.listen(self.bind_addr, reuse_port=False)
+            self._sock.settimeout(None)  # as nameko: kombu issue 838
+            self._serv = self.get_wsgi_server(self._sock, self.get_wsgi_app())
+            self._gt = self.container.spawn_managed_thread(self.run)
 
     def get_wsgi_app(self):
         return JsonWsgiApp(self)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bench.report import Results, markdown
-from bench.stack import CLOCK_TICKS, Proc, cpu_by_group, process_table
+from bench.stack import CLOCK_TICKS, CpuWindow, Proc, cpu_by_group, process_table
 
 HARNESS, BROKER, TALENT, WORKER, PG, STRAY = 100, 200, 300, 301, 400, 500
 
@@ -45,11 +45,18 @@ def test_a_process_that_changed_its_name_is_still_the_same_process():
     assert cpu_by_group(before, after, ROOTS) == pytest.approx({"other": 0.5})
 
 
-def test_a_process_that_ended_counts_only_through_the_parent_that_waited_for_it():
+def test_a_process_that_ended_counts_through_the_parent_that_waited_for_it_for_the_window_only():
     before = table(p100=1.0, p300=3.0, p301=2.0)
-    after = table(p100=1.0, p300=3.0 + 2.5)  # the worker ended; talent waited: its children's time grew
+    # the worker used 0.5 more and ended; talent waited for it, so its children's time took in all 2.5
+    after = table(p100=1.0, p300=3.0 + 2.5)
     spent = cpu_by_group(before, after, ROOTS)
-    assert spent == pytest.approx({"harness": 0.0, "talent": 2.5})
+    assert spent == pytest.approx({"harness": 0.0, "talent": 0.5})
+
+
+def test_a_process_whose_parent_is_not_seen_ends_without_taking_from_anyone():
+    before = table(p100=1.0, p400=4.0)
+    after = table(p100=1.25)  # a postgres backend ended; its parent (pid 1 here) was never read
+    assert cpu_by_group(before, after, ROOTS) == pytest.approx({"harness": 0.25})
 
 
 def test_process_table_reads_own_and_waited_for_children_time_and_names_with_parentheses(tmp_path: Path):
@@ -84,3 +91,27 @@ def test_the_table_shows_each_figures_median_by_process():
                      "versions": {}, "settings": {}, "rows": [], "targets": [], "notes": [], "errors": [],
                      "cpu": results.cpu_summary()})
     assert "| choreography burst | result applied | 3 | 2.75 | talent 2.00 · RabbitMQ 0.50 |" in text
+
+
+def test_a_window_gives_ms_per_unit_of_work_and_none_without_work():
+    readings = iter([table(p100=1.0, p300=3.0), table(p100=1.0, p300=3.5),
+                     table(p100=1.0, p300=3.5), table(p100=1.0, p300=3.5)])
+    busy = iter([(10 * CLOCK_TICKS, 0), (10.75 * CLOCK_TICKS, 0), (0, 0), (0, 0)])
+    machine = lambda: next(busy)  # noqa: E731
+    account = CpuWindow(ROOTS, read=lambda: next(readings), machine=machine).close(250, "event applied")
+    assert account["work"] == 250 and account["unit"] == "event applied"
+    assert account["ms_per_unit"] == pytest.approx({"talent": 2.0, "harness": 0.0})
+    assert account["machine_busy_s"] == pytest.approx(0.75)
+    assert account["machine_ms_per_unit"] == pytest.approx(3.0)
+    idle = CpuWindow(ROOTS, read=lambda: next(readings), machine=machine).close(0, "event applied")
+    assert (idle["ms_per_unit"], idle["machine_ms_per_unit"]) == (None, None)
+
+    results = Results()
+    results.cpu("horizontal.one", "drain", idle)
+    results.cpu("horizontal.one", "drain", account)
+    [entry] = results.cpu_summary()
+    assert entry["n"] == 1 and entry["ms_per_unit"] == pytest.approx({"talent": 2.0, "harness": 0.0})
+    results = Results()
+    results.cpu("horizontal.one", "drain", idle)
+    [entry] = results.cpu_summary()
+    assert (entry["n"], entry["ms_per_unit"], entry["machine_ms_per_unit"]) == (0, {}, None)

@@ -124,11 +124,15 @@ def test_each_suite_figure_says_what_its_work_cost_in_cpu_by_process(smoke):
     assert set(cpu) == set(busiest)
     for figure, service in busiest.items():
         entry = cpu[figure]
-        assert entry["n"] == data["settings"]["runs"], figure
+        assert len(entry["runs"]) == data["settings"]["runs"], figure
         assert f"| {entry['label']} | {entry['unit']} |" in table
-        if figure.startswith("horizontal") and not all(run["work"] for run in entry["runs"]):
-            continue  # 100 events can be drained before the instances answer ready, when the window opens
-        assert all(run["work"] > 0 for run in entry["runs"]), figure
-        assert entry["machine_ms_per_unit"] > 0, figure
-        for group in (service, "RabbitMQ", "FerretDB", "PostgreSQL"):
-            assert entry["ms_per_unit"].get(group, 0) > 0, (figure, group, entry["ms_per_unit"])
+        # a smoke drain of 100 events can be over before the instances answer ready, when its window opens
+        assert entry["n"] == (len(entry["runs"]) if not figure.startswith("horizontal")
+                              else sum(1 for run in entry["runs"] if run["work"])), figure
+        if entry["n"]:  # every process found and put in its group; a second instance counts as tolerance
+            assert set(entry["ms_per_unit"]) >= {service, "RabbitMQ", "FerretDB", "PostgreSQL", "harness"}
+            assert "tolerance#2" not in entry["ms_per_unit"]
+    # smoke sizes cost a few 10 ms clock ticks, so a group may read 0; 50 clients for 1.5 s may not
+    for kind in ("read", "write"):
+        entry = cpu[f"gateway.{kind}"]
+        assert entry["machine_ms_per_unit"] > 0 and entry["ms_per_unit"]["gateway"] > 0, kind

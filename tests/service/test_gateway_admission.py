@@ -1,7 +1,11 @@
 """The gateway works on GATEWAY_MAX_REQUESTS requests at once and queues the rest in arrival order,
-whatever the process's max_workers (ADR 0019): a test service on the gateway's own @http."""
+whatever the process's max_workers (ADR 0019), and will not share its port: a test service on the gateway's
+own @http."""
 
 from __future__ import annotations
+
+import errno
+import socket
 
 import eventlet
 import pytest
@@ -95,3 +99,15 @@ def test_a_limit_below_one_stops_the_gateway_starting(container_factory, web_con
     container = container_factory(Held, {**web_config, "GATEWAY_MAX_REQUESTS": 0})
     with pytest.raises(ValueError, match="GATEWAY_MAX_REQUESTS must be at least 1, not 0"):
         container.start()
+
+
+def test_a_port_another_process_listens_on_stops_the_start(container_factory, web_config):
+    with socket.socket() as other:  # as eventlet listens by default: SO_REUSEPORT
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        container = container_factory(Held, {**web_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"})
+        with pytest.raises(OSError) as raised:  # not a port shared, half the requests going elsewhere
+            container.start()
+    assert raised.value.errno == errno.EADDRINUSE
