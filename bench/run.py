@@ -328,20 +328,11 @@ def run_gateway(stack, s, results: Results, profiler, shared) -> None:
                     handles = [profiler.sample(f"gateway-{kind}-{name}", procs.pid(name),
                                                max(1, int(s["load_seconds"])))
                                for name in ("gateway", "talent")]
-                window = stack.cpu_window(procs)
                 r = suite.gateway_run(stack, procs, units, kind, s["clients"], s["load_seconds"],
-                                      s["warmup_seconds"])
+                                      s["warmup_seconds"], queues)
+                cpu = r.pop("cpu")
                 for handle in handles:
                     profiler.collect(handle)
-                # every request sent, warm-up included; a write's CPU includes its copies' consumers, the
-                # consumers catching up before the next run is timed
-                caught_up = time.monotonic()
-                if kind == "write":
-                    stack.wait_none_ready(queues, max(120, s["load_seconds"] * 20))
-                cpu = window.close(r["sent"], "request sent")
-                if kind == "write":
-                    stack.wait_queues_empty(max(120, s["load_seconds"] * 20))  # and acked
-                    r["caught_up_s"] = time.monotonic() - caught_up
                 results.detail(f"gateway.{kind}", r)
                 endpoint = "GET /cadres/<id>" if kind == "read" else "POST /cadres"
                 label = f"gateway {kind} ({endpoint}), {s['clients']} clients"

@@ -317,8 +317,11 @@ def gateway_setup(stack: PrivateStack, roster_size: int, shared=None):
 
 
 def gateway_run(stack: PrivateStack, procs: Processes, units, kind: str, clients: int, seconds: float,
-                warmup: float) -> dict:
-    """``clients`` split over two load processes (bench/load.py)."""
+                warmup: float, queues: list[str]) -> dict:
+    """``clients`` split over two load processes (bench/load.py). CPU per request sent, warm-up included;
+    after writes the consumers of ``queues`` catch up (their copies are the write's cost too) before the
+    next run is timed."""
+    window = stack.cpu_window(procs)
     cadre_ids = [c for cs in units.values() for c in cs]
     halves = [clients // 2, clients - clients // 2]
     spec = {"base": procs.gateway, "token": stack.token("ORG_ADMIN"), "seconds": seconds, "warmup": warmup,
@@ -338,10 +341,17 @@ def gateway_run(stack: PrivateStack, procs: Processes, units, kind: str, clients
         sent += result["sent"]
         for status, n in result["statuses"].items():
             statuses[status] = statuses.get(status, 0) + n
+    caught_up, wait_s = time.monotonic(), max(120, seconds * 20)
+    if kind == "write":
+        stack.wait_none_ready(queues, wait_s)
+    cpu = window.close(sent, "request sent")
+    if kind == "write":
+        stack.wait_queues_empty(wait_s)  # and acked, outside the window (rabbitmqctl)
     expected = "200" if kind == "read" else "201"
     return {"kind": kind, "clients": clients, "requests": len(latencies), "sent": sent, "statuses": statuses,
             "ok": statuses.get(expected, 0), "requests_per_s": statuses.get(expected, 0) / seconds,
-            "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000}
+            "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000,
+            "caught_up_s": time.monotonic() - caught_up if kind == "write" else None, "cpu": cpu}
 
 
 # 3. a whole season

@@ -1,5 +1,8 @@
 """Small helpers shared by the service and integration tests."""
 
+import socket
+from contextlib import contextmanager
+
 import eventlet
 import pytest
 from pymongo import monitoring
@@ -11,6 +14,17 @@ ROSTER_HEADER = "cadre_id,name,unit_id,level,is_leader,is_principal,birth_date,g
 def roster_file(lines) -> str:
     """A roster CSV: the header, then these data lines."""
     return "\n".join([ROSTER_HEADER, *lines]) + "\n"
+
+
+@contextmanager
+def port_held_elsewhere():
+    """A port another listener holds as eventlet listens by default (SO_REUSEPORT), which a listener of
+    ours must refuse to share."""
+    with socket.socket() as other:
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        yield other.getsockname()[1]
 
 
 def wait_for(predicate, timeout=15.0, interval=0.05, what="condition"):

@@ -42,8 +42,8 @@ _HANDED_OUT: set[int] = set()
 
 def free_port() -> int:
     """A port nothing listens on, never one handed out before in this process: the OS may give a port just
-    closed out again, and the gateway listens with SO_REUSEPORT (eventlet's default), so two processes
-    given the same port would share it without an error (a bench run once posted /units to an ops port)."""
+    closed out again, and two of our processes given the same one would collide (a bench run once posted
+    /units to an ops endpoint, when both still listened with SO_REUSEPORT; now the second fails to start)."""
     while True:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))

@@ -5,7 +5,6 @@ own @http."""
 from __future__ import annotations
 
 import errno
-import socket
 
 import eventlet
 import pytest
@@ -13,7 +12,7 @@ from eventlet.event import Event
 
 from gateway.entrypoints import http
 from services.common.errors import NotFound
-from tests.helpers import wait_for
+from tests.helpers import port_held_elsewhere, wait_for
 
 
 class Gate:
@@ -102,11 +101,7 @@ def test_a_limit_below_one_stops_the_gateway_starting(container_factory, web_con
 
 
 def test_a_port_another_process_listens_on_stops_the_start(container_factory, web_config):
-    with socket.socket() as other:  # as eventlet listens by default: SO_REUSEPORT
-        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        other.bind(("127.0.0.1", 0))
-        other.listen()
-        port = other.getsockname()[1]
+    with port_held_elsewhere() as port:
         container = container_factory(Held, {**web_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"})
         with pytest.raises(OSError) as raised:  # not a port shared, half the requests going elsewhere
             container.start()

@@ -12,7 +12,7 @@ from services.common.consumer import dead_letter_queue_name
 from services.common.deadletter import list_dead_letters
 from services.common.errors import NotFound
 from services.talent.service import TalentService
-from tests.helpers import call, wait_for
+from tests.helpers import call, port_held_elsewhere, wait_for
 
 
 def ops_url(container, path):
@@ -39,11 +39,7 @@ def test_ready_names_the_unreachable_store_while_live_stays_up(running):
 
 
 def test_an_ops_port_another_process_listens_on_stops_the_start(running):
-    with socket.socket() as other:  # as eventlet listens, e.g. the gateway: SO_REUSEPORT
-        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        other.bind(("127.0.0.1", 0))
-        other.listen()
-        port = other.getsockname()[1]
+    with port_held_elsewhere() as port:
         with pytest.raises(OSError) as raised:  # not a port shared without a word
             running(TalentService, OPS_ADDRESS=f"127.0.0.1:{port}")
     assert raised.value.errno == errno.EADDRINUSE
