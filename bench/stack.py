@@ -211,7 +211,7 @@ class Processes:
             wait_until(lambda i=instance: self.ready(i), timeout, f"{instance} to be ready")
 
     def metric(self, instance: str, name: str, **labels: str) -> float:
-        """The sum of a Prometheus metric's samples matching ``labels`` (services/common/ops.py)."""
+        """The sum of a Prometheus metric's samples matching ``labels`` (services/common/ops/endpoints.py)."""
         text = requests.get(f"http://127.0.0.1:{self.ops_ports[instance]}/metrics", timeout=10).text
         total = 0.0
         for line in text.splitlines():

@@ -19,7 +19,7 @@ import time
 
 import click
 
-from services.common import deadletter
+from services.common.messaging import deadletter
 
 SERVICES = ("talent", "appraisal", "accountability", "tolerance", "care")
 DEFAULT_AMQP = "amqp://guest:guest@localhost:5672/"

@@ -23,8 +23,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields, validate
 
-from services.common.consumer import DomainEventHandler
-from services.common.events import EnvelopeSchema, EventSchema
+from services.common.messaging.consumer import DomainEventHandler
+from services.common.messaging.events import EnvelopeSchema, EventSchema
 
 SERVICES = ("talent", "appraisal", "accountability", "tolerance", "care")
 DOCS = Path(__file__).resolve().parents[1] / "docs"

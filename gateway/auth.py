@@ -2,7 +2,7 @@
 
 Local use signs with a shared secret (``AUTH_SECRET``, HS256); production points ``AUTH_JWKS_URL`` at
 the identity provider's key set (RS256/ES256). Claims: ``sub`` (user id), ``roles`` (list of the
-roles in services/common/security.py), ``unit_id`` for a UNIT_ADMIN, ``cadre_id`` for a CADRE, and
+roles in services/common/boundary/security.py), ``unit_id`` for a UNIT_ADMIN, ``cadre_id`` for a CADRE, and
 ``exp``, ``iss``, ``aud``. Tokens and secrets are never logged.
 """
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import jwt
 
 from gateway.exceptions import Unauthenticated
+from services.common.boundary.security import Actor
 from services.common.errors import Unavailable
-from services.common.security import Actor
 
 DEFAULT_ISSUER = "cadre-local"
 DEFAULT_AUDIENCE = "cadre-suite"

@@ -1,7 +1,7 @@
 """The HTTP API: authenticates people, forwards to the services over RPC, holds no business data.
 
 Every endpoint that reaches a service is a row of gateway/routes.py; this module turns each row into a
-nameko ``@http`` handler. The services decide what the user may do (services/common/access.py); the
+nameko ``@http`` handler. The services decide what the user may do (services/common/boundary/access.py); the
 gateway only establishes who the user is, and keeps its own audit of the requests it refused for want
 of a valid token.
 """
@@ -29,13 +29,13 @@ from gateway.exceptions import (
 )
 from gateway.openapi import build_spec, docs_html, to_json
 from gateway.routes import ROUTES, Route
-from services.common.amqp import ResilientRpcProxy
-from services.common.audit import AuditTrail
+from services.common.boundary.audit import AuditTrail
+from services.common.boundary.security import Actor
 from services.common.errors import InvalidInput
-from services.common.ops import Ops
-from services.common.security import Actor
+from services.common.messaging.amqp import ResilientRpcProxy
+from services.common.ops.endpoints import Ops
 from services.common.service import AuditEntrySchema, AuditQuerySchema
-from services.common.store import MongoStore
+from services.common.storage.store import MongoStore
 
 SERVICES = ("appraisal", "accountability", "tolerance", "talent", "care")
 SPEC = build_spec()

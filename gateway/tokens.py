@@ -13,7 +13,7 @@ import os
 import sys
 
 from gateway.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER, issue_token
-from services.common.security import ROLES
+from services.common.boundary.security import ROLES
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,27 @@ import pytest  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
 from pymongo.errors import PyMongoError  # noqa: E402
 
+from services.common.clock import CLOCK, OFFSET_VARIABLE  # noqa: E402
+from tests.helpers import TEST_NOW  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_clock():
+    """The services' clock starts the session at TEST_NOW and runs on from there, in this process and,
+    through CLOCK_OFFSET_SECONDS, in every process the tests start (services/common/clock.py)."""
+    CLOCK.set(TEST_NOW)
+    os.environ[OFFSET_VARIABLE] = repr(CLOCK.offset_seconds())
+    yield CLOCK
+
+
+@pytest.fixture
+def frozen_clock():
+    """The clock stopped at TEST_NOW for one test, for answers that depend on the exact time."""
+    saved = CLOCK.offset, CLOCK.frozen
+    CLOCK.set(TEST_NOW, running=False)
+    yield TEST_NOW
+    CLOCK.offset, CLOCK.frozen = saved
+
 
 @pytest.fixture(scope="session")
 def mongo_uri():

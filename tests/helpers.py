@@ -2,12 +2,18 @@
 
 import socket
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import eventlet
 import pytest
 from pymongo import monitoring
 
 # the roster CSV's header: the import's wire contract, CadreSchema's fields (POST /roster/imports)
+# the services' clock at the start of every test session, here and in every process the tests start
+# (tests/conftest.py): a Monday in June, 10:00 in Wuhan -- no test depends on the day it runs
+TEST_NOW = datetime(2026, 6, 15, 2, 0, tzinfo=UTC)
+TEST_YEAR = TEST_NOW.year
+
 ROSTER_HEADER = "cadre_id,name,unit_id,level,is_leader,is_principal,birth_date,grassroots_years,service_years"
 
 

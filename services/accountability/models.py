@@ -3,7 +3,7 @@
 from mongoengine import BooleanField, DateTimeField, DictField, IntField, ListField, StringField
 
 from services.accountability.rules import FILED, OPEN
-from services.common.documents import Aggregate
+from services.common.storage.documents import Aggregate
 
 
 class CadreCopy(Aggregate):

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.common.clock import add_months
+from services.common.decision import transition  # noqa: F401 - a case keeps its history (C-1)
 from services.common.errors import Conflict, InvalidInput, RuleViolation
-from services.common.history import transition  # noqa: F401 - a case keeps its history (C-1)
 
 # C-1: the 17 situations of 001, in its order, by area (四个全面)
 SITUATIONS = (

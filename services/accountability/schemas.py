@@ -9,9 +9,9 @@ from services.accountability.rules import (
     SITUATIONS,
     SOURCES,
 )
-from services.common.events import EventSchema
-from services.common.schemas import ID, STRICT_BOOL, YEAR, Text, TransitionSchema, unique, visible_to
-from services.common.security import DISCIPLINE_OFFICER
+from services.common.boundary.schemas import ID, STRICT_BOOL, YEAR, Text, TransitionSchema, unique, visible_to
+from services.common.boundary.security import DISCIPLINE_OFFICER
+from services.common.messaging.events import EventSchema
 
 # Requests
 

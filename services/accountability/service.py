@@ -38,15 +38,15 @@ from services.accountability.schemas import (
     UnitGradedIn,
     VerifyCaseSchema,
 )
+from services.common.boundary.rpc import rpc
+from services.common.boundary.security import ANY, DISCIPLINE_OFFICER, ORG_ADMIN
 from services.common.clock import as_utc, business_year, utcnow
-from services.common.consumer import PermanentFailure, consume
 from services.common.errors import Conflict, NotFound, Unavailable
-from services.common.inbox import MissingTarget, apply_once, apply_once_read, project_event
-from services.common.outbox import Outbox, push_events
-from services.common.rpc import rpc
-from services.common.security import ANY, DISCIPLINE_OFFICER, ORG_ADMIN
+from services.common.messaging.consumer import PermanentFailure, consume
+from services.common.messaging.outbox import Outbox, push_events
 from services.common.service import ServiceBase
-from services.common.store import MongoStore
+from services.common.storage.inbox import MissingTarget, apply_once, apply_once_read, project_event
+from services.common.storage.store import MongoStore
 
 log = logging.getLogger(__name__)
 

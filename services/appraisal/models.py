@@ -3,7 +3,7 @@
 from mongoengine import BooleanField, DateTimeField, DictField, IntField, ListField, StringField
 
 from services.appraisal.rules import KINDS, OPEN
-from services.common.documents import Aggregate
+from services.common.storage.documents import Aggregate
 
 
 class UnitCopy(Aggregate):

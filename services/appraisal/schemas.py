@@ -3,8 +3,8 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from services.appraisal.rules import COMMENDATION_KINDS, GRADES, KINDS
-from services.common.events import EventSchema
-from services.common.schemas import ID, YEAR, Text
+from services.common.boundary.schemas import ID, YEAR, Text
+from services.common.messaging.events import EventSchema
 
 
 class OpenCycleSchema(Schema):

@@ -42,13 +42,8 @@ from services.appraisal.schemas import (
     UnitYearSchema,
     YearSchema,
 )
-from services.common.clock import business_year, utcnow
-from services.common.consumer import consume
-from services.common.errors import Conflict, DomainError, Forbidden, NotFound
-from services.common.inbox import apply_once, project_event
-from services.common.outbox import Outbox, push_events
-from services.common.rpc import rpc
-from services.common.security import (
+from services.common.boundary.rpc import rpc
+from services.common.boundary.security import (
     ANY,
     CADRE,
     CARE_OFFICER,
@@ -58,8 +53,13 @@ from services.common.security import (
     SELF,
     UNIT_ADMIN,
 )
+from services.common.clock import business_year, utcnow
+from services.common.errors import Conflict, DomainError, Forbidden, NotFound
+from services.common.messaging.consumer import consume
+from services.common.messaging.outbox import Outbox, push_events
 from services.common.service import ServiceBase
-from services.common.store import MongoStore
+from services.common.storage.inbox import apply_once, project_event
+from services.common.storage.store import MongoStore
 
 # a unit's own appraisal is run by the unit, under the organisation department (docs/permissions.md)
 RUN_CYCLE = {ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT}

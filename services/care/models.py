@@ -12,7 +12,7 @@ from mongoengine import (
 )
 
 from services.care.rules import OPEN, PENDING
-from services.common.documents import Aggregate
+from services.common.storage.documents import Aggregate
 
 
 class CadreCopy(Aggregate):

@@ -5,9 +5,9 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, validate
 
 from services.care.rules import HARDSHIP_REASONS, RELATIONS, TALK_REASONS
-from services.common.events import EventSchema
-from services.common.schemas import ID, YEAR, Text, visible_to
-from services.common.security import CARE_OFFICER
+from services.common.boundary.schemas import ID, YEAR, Text, visible_to
+from services.common.boundary.security import CARE_OFFICER
+from services.common.messaging.events import EventSchema
 
 
 def Money(**kwargs):  # noqa: N802 - reads like a field class

@@ -59,13 +59,8 @@ from services.care.schemas import (
     UntakenLeaveSchema,
     YearSchema,
 )
-from services.common.clock import as_utc, business_date, business_year, utcnow
-from services.common.consumer import consume
-from services.common.errors import Conflict, InvalidInput, NotFound
-from services.common.inbox import apply_once, project_event
-from services.common.outbox import Outbox, push_events
-from services.common.rpc import rpc
-from services.common.security import (
+from services.common.boundary.rpc import rpc
+from services.common.boundary.security import (
     ANY,
     CADRE,
     CARE_OFFICER,
@@ -74,8 +69,13 @@ from services.common.security import (
     SELF,
     UNIT_ADMIN,
 )
+from services.common.clock import as_utc, business_date, business_year, utcnow
+from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.messaging.consumer import consume
+from services.common.messaging.outbox import Outbox, push_events
 from services.common.service import ServiceBase
-from services.common.store import MongoStore
+from services.common.storage.inbox import apply_once, project_event
+from services.common.storage.store import MongoStore
 
 # care is the care officers' work, overseen by the organisation department (docs/permissions.md)
 CARERS = {CARE_OFFICER: ANY, ORG_ADMIN: ANY}

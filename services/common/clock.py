@@ -1,19 +1,59 @@
-"""Time is UTC and timezone-aware everywhere (DEVELOPERS.md standards)."""
+"""The one clock every service and the gateway read (``utcnow``), and the department's calendar.
+
+Time is UTC and timezone-aware everywhere (DEVELOPERS.md standards). The clock is one seam tests can
+set, so that no test depends on the day it runs: in-process ``CLOCK.set(moment)``; for processes the
+environment's ``CLOCK_OFFSET_SECONDS``, which runs their clock that far off the machine's -- the same
+offset in every process of a suite, so they agree with each other and with the test that started
+them. Production leaves it unset. Rules never read the clock: they are given ``now``.
+"""
+
+from __future__ import annotations
 
 import calendar
+import os
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 # the organisation department's year -- of an appraisal, of a sanction -- turns at midnight in Wuhan
 DEFAULT_BUSINESS_TIMEZONE = "Asia/Shanghai"
+OFFSET_VARIABLE = "CLOCK_OFFSET_SECONDS"
+
+
+class Clock:
+    """The machine's time, moved by ``offset`` or stopped at ``frozen``."""
+
+    def __init__(self, offset: timedelta = timedelta(0)):
+        self.offset = offset
+        self.frozen: datetime | None = None
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Clock:
+        return cls(timedelta(seconds=float(environ.get(OFFSET_VARIABLE) or 0)))
+
+    def now(self) -> datetime:
+        """Now, to the millisecond: BSON keeps milliseconds, so a time published in an event is the
+        time stored with it, and the two compare equal."""
+        now = self.frozen or datetime.now(UTC) + self.offset
+        return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+    def set(self, moment: datetime, *, running: bool = True) -> None:
+        """From now on the clock reads ``moment``, and goes on from there -- or stays there."""
+        if running:
+            self.offset, self.frozen = moment - datetime.now(UTC), None
+        else:
+            self.frozen = moment.astimezone(UTC)
+
+    def offset_seconds(self) -> float:
+        """What ``CLOCK_OFFSET_SECONDS`` makes another process read the time this clock reads."""
+        return self.offset.total_seconds()
+
+
+CLOCK = Clock.from_environment()
 
 
 def utcnow() -> datetime:
-    """Now, to the millisecond: BSON keeps milliseconds, so a time published in an event is the
-    time stored with it, and the two compare equal."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+    return CLOCK.now()
 
 
 def as_utc(value: datetime) -> datetime:

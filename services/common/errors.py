@@ -110,5 +110,13 @@ class Unavailable(DomainError):
     code = "UNAVAILABLE"
 
 
+def unknown_copy(kind: str, key: str, service: str) -> NotFound:
+    """A unit or cadre that ``service`` has not learnt from talent's events: not registered there, or
+    its registration has not arrived yet (ARCHITECTURE.md §2)."""
+    return NotFound(f"{kind} {key} is unknown to {service} (not registered in talent, or its "
+                    "registration has not arrived yet)", code=f"{kind.upper()}_NOT_FOUND",
+                    fields={f"{kind}_id": [f"Unknown {kind}."]})
+
+
 # The classes a service's @rpc declares as expected: nameko then does not log them as crashes.
 EXPECTED_ERRORS = (DomainError,)

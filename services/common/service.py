@@ -6,10 +6,10 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 from pymongo.errors import PyMongoError
 
-from services.common.access import Access
-from services.common.ops import Ops
-from services.common.rpc import rpc
-from services.common.security import ANY, AUDITOR, PUBLIC
+from services.common.boundary.access import Access
+from services.common.boundary.rpc import rpc
+from services.common.boundary.security import ANY, AUDITOR, PUBLIC
+from services.common.ops.endpoints import Ops
 
 
 class HealthSchema(Schema):

@@ -11,7 +11,7 @@ from mongoengine import (
     StringField,
 )
 
-from services.common.documents import Aggregate
+from services.common.storage.documents import Aggregate
 from services.talent.rules import LEVELS, UNIT_TYPES
 
 

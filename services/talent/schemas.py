@@ -4,8 +4,8 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from services.common.events import EventSchema
-from services.common.schemas import ID, STRICT_BOOL, YEAR, Text, TransitionSchema, unique
+from services.common.boundary.schemas import ID, STRICT_BOOL, YEAR, Text, TransitionSchema, unique
+from services.common.messaging.events import EventSchema
 from services.talent.rules import EXIT_DECLINE, EXIT_HEALTH, LEVELS, PROFILES, STANDARDS, UNIT_TYPES
 
 

@@ -12,14 +12,8 @@ from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.common.clock import as_utc, business_date, utcnow
-from services.common.consumer import consume
-from services.common.errors import Conflict, InvalidInput, NotFound
-from services.common.history import transition
-from services.common.inbox import MissingTarget, apply_once, apply_once_read
-from services.common.outbox import Outbox, push_events, with_events
-from services.common.rpc import rpc
-from services.common.security import (
+from services.common.boundary.rpc import rpc
+from services.common.boundary.security import (
     ANY,
     CADRE,
     CARE_OFFICER,
@@ -29,8 +23,14 @@ from services.common.security import (
     SELF,
     UNIT_ADMIN,
 )
+from services.common.clock import as_utc, business_date, utcnow
+from services.common.decision import transition
+from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.messaging.consumer import consume
+from services.common.messaging.outbox import Outbox, push_events, with_events
 from services.common.service import ServiceBase
-from services.common.store import MongoStore
+from services.common.storage.inbox import MissingTarget, apply_once, apply_once_read
+from services.common.storage.store import MongoStore
 from services.talent import rules
 from services.talent.models import Cadre, Programme, Result, Unit
 from services.talent.schemas import (

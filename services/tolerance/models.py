@@ -3,7 +3,7 @@ talent's roster and of accountability's cases."""
 
 from mongoengine import DateTimeField, DictField, IntField, ListField, StringField
 
-from services.common.documents import Aggregate
+from services.common.storage.documents import Aggregate
 from services.tolerance.rules import FILED
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from services.common.errors import Conflict, RuleViolation
+from services.common.errors import Conflict, NotFound, RuleViolation
 
 # T-1: the ten exemptable situations of 001, in its order
 SITUATIONS = ("REFORM_EXPLORATION", "INVESTMENT_AND_TALENT", "INDUSTRY_SUPPORT", "URBAN_CONSTRUCTION",
@@ -152,3 +152,24 @@ def overdue(measures: Sequence[Mapping[str, Any]], now: datetime) -> list[Mappin
     """T-7: measures not done whose deadline has passed, the most overdue first."""
     return sorted((m for m in measures if m["status"] != DONE and m["due"] < now),
                   key=lambda m: m["due"])
+
+
+def check_case(case: Mapping[str, Any] | None, cadre_id: str, case_id: str,
+               pending_application: str | None) -> None:
+    """T-1: an application answers a case of its own cadre -- to anyone else the case does not exist;
+    C-4: one application at a time holds a case."""
+    if case is None or case["cadre_id"] != cadre_id:
+        # the same answer as for no case: an applicant learns nothing of others' cases
+        raise NotFound(f"cadre {cadre_id} has no case {case_id} (or its opening has not reached "
+                       "tolerance yet)", code="CASE_NOT_FOUND", rule="T-1",
+                       fields={"case_id": ["Not a case of this cadre."]})
+    if pending_application:
+        raise Conflict(f"case {case_id} already has a pending application",
+                       code="APPLICATION_PENDING", rule="C-4",
+                       details={"application_id": pending_application})
+
+
+def allowed_for(application: Mapping[str, Any]) -> list[Outcome]:
+    """T-2..T-4 on the conditions the application has recorded."""
+    return allowed_outcomes({code: value["holds"]
+                             for code, value in (application.get("conditions") or {}).items()})

@@ -1,10 +1,10 @@
-"""Tolerance's RPC payloads and the events it publishes and consumes."""
+"""Tolerance's RPC payloads: what its methods take and answer (the gateway's request and response
+bodies). Its events are in events.py."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.common.events import EventSchema
-from services.common.schemas import ID, Text, TransitionSchema, visible_to
-from services.common.security import DISCIPLINE_OFFICER, ORG_ADMIN
+from services.common.boundary.schemas import ID, Text, TransitionSchema, Unset, visible_to
+from services.common.boundary.security import DISCIPLINE_OFFICER, ORG_ADMIN
 from services.tolerance.rules import CONDITIONS, FACTORS, OUTCOMES, RATINGS, SITUATIONS
 
 STATUSES = ("FILED", "UNDER_REVIEW", "RULED")
@@ -130,9 +130,8 @@ class ApplicationSchema(Schema):
                              metadata=visible_to(ORG_ADMIN, DISCIPLINE_OFFICER))
     factors = fields.Dict(keys=fields.String(), values=fields.Nested(RecordedFactorSchema),
                           metadata=visible_to(ORG_ADMIN, DISCIPLINE_OFFICER))
-    proposal = fields.Nested(RulingSchema, allow_none=True,
-                             metadata=visible_to(ORG_ADMIN, DISCIPLINE_OFFICER))
-    ruling = fields.Nested(RulingSchema, allow_none=True)
+    proposal = Unset(RulingSchema, metadata=visible_to(ORG_ADMIN, DISCIPLINE_OFFICER))
+    ruling = Unset(RulingSchema)
     measures = fields.List(fields.Nested(MeasureSchema))
     history = fields.List(fields.Nested(TransitionSchema))
     filed_at = fields.AwareDateTime()
@@ -157,63 +156,3 @@ class OverdueMeasureSchema(MeasureSchema):
     cadre_id = fields.String()
     unit_id = fields.String()
     days_overdue = fields.Integer()
-
-
-# Events published
-
-
-class ApplicationFiled(EventSchema):
-    event_type = "tolerance.application_filed"
-    schema_version = 1
-
-    application_id = fields.String(required=True)
-    cadre_id = fields.String(required=True)
-    unit_id = fields.String(required=True)
-    situation = fields.String(required=True, validate=validate.OneOf(SITUATIONS))
-    case_id = fields.String(required=True, allow_none=True)  # C-4: the case held for the ruling
-    filed_at = fields.AwareDateTime(required=True)
-
-
-class MeasureOut(Schema):
-    measure_id = fields.String(required=True)
-    description = fields.String(required=True)
-    due = fields.AwareDateTime(required=True)
-
-
-class RulingMade(EventSchema):
-    event_type = "tolerance.ruling_made"
-    schema_version = 1
-
-    application_id = fields.String(required=True)
-    cadre_id = fields.String(required=True)
-    case_id = fields.String(required=True, allow_none=True)
-    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
-    rules = fields.List(fields.String(), required=True)
-    ruled_at = fields.AwareDateTime(required=True)
-    measures = fields.List(fields.Nested(MeasureOut), required=True)  # T-7
-
-
-# Events consumed: only the fields tolerance relies on
-
-
-class CadreRegisteredIn(EventSchema):
-    event_type = "talent.cadre_registered"
-
-    cadre_id = fields.String(required=True)
-    name = fields.String(required=True)
-    unit_id = fields.String(required=True)
-    revision = fields.Integer(load_default=1)  # orders roster changes: the later one wins
-
-
-class CadreUpdatedIn(CadreRegisteredIn):
-    event_type = "talent.cadre_updated"
-
-
-class CaseOpenedIn(EventSchema):
-    event_type = "accountability.case_opened"
-
-    case_id = fields.String(required=True)
-    cadre_id = fields.String(required=True)
-    unit_id = fields.String(required=True)
-    source = fields.String(required=True)
-    opened_at = fields.AwareDateTime(required=True)

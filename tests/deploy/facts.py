@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import services
-from services.common import ops
+from services.common.ops import endpoints as ops
 from services.common.service import ServiceBase
 
 ROOT = Path(__file__).resolve().parents[2]

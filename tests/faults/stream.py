@@ -19,7 +19,7 @@ import eventlet
 from kombu import Connection, Producer
 from nameko.events import get_event_exchange
 
-from services.common.events import build_envelope
+from services.common.messaging.events import build_envelope
 from services.talent.schemas import CadreRegistered
 
 CONSUMERS = ("appraisal", "accountability", "tolerance", "care")  # of talent.cadre_registered

@@ -9,7 +9,7 @@ import uuid
 
 import eventlet
 
-from services.common.deadletter import list_dead_letters
+from services.common.messaging.deadletter import list_dead_letters
 from tests.faults.stream import CONSUMERS, new_stream, tally, wait_applied
 from tests.helpers import wait_for
 

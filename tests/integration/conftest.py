@@ -60,7 +60,7 @@ class Suite:
         self.procs: dict[str, subprocess.Popen] = {}
         self.url = f"http://{env['GATEWAY_ADDRESS']}"
         self.amqp_uri = env["AMQP_URI"]
-        # each process's /health/live, /health/ready and /metrics (services/common/ops.py)
+        # each process's /health/live, /health/ready and /metrics (services/common/ops/endpoints.py)
         self.ops_ports = {name: free_port() for name in PROCESSES}
 
     def start(self, *names: str) -> None:

@@ -61,9 +61,9 @@ from pymongo import MongoClient
 from gateway.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER
 from gateway.routes import ROSTER_IMPORT_MAX_BODY_BYTES, ROUTES
 from gateway.service import GatewayService
+from services.common.boundary.security import ROLES
 from services.common.clock import business_year
 from services.common.errors import Forbidden
-from services.common.security import ROLES
 from services.talent.rules import STANDARDS
 from services.tolerance.rules import CONDITIONS, FACTORS
 from tests.helpers import roster_file, wait_for

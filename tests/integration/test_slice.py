@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from marshmallow import fields
 
-from services.common import deadletter
-from services.common.events import EventSchema, build_envelope
+from services.common.messaging import deadletter
+from services.common.messaging.events import EventSchema, build_envelope
 from tests.helpers import wait_for
 
 pytestmark = pytest.mark.integration

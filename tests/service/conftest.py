@@ -38,7 +38,7 @@ def deliver_event(publish_event):
     """Publish an event as its producer would and wait until ``container``'s ``handler`` ran."""
     from nameko.testing.services import entrypoint_waiter
 
-    from services.common.events import build_envelope
+    from services.common.messaging.events import build_envelope
 
     def deliver(container, schema, payload, handler, envelope=None, actor=None):
         source = schema.event_type.split(".")[0]

@@ -17,8 +17,8 @@ from services.accountability.schemas import (
 )
 from services.accountability.service import AccountabilityService
 from services.common.errors import Conflict, InvalidInput, NotFound, RuleViolation
-from services.common.events import build_envelope
-from services.common.store import database_name
+from services.common.messaging.events import build_envelope
+from services.common.storage.store import database_name
 from tests.helpers import actor, call
 
 OFFICER_A = actor("DISCIPLINE_OFFICER", user_id="officer-a")
@@ -329,7 +329,7 @@ class TestFaultToleranceFirst:
 
     def test_a_ruling_about_another_cadre_is_dead_lettered_not_applied(
             self, service, roster, publish_event, config):
-        from services.common import deadletter
+        from services.common.messaging import deadletter
         from tests.helpers import wait_for
 
         case = verified_case(service)

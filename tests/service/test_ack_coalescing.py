@@ -10,7 +10,7 @@ from eventlet.event import Event
 from kombu import Connection, Queue
 from nameko.testing.services import entrypoint_waiter
 
-from services.common.amqp import AckCoalescer, ResilientQueueConsumer
+from services.common.messaging.amqp import AckCoalescer, ResilientQueueConsumer
 from tests.helpers import wait_for
 from tests.service.toys import DELIVERIES, HOLDS, Consumer, envelope
 

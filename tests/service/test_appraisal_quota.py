@@ -9,7 +9,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.appraisal.service import AppraisalService
 from services.common.errors import Forbidden, RuleViolation
-from services.common.store import database_name
+from services.common.storage.store import database_name
 from tests.helpers import ADMIN, actor, call
 
 

@@ -30,7 +30,7 @@ def principal(appraisal, seed_principal):
 
 @pytest.fixture
 def seed_principal(mongo_client, config):
-    from services.common.store import database_name
+    from services.common.storage.store import database_name
 
     db = mongo_client[database_name(config, "appraisal")]
 
@@ -111,7 +111,7 @@ def test_a_sanction_in_another_year_bars_nothing(appraisal, principal, deliver):
 @pytest.fixture
 def colleague(mongo_client, config, principal):
     """C2, one of seven cadres of U1 beside its principal leader P1: a quota of one EXCELLENT (A-1)."""
-    from services.common.store import database_name
+    from services.common.storage.store import database_name
 
     mongo_client[database_name(config, "appraisal")].cadres.insert_many([
         {"_id": f"C{n}", "cadre_id": f"C{n}", "unit_id": "U1", "is_principal": False,

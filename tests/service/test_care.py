@@ -16,7 +16,7 @@ from services.care.schemas import (
 )
 from services.care.service import CareService
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
-from services.common.store import database_name
+from services.common.storage.store import database_name
 from tests.helpers import actor, call, wait_for
 
 CARER = actor("CARE_OFFICER", user_id="carer-1")

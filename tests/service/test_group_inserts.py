@@ -11,9 +11,9 @@ import pytest
 from pymongo import MongoClient
 from pymongo.errors import ConnectionFailure
 
-from services.common.events import ReceivedEvent
-from services.common.inbox import APPLIED, project_event
-from services.common.store import Store
+from services.common.messaging.events import ReceivedEvent
+from services.common.storage.inbox import APPLIED, project_event
+from services.common.storage.store import Store
 from services.talent.models import Cadre
 from tests.helpers import Commands, together
 

@@ -8,9 +8,9 @@ import pytest
 import requests
 from kombu import Connection, Queue
 
-from services.common.consumer import dead_letter_queue_name
-from services.common.deadletter import list_dead_letters
 from services.common.errors import NotFound
+from services.common.messaging.consumer import dead_letter_queue_name
+from services.common.messaging.deadletter import list_dead_letters
 from services.talent.service import TalentService
 from tests.helpers import call, port_held_elsewhere, wait_for
 

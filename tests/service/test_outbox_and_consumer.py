@@ -9,9 +9,9 @@ from nameko.events import get_event_exchange
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
-from services.common import deadletter
-from services.common.events import build_envelope
-from services.common.store import database_name
+from services.common.messaging import deadletter
+from services.common.messaging.events import build_envelope
+from services.common.storage.store import database_name
 from tests.helpers import wait_for
 from tests.service.toys import (
     DELIVERIES,

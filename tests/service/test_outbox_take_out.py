@@ -10,8 +10,8 @@ import uuid
 import pytest
 from pymongo import MongoClient
 
-from services.common.outbox import FLAG, PENDING, Outbox
-from services.common.store import Store
+from services.common.messaging.outbox import FLAG, PENDING, Outbox
+from services.common.storage.store import Store
 from tests.helpers import Commands, together
 from tests.service.toys import Consumer, Producer, Widget, envelope
 

@@ -9,10 +9,10 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_waiter
 
 from services.appraisal.service import AppraisalService
-from services.common import deadletter
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
-from services.common.events import build_envelope
-from services.common.store import database_name
+from services.common.messaging import deadletter
+from services.common.messaging.events import build_envelope
+from services.common.storage.store import database_name
 from services.talent.schemas import ResultFinalizedIn
 from services.talent.service import TalentService
 from tests.helpers import ADMIN, actor, call, wait_for

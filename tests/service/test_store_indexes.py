@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from services.common.store import Store
+from services.common.storage.store import Store
 from services.talent.models import Cadre
 
 ROWS = 3000  # enough that PostgreSQL's planner prefers an index to reading the table

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
-from services.common.store import database_name
+from services.common.storage.store import database_name
 from services.talent.rules import STANDARDS
 from services.talent.schemas import (
     CadreClearedIn,

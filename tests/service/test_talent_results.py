@@ -14,8 +14,8 @@ from nameko.testing.services import worker_factory
 from pymongo import MongoClient
 
 from services.common.errors import NotFound
-from services.common.events import ReceivedEvent, build_envelope
-from services.common.store import KnownIds, Store
+from services.common.messaging.events import ReceivedEvent, build_envelope
+from services.common.storage.store import KnownIds, Store
 from services.talent.models import Cadre, Result, Unit
 from services.talent.service import TalentService
 from tests.helpers import Commands, roster_file, together

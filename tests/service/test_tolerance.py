@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
-from services.common.store import database_name
+from services.common.storage.store import database_name
 from services.tolerance.rules import CONDITIONS, FACTORS
 from services.tolerance.schemas import CadreRegisteredIn, CaseOpenedIn
 from services.tolerance.service import ToleranceService

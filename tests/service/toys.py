@@ -3,16 +3,16 @@
 from marshmallow import fields
 from mongoengine import IntField, StringField
 
-from services.common.consumer import PermanentFailure, consume
-from services.common.documents import Aggregate
+from services.common.boundary.rpc import rpc
+from services.common.boundary.security import PUBLIC
 from services.common.errors import Unavailable
-from services.common.events import EventSchema, build_envelope
-from services.common.inbox import apply_once
-from services.common.outbox import Outbox
-from services.common.rpc import rpc
-from services.common.security import PUBLIC
+from services.common.messaging.consumer import PermanentFailure, consume
+from services.common.messaging.events import EventSchema, build_envelope
+from services.common.messaging.outbox import Outbox
 from services.common.service import ServiceBase
-from services.common.store import MongoStore
+from services.common.storage.documents import Aggregate
+from services.common.storage.inbox import apply_once
+from services.common.storage.store import MongoStore
 
 
 class WidgetMade(EventSchema):

@@ -19,7 +19,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from gateway.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER, LEEWAY_SECONDS, Authenticator, issue_token
 from gateway.exceptions import Unauthenticated
-from services.common.security import Actor
+from services.common.boundary.security import Actor
 
 SECRET = "a-local-secret-" + "0123456789abcdef" * 4  # long enough for HS512 too
 ISSUER = "https://idp.example.test/realms/cadre"

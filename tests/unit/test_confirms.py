@@ -2,7 +2,7 @@
 
 from types import SimpleNamespace
 
-from services.common.confirms import ACKED, NACKED, RETURNED, Confirms
+from services.common.messaging.confirms import ACKED, NACKED, RETURNED, Confirms
 
 
 def returned(key):

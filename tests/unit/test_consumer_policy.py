@@ -4,8 +4,8 @@ import pytest
 from marshmallow import ValidationError
 from pymongo.errors import ServerSelectionTimeoutError
 
-from services.common.consumer import PermanentFailure, backoff_ms, classify
 from services.common.errors import NotFound, Unavailable
+from services.common.messaging.consumer import PermanentFailure, backoff_ms, classify
 
 
 def test_success_is_acked():

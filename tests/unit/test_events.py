@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from marshmallow import ValidationError, fields
 
-from services.common.events import EventSchema, build_envelope, read_envelope
+from services.common.messaging.events import EventSchema, build_envelope, read_envelope
 
 
 class Produced(EventSchema):

@@ -2,8 +2,8 @@
 
 from marshmallow import Schema, fields
 
-from services.common.schemas import strip_hidden, visible_to
-from services.common.security import CADRE, CARE_OFFICER, DISCIPLINE_OFFICER, ORG_ADMIN
+from services.common.boundary.schemas import strip_hidden, visible_to
+from services.common.boundary.security import CADRE, CARE_OFFICER, DISCIPLINE_OFFICER, ORG_ADMIN
 
 
 class Reporter(Schema):

@@ -6,7 +6,7 @@ import eventlet
 import pytest
 from pymongo.errors import ConnectionFailure
 
-from services.common.store import DocumentLocks, GroupInserts
+from services.common.storage.store import DocumentLocks, GroupInserts
 
 
 class SlowCollection:

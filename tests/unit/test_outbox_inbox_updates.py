@@ -2,8 +2,8 @@
 
 import pytest
 
-from services.common.inbox import guarded_update
-from services.common.outbox import push_events, with_events
+from services.common.messaging.outbox import push_events, with_events
+from services.common.storage.inbox import guarded_update
 
 
 def test_events_are_pushed_with_the_change_in_one_update():

@@ -5,10 +5,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from services.common.consumer import event_queue_arguments
-from services.common.deadletter import DeadLetter
-from services.common.ops import parse_address
-from services.common.store import write_concern
+from services.common.messaging.consumer import event_queue_arguments
+from services.common.messaging.deadletter import DeadLetter
+from services.common.ops.endpoints import parse_address
+from services.common.storage.store import write_concern
 
 
 def test_classic_queues_unless_quorum_is_asked_for():

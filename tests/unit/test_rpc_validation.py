@@ -4,9 +4,9 @@ import pytest
 from marshmallow import Schema, fields, validate
 from pymongo.errors import ServerSelectionTimeoutError
 
+from services.common.boundary.rpc import _with_nul, rpc
+from services.common.boundary.security import PUBLIC
 from services.common.errors import InvalidInput, Unavailable
-from services.common.rpc import _with_nul, rpc
-from services.common.security import PUBLIC
 
 
 class In(Schema):

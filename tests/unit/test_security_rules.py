@@ -1,9 +1,8 @@
-"""Roles and scopes (services/common/security.py): who may act on which record."""
+"""Roles and scopes (services/common/boundary/security.py): who may act on which record."""
 
 import pytest
 
-from services.common.errors import Forbidden
-from services.common.security import (
+from services.common.boundary.security import (
     ANY,
     CADRE,
     ORG_ADMIN,
@@ -17,6 +16,7 @@ from services.common.security import (
     require_actor,
     scopes_for,
 )
+from services.common.errors import Forbidden
 
 READ = {ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT, CADRE: SELF}
 unit_admin = Actor("ua", (UNIT_ADMIN,), unit_id="U1")

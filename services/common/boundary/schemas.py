@@ -1,6 +1,6 @@
 """Field rules every service's schemas share."""
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, missing, validate
 
 
 # Ids chosen by the organisation (unit and cadre codes) or by us (uuid hex): safe in URLs, queue
@@ -73,7 +73,7 @@ def strip_hidden(schema, data, roles):
 
 
 class TransitionSchema(Schema):
-    """One entry of an aggregate's history (services/common/history.py)."""
+    """One entry of an aggregate's history (services/common/decision.py)."""
 
     from_ = fields.String(data_key="from", attribute="from", allow_none=True)
     to = fields.String()
@@ -81,3 +81,14 @@ class TransitionSchema(Schema):
     at = fields.AwareDateTime()
     reason = fields.String(allow_none=True)
     action = fields.String()
+
+
+class Unset(fields.Nested):
+    """A nested record the store keeps as ``{}`` until it is set (a proposal, a ruling): ``null`` on
+    the wire until then."""
+
+    def __init__(self, nested, **kwargs):
+        super().__init__(nested, allow_none=True, **kwargs)
+
+    def get_value(self, obj, attr, accessor=None, default=missing):
+        return super().get_value(obj, attr, accessor=accessor, default=None) or None

@@ -10,7 +10,7 @@ every delivery one of three ways, and acks the original only after the broker co
 * any other failure -> the same backoff, counted; after ``EVENT_MAX_ATTEMPTS`` attempts, and at once
   for a malformed envelope or payload, the message goes to the service's dead-letter queue
   ``<service>.dead-letters`` with the error, where an operator can list and replay it
-  (services/common/deadletter.py).
+  (services/common/messaging/deadletter.py).
 
 If even the copy cannot be published, the message is requeued, never acked.
 """
@@ -22,7 +22,6 @@ from functools import partial
 
 import eventlet
 from kombu import Connection, Queue
-from kombu.exceptions import OperationalError
 from marshmallow import ValidationError
 from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY, PERSISTENT
@@ -30,10 +29,10 @@ from nameko.events import SERVICE_POOL, EventHandler
 from nameko.exceptions import ContainerBeingKilled
 from pymongo.errors import ConnectionFailure
 
-from services.common.amqp import ResilientQueueConsumer
 from services.common.clock import utcnow
 from services.common.errors import Unavailable
-from services.common.events import EventSchema, read_envelope
+from services.common.messaging.amqp import BROKER_DOWN, ResilientQueueConsumer
+from services.common.messaging.events import EventSchema, read_envelope
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +40,8 @@ ATTEMPTS_HEADER = "x-attempts"
 OUTAGE_RETRIES_HEADER = "x-outage-retries"
 DLQ_HEADER_PREFIX = "x-dlq-"
 
-TRANSIENT_ERRORS = (ConnectionFailure, Unavailable, ConnectionError, TimeoutError, OperationalError)
+# an outage -- the store or the broker down, or a dependency saying so: not the message's fault
+TRANSIENT_ERRORS = (ConnectionFailure, Unavailable, *BROKER_DOWN)
 
 
 class PermanentFailure(Exception):
@@ -89,7 +89,7 @@ def classify(exc: BaseException | None, attempts: int, max_attempts: int) -> str
 class DomainEventHandler(EventHandler):
     """``@consume(SchemaCls)``: a durable, service-pooled handler of ``SchemaCls.event_type``.
 
-    The handler method receives one :class:`~services.common.events.ReceivedEvent`.
+    The handler method receives one :class:`~services.common.messaging.events.ReceivedEvent`.
     """
 
     queue_consumer = ResilientQueueConsumer()

@@ -15,10 +15,10 @@ import logging
 from marshmallow import RAISE, ValidationError
 from pymongo.errors import ConnectionFailure
 
-from services.common.amqp import ResilientRpc
+from services.common.boundary.schemas import strip_hidden
+from services.common.boundary.security import PUBLIC, denied
 from services.common.errors import EXPECTED_ERRORS, InvalidInput, Unavailable
-from services.common.schemas import strip_hidden
-from services.common.security import PUBLIC, denied
+from services.common.messaging.amqp import ResilientRpc
 
 log = logging.getLogger(__name__)
 

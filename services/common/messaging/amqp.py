@@ -26,7 +26,9 @@ from nameko.rpc import ReplyListener, Rpc, RpcConsumer, RpcProxy
 
 log = logging.getLogger(__name__)
 
-BROKER_GONE = (OSError, AMQPConnectionError, OperationalError)  # socket errors are OSErrors
+# the broker cannot be reached, or went away mid-call: socket errors (reset, broken pipe, refused,
+# timed out, name not resolved) are OSErrors; amqp and kombu raise their own for a closed connection
+BROKER_DOWN = (OSError, AMQPConnectionError, OperationalError)
 
 
 class ChannelAcks:
@@ -98,7 +100,7 @@ class AckCoalescer:
                     continue
                 try:
                     self.frames += acks.flush()
-                except BROKER_GONE as exc:
+                except BROKER_DOWN as exc:
                     log.warning("cannot ack, the broker connection is gone (%s): it will be "
                                 "redelivered", exc)
                 except Exception:  # kept: the next flush tries the acks still waiting again
@@ -122,7 +124,7 @@ class ResilientQueueConsumer(QueueConsumer):
     def requeue_message(self, message):
         try:
             super().requeue_message(message)
-        except BROKER_GONE as exc:
+        except BROKER_DOWN as exc:
             log.warning("cannot requeue, the broker connection is gone (%s): it will be redelivered", exc)
             return
         self.acks.settled(message)
@@ -151,7 +153,7 @@ class ResilientRpc(Rpc):
     def handle_result(self, message, worker_ctx, result, exc_info):
         try:
             return super().handle_result(message, worker_ctx, result, exc_info)
-        except BROKER_GONE as exc:
+        except BROKER_DOWN as exc:
             # the caller times out; the request, never acknowledged, is delivered again
             log.warning("cannot reply to %s, the broker connection is gone (%s)",
                         worker_ctx.entrypoint.method_name, exc)

@@ -21,50 +21,29 @@ import time
 from typing import Any
 
 import eventlet
-from amqp.exceptions import ConnectionError as AMQPConnectionError
 from eventlet.semaphore import Semaphore
-from kombu.exceptions import OperationalError
 from kombu.utils.json import dumps
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.events import get_event_exchange
 from nameko.extensions import DependencyProvider
 from pymongo.errors import PyMongoError
 
-from services.common.confirms import ACKED, RETURNED, BatchPublisher, Outgoing
-from services.common.events import EventSchema, build_envelope
-from services.common.store import MongoStore
+from services.common.messaging.amqp import BROKER_DOWN
+from services.common.messaging.confirms import ACKED, RETURNED, BatchPublisher, Outgoing
+from services.common.messaging.events import EventSchema, build_envelope
+from services.common.storage.documents import FLAG, FLAGGED, PENDING
+from services.common.storage.ferretdb import TakeOutTogether
+from services.common.storage.store import MongoStore
 
 log = logging.getLogger(__name__)
 
-PENDING = "pending_events"
-FLAG = "outbox_pending"
-FLAGGED = {FLAG: True}
-UNSWEPT = {"pending_events.event_id": {"$exists": True}}
-# the broker cannot be reached: stop this run, the next one tries again
-BROKER_DOWN = (ConnectionError, OSError, OperationalError, AMQPConnectionError)
+UNSWEPT = {f"{PENDING}.event_id": {"$exists": True}}
 DEFAULT_RELAY_INTERVAL = 2.0
 DEFAULT_SWEEP_INTERVAL = 300.0
 # events per wait for confirms: large enough to amortise the broker's disk sync, small enough that a
 # failed batch is cheap to publish again
 DEFAULT_BATCH = 500
 TAKE_OUT_CONCURRENCY = 4
-# documents emptied by one write while the flagged ones are at most this many batches (_few_flagged)
-WHOLE_TAKE_OUT_LIMIT = 4
-
-
-def push_events(update: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
-    """Add ``events`` to a MongoDB update document, so they are written with the state change."""
-    if not events:
-        return update
-    merged = {op: dict(spec) for op, spec in update.items()}
-    merged.setdefault("$push", {})[PENDING] = {"$each": list(events)}
-    merged.setdefault("$set", {})[FLAG] = True
-    return merged
-
-
-def with_events(document: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
-    """A new document (raw, for bulk inserts) carrying ``events`` in its outbox."""
-    return {**document, PENDING: list(events), FLAG: bool(events)}
 
 
 class Emitter:
@@ -105,7 +84,6 @@ class Outbox(DependencyProvider):
         self._again = False
         self._running = False
         self._said_unroutable: set = set()
-        self._flagged_seen: dict[str, int] = {}  # documents the last pass read, by collection
 
     def setup(self):
         config = self.container.config
@@ -120,6 +98,8 @@ class Outbox(DependencyProvider):
         if len(stores) != 1:
             raise RuntimeError(f"{self.producer}: Outbox needs exactly one MongoStore")
         self.mongo = stores[0]
+        self.mongo.outbox = self  # the store writes the events a worker's changes cause
+        self.together = TakeOutTogether(self.batch)
 
     def start(self):
         self._running = True
@@ -133,9 +113,11 @@ class Outbox(DependencyProvider):
         self._running = False
         self.publisher.close()
 
+    def emitter(self, worker_ctx) -> Emitter:
+        return Emitter(self, worker_ctx, self._emitted.setdefault(worker_ctx, []))
+
     def get_dependency(self, worker_ctx):
-        emitted = self._emitted.setdefault(worker_ctx, [])
-        return Emitter(self, worker_ctx, emitted)
+        return self.emitter(worker_ctx)
 
     def worker_teardown(self, worker_ctx):
         if self._emitted.pop(worker_ctx, None):
@@ -192,23 +174,16 @@ class Outbox(DependencyProvider):
             size += len(doc.get(PENDING) or [])
             if size >= self.batch:
                 sent += self._relay_batch(store, aggregate, docs, unroutable,
-                                          self._few_flagged(name, seen))
+                                          self.together.pays(name, seen))
                 docs, size = [], 0
-        sent += self._relay_batch(store, aggregate, docs, unroutable, self._few_flagged(name, seen))
-        self._flagged_seen[name] = seen
+        sent += self._relay_batch(store, aggregate, docs, unroutable, self.together.pays(name, seen))
+        self.together.passed(name, seen)
         return sent
 
-    def _few_flagged(self, name: str, seen: int) -> bool:
-        """Whether one write may empty many documents: it reads every flagged document of the
-        collection (FerretDB finds them by the flag alone), which pays while they are a few
-        batches' worth -- the backlog of a running suite -- but not after an outage, when the
-        relay drains thousands (estimated from this pass so far and the last one)."""
-        return max(seen, self._flagged_seen.get(name, 0)) <= WHOLE_TAKE_OUT_LIMIT * self.batch
-
-    def _relay_batch(self, store, aggregate, docs, unroutable: set[str], few_flagged: bool) -> int:
+    def _relay_batch(self, store, aggregate, docs, unroutable: set[str], together: bool) -> int:
         """Publish these documents' events in their order, one wait for all the confirms, then
-        take out what went: one write for all the documents that held just one event (ADR 0018),
-        one write each for the others.
+        take out what went: with ``together``, one write for all the documents that held just one
+        event (ferretdb.TakeOutTogether), one write each for the others.
 
         An event that cannot go holds back the later events of its type in its own document -- each
         type has its own queues, so the broker keeps no order across types anyway (ADR 0003). Of
@@ -228,47 +203,28 @@ class Outbox(DependencyProvider):
                                   aggregate._get_collection_name(), doc["_id"])
                     held.add(envelope.get("event_type"))
         outcome = self.publisher.publish(outgoing)
+
+        def acked(envelope) -> bool:
+            return outcome.get(envelope.get("event_id")) == ACKED
+
         whole, rest = [], []
         for doc in docs:
-            pending = doc.get(PENDING) or []
-            for envelope in pending:
+            for envelope in doc.get(PENDING) or []:
                 self._said(envelope, outcome.get(envelope.get("event_id")), unroutable)
-            single = doc.get(FLAG) and len(pending) == 1 \
-                and outcome.get(pending[0].get("event_id")) == ACKED
-            (whole if single and few_flagged else rest).append(doc)
+            (whole if together and self.together.single(doc, acked) else rest).append(doc)
+
+        def take_out(doc, pending, published):
+            self._take_out(store, aggregate, doc, pending, published)
 
         def settle(doc) -> int:
             pending = doc.get(PENDING) or []
-            published = [e for e in pending if outcome.get(e.get("event_id")) == ACKED]
-            self._take_out(store, aggregate, doc, pending, published)
+            published = [e for e in pending if acked(e)]
+            take_out(doc, pending, published)
             return len(published)
 
         # a write per document, a few at a time: the store's round trips overlap (1.6x here)
-        return self._take_out_whole(store, aggregate, whole) \
+        return self.together.take_out(store, aggregate, whole, take_out) \
             + sum(eventlet.GreenPool(TAKE_OUT_CONCURRENCY).imap(settle, rest))
-
-    def _take_out_whole(self, store, aggregate, docs) -> int:
-        """Documents whose one pending event went out, emptied by one write (ADR 0018): most
-        documents carry one event, and FerretDB spends about 1 ms on any command, so emptying them
-        one by one cost more than everything else the relay does. Only a document that still holds
-        exactly that one event is emptied; one that was given another since it was read is read
-        again and has just its published event taken out."""
-        if not docs:
-            return 0
-        ids = {doc[PENDING][0]["event_id"]: doc["_id"] for doc in docs}
-        emptied = store.update_each(
-            aggregate, ids.values(),
-            {**FLAGGED, f"{PENDING}.event_id": {"$in": list(ids)}, PENDING: {"$size": 1}},
-            {"$set": {PENDING: [], FLAG: False}})
-        if emptied < len(docs):
-            now = store.by_ids(aggregate, list(ids.values()), {PENDING: 1, FLAG: 1})
-            for event_id, key in ids.items():
-                doc = now.get(key)
-                pending = (doc or {}).get(PENDING) or []
-                published = [e for e in pending if e.get("event_id") == event_id]
-                if published:
-                    self._take_out(store, aggregate, doc, pending, published)
-        return len(docs)
 
     def _take_out(self, store, aggregate, doc, pending, published):
         """Remove what was published; the flag stays while anything is left. Should this write

@@ -3,7 +3,7 @@
 ``@rpc(allow={ROLE: SCOPE, ...})`` asks this dependency, before the method runs, whether the user in
 nameko context data holds one of the roles; the method then calls ``self.access.check(...)`` with the
 record it loaded, for roles limited to their own unit or themselves. After the call -- whatever its
-outcome -- one audit entry is written (services/common/audit.py).
+outcome -- one audit entry is written (services/common/boundary/audit.py).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from nameko.extensions import DependencyProvider
 from pymongo.errors import PyMongoError
 
-from services.common.audit import AuditTrail
+from services.common.boundary.audit import AuditTrail
+from services.common.boundary.security import Actor, Grant, denied, require_actor, scopes_for
 from services.common.errors import DomainError, Forbidden, Unavailable
-from services.common.security import Actor, Grant, denied, require_actor, scopes_for
-from services.common.store import MongoStore
+from services.common.storage.store import MongoStore
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from kombu import Connection, Producer
 
-from services.common.consumer import (
+from services.common.messaging.consumer import (
     ATTEMPTS_HEADER,
     DLQ_HEADER_PREFIX,
     OUTAGE_RETRIES_HEADER,
@@ -111,12 +111,12 @@ def purge(amqp_uri: str, service: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m services.common.deadletter list|replay|purge SERVICE [--event-id ID ...]``."""
+    """``python -m services.common.messaging.deadletter list|replay|purge SERVICE [--event-id ID ...]``."""
     import argparse
     import json
     import os
 
-    parser = argparse.ArgumentParser(prog="python -m services.common.deadletter",
+    parser = argparse.ArgumentParser(prog="python -m services.common.messaging.deadletter",
                                      description="List, replay or purge a service's dead letters.")
     parser.add_argument("action", choices=["list", "replay", "purge"])
     parser.add_argument("service")

@@ -3,7 +3,9 @@
 The guard lives in the same single-document update as the effect: the filter requires that the
 event id is not yet in ``applied_events`` and the update pushes it. A redelivered event matches
 nothing and changes nothing. With ``upsert`` a second delivery collides on ``_id`` instead, which
-means the same: already applied.
+means the same: already applied. An effect that depends on what the document holds is a change like any
+other, decided on the document as read and written under its version with the same guard
+(``Store.change(..., event_id=...)``).
 """
 
 from __future__ import annotations
@@ -13,15 +15,10 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from services.common.errors import Unavailable
+from services.common.storage.documents import APPLIED
+from services.common.storage.store import MissingTarget
 
 log = logging.getLogger(__name__)
-
-APPLIED = "applied_events"
-
-
-class MissingTarget(LookupError):
-    """The document the event should change does not exist (and upsert was not asked for)."""
 
 
 def guarded_update(update: dict[str, Any], event_id: str) -> dict[str, Any]:
@@ -59,43 +56,6 @@ def apply_once(store, document, filter_: dict[str, Any], update: dict[str, Any],
     log.info("event %s was already applied to %s %s; ignored", event_id,
              document._get_collection_name(), filter_["_id"])
     return False
-
-
-class Contended(Unavailable):
-    """The document kept changing under a read-decide-write: retried like an outage, never
-    dead-lettered for it (consumer.py), since the event itself is fine."""
-
-
-def apply_once_read(store, document, key: str, event_id: str, update_for, *,
-                    attempts: int = 5) -> bool:
-    """Apply an event's effect once when the effect depends on the document as it stands.
-
-    ``update_for(current)`` returns the update (or None: nothing to do). The write is guarded by the
-    event id and by the document's ``version`` (bumped), so a concurrent change makes it read and
-    decide again. Raises MissingTarget when the document does not exist.
-    """
-    collection = store.collection(document)
-    for _ in range(attempts):
-        current = collection.find_one({"_id": key})
-        if current is None:
-            raise MissingTarget(f"no {document._get_collection_name()} {key}")
-        if event_id in current.get(APPLIED, []):
-            log.info("event %s was already applied to %s %s; ignored", event_id,
-                     document._get_collection_name(), key)
-            return False
-        update = update_for(current)
-        if update is None:
-            return False
-        update = {op: dict(spec) for op, spec in update.items()}
-        update.setdefault("$inc", {})["version"] = 1
-        try:
-            if apply_once(store, document, {"_id": key, "version": current.get("version")}, update,
-                          event_id):
-                return True
-        except MissingTarget:
-            continue  # changed meanwhile: read again
-    raise Contended(f"{document._get_collection_name()} {key} kept changing; event {event_id} "
-                    "will be retried", code="CONTENDED")
 
 
 def project(store, document, key: str, facts: dict[str, Any], event_id: str,

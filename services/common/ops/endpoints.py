@@ -32,8 +32,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import generate_latest
 from werkzeug.wrappers import Request, Response
 
-from services.common.outbox import Outbox
-from services.common.store import MongoStore
+from services.common.messaging.outbox import Outbox
+from services.common.storage.store import MongoStore
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,100 @@
+"""The bases of a service's storage module (``services/<name>/storage.py``).
+
+A service reads and writes its database through methods named for what they do -- ``cycles.get``,
+``applications.pending_for_case``, ``funds.change`` -- and the filters and update operators behind them
+live in its storage module, not in ``service.py``. ``self.store`` in a service is its :class:`Storage`:
+one :class:`Records` attribute per kind of record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from services.common.decision import Change
+from services.common.storage.inbox import apply_once, project_event
+from services.common.storage.store import Store
+
+
+class Records:
+    """One kind of record (one collection). Subclasses set ``document`` (the mongoengine class) and
+    ``noun`` (how a person calls one, for messages), and add their own queries."""
+
+    document: type
+    noun: str = "record"
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    @property
+    def collection(self):
+        return self.store.collection(self.document)
+
+    def get(self, key, fields: dict | None = None) -> dict[str, Any] | None:
+        return self.collection.find_one({"_id": key}, fields)
+
+    def exists(self, key) -> bool:
+        return self.collection.count_documents({"_id": key}, limit=1) > 0
+
+    def add(self, new: Change) -> dict[str, Any]:
+        """Insert a new record (``new.set``: its fields, by their names in ``document``) with the
+        events it causes; returns it as stored. DuplicateKeyError: its id is taken."""
+        return self.store.insert(self.document(**new.set), new.events)
+
+    def add_once(self, new: Change) -> bool:
+        """``add``, for a record whose id says what it is: a second one with that id is the same
+        record again (a redelivered event, a retried request), and nothing is written. False then."""
+        try:
+            self.add(new)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    def change(self, key, decide: Callable[[dict | None], Change], **options) -> dict[str, Any]:
+        """Read, decide, write under the record's version (``Store.change``, which says the options)."""
+        return self.store.change(self.document, key, decide, what=f"{self.noun} {key}", **options)
+
+    def apply_once(self, key, update: dict, event_id: str, *, upsert: bool = False) -> bool:
+        """An event's effect that depends on nothing the record holds: one update guarded by the
+        event's id (storage/inbox.py), no read first."""
+        return apply_once(self.store, self.document, {"_id": key}, update, event_id, upsert=upsert)
+
+
+class Copies(Records):
+    """Another service's records as this one keeps them (ARCHITECTURE.md §2), one event at a time.
+    ``key`` is the payload field that names the record (``cadre_id``)."""
+
+    key: str
+
+    def project(self, event, *, new: bool = False) -> bool:
+        """The event's payload onto the copy it names, once, never an older version over a newer one
+        (storage/inbox.py); ``new`` for a registration, which is almost always a copy not kept yet."""
+        return project_event(self.store, self.document, self.key, event, new=new)
+
+
+class Storage:
+    """A service's database as its workers see it: one :class:`Records` attribute per kind, declared
+    on the subclass (``applications = Applications``)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        for name, kind in self.kinds().items():
+            setattr(self, name, kind(store))
+
+    @classmethod
+    def kinds(cls) -> dict[str, type[Records]]:
+        found: dict[str, type[Records]] = {}
+        for klass in reversed(cls.__mro__):
+            found.update({name: value for name, value in vars(klass).items()
+                          if isinstance(value, type) and issubclass(value, Records)})
+        return found
+
+    @classmethod
+    def documents(cls) -> tuple:
+        """Every document class of the database, for its indexes."""
+        return tuple(dict.fromkeys(kind.document for kind in cls.kinds().values()))
+
+    def ping(self) -> None:
+        self.store.ping()

@@ -1,0 +1,45 @@
+"""Tolerance's records behind the names its service uses: applications, and its copies of talent's
+cadres and accountability's cases."""
+
+from services.common.storage.records import Copies, Records, Storage
+from services.tolerance import rules
+from services.tolerance.models import Application, CadreCopy, CaseCopy
+
+
+class Applications(Records):
+    document = Application
+    noun = "application"
+
+    def pending_for_case(self, case_id) -> str | None:
+        """The application answering the case that is not ruled yet, if any (C-4)."""
+        found = self.collection.find_one({"case_id": case_id, "status": {"$ne": rules.RULED}},
+                                         {"_id": 1})
+        return found and found["_id"]
+
+    def with_open_measures(self):
+        """Ruled applications with a corrective measure not done (T-7)."""
+        return self.collection.find({"status": rules.RULED, "measures.status": rules.OPEN})
+
+    def newest(self, cadre_id=None, status=None, limit=100) -> list[dict]:
+        query = {key: value for key, value in (("cadre_id", cadre_id), ("status", status)) if value}
+        return list(self.collection.find(query).sort("filed_at", -1).limit(limit))
+
+
+class Cadres(Copies):
+    """Talent's cadres: who may apply, and the unit that scopes them."""
+
+    document = CadreCopy
+    key = "cadre_id"
+
+
+class Cases(Copies):
+    """Accountability's cases: an application may answer a case of its own cadre."""
+
+    document = CaseCopy
+    key = "case_id"
+
+
+class ToleranceStorage(Storage):
+    applications = Applications
+    cadres = Cadres
+    cases = Cases
