@@ -2,7 +2,7 @@
 it relying on which fields, and every RPC method with its request and response schemas.
 
 Nothing here is written by hand: producers' schemas (``EventSchema`` subclasses in each service's
-``schemas.py``), consumers' schemas (the ``@consume(Schema)`` handlers of each service class) and the
+``events.py``), consumers' schemas (the ``@consume(Schema)`` handlers of each service class) and the
 ``@rpc(request=, response=)`` declarations are the source. ``python -m contracts.catalogue`` writes
 ``docs/asyncapi.yaml`` and ``docs/rpc-catalogue.json``; tests/contract checks they are up to date.
 """
@@ -53,10 +53,10 @@ def service_class(name: str) -> type:
 
 
 def producers() -> dict[str, type[EventSchema]]:
-    """event type -> the producer's payload schema (declared in the producer's own schemas.py)."""
+    """event type -> the producer's payload schema (declared in the producer's own events.py)."""
     found: dict[str, type[EventSchema]] = {}
     for name in SERVICES:
-        module = importlib.import_module(f"services.{name}.schemas")
+        module = importlib.import_module(f"services.{name}.events")
         for _, cls in inspect.getmembers(module, inspect.isclass):
             # consumers name their own view of an event ``...In`` (care reads its own grants so)
             if (issubclass(cls, EventSchema) and cls is not EventSchema and cls.__module__ == module.__name__

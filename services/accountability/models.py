@@ -1,6 +1,6 @@
 """Accountability's own database: cases, complaints, and its copy of talent's roster."""
 
-from mongoengine import BooleanField, DateTimeField, DictField, IntField, ListField, StringField
+from mongoengine import BooleanField, DateTimeField, DictField, ListField, StringField
 
 from services.accountability.rules import FILED, OPEN
 from services.common.storage.documents import Aggregate
@@ -45,7 +45,6 @@ class Case(Aggregate):
     mitigated = BooleanField(default=False)
     outcome = StringField()                # SANCTIONED, EXEMPTED or DISMISSED once it ends
     opened_at = DateTimeField(required=True)
-    version = IntField(required=True, default=1)
 
 
 class Complaint(Aggregate):
@@ -70,4 +69,3 @@ class Complaint(Aggregate):
     resolved_at = DateTimeField()
     resolved_by = StringField()
     filed_by = StringField()
-    version = IntField(required=True, default=1)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from services.common.clock import add_months
-from services.common.decision import transition  # noqa: F401 - a case keeps its history (C-1)
 from services.common.errors import Conflict, InvalidInput, RuleViolation
 
 # C-1: the 17 situations of 001, in its order, by area (四个全面)
@@ -215,6 +214,28 @@ IN_SELECTION = "IN_SELECTION"
 
 DEFAULT_COMPLAINT_DAYS = 60
 DEFAULT_EXPEDITED_COMPLAINT_DAYS = 15
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The policy values accountability decides with: promotion bans after each sanction [national
+    default], and the complaint deadlines of C-5."""
+
+    ban_months: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_BAN_MONTHS))
+    complaint_days: int = DEFAULT_COMPLAINT_DAYS
+    expedited_complaint_days: int = DEFAULT_EXPEDITED_COMPLAINT_DAYS
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Policy:
+        """ValueError when a value is not what it must be (whole months, whole days)."""
+        configured = config.get("PROMOTION_BAN_MONTHS") or {}
+        try:
+            bans = {**DEFAULT_BAN_MONTHS, **{k: int(v) for k, v in configured.items()}}
+        except (AttributeError, TypeError, ValueError):
+            raise ValueError(f"PROMOTION_BAN_MONTHS must map sanctions to whole months: "
+                             f"{configured!r}") from None
+        return cls(bans, int(config.get("COMPLAINT_DAYS") or DEFAULT_COMPLAINT_DAYS),
+                   int(config.get("EXPEDITED_COMPLAINT_DAYS") or DEFAULT_EXPEDITED_COMPLAINT_DAYS))
 
 
 def complaint_due(filed_at: datetime, expedited: bool, days: int, expedited_days: int) -> datetime:

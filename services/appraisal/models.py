@@ -76,7 +76,6 @@ class Cycle(Aggregate):
     results = ListField(DictField())
     opened_at = DateTimeField(required=True)
     finalized_at = DateTimeField()
-    version = IntField(required=True, default=1)
 
 
 class Restriction(Aggregate):

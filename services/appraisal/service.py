@@ -7,6 +7,18 @@ from nameko.dependency_providers import Config
 from pymongo.errors import DuplicateKeyError
 
 from services.appraisal import rules
+from services.appraisal.events import (
+    CadreClearedIn,
+    CadreRegisteredIn,
+    CadreUpdatedIn,
+    CommendationAwarded,
+    ResultAmended,
+    ResultFinalized,
+    RulingMadeIn,
+    SanctionDecidedIn,
+    UnitGraded,
+    UnitRegisteredIn,
+)
 from services.appraisal.models import (
     CadreCopy,
     Commendation,
@@ -17,12 +29,8 @@ from services.appraisal.models import (
 )
 from services.appraisal.schemas import (
     AmendResultSchema,
-    CadreClearedIn,
     CadreIdSchema,
-    CadreRegisteredIn,
     CadreResultSchema,
-    CadreUpdatedIn,
-    CommendationAwarded,
     CommendationSchema,
     CommendSchema,
     CycleIdSchema,
@@ -32,13 +40,7 @@ from services.appraisal.schemas import (
     QuotaSchema,
     RecordGradeSchema,
     RecordGradesSchema,
-    ResultAmended,
-    ResultFinalized,
-    RulingMadeIn,
-    SanctionDecidedIn,
-    UnitGraded,
     UnitGradeSchema,
-    UnitRegisteredIn,
     UnitYearSchema,
     YearSchema,
 )

@@ -87,7 +87,6 @@ class LeaveYear(Aggregate):
     year = IntField(required=True)
     taken = IntField(required=True, default=0)
     entries = ListField(DictField())
-    version = IntField(required=True, default=1)
 
 
 class Referral(Aggregate):
@@ -113,7 +112,6 @@ class Fund(Aggregate):
     balance_cents = IntField(required=True, default=0)
     entries = ListField(DictField())  # the ledger: budget changes and grants, in order
     granted_applications = ListField(StringField())  # the guard: each application granted once
-    version = IntField(required=True, default=1)
 
 
 class HardshipApplication(Aggregate):
@@ -149,4 +147,3 @@ class Family(Aggregate):
     visit_every_months = IntField(required=True)
     registered_on = DateField(required=True)
     visits = ListField(DictField())
-    version = IntField(required=True, default=1)

@@ -42,7 +42,6 @@ class Cadre(Aggregate):
     # the roster record's revision: every change bumps it and travels on talent.cadre_updated, so
     # the copies other services keep apply the latest and ignore a late older one
     revision = IntField(required=True, default=1)
-    version = IntField(required=True, default=1)  # optimistic lock for officers' writes
     # facts received from other services; eligibility and pool status are computed from them (L-3)
     # appraisal.result_finalized / result_amended as kept before ADR 0017; read beside Result
     appraisal_results = ListField(DictField())
@@ -80,4 +79,3 @@ class Programme(Aggregate):
     created_at = DateTimeField(required=True)
     allocation = ListField(DictField())
     allocated_at = DateTimeField()
-    version = IntField(required=True, default=1)

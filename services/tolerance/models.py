@@ -1,7 +1,7 @@
 """Tolerance's own database: applications with their assessment and ruling, and its copies of
 talent's roster and of accountability's cases."""
 
-from mongoengine import DateTimeField, DictField, IntField, ListField, StringField
+from mongoengine import DateTimeField, DictField, ListField, StringField
 
 from services.common.storage.documents import Aggregate
 from services.tolerance.rules import FILED
@@ -50,4 +50,3 @@ class Application(Aggregate):
     history = ListField(DictField())   # who, when, from, to, why
     filed_at = DateTimeField(required=True)
     filed_by = StringField()
-    version = IntField(required=True, default=1)

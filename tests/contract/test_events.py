@@ -80,8 +80,8 @@ def test_retyping_a_field_a_consumer_relies_on_breaks_the_contract(consumer, fie
 def test_a_consumer_that_accepts_fewer_values_than_are_sent_is_caught():
     from marshmallow import validate
 
-    from services.accountability.schemas import RulingMadeIn
-    from services.tolerance.schemas import RulingMade
+    from services.accountability.events import RulingMadeIn
+    from services.tolerance.events import RulingMade
 
     consumer = next(c for c in CONSUMERS if c.schema is RulingMadeIn)
 

@@ -20,7 +20,7 @@ from kombu import Connection, Producer
 from nameko.events import get_event_exchange
 
 from services.common.messaging.events import build_envelope
-from services.talent.schemas import CadreRegistered
+from services.talent.events import CadreRegistered
 
 CONSUMERS = ("appraisal", "accountability", "tolerance", "care")  # of talent.cadre_registered
 IGNORED_LINES = ("was already applied", "or has event")  # inbox.py's two "ignored" log lines

@@ -12,7 +12,7 @@ import eventlet
 from kombu import Connection, Producer
 from nameko.events import get_event_exchange
 
-from services.appraisal.schemas import ResultFinalized
+from services.appraisal.events import ResultFinalized
 from services.common.messaging.deadletter import list_dead_letters
 from services.common.messaging.events import build_envelope
 from tests.faults.stream import CONSUMERS, new_stream, tally, wait_applied

@@ -3,20 +3,19 @@ A-4 (appraisal's FAIL grade -> a case per principal leader), A-6 (a decided sanc
 appraisal) and its lifting by clearing (C-5). Fault tolerance first (C-4) and the lifting by exemption
 (T-6) go through the tolerance process in test_tolerance_paths.py."""
 
-from datetime import UTC, datetime
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.common.errors import NotFound
-from tests.helpers import actor, wait_for
+from tests.helpers import TEST_YEAR, actor, wait_for
 from tests.integration.test_slice import new_id, open_cycle, register_unit
 
 pytestmark = pytest.mark.integration
 
 OFFICER_A = actor("DISCIPLINE_OFFICER", user_id="it-officer-a")
 OFFICER_B = actor("DISCIPLINE_OFFICER", user_id="it-officer-b")
-YEAR = datetime.now(UTC).year  # a sanction is decided now: A-6 bars this year's EXCELLENT
+YEAR = TEST_YEAR  # a sanction is decided now: A-6 bars this year's EXCELLENT
 
 
 def accountability(suite, as_=OFFICER_A):

@@ -2,11 +2,11 @@
 complaint opened in accountability -> EARLY_WARNING; organisational handling decided -> JOB_ADJUSTMENT;
 a posting changed in talent -> JOB_ADJUSTMENT; a hardship grant -> MAJOR_SETBACK; each once."""
 
-from datetime import UTC, datetime
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from services.common.clock import utcnow
 from tests.helpers import actor, wait_for
 from tests.integration.test_accountability_paths import accountability, decide, open_case, register_leader
 from tests.integration.test_slice import register_unit
@@ -52,7 +52,7 @@ def test_accountability_and_talent_open_their_talks_once(suite):
 def test_a_hardship_grant_opens_a_major_setback_talk(suite):
     unit_id = register_unit(suite)
     cadre_id = register_leader(suite, unit_id, principal=False)
-    year = datetime.now(UTC).year
+    year = utcnow().year
 
     def applied():
         with rpc(suite, CARER) as cluster:

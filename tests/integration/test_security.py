@@ -47,7 +47,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
@@ -62,7 +62,7 @@ from gateway.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER
 from gateway.routes import ROSTER_IMPORT_MAX_BODY_BYTES, ROUTES
 from gateway.service import GatewayService
 from services.common.boundary.security import ROLES
-from services.common.clock import business_year
+from services.common.clock import business_year, utcnow
 from services.common.errors import Forbidden
 from services.talent.rules import STANDARDS
 from services.tolerance.rules import CONDITIONS, FACTORS
@@ -470,7 +470,7 @@ class World:
         deadline lies a few seconds ahead when it is proposed (T-7 wants it ahead), then passes."""
         assert self.standing_applications  # tolerance knows the cadre
         application_id = self.application_in("own", "ASSESSED")
-        due = datetime.now(UTC) + timedelta(seconds=3)
+        due = utcnow() + timedelta(seconds=3)
         response = self.post(f"/tolerance/applications/{application_id}/proposal",
                              ruling(due=due))
         assert response.status_code == 200, response.text
@@ -479,7 +479,7 @@ class World:
                              headers=self.second_admin)
         assert response.status_code == 200, response.text
         [measure] = response.json()["measures"]
-        time.sleep(max((due - datetime.now(UTC)).total_seconds(), 0) + 0.5)
+        time.sleep(max((due - utcnow()).total_seconds(), 0) + 0.5)
         return measure["measure_id"]
 
     # talent: fresh cadres for what moves a cadre, standing records made when their first row runs
@@ -628,7 +628,7 @@ class World:
     def fund_year(self) -> int:
         """The current year (the department's, as care reckons it), its fund given a budget large
         enough for every approval of the module."""
-        year = business_year(datetime.now(UTC))
+        year = business_year(utcnow())
         response = self.post("/care/fund/budget", {"year": year, "amount": FUND_BUDGET})
         assert response.status_code == 200, response.text
         return year
@@ -700,7 +700,7 @@ FAMILY = {"died_on": "2024-07-09", "dependants": [{"name": "刘芳", "relation":
 
 def ruling(due: datetime | None = None) -> dict:
     """An EXEMPTED ruling with one corrective measure, due in 30 days unless said (T-7)."""
-    due = due or datetime.now(UTC) + timedelta(days=30)
+    due = due or utcnow() + timedelta(days=30)
     return {"outcome": "EXEMPTED", "reasoning": "符合容错情形",
             "measures": [{"description": "完善决策程序", "due": due.isoformat()}]}
 
@@ -1047,7 +1047,7 @@ def call_resolve_complaint(w: World, case: str, headers: dict):
 
 
 def call_demotion_report(w: World, case: str, headers: dict):
-    year = datetime.now(UTC).year
+    year = utcnow().year
     response = w.get(f"/accountability/reports/demotions/{year}", headers=headers)
 
     def effect(allowed: bool):
@@ -1660,7 +1660,7 @@ def call_record_visit(w: World, case: str, headers: dict):
     [before] = w.care_store("families", {"_id": family_id})
     notes = f"上门慰问，送去慰问金 {new_id('notes')}"
     response = w.post(f"/care/families/{family_id}/visits",
-                      {"visited_on": datetime.now(UTC).date().isoformat(), "notes": notes},
+                      {"visited_on": utcnow().date().isoformat(), "notes": notes},
                       headers=headers)
 
     def effect(allowed: bool):
@@ -2121,7 +2121,7 @@ class TestCare:
 
 
 def test_a_direct_rpc_without_a_user_is_refused_and_audited(suite, world):
-    since = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+    since = (utcnow() - timedelta(seconds=1)).isoformat()
     with ClusterRpcProxy({"AMQP_URI": suite.amqp_uri}) as rpc:
         with pytest.raises(Forbidden) as refused:
             rpc.talent.get_cadre(cadre_id=world.self_id)
@@ -2246,7 +2246,7 @@ class TestAudit:
             "record_type": "cadre", "record_id": world.other_id, "roles": ["DISCIPLINE_OFFICER"]}
         assert UUID.match(entry["correlation_id"] or ""), entry
         at = datetime.fromisoformat(entry["at"])
-        assert abs(datetime.now(UTC) - at) < timedelta(minutes=1), entry
+        assert abs(utcnow() - at) < timedelta(minutes=1), entry
         by_record = world.audit(record_id=world.other_id)
         assert entry in by_record
 
@@ -2287,7 +2287,7 @@ class TestAudit:
         assert entry["record_id"] == world.self_id, entry
 
     def test_a_refused_token_is_audited_by_the_gateway(self, suite, world):
-        since = (datetime.now(UTC) - timedelta(seconds=5)).isoformat()
+        since = (utcnow() - timedelta(seconds=5)).isoformat()
 
         def entries():
             return {(e["at"], e["correlation_id"]): e for e in world.audit(outcome="DENIED", since=since)

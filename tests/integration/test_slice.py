@@ -3,11 +3,11 @@ each service a separate process on the real RabbitMQ and store."""
 
 import re
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 from marshmallow import fields
 
+from services.common.clock import utcnow
 from services.common.messaging import deadletter
 from services.common.messaging.events import EventSchema, build_envelope
 from tests.helpers import wait_for
@@ -90,7 +90,7 @@ def wait_for_priority(suite, cadre_id, timeout=20):
 def result_event(cadre_id, grade="EXCELLENT"):
     return build_envelope(ResultFinalized, {
         "cycle_id": new_id("cy"), "unit_id": "U", "year": 2025, "kind": "ANNUAL",
-        "cadre_id": cadre_id, "grade": grade, "finalized_at": datetime.now(UTC)},
+        "cadre_id": cadre_id, "grade": grade, "finalized_at": utcnow()},
         producer="appraisal")
 
 
@@ -382,6 +382,6 @@ def test_commendations_are_awarded_with_the_deed_and_listed_by_year(suite):
     assert commend(first, deed=" ").json()["error"]["fields"] == {"deed": [
         "Say what it is: blank text is not enough."]}
     assert commend(first, year=2999).status_code == 400  # outside the schema's years
-    future = commend(first, year=datetime.now(UTC).year + 1)
+    future = commend(first, year=utcnow().year + 1)
     assert (future.status_code, future.json()["error"]["code"]) == (409, "YEAR_IN_FUTURE")
     assert commend("C-nobody").json()["error"]["code"] == "CADRE_NOT_FOUND"

@@ -3,11 +3,12 @@ promotion and exits the lion-type pool, the exemption lifts both (C, L-2, T-6); 
 complaints in accountability (C-5); a roster change reaches every service's copy; a commendation counts
 for training priority (L-5)."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from services.common.clock import utcnow
 from services.common.errors import RuleViolation
 from services.talent.rules import STANDARDS
 from tests.helpers import actor, wait_for
@@ -52,7 +53,7 @@ def test_a_sanction_bans_and_exits_the_pool_and_the_exemption_lifts_both(suite):
         return answer["promotable"] is False and answer
     answer = wait_for(banned, timeout=20, interval=0.2, what="talent to ban the promotion")
     [ban] = [r for r in answer["reasons"] if r["effect"] == "PROMOTION_BAN"]
-    assert case["case_id"] in ban["detail"] and datetime.fromisoformat(ban["valid_until"]) > datetime.now(UTC)
+    assert case["case_id"] in ban["detail"] and datetime.fromisoformat(ban["valid_until"]) > utcnow()
     entry = pool_entry(suite, cadre_id)
     assert (entry["status"], entry["exit"]["cause"], entry["exit"]["case_id"]) == (
         "EXITED", "SANCTION", case["case_id"])

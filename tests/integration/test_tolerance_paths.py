@@ -2,11 +2,12 @@
 accountability, the cadre applies in tolerance, the case cannot be decided, the ruling closes or
 mitigates it, and what the matter caused elsewhere (appraisal's A-6 bar) is lifted (C-4, T-6)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from services.common.clock import utcnow
 from services.common.errors import NotFound, RuleViolation
 from services.tolerance.rules import CONDITIONS, FACTORS
 from tests.helpers import actor, wait_for
@@ -50,7 +51,7 @@ def apply_for(suite, cadre_id, case_id):
 
 
 def rule(suite, application_id, outcome, conditions=ALL_HOLD):
-    due = (datetime.now(UTC) + timedelta(days=60)).isoformat()
+    due = (utcnow() + timedelta(days=60)).isoformat()
     with rpc(suite, OFFICER_A) as cluster:
         cluster.tolerance.start_review(application_id=application_id)
         cluster.tolerance.assess(application_id=application_id, conditions=conditions,

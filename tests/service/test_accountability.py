@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.accountability.schemas import (
+from services.accountability.events import (
     ApplicationFiledIn,
     CadreRegisteredIn,
     RulingMadeIn,
@@ -16,6 +16,7 @@ from services.accountability.schemas import (
     UnitGradedIn,
 )
 from services.accountability.service import AccountabilityService
+from services.common.clock import utcnow
 from services.common.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from services.common.messaging.events import build_envelope
 from services.common.storage.store import database_name
@@ -539,7 +540,7 @@ def test_clearing_ends_the_cases_that_investigated_the_untrue_report(service, ro
 
 
 def utc_year():
-    return datetime.now(UTC).year
+    return utcnow().year
 
 
 def test_promotion_ban_months_come_from_config(running, deliver_event):
@@ -554,7 +555,7 @@ def test_promotion_ban_months_come_from_config(running, deliver_event):
 
 def test_the_cadre_copy_keeps_the_latest_revision_whatever_the_order(service, roster, deliver, config,
                                                                       mongo_client):
-    from services.accountability.schemas import CadreUpdatedIn
+    from services.accountability.events import CadreUpdatedIn
 
     deliver(CadreUpdatedIn, {**STAFF, "is_leader": True, "revision": 3}, "on_cadre_updated")
     late = deliver(CadreUpdatedIn, {**STAFF, "name": "旧名", "revision": 2}, "on_cadre_updated")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.appraisal.schemas import CadreClearedIn, RulingMadeIn, SanctionDecidedIn
+from services.appraisal.events import CadreClearedIn, RulingMadeIn, SanctionDecidedIn
 from services.appraisal.service import AppraisalService
 from services.common.errors import RuleViolation
 from tests.helpers import call

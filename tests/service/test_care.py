@@ -2,12 +2,12 @@
 arrive (K-1), health checks (K-2), leave (K-3), confidential referrals (K-4), the hardship fund raced by
 concurrent approvals (K-5) and bereaved families (K-6)."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.care.schemas import (
+from services.care.events import (
     CadreRegisteredIn,
     CaseOpenedIn,
     ComplaintFiledIn,
@@ -17,12 +17,12 @@ from services.care.schemas import (
 from services.care.service import CareService
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from services.common.storage.store import database_name
-from tests.helpers import actor, call, wait_for
+from tests.helpers import TEST_NOW, actor, call, wait_for
 
 CARER = actor("CARE_OFFICER", user_id="carer-1")
 ORG = actor("ORG_ADMIN", user_id="org-1")
 SELF = actor("CADRE", user_id="cadre-l1", cadre_id="L1", unit_id="U1")
-NOW = datetime.now(UTC)
+NOW = TEST_NOW  # the services' clock starts there (tests/conftest.py)
 
 CADRES = [  # (cadre_id, unit, is_leader, grassroots_years, service_years)
     ("L1", "U1", True, 6, 9), ("L2", "U1", False, 1, 10), ("L3", "U1", True, 0, 19),

@@ -13,7 +13,7 @@ from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, 
 from services.common.messaging import deadletter
 from services.common.messaging.events import build_envelope
 from services.common.storage.store import database_name
-from services.talent.schemas import ResultFinalizedIn
+from services.talent.events import ResultFinalizedIn
 from services.talent.service import TalentService
 from tests.helpers import ADMIN, actor, call, wait_for
 

@@ -3,22 +3,23 @@ postings, the lion-type pool (L-1, L-2), eligibility over a scripted history of 
 cadres (L-4), training allocation (L-5). Events from other services are published to the real broker as
 their producers publish them; tests/integration proves the paths between running processes."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
+from services.common.clock import utcnow
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from services.common.storage.store import database_name
-from services.talent.rules import STANDARDS
-from services.talent.schemas import (
+from services.talent.events import (
     CadreClearedIn,
     CommendationAwardedIn,
     ResultFinalizedIn,
     RulingMadeIn,
     SanctionDecidedIn,
 )
+from services.talent.rules import STANDARDS
 from services.talent.service import TalentService
-from tests.helpers import actor, call, roster_file
+from tests.helpers import TEST_NOW, actor, call, roster_file
 
 UNIT = {"unit_id": "U1", "name": "江汉区", "unit_type": "DISTRICT"}
 UNIT2 = {"unit_id": "U2", "name": "武昌区", "unit_type": "DISTRICT"}
@@ -32,7 +33,7 @@ EVIDENCE = {code: f"{code} 的事实依据" for code in STANDARDS}
 ALL_HOLD = {code: {"holds": True, "evidence": "考察属实"} for code in STANDARDS}
 DEPUTY_PROFILE = {item: True for item in ("HOLDS_OWN_GROUND", "STRONG_EXECUTION", "BACKBONE_ROLE",
                                           "CLEAR_THINKING", "TACKLES_HARD_PROBLEMS", "DELIVERS")}
-NOW = datetime.now(UTC)
+NOW = TEST_NOW  # the services' clock starts there (tests/conftest.py)
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ def deliver(talent, deliver_event):
 
 
 def sanction(deliver, case_id="K1", sanctions=("TRANSFER",), ban_days=365, decided=None, envelope=None):
-    decided = decided or datetime.now(UTC)
+    decided = decided or utcnow()
     return deliver(SanctionDecidedIn, {
         "case_id": case_id, "cadre_id": "D1", "unit_id": "U1", "year": decided.year,
         "sanctions": list(sanctions), "organisational_handling": "TRANSFER" in sanctions,

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.common.clock import utcnow
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from services.common.storage.store import database_name
+from services.tolerance.events import CadreRegisteredIn, CaseOpenedIn
 from services.tolerance.rules import CONDITIONS, FACTORS
-from services.tolerance.schemas import CadreRegisteredIn, CaseOpenedIn
 from services.tolerance.service import ToleranceService
 from tests.helpers import actor, call
 
@@ -24,7 +25,7 @@ ALL_FACTORS = {code: {"rating": "FAVOURABLE", "note": "研判"} for code in FACT
 
 
 def later(days=30):
-    return (datetime.now(UTC) + timedelta(days=days)).isoformat()
+    return (utcnow() + timedelta(days=days)).isoformat()
 
 
 MEASURE = {"description": "完善招商引资审查流程", "due": None}
@@ -229,7 +230,7 @@ class TestMeasures:
         # as if its deadline had passed
         applications = mongo_client[database_name(config, "tolerance")].applications
         applications.update_one({"_id": application["application_id"]}, {"$set": {
-            "measures.0.due": datetime.now(UTC) - timedelta(days=3)}})
+            "measures.0.due": utcnow() - timedelta(days=3)}})
         [overdue] = call(service, "overdue_measures", as_=OFFICER_A)
         assert (overdue["measure_id"], overdue["cadre_id"], overdue["days_overdue"]) == (
             measure["measure_id"], "L1", 3)

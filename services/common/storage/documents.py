@@ -1,10 +1,11 @@
-"""The base of every aggregate document: its outbox and its applied-event guard (ARCHITECTURE.md §3)."""
+"""The base of every aggregate document: its outbox, its applied-event guard (ARCHITECTURE.md §3) and its
+version, which every read-decide-write checks and bumps (``Store.change``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from mongoengine import BooleanField, DictField, Document, ListField, StringField
+from mongoengine import BooleanField, DictField, Document, IntField, ListField, StringField
 
 PENDING = "pending_events"  # the outbox: envelopes written with the change that caused them
 FLAG = "outbox_pending"     # set while PENDING has any: the relay finds them by this equality
@@ -22,6 +23,7 @@ class Aggregate(Document):
     pending_events = ListField(DictField())
     outbox_pending = BooleanField(default=False)
     applied_events = ListField(StringField())
+    version = IntField(default=1)
 
     def clean(self):
         self.outbox_pending = bool(self.pending_events)

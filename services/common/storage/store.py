@@ -104,10 +104,11 @@ class Store:
         ``_id`` is taken. For writes that are almost always new, such as a registration's copy."""
         return self.inserts.insert(self.collection(document), son)
 
-    def update_one(self, document, filter_: dict, update: dict, **kwargs):
+    def update_one(self, document, filter_: dict, update: dict, events=(), **kwargs):
         """An update of one existing document, by the ``_id`` its ``filter_`` names, whose guard is in
-        the filter (a status, an applied event): no read first."""
+        the filter (a status, an applied event): no read first. ``events`` go with it."""
         key = (document._get_collection_name(), filter_["_id"])
+        update = push_events(update, self.envelopes(events))
         with self.locks.hold(key):
             return self.collection(document).update_one(filter_, update, **kwargs)
 

@@ -1,0 +1,234 @@
+"""Accountability's decisions (DOMAIN.md C, A-4): what each command or event changes and publishes, given
+the case or complaint as it stands, the command, the time, who acts and the policy. Pure: the service
+loads, calls one, and saves the change (services/common/decision.py); a refusal is the rule's error."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from services.accountability import rules
+from services.accountability.events import CaseClosed, CaseOpened, ComplaintFiled, SanctionDecided
+from services.common.clock import as_utc
+from services.common.decision import NOTHING, Change, Event, transition
+from services.common.errors import unknown_copy
+
+Record = Mapping[str, Any]
+
+# deterministic ids make a redelivered event, or a retried request, find what it made before
+IDS = uuid.UUID("6d1f3c1e-5a0b-4b8e-9a57-2b7f0c4f6a11")
+
+
+def open_case(cadre: Record, complaint: Record | None, *, case_id: str, source: str,
+              situations: Sequence[str], summary: str, complaint_id: str | None, now: datetime,
+              by: str) -> Change:
+    """C-1; with ``complaint_id``, the case investigates that complaint (C-5)."""
+    rules.check_leading_cadre(cadre)
+    rules.check_grounds(source, situations)
+    if complaint_id:
+        rules.check_case_for_complaint(source, complaint, cadre["_id"])
+    return new_case(cadre, case_id=case_id, source=source, situations=situations, summary=summary,
+                    now=now, by=by, complaint_id=complaint_id)
+
+
+def new_case(cadre: Record, *, case_id: str, source: str, situations: Sequence[str], summary: str,
+             now: datetime, by: str, **extra: Any) -> Change:
+    """An OPEN case, announced (care opens an EARLY_WARNING talk, K-1; tolerance learns it)."""
+    return Change(set={
+        "case_id": case_id, "cadre_id": cadre["_id"], "unit_id": cadre["unit_id"], "source": source,
+        "situations": list(situations), "summary": summary, "opened_at": now,
+        "history": [transition(None, rules.OPEN, by, now, summary, action="opened")], **extra,
+    }, events=[Event(CaseOpened, {
+        "case_id": case_id, "cadre_id": cadre["_id"], "unit_id": cadre["unit_id"], "source": source,
+        "situations": list(situations), "complaint_id": extra.get("complaint_id"),
+        "opened_at": now})])
+
+
+def appraisal_fail_cases(grade: Record, leaders: Iterable[Record], *, event_id: str,
+                         now: datetime, by: str) -> list[Change]:
+    """A-4: a unit graded FAIL -> one APPRAISAL_FAIL case per principal leader, its id derived from
+    unit, year and cadre, so a redelivered grade finds the cases it made."""
+    if grade["grade"] != "FAIL":
+        return []
+    return [new_case(
+        cadre, case_id=uuid.uuid5(IDS, f"A-4:{grade['unit_id']}:{grade['year']}:{cadre['_id']}").hex,
+        source=rules.APPRAISAL_FAIL, situations=[],
+        summary=f"unit {grade['unit_id']} graded FAIL for {grade['year']} (A-4)", now=now, by=by,
+        unit_grade={"unit_id": grade["unit_id"], "year": grade["year"], "grade": grade["grade"],
+                    "event_id": event_id})
+        for cadre in leaders]
+
+
+def complaint_case_id(complaint_id: str) -> str:
+    """The case a substantiated complaint opens: a retried resolution finds it again."""
+    return uuid.uuid5(IDS, f"C-5:{complaint_id}").hex
+
+
+def move(case: Record, move: str, *, reason: str | None, now: datetime, by: str,
+         changes: Mapping[str, Any] | None = None, closed: str | None = None) -> Change:
+    """A C-1 transition, kept in the history (who, when, why); ``closed`` announces how it ended."""
+    target = rules.check_move(case, move)
+    return Change(
+        set={"status": target, **(changes or {})},
+        append={"history": [transition(case["status"], target, by, now, reason, action=move)]},
+        events=[Event(CaseClosed, {"case_id": case["_id"], "cadre_id": case["cadre_id"],
+                                   "outcome": closed, "closed_at": now})] if closed else ())
+
+
+def propose_decision(case: Record, *, severity: str, public_outcry: bool, bad_impact: bool,
+                     sanctions: Sequence[str], disciplinary: Mapping[str, Any] | None, reason: str,
+                     proposal_id: str, now: datetime, by: str) -> Change:
+    """The first of the four eyes: a decision within the ladder (C-2, C-3, C-4), waiting for another
+    officer's approval."""
+    rules.check_move(case, "propose")
+    rules.check_not_on_hold(case)
+    option = rules.check_sanctions(sanctions, rules.allowed_sanction_sets(
+        case["source"], severity, public_outcry, bad_impact, mitigated=bool(case.get("mitigated"))))
+    rules.check_disciplinary_terms(option.sanctions, disciplinary)
+    proposal = {"proposal_id": proposal_id, "severity": severity, "public_outcry": public_outcry,
+                "bad_impact": bad_impact, "sanctions": list(option.sanctions),
+                "disciplinary": disciplinary, "rule": option.rule, "reason": reason, "by": by,
+                "at": now}
+    return Change(set={"proposal": proposal}, append={"history": [transition(
+        case["status"], case["status"], by, now, reason, action="proposed",
+        sanctions=list(option.sanctions))]})
+
+
+def approve_decision(case: Record, *, proposal_id: str, reason: str | None, year: int,
+                     policy: rules.Policy, now: datetime, by: str) -> Change:
+    """The second of the four eyes: another officer approves; the sanction is decided and published
+    with the promotion ban's end (DOMAIN.md C, promotion restrictions). ``year`` is the department's
+    year it is decided in (A-6, C-6)."""
+    target = rules.check_move(case, "approve")
+    rules.check_not_on_hold(case)
+    proposal = case.get("proposal") or None
+    rules.check_four_eyes(proposal, by)
+    rules.check_same_proposal(proposal, proposal_id)
+    # a MITIGATED ruling may have arrived since the proposal: the ladder is asked again
+    rules.check_sanctions(proposal["sanctions"], rules.allowed_sanction_sets(
+        case["source"], proposal["severity"], proposal["public_outcry"], proposal["bad_impact"],
+        mitigated=bool(case.get("mitigated"))))
+    disciplinary = proposal.get("disciplinary") or {}
+    decision = {**proposal, "approved_by": by, "approved_at": now, "year": year,
+                "ban_until": rules.ban_until(proposal["sanctions"], now, policy.ban_months,
+                                             disciplinary.get("ban_months")),
+                "exempted": False, "cleared": False}
+    return Change(
+        set={"status": target, "decision": decision, "proposal": {}},
+        append={"history": [transition(case["status"], target, by, now, reason, action="approved")]},
+        events=[Event(SanctionDecided, {
+            "case_id": case["_id"], "cadre_id": case["cadre_id"], "unit_id": case["unit_id"],
+            "year": year, "sanctions": proposal["sanctions"],
+            "organisational_handling": any(map(rules.is_organisational, proposal["sanctions"])),
+            "disciplinary": rules.DISCIPLINARY in proposal["sanctions"],
+            "severity": proposal["severity"], "mitigated": bool(case.get("mitigated")),
+            "decided_at": now, "ban_until": decision["ban_until"]})])
+
+
+def clear(case: Record, *, complaint_id: str, reason: str, now: datetime, by: str) -> Change:
+    """C-5 澄清正名: a case whose complaint proved untrue ends, and what it decided is marked cleared;
+    a dismissed case, or one cleared before, stays as it is."""
+    if case["status"] == rules.DISMISSED or case.get("outcome") == rules.CLEARED:
+        return NOTHING
+    changes = {"status": rules.CLOSED, "outcome": rules.CLEARED, "proposal": {}}
+    if case.get("decision"):
+        changes["decision"] = {**case["decision"], "cleared": True}
+    return Change(set=changes, append={"history": [transition(
+        case["status"], rules.CLOSED, by, now, f"complaint {complaint_id} found untrue: {reason}",
+        action="cleared")]}, events=[Event(CaseClosed, {
+            "case_id": case["_id"], "cadre_id": case["cadre_id"], "outcome": rules.CLEARED,
+            "closed_at": now})])
+
+
+def hold(case: Record, application_id: str) -> Change:
+    """C-4 fault tolerance first: the case waits for the application's ruling -- unless the ruling
+    came first."""
+    if any(r["application_id"] == application_id for r in case.get("rulings", [])) \
+            or application_id in (case.get("pending_applications") or []):
+        return NOTHING
+    return Change(set={"pending_applications": [*(case.get("pending_applications") or []),
+                                                application_id]})
+
+
+def ruling_received(case: Record, ruling: Record, *, now: datetime, by: str) -> Change:
+    """C-4: the hold ends. EXEMPTED closes the case without sanction (an earlier decision is marked
+    exempted, T-6); MITIGATED leaves only lighter sanctions; REJECTED lets the case go on."""
+    changes: dict[str, Any] = {"pending_applications": [
+        a for a in case.get("pending_applications") or [] if a != ruling["application_id"]]}
+    appended: dict[str, list] = {"rulings": [{"application_id": ruling["application_id"],
+                                              "outcome": ruling["outcome"],
+                                              "ruled_at": ruling["ruled_at"]}]}
+    events = []
+    if ruling["outcome"] == "MITIGATED":
+        changes["mitigated"] = True
+    elif ruling["outcome"] == "EXEMPTED" and case["status"] != rules.DISMISSED \
+            and case.get("outcome") not in (rules.EXEMPTED, rules.CLEARED):
+        changes.update(status=rules.CLOSED, outcome=rules.EXEMPTED, proposal={})
+        if case.get("decision"):
+            changes["decision"] = {**case["decision"], "exempted": True}
+        # who, when, why -- also when a closed, sanctioned case is exempted afterwards
+        appended["history"] = [transition(
+            case["status"], rules.CLOSED, by, now,
+            f"fault tolerance ruled EXEMPTED ({ruling['application_id']})", action="exempted")]
+        events.append(Event(CaseClosed, {"case_id": case["_id"], "cadre_id": case["cadre_id"],
+                                         "outcome": rules.EXEMPTED, "closed_at": now}))
+    return Change(set=changes, append=appended, events=events)
+
+
+# complaints (C-5)
+
+
+def file_complaint(cadre: Record, *, complaint_id: str, matter: str,
+                   reporter: Mapping[str, Any] | None, policy: rules.Policy, now: datetime,
+                   by: str) -> Change:
+    """C-5: against a cadre under selection a complaint is expedited (快查快结)."""
+    expedited = cadre.get("selection_status") == rules.IN_SELECTION
+    due = rules.complaint_due(now, expedited, policy.complaint_days, policy.expedited_complaint_days)
+    return Change(set={
+        "complaint_id": complaint_id, "cadre_id": cadre["_id"], "unit_id": cadre["unit_id"],
+        "matter": matter, "reporter": reporter or {}, "expedited": expedited, "filed_at": now,
+        "due_at": due, "filed_by": by,
+    }, events=[Event(ComplaintFiled, {
+        "complaint_id": complaint_id, "cadre_id": cadre["_id"], "unit_id": cadre["unit_id"],
+        "expedited": expedited, "filed_at": now, "due_at": due})])
+
+
+def resolution(complaint: Record, prior_case: Record | None, cadre: Record | None, *, outcome: str,
+               reason: str, repeat_of: str | None, situations: Sequence[str], now: datetime,
+               by: str) -> dict[str, Any]:
+    """C-5: what each outcome needs before it may be recorded, and what is recorded with it. A
+    substantiated complaint opens a case, so its cadre must be a leading cadre accountability knows."""
+    rules.check_resolution(complaint, outcome, prior_case, situations)
+    if outcome == rules.SUBSTANTIATED:
+        if cadre is None or "unit_id" not in cadre:
+            raise unknown_copy("cadre", complaint["cadre_id"], "accountability")
+        rules.check_leading_cadre(cadre)
+    found = {"outcome": outcome, "reason": reason, "resolved_at": now, "resolved_by": by}
+    if outcome == rules.REPEAT:
+        found["repeat_of"] = repeat_of
+    if outcome == rules.FALSE_ACCUSATION:
+        found["referral"] = {"at": now, "by": by, "reason": reason}  # 依纪依法严肃处理
+    return found
+
+
+def resuming(complaint: Record, outcome: str) -> bool:
+    """A retry of the same resolution, claimed before: it carries on from where it stopped."""
+    return complaint["status"] == rules.RESOLVING and complaint.get("outcome") == outcome
+
+
+def selection_changed(cadre: Record | None, status: str, changed_at: datetime) -> Change:
+    """C-5: whether the cadre is under selection, the later change standing over an older one
+    arriving late."""
+    if cadre and cadre.get("selection_changed_at") \
+            and as_utc(cadre["selection_changed_at"]) >= changed_at:
+        return NOTHING
+    return Change(set={"selection_status": status, "selection_changed_at": changed_at})
+
+
+def expedited_due(complaint: Record, policy: rules.Policy) -> datetime:
+    """C-5: a complaint filed before the cadre came under selection gets the shorter deadline too,
+    counted from its filing."""
+    return min(as_utc(complaint["due_at"]), rules.complaint_due(
+        as_utc(complaint["filed_at"]), True, policy.complaint_days, policy.expedited_complaint_days))

@@ -1,0 +1,136 @@
+"""Accountability's events: what it publishes (the producer's full payloads) and, of what it consumes, only
+the fields it relies on (ARCHITECTURE.md §2)."""
+
+from marshmallow import fields, validate
+
+from services.accountability.rules import SANCTIONS, SOURCES
+from services.common.messaging.events import EventSchema
+
+# Events published
+
+
+class CaseOpened(EventSchema):
+    event_type = "accountability.case_opened"
+    schema_version = 1
+
+    case_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    source = fields.String(required=True, validate=validate.OneOf(SOURCES))
+    situations = fields.List(fields.String(), required=True)
+    complaint_id = fields.String(allow_none=True)
+    opened_at = fields.AwareDateTime(required=True)
+
+
+class SanctionDecided(EventSchema):
+    event_type = "accountability.sanction_decided"
+    schema_version = 1
+
+    case_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    year = fields.Integer(required=True)  # A-6: the year the sanction was decided
+    sanctions = fields.List(fields.String(validate=validate.OneOf(SANCTIONS)), required=True)
+    organisational_handling = fields.Boolean(required=True)  # L-2a, K-1 JOB_ADJUSTMENT
+    disciplinary = fields.Boolean(required=True)  # L-2a
+    severity = fields.String(required=True)
+    mitigated = fields.Boolean(required=True)
+    decided_at = fields.AwareDateTime(required=True)
+    ban_until = fields.AwareDateTime(required=True, allow_none=True)  # the promotion ban's end
+
+
+class CaseClosed(EventSchema):
+    event_type = "accountability.case_closed"
+    schema_version = 1
+
+    case_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    outcome = fields.String(required=True)  # SANCTIONED, EXEMPTED, DISMISSED or CLEARED
+    closed_at = fields.AwareDateTime(required=True)
+
+
+class CadreCleared(EventSchema):
+    event_type = "accountability.cadre_cleared"
+    schema_version = 1
+
+    cadre_id = fields.String(required=True)
+    complaint_id = fields.String(required=True)
+    outcome = fields.String(required=True)  # GROUNDLESS or FALSE_ACCUSATION
+    cleared_at = fields.AwareDateTime(required=True)
+    # 澄清正名: the cases that decided sanctions on the untrue report; what they caused is lifted
+    case_ids = fields.List(fields.String(), required=True)
+
+
+class ComplaintFiled(EventSchema):
+    """No reporter in it: the reporter's identity stays with discipline officers (C-5)."""
+
+    event_type = "accountability.complaint_filed"
+    schema_version = 1
+
+    complaint_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    expedited = fields.Boolean(required=True)
+    filed_at = fields.AwareDateTime(required=True)
+    due_at = fields.AwareDateTime(required=True)
+
+
+# Events consumed: only the fields accountability relies on
+
+
+class CadreRegisteredIn(EventSchema):
+    event_type = "talent.cadre_registered"
+
+    cadre_id = fields.String(required=True)
+    name = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    level = fields.String(required=True)
+    is_leader = fields.Boolean(required=True)
+    is_principal = fields.Boolean(required=True)
+    revision = fields.Integer(load_default=1)  # orders roster changes: the later one wins
+
+
+class CadreUpdatedIn(CadreRegisteredIn):
+    event_type = "talent.cadre_updated"
+
+
+class SelectionStatusChangedIn(EventSchema):
+    """talent.selection_status_changed (issue 7): C-5 expedites complaints while IN_SELECTION."""
+
+    event_type = "talent.selection_status_changed"
+
+    cadre_id = fields.String(required=True)
+    status = fields.String(required=True)
+    changed_at = fields.AwareDateTime(required=True)
+
+
+class UnitGradedIn(EventSchema):
+    event_type = "appraisal.unit_graded"
+
+    unit_id = fields.String(required=True)
+    year = fields.Integer(required=True)
+    grade = fields.String(required=True)
+    graded_at = fields.AwareDateTime(required=True)
+
+
+class ApplicationFiledIn(EventSchema):
+    """tolerance.application_filed (issue 6): C-4 holds the case it answers."""
+
+    event_type = "tolerance.application_filed"
+
+    application_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    case_id = fields.String(load_default=None, allow_none=True)
+
+
+class RulingMadeIn(EventSchema):
+    """tolerance.ruling_made (issue 6): C-4 closes or mitigates the case it answers."""
+
+    event_type = "tolerance.ruling_made"
+
+    application_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    case_id = fields.String(load_default=None, allow_none=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(
+        ("EXEMPTED", "MITIGATED", "REJECTED")))
+    ruled_at = fields.AwareDateTime(required=True)

@@ -1,0 +1,72 @@
+"""Accountability's records behind the names its service uses: cases, complaints, and its copy of
+talent's cadres."""
+
+from services.accountability import rules
+from services.accountability.models import CadreCopy, Case, Complaint
+from services.common.storage.records import Copies, Records, Storage
+
+
+class Cases(Records):
+    document = Case
+    noun = "case"
+
+    def newest(self, cadre_id=None, status=None, limit=100) -> list[dict]:
+        query = {key: value for key, value in (("cadre_id", cadre_id), ("status", status)) if value}
+        return list(self.collection.find(query).sort("opened_at", -1).limit(limit))
+
+    def decided_in(self, year: int):
+        """The decisions approved in ``year`` with their cases' units (C-6)."""
+        return self.collection.find({"decision.year": year}, {"decision": 1, "unit_id": 1})
+
+    def of_complaint(self, complaint_id) -> list[dict]:
+        return list(self.collection.find({"complaint_id": complaint_id}))
+
+    def investigating(self, complaint_id) -> str | None:
+        """The case an officer opened for the complaint, unless it was dismissed (C-5)."""
+        found = self.collection.find_one(
+            {"complaint_id": complaint_id, "status": {"$ne": rules.DISMISSED}}, {"_id": 1})
+        return found and found["_id"]
+
+
+class Complaints(Records):
+    document = Complaint
+    noun = "complaint"
+
+    def claim(self, complaint_id, resolution: dict) -> bool:
+        """Claim a filed complaint for one resolution (``RESOLVING``): of two officers resolving it at
+        once, one claims it. False: it was not FILED any more."""
+        claimed = self.store.update_one(
+            Complaint, {"_id": complaint_id, "status": rules.FILED},
+            {"$set": {"status": rules.RESOLVING, **resolution}, "$inc": {"version": 1}})
+        return bool(claimed.matched_count)
+
+    def finish(self, complaint_id, finished: dict, events=()) -> None:
+        """The claimed resolution done, with the events it causes."""
+        self.store.update_one(Complaint, {"_id": complaint_id, "status": rules.RESOLVING},
+                              {"$set": finished, "$inc": {"version": 1}}, events)
+
+    def not_expedited(self, cadre_id):
+        return self.collection.find({"cadre_id": cadre_id, "status": rules.FILED, "expedited": False})
+
+    def expedite(self, complaint_id, due_at) -> None:
+        """C-5 快查快结: once -- an expedited complaint is not touched again."""
+        self.store.update_one(
+            Complaint, {"_id": complaint_id, "status": rules.FILED, "expedited": False},
+            {"$set": {"expedited": True, "due_at": due_at}, "$inc": {"version": 1}})
+
+
+class Cadres(Copies):
+    """Talent's cadres, and whether each is under selection (C-5)."""
+
+    document = CadreCopy
+    key = "cadre_id"
+
+    def principal_leaders(self, unit_id):
+        return self.collection.find({"unit_id": unit_id, "is_principal": True})
+
+
+class AccountabilityStorage(Storage):
+    cases = Cases
+    complaints = Complaints
+    cadres = Cadres
+

@@ -1,0 +1,190 @@
+"""Accountability's service logic without RabbitMQ or a store (nameko's worker_factory,
+tests/unit/workers.py): what each command and event decides, refuses and publishes (DOMAIN.md C, A-4)."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from services.accountability.events import (
+    ApplicationFiledIn,
+    RulingMadeIn,
+    SelectionStatusChangedIn,
+    UnitGradedIn,
+)
+from services.accountability.service import AccountabilityService
+from services.common.errors import Conflict, NotFound, RuleViolation
+from services.common.messaging.consumer import PermanentFailure
+from tests.unit.workers import Worker, received
+
+NOW = datetime(2026, 6, 15, 2, 0, tzinfo=UTC)
+OFFICER_A = {"role": "DISCIPLINE_OFFICER", "user_id": "officer-a"}
+OFFICER_B = {"role": "DISCIPLINE_OFFICER", "user_id": "officer-b"}
+
+
+@pytest.fixture
+def worker(frozen_clock):
+    worker = Worker(AccountabilityService, **OFFICER_A)
+    worker.put("cadres",
+               {"_id": "L1", "name": "区长", "unit_id": "JA", "is_leader": True, "is_principal": True},
+               {"_id": "L2", "name": "副区长", "unit_id": "JA", "is_leader": True,
+                "is_principal": False},
+               {"_id": "S1", "name": "科员", "unit_id": "JA", "is_leader": False,
+                "is_principal": False})
+    return worker
+
+
+def opened(worker, cadre_id="L1", **extra):
+    return worker.service.open_case(**{"cadre_id": cadre_id, "source": "INSPECTION",
+                                       "situations": ["REFORM_1"], "summary": "推诿扯皮", **extra})
+
+
+def verified(worker, cadre_id="L1"):
+    case_id = opened(worker, cadre_id)["case_id"]
+    worker.service.start_investigation(case_id=case_id)
+    worker.service.verify_case(case_id=case_id, findings="属实")
+    return case_id
+
+
+def decision(severity="SERIOUS", sanctions=("TRANSFER",), disciplinary=None):
+    return {"severity": severity, "public_outcry": False, "bad_impact": False,
+            "sanctions": list(sanctions), "disciplinary": disciplinary, "reason": "依规处理"}
+
+
+def ruling(case_id, outcome, cadre_id="L1", application_id="T1"):
+    return received(RulingMadeIn, {"application_id": application_id, "cadre_id": cadre_id,
+                                   "case_id": case_id, "outcome": outcome, "ruled_at": NOW})
+
+
+@pytest.mark.parametrize("extra,code,rule", [
+    ({"cadre_id": "S1"}, "NOT_A_LEADING_CADRE", "C-1"),
+    ({"situations": []}, "SITUATION_REQUIRED", "C-1"),
+    ({"source": "APPRAISAL_FAIL"}, "APPRAISAL_FAIL_BY_EVENT", "A-4"),
+])
+def test_a_case_the_rules_refuse_is_not_opened(worker, extra, code, rule):
+    with pytest.raises(RuleViolation) as refused:
+        opened(worker, **extra)
+    assert (refused.value.code, refused.value.rule) == (code, rule)
+    assert worker.published() == []
+
+
+def test_an_opened_case_is_announced_and_moves_only_along_its_states(worker):
+    case = opened(worker)
+    assert (case["status"], case["proposal"], case["decision"]) == ("OPEN", None, None)
+    [event] = worker.published("cases")
+    assert (event["event_type"], event["payload"]["cadre_id"]) == ("accountability.case_opened", "L1")
+    with pytest.raises(Conflict) as refused:
+        worker.service.verify_case(case_id=case["case_id"], findings="x")
+    assert (refused.value.code, refused.value.rule) == ("CASE_STATE", "C-1")
+    with pytest.raises(NotFound):
+        worker.service.start_investigation(case_id="nope")
+
+
+def test_a_decision_takes_two_officers_and_publishes_the_sanction_with_its_ban(worker):
+    case_id = verified(worker)
+    with pytest.raises(RuleViolation) as refused:
+        worker.service.propose_decision(case_id=case_id, **decision(sanctions=["ADMONISHMENT"]))
+    assert (refused.value.code, refused.value.rule) == ("SANCTION_NOT_ALLOWED", "C-2")
+    proposal = worker.service.propose_decision(case_id=case_id, **decision())["proposal"]
+    with pytest.raises(RuleViolation) as refused:
+        worker.service.approve_decision(case_id=case_id, proposal_id=proposal["proposal_id"])
+    assert refused.value.code == "FOUR_EYES"
+
+    worker.as_(**OFFICER_B)
+    decided = worker.service.approve_decision(case_id=case_id, proposal_id=proposal["proposal_id"])
+    assert (decided["status"], decided["decision"]["year"]) == ("DECIDED", 2026)
+    sanction = worker.published("cases")[-1]
+    assert sanction["event_type"] == "accountability.sanction_decided"
+    assert sanction["payload"]["organisational_handling"] is True
+    assert sanction["payload"]["ban_until"].startswith("2027-06-15")  # TRANSFER: 12 months (C-7)
+
+
+def test_a_filed_tolerance_application_holds_the_case_until_its_ruling(worker):
+    case_id = verified(worker)
+    filed = received(ApplicationFiledIn, {"application_id": "T1", "cadre_id": "L1",
+                                          "case_id": case_id, "filed_at": NOW})
+    worker.service.on_application_filed(filed)
+    worker.service.on_application_filed(filed)  # redelivered: changes nothing
+    assert worker.stored("cases", case_id)["pending_applications"] == ["T1"]
+    with pytest.raises(RuleViolation) as refused:
+        worker.service.propose_decision(case_id=case_id, **decision())
+    assert (refused.value.code, refused.value.rule) == ("CASE_ON_HOLD", "C-4")
+
+    worker.service.on_ruling_made(ruling(case_id, "MITIGATED"))
+    case = worker.service.get_case(case_id=case_id)
+    assert (case["pending_applications"], case["mitigated"]) == ([], True)
+    allowed = worker.service.allowed_sanctions(case_id=case_id, severity="SERIOUS",
+                                               public_outcry=False, bad_impact=False)["allowed"]
+    assert {tuple(a["sanctions"]) for a in allowed} == {
+        ("CRITICISM_EDUCATION",), ("CIRCULATED_CRITICISM",), ("ADMONISHMENT",)}
+
+
+def test_an_exempted_ruling_closes_the_case_once(worker):
+    case_id = verified(worker)
+    exempted = ruling(case_id, "EXEMPTED")
+    worker.service.on_ruling_made(exempted)
+    worker.service.on_ruling_made(exempted)
+    case = worker.service.get_case(case_id=case_id)
+    assert (case["status"], case["outcome"], len(case["rulings"])) == ("CLOSED", "EXEMPTED", 1)
+    assert worker.types("cases").count("accountability.case_closed") == 1
+
+
+def test_a_ruling_about_another_cadre_is_a_permanent_failure(worker):
+    case_id = verified(worker)
+    with pytest.raises(PermanentFailure):
+        worker.service.on_ruling_made(ruling(case_id, "EXEMPTED", cadre_id="L2"))
+    assert worker.service.get_case(case_id=case_id)["status"] == "VERIFIED"
+
+
+def test_a_unit_graded_fail_opens_one_case_per_principal_leader_once(worker):
+    graded = received(UnitGradedIn, {"unit_id": "JA", "year": 2025, "grade": "FAIL",
+                                       "graded_at": NOW})
+    worker.service.on_unit_graded(graded)
+    worker.service.on_unit_graded(graded)
+    [case] = worker.service.list_cases()
+    assert (case["cadre_id"], case["source"]) == ("L1", "APPRAISAL_FAIL")
+    worker.service.on_unit_graded(received(UnitGradedIn, {"unit_id": "JA", "year": 2025,
+                                                          "grade": "PASS", "graded_at": NOW}))
+    assert len(worker.service.list_cases()) == 1
+
+
+def test_a_complaint_against_a_cadre_under_selection_is_expedited(worker):
+    before = worker.service.file_complaint(cadre_id="L2", matter="反映推诿",
+                                           reporter={"name": "某某", "contact": "123"})
+    assert before["expedited"] is False and before["anonymous"] is False
+    worker.service.on_selection_status_changed(received(SelectionStatusChangedIn, {
+        "cadre_id": "L2", "status": "IN_SELECTION", "changed_at": NOW}))
+    assert worker.stored("complaints", before["complaint_id"])["expedited"] is True
+    after = worker.service.file_complaint(cadre_id="L2", matter="再次反映")
+    assert (after["expedited"], after["anonymous"], after["reporter"]) == (True, True, None)
+    assert (after["due_at"][:10], before["due_at"][:10]) == ("2026-06-30", "2026-08-14")
+
+
+def test_the_reporter_is_shown_to_discipline_officers_only(worker):
+    complaint = worker.service.file_complaint(cadre_id="L2", matter="反映", reporter={
+        "name": "某某", "contact": "123"})
+    assert complaint["reporter"]["name"] == "某某"
+    worker.as_(role="ORG_ADMIN", user_id="admin")
+    assert "reporter" not in worker.service.get_complaint(complaint_id=complaint["complaint_id"])
+
+
+def test_a_groundless_complaint_clears_the_cadre_and_the_cases_it_decided(worker):
+    complaint = worker.service.file_complaint(cadre_id="L1", matter="反映问题")
+    case_id = opened(worker, complaint_id=complaint["complaint_id"], source="COMPLAINT")["case_id"]
+    worker.service.start_investigation(case_id=case_id)
+    worker.service.verify_case(case_id=case_id, findings="查实")
+    proposal = worker.service.propose_decision(case_id=case_id, **decision())["proposal"]
+    worker.as_(**OFFICER_B).service.approve_decision(case_id=case_id,
+                                                     proposal_id=proposal["proposal_id"])
+    resolved = worker.service.resolve_complaint(complaint_id=complaint["complaint_id"],
+                                                outcome="GROUNDLESS", reason="查无实据")
+    assert (resolved["status"], resolved["outcome"]) == ("RESOLVED", "GROUNDLESS")
+    case = worker.service.get_case(case_id=case_id)
+    assert (case["outcome"], case["decision"]["cleared"]) == ("CLEARED", True)
+    cleared = worker.published("complaints")[-1]
+    assert cleared["event_type"] == "accountability.cadre_cleared"
+    assert cleared["payload"]["case_ids"] == [case_id]
+    with pytest.raises(Conflict) as refused:
+        worker.service.resolve_complaint(complaint_id=complaint["complaint_id"],
+                                         outcome="SUBSTANTIATED", reason="x",
+                                         situations=["REFORM_1"])
+    assert (refused.value.code, refused.value.rule) == ("COMPLAINT_RESOLVED", "C-5")
