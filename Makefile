@@ -37,7 +37,7 @@ stop:
 ## print a locally signed bearer token, e.g. make -s token ARGS='--sub alice --role ORG_ADMIN'
 token: venv
 	@test -f .stack/auth.env || { echo "make: no local secret yet; run 'make run' first" >&2; exit 1; }
-	@set -a && . .stack/auth.env && set +a && $(VENV)/bin/python -m gateway.tokens $(ARGS)
+	@set -a && . .stack/auth.env && set +a && $(VENV)/bin/cadrectl token $(ARGS)
 
 status:
 	-deploy/local/stack.sh status

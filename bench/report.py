@@ -1,5 +1,5 @@
 """Results: rows of figures (one value per run), summarised as min / median / max, each with its ratio to
-the baseline measured in the same run, the issue's targets (met / not met: never a failure), and the
+the baseline measured in the same run, the performance targets (met / not met: never a failure), and the
 Markdown and JSON files (bench/results/latest.md, latest.json)."""
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ class Results:
 
 
 def targets(results: Results, season_sizes: list[int]) -> list[dict[str, Any]]:
-    """The issue's targets, judged on medians; ``met`` is None when the figure is missing."""
+    """The performance targets, judged on medians; ``met`` is None when the figure is missing."""
     def judge(name, value, threshold, ok, unit=""):
         return {"target": name, "value": value, "threshold": threshold, "unit": unit,
                 "met": None if value is None else bool(ok(value))}

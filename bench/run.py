@@ -1,4 +1,4 @@
-"""Run every benchmark on a private stack and write the results table (issue 12).
+"""Run every benchmark on a private stack and write the results table.
 
     python -m bench.run [--smoke] [--runs N] [--only NAME[,NAME]] [--season-sizes 10000,30000,100000]
                         [--out DIR] [--profile]
@@ -44,7 +44,7 @@ FULL = {
     "choreography_events": 2000, "per_unit": 100, "bare_rate_default": 1000.0,
     "gateway_roster": 1000, "clients": 50, "load_seconds": 15.0, "warmup_seconds": 3.0,
     "horizontal_events": 20000,  # a drain of seconds: the 200 ms progress samples are a few % of it
-    # three seasons a size, as every other figure has three runs (the issue's min / median / max): about
+    # three seasons a size, as every other figure has three runs (min / median / max): about
     # half an hour of the whole, the 100,000 season about 8 minutes each
     "season_sizes": [10000, 30000, 100000], "season_runs": 3, "season_deadline_s": 600.0,
     "share_suite": False, "settle_max_s": 120.0,

@@ -19,6 +19,7 @@ import time
 
 import click
 
+from services.common.boundary.security import ROLES
 from services.common.messaging import deadletter
 
 SERVICES = ("talent", "appraisal", "accountability", "tolerance", "care")
@@ -138,12 +139,14 @@ def purge_letters(amqp_uri, service):
 
 @main.command()
 @click.option("--sub", required=True, help="the user id")
-@click.option("--role", "roles", multiple=True, required=True, help="a role (repeatable)")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES),
+              help="a role (repeatable)")
 @click.option("--unit", default=None, help="UNIT_ADMIN: their unit")
 @click.option("--cadre", default=None, help="CADRE: themselves")
 @click.option("--ttl", default=3600, show_default=True, help="seconds")
 def token(sub, roles, unit, cadre, ttl):
-    """A locally signed bearer token (AUTH_SECRET from the environment, as the gateway's)."""
+    """A locally signed bearer token (AUTH_SECRET from the environment, as the gateway's); only the
+    token on stdout, so that ``$(make -s token ARGS=...)`` is the token."""
     from gateway.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER, issue_token
 
     secret = os.environ.get("AUTH_SECRET")

@@ -95,7 +95,7 @@ class CadreUpdatedIn(CadreRegisteredIn):
 
 
 class SelectionStatusChangedIn(EventSchema):
-    """talent.selection_status_changed (issue 7): C-5 expedites complaints while IN_SELECTION."""
+    """talent.selection_status_changed: C-5 expedites complaints while IN_SELECTION."""
 
     event_type = "talent.selection_status_changed"
 
@@ -114,7 +114,7 @@ class UnitGradedIn(EventSchema):
 
 
 class ApplicationFiledIn(EventSchema):
-    """tolerance.application_filed (issue 6): C-4 holds the case it answers."""
+    """tolerance.application_filed: C-4 holds the case it answers."""
 
     event_type = "tolerance.application_filed"
 
@@ -124,7 +124,7 @@ class ApplicationFiledIn(EventSchema):
 
 
 class RulingMadeIn(EventSchema):
-    """tolerance.ruling_made (issue 6): C-4 closes or mitigates the case it answers."""
+    """tolerance.ruling_made: C-4 closes or mitigates the case it answers."""
 
     event_type = "tolerance.ruling_made"
 

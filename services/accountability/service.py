@@ -106,12 +106,15 @@ class AccountabilityService(ServiceBase):
     @rpc(request=ProposeDecisionSchema, response=CaseSchema, allow=OFFICERS)
     def propose_decision(self, case_id, severity, public_outcry, bad_impact, sanctions,
                          disciplinary, reason):
+        """The first of the four eyes: a decision within the ladder, waiting for approval."""
         return self._change(case_id, decide.propose_decision, severity=severity,
                             public_outcry=public_outcry, bad_impact=bad_impact, sanctions=sanctions,
                             disciplinary=disciplinary, reason=reason, proposal_id=uuid.uuid4().hex)
 
     @rpc(request=ApproveDecisionSchema, response=CaseSchema, allow=OFFICERS)
     def approve_decision(self, case_id, proposal_id, reason=None):
+        """The second of the four eyes: another officer approves; the sanction is decided and
+        published with the promotion ban's end (DOMAIN.md C, promotion bans)."""
         policy = self._policy()
         return self._change(case_id, lambda case, now, **command: decide.approve_decision(
             case, year=business_year(now, self.config), policy=policy, now=now, **command),

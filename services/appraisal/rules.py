@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -27,6 +27,26 @@ MERIT = "MERIT"
 DEFAULT_EXCELLENT_RATIO = Decimal("0.15")
 DEFAULT_STREET_EXCELLENT_RATIO = Decimal("0.20")
 STREET_TOWNSHIP = "STREET_TOWNSHIP"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The policy values appraisal decides with: the A-1 ratios by pool, the A-2 switch and the unit
+    performance grades in use."""
+
+    ratios: Mapping[str, Decimal] = field(default_factory=dict)  # DEFAULT, STREET_TOWNSHIP
+    principal_excellent_requires_merit: bool = True
+    unit_grades: tuple[str, ...] = UNIT_GRADES
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Policy:
+        ratios = {key: Decimal(str(value)) for key, value in (
+            ("DEFAULT", config.get("APPRAISAL_EXCELLENT_RATIO")),
+            ("STREET_TOWNSHIP", config.get("APPRAISAL_STREET_EXCELLENT_RATIO"))) if value is not None}
+        requires = config.get("PRINCIPAL_EXCELLENT_REQUIRES_MERIT_UNIT")
+        return cls(ratios,
+                   True if requires is None else str(requires).lower() not in ("false", "0", "no"),
+                   tuple(config.get("UNIT_GRADES") or UNIT_GRADES))
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ class CommendSchema(Schema):
 
 
 class CommendationSchema(Schema):
-    commendation_id = fields.String()
+    commendation_id = fields.String(attribute="_id")
     cadre_id = fields.String()
     unit_id = fields.String()
     year = fields.Integer()

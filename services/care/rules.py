@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -32,6 +33,32 @@ PENDING, APPROVED, REJECTED = "PENDING", "APPROVED", "REJECTED"
 RELATIONS = ("SPOUSE", "CHILD", "ELDER")
 DEFAULT_VISIT_MONTHS = 6
 DUE_SOON_DAYS = 30
+
+
+DEFAULT_ASSIGNEE = "care-office"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The policy values care decides with: K-1's deadline and default assignee, K-2's hardship years,
+    K-3's leave table [national default], K-6's visit interval."""
+
+    talk_days: int = DEFAULT_TALK_DAYS
+    talk_assignee: str = DEFAULT_ASSIGNEE
+    hardship_years: int = DEFAULT_HARDSHIP_YEARS
+    leave_days: tuple = DEFAULT_LEAVE_DAYS
+    visit_every_months: int = DEFAULT_VISIT_MONTHS
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Policy:
+        table = config.get("LEAVE_DAYS")
+        return cls(
+            int(config.get("TALK_DUE_DAYS") or DEFAULT_TALK_DAYS),
+            config.get("TALK_ASSIGNEE") or DEFAULT_ASSIGNEE,
+            int(config.get("HARDSHIP_YEARS") or DEFAULT_HARDSHIP_YEARS),
+            tuple((row.get("below"), int(row["days"])) for row in table) if table
+            else DEFAULT_LEAVE_DAYS,
+            int(config.get("VISIT_EVERY_MONTHS") or DEFAULT_VISIT_MONTHS))
 
 
 def talk_due(opened_at: datetime, days: int) -> datetime:

@@ -3,9 +3,9 @@ bodies). Its events are in events.py."""
 
 from decimal import Decimal
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, pre_dump, validate
 
-from services.care.rules import HARDSHIP_REASONS, RELATIONS
+from services.care.rules import HARDSHIP_REASONS, RELATIONS, yuan
 from services.common.boundary.schemas import ID, YEAR, Text, visible_to
 from services.common.boundary.security import CARE_OFFICER
 
@@ -202,6 +202,12 @@ class ReferralSchema(Schema):
 
 
 class HardshipApplicationSchema(Schema):
+    @pre_dump
+    def from_store(self, application, **kwargs):
+        """Money is kept in integer cents and shown in yuan (K-5)."""
+        cents = application.get("amount_cents")
+        return {**application, "amount": None if cents is None else yuan(cents)}
+
     application_id = fields.String(attribute="_id")
     cadre_id = fields.String()
     unit_id = fields.String()

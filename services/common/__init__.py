@@ -1,1 +1,2 @@
-"""The chassis every service shares: store, outbox, inbox, consumer policy, errors, RPC validation."""
+"""The chassis every service shares, in layers: storage/, messaging/, boundary/, ops/, and the clock,
+decisions and errors every layer speaks."""

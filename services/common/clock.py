@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import os
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 # the organisation department's year -- of an appraisal, of a sanction -- turns at midnight in Wuhan
@@ -59,6 +59,18 @@ def utcnow() -> datetime:
 def as_utc(value: datetime) -> datetime:
     """A stored datetime back as aware UTC (naive values from the store are UTC)."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def as_date(value):
+    """A stored date back as a date: BSON has none, so the store keeps midnight UTC of the day."""
+    if value is None or isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    return as_utc(value).date()
+
+
+def stored_date(day: date) -> datetime:
+    """A date as the store keeps it: midnight UTC of the day."""
+    return datetime(day.year, day.month, day.day)
 
 
 def business_year(moment: datetime, config: Mapping | None = None) -> int:

@@ -31,6 +31,23 @@ DROUGHT_YEARS = 3  # A-3: three consecutive years without MERIT
 # Appraisal kinds whose EXCELLENT grade gives priority (A-5: annual, or in a special appraisal).
 PRIORITY_KINDS = ("ANNUAL", "SPECIAL")
 
+# L-4 young cadres and L-5 grassroots priority [policy values]
+DEFAULT_YOUNG_CADRE_MAX_AGE = 40
+DEFAULT_GRASSROOTS_PRIORITY_YEARS = 5
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The policy values talent decides with: L-4's age, L-5's grassroots years."""
+
+    young_cadre_max_age: int = DEFAULT_YOUNG_CADRE_MAX_AGE
+    grassroots_priority_years: int = DEFAULT_GRASSROOTS_PRIORITY_YEARS
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Policy:
+        return cls(int(config.get("YOUNG_CADRE_MAX_AGE") or DEFAULT_YOUNG_CADRE_MAX_AGE),
+                   int(config.get("GRASSROOTS_PRIORITY_YEARS") or DEFAULT_GRASSROOTS_PRIORITY_YEARS))
+
 
 @dataclass(frozen=True)
 class Reason:

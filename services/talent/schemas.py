@@ -1,11 +1,15 @@
 """Talent's RPC payloads: what its methods take and answer (the gateway's request and response
 bodies). Its events are in events.py."""
 
+import csv
+import io
 from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate
 
 from services.common.boundary.schemas import ID, STRICT_BOOL, YEAR, Text, TransitionSchema, unique
+from services.common.clock import business_date, utcnow
+from services.common.errors import InvalidInput
 from services.talent.rules import EXIT_DECLINE, EXIT_HEALTH, LEVELS, PROFILES, STANDARDS, UNIT_TYPES
 
 
@@ -16,7 +20,7 @@ class UnitSchema(Schema):
 
 
 def _plausible_birth(day):
-    if not date(1900, 1, 1) <= day <= date.today():
+    if not date(1900, 1, 1) <= day <= business_date(utcnow()):
         raise ValidationError("A birth date between 1900 and today.")
     return True
 
@@ -234,3 +238,73 @@ class EligibilitySchema(Schema):
     training_priority = fields.Boolean()
     reasons = fields.List(fields.Nested(ReasonSchema))
     computed_at = fields.AwareDateTime()
+
+
+# the roster import's file (POST /roster/imports)
+
+
+def read_roster(text):
+    """A roster import's CSV (its header: CadreSchema's fields) read: (data lines read, rows as loaded
+    by CadreSchema with their line numbers, errors per line). A file that cannot be read at all is
+    InvalidInput."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    expected = set(CadreSchema().fields)
+    try:
+        names = reader.fieldnames or []
+    except csv.Error as exc:
+        raise InvalidInput(f"the CSV cannot be read: {exc}", code="CSV_MALFORMED") from None
+    if set(names) != expected or len(names) != len(set(names)):
+        raise InvalidInput("the CSV header must name each of the roster's fields once",
+                           code="CSV_HEADER", details={
+                               "missing": sorted(expected - set(names)),
+                               "unknown": sorted(set(names) - expected),
+                               "repeated": sorted({n for n in names if names.count(n) > 1})})
+    schema = CadreSchema()
+    rows, errors, seen, lines = [], [], {}, 0
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise InvalidInput(f"the CSV cannot be read at line {reader.line_num}: {exc}",
+                               code="CSV_MALFORMED", details={"line": reader.line_num}) from None
+        line = reader.line_num  # the file's line, however many blank or multi-line rows before
+        if all(not (v or "").strip() for k, v in raw.items() if k is not None):
+            continue  # a blank line
+        lines += 1
+        if None in raw or any(v is None for v in raw.values()):
+            errors.append({"row": line, "cadre_id": raw.get("cadre_id"),
+                           "fields": {"_row": ["Wrong number of columns."]}})
+            continue
+        typed = {**raw, "is_leader": _flag(raw["is_leader"]),
+                 "is_principal": _flag(raw["is_principal"]),
+                 "grassroots_years": _number(raw["grassroots_years"]),
+                 "service_years": _number(raw["service_years"])}
+        try:
+            row = schema.load(typed)
+        except ValidationError as exc:
+            errors.append({"row": line, "cadre_id": raw.get("cadre_id"),
+                           "fields": exc.normalized_messages()})
+            continue
+        if row["cadre_id"] in seen:
+            errors.append({"row": line, "cadre_id": row["cadre_id"], "fields": {
+                "cadre_id": [f"Also on line {seen[row['cadre_id']]}."]}})
+            continue
+        seen[row["cadre_id"]] = line
+        rows.append((line, row))
+    return lines, rows, errors
+
+
+def _flag(text):
+    return {"true": True, "false": False, "1": True, "0": False, "是": True, "否": False}.get(
+        text.strip().lower(), text)
+
+
+def _number(text):
+    text = text.strip()
+    try:
+        return int(text) if text.isascii() and text.isdecimal() and len(text) < 6 else text
+    except ValueError:
+        return text
+

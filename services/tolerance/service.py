@@ -66,6 +66,8 @@ class ToleranceService(ServiceBase):
 
     @rpc(request=AssessSchema, response=ApplicationSchema, allow=OFFICERS)
     def assess(self, application_id, conditions, factors):
+        """Record conditions (true/false with evidence) and factors (a rating and a note); a
+        later assessment of the same code replaces the earlier one while under review."""
         return self._change(application_id, decide.assess, conditions=conditions, factors=factors)
 
     @rpc(request=ApplicationIdSchema, response=AllowedOutcomesSchema, allow=OFFICERS)
@@ -81,17 +83,20 @@ class ToleranceService(ServiceBase):
 
     @rpc(request=ProposeRulingSchema, response=ApplicationSchema, allow=OFFICERS)
     def propose_ruling(self, application_id, outcome, reasoning, measures):
+        """The first of the four eyes: a ruling the rules allow, waiting for approval (T-5, T-7)."""
         return self._change(application_id, decide.propose_ruling, outcome=outcome,
                             reasoning=reasoning, measures=measures, proposal_id=uuid.uuid4().hex,
                             measure_ids=[uuid.uuid4().hex[:12] for _ in measures])
 
     @rpc(request=ApproveRulingSchema, response=ApplicationSchema, allow=OFFICERS)
     def approve_ruling(self, application_id, proposal_id, reason=None):
+        """The second of the four eyes; the ruling goes to accountability, talent and appraisal."""
         return self._change(application_id, decide.approve_ruling, proposal_id=proposal_id,
                             reason=reason)
 
     @rpc(request=CompleteMeasureSchema, response=ApplicationSchema, allow=OFFICERS)
     def complete_measure(self, application_id, measure_id, note):
+        """T-7: a corrective measure done, with what was done."""
         return self._change(application_id, decide.complete_measure, measure_id=measure_id,
                             note=note)
 

@@ -1,4 +1,4 @@
-"""The fault-injection suite (issue 11): the services as separate processes on a RabbitMQ node and a
+"""The fault-injection suite: the services as separate processes on a RabbitMQ node and a
 store of the suite's OWN, started here on free ports, so that restarting the broker or stopping the
 store breaks nothing but this suite. Run on their own with ``make faults`` (``pytest -m faults``).
 

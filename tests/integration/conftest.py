@@ -13,6 +13,8 @@ import string
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -153,8 +155,11 @@ class Suite:
             return conn.channel().queue_declare(name, passive=True).message_count
 
 
-@pytest.fixture(scope="module")
-def suite(request, rabbit_manager, mongo_uri, tmp_path_factory):
+@contextmanager
+def running_suite(request, rabbit_manager, mongo_uri, tmp_path_factory) -> Iterator[Suite]:
+    """The whole suite running, healthy, on a vhost and databases of its own; stopped and cleaned up on
+    leaving. The ``suite`` fixtures choose how long it runs: a test module (below), or every module of a
+    package (tests/integration/security/conftest.py)."""
     amqp = urlparse(request.config.getoption("RABBIT_AMQP_URI"))
     vhost = "it_" + "".join(random.choices(string.ascii_lowercase, k=10))
     rabbit_manager.create_vhost(vhost)
@@ -194,3 +199,9 @@ def suite(request, rabbit_manager, mongo_uri, tmp_path_factory):
             if name.startswith(prefix):
                 client.drop_database(name)
         client.close()
+
+
+@pytest.fixture(scope="module")
+def suite(request, rabbit_manager, mongo_uri, tmp_path_factory):
+    with running_suite(request, rabbit_manager, mongo_uri, tmp_path_factory) as running:
+        yield running

@@ -212,11 +212,13 @@ class TestFund:
 
 
 class TestFamilies:
-    def test_visits_are_scheduled_recorded_and_listed_when_due(self, care, roster, config, mongo_client):
+    def test_visits_are_scheduled_recorded_and_listed_when_due(self, care, roster, config, mongo_client,
+                                                               frozen_clock):
         family = call(care, "register_family", "L4", "2025-07-01", [
             {"name": "王某", "relation": "SPOUSE"}, {"name": "王小某", "relation": "CHILD"}],
             visit_every_months=1, as_=CARER)
-        # monthly: due within 30 days
+        # registered on 15 June (in Wuhan), monthly: next on 15 July, 30 days ahead -- due
+        assert (family["registered_on"], family["next_visit"]) == ("2026-06-15", "2026-07-15")
         assert call(care, "due_visits", as_=CARER)[0]["family_id"] == family["family_id"]
         visited = call(care, "record_visit", family["family_id"], NOW.date().isoformat(), "春节慰问",
                        as_=CARER)

@@ -298,23 +298,18 @@ def test_two_containers_in_one_process_use_their_own_databases(container_factory
     assert Widget._get_collection_name() == "widgets"
 
 
-def test_the_dead_letter_command_lists_and_replays(consumer, publish_event, widget_id, config,
-                                                   capsys):
+def test_a_dead_letter_is_listed_and_replayed_to_its_queue(consumer, publish_event, widget_id, config):
     SCRIPT[widget_id] = ["hopeless"]
     event = envelope(widget_id)
     publish_event(event)
-    wait_for(lambda: deadletter.list_dead_letters(config["AMQP_URI"], "consumer"),
-             what="the dead letter")
-
-    uri = ["--amqp-uri", config["AMQP_URI"]]
-    assert deadletter.main(["list", "consumer", *uri]) == 0
-    listed = capsys.readouterr().out
-    assert event["event_id"] in listed and "PermanentFailure" in listed
+    [letter] = wait_for(lambda: deadletter.list_dead_letters(config["AMQP_URI"], "consumer"),
+                        what="the dead letter")
+    assert (letter.event_id, letter.error.split(":")[0]) == (event["event_id"], "PermanentFailure")
 
     with entrypoint_waiter(consumer, "on_widget_made", callback=succeeded(event["event_id"]), timeout=10):
-        deadletter.main(["replay", "consumer", "--event-id", event["event_id"], *uri])
-    assert capsys.readouterr().out.strip() == "replayed 1"
+        assert deadletter.replay(config["AMQP_URI"], "consumer", {event["event_id"]}) == 1
     assert count(consumer, widget_id) == 1
+    assert deadletter.list_dead_letters(config["AMQP_URI"], "consumer") == []
 
 
 def test_concurrent_updates_of_one_document_are_all_applied(container_factory, config,

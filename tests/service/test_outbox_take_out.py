@@ -10,7 +10,8 @@ import uuid
 import pytest
 from pymongo import MongoClient
 
-from services.common.messaging.outbox import FLAG, PENDING, Outbox
+from services.common.messaging.outbox import Outbox
+from services.common.storage.documents import FLAG, PENDING
 from services.common.storage.store import Store
 from tests.helpers import Commands, together
 from tests.service.toys import Consumer, Producer, Widget, envelope
@@ -51,7 +52,7 @@ def test_documents_with_one_event_each_are_emptied_by_one_write(relay):
     ids = flagged_widgets(store, 30)
     commands.seen.clear()
 
-    sent = outbox._relay_batch(store, Widget, read_back(store, ids), set(), few_flagged=True)
+    sent = outbox._relay_batch(store, Widget, read_back(store, ids), set(), together=True)
 
     assert sent == 30
     assert len(updates(commands)) == 1 and len(updates(commands)[0]["updates"]) == 1
@@ -65,7 +66,7 @@ def test_a_document_given_another_event_after_the_read_keeps_it_and_its_flag(rel
     later = envelope(ids[2])
     store.collection(Widget).update_one({"_id": ids[2]}, {"$push": {PENDING: later}})
 
-    sent = outbox._relay_batch(store, Widget, read, set(), few_flagged=True)
+    sent = outbox._relay_batch(store, Widget, read, set(), together=True)
 
     assert sent == 5
     now = {doc["_id"]: doc for doc in read_back(store, ids)}
@@ -78,7 +79,7 @@ def test_documents_with_several_events_are_emptied_one_by_one(relay):
     ids = flagged_widgets(store, 3, events=2)
     commands.seen.clear()
 
-    assert outbox._relay_batch(store, Widget, read_back(store, ids), set(), few_flagged=True) == 6
+    assert outbox._relay_batch(store, Widget, read_back(store, ids), set(), together=True) == 6
 
     assert [len(command["updates"]) for command in updates(commands)] == [1, 1, 1]
     assert all(doc[PENDING] == [] and doc[FLAG] is False for doc in read_back(store, ids))
@@ -91,7 +92,7 @@ def test_after_an_outage_many_flagged_documents_are_emptied_one_by_one(relay):
     ids = flagged_widgets(store, 4)
     commands.seen.clear()
 
-    outbox._relay_batch(store, Widget, read_back(store, ids), set(), few_flagged=False)
+    outbox._relay_batch(store, Widget, read_back(store, ids), set(), together=False)
 
     assert len(updates(commands)) == 4
     assert all(doc[PENDING] == [] and doc[FLAG] is False for doc in read_back(store, ids))
@@ -100,10 +101,10 @@ def test_after_an_outage_many_flagged_documents_are_emptied_one_by_one(relay):
 def test_the_relay_takes_the_one_write_only_while_few_documents_are_flagged(relay):
     outbox, _, _ = relay
     limit = outbox.batch * 4
-    assert outbox._few_flagged("widgets", limit)
-    assert not outbox._few_flagged("widgets", limit + 1)
-    outbox._flagged_seen["widgets"] = limit + 1  # the last pass drained a backlog
-    assert not outbox._few_flagged("widgets", 1)
+    assert outbox.together.pays("widgets", limit)
+    assert not outbox.together.pays("widgets", limit + 1)
+    outbox.together.passed("widgets", limit + 1)  # the last pass drained a backlog
+    assert not outbox.together.pays("widgets", 1)
 
 
 def test_events_written_while_the_one_write_runs_are_kept(relay):
@@ -118,7 +119,7 @@ def test_events_written_while_the_one_write_runs_are_kept(relay):
         return lambda: store.update_one(Widget, {"_id": widget_id},
                                         {"$push": {PENDING: later[widget_id]}, "$set": {FLAG: True}})
 
-    together(lambda: outbox._relay_batch(store, Widget, read, set(), few_flagged=True),
+    together(lambda: outbox._relay_batch(store, Widget, read, set(), together=True),
              *(push(i) for i in ids))
 
     now = {doc["_id"]: doc for doc in read_back(store, ids)}
@@ -132,7 +133,7 @@ def test_a_several_event_document_given_another_event_after_the_read_keeps_it(re
     later = envelope(widget)
     store.collection(Widget).update_one({"_id": widget}, {"$push": {PENDING: later}})
 
-    assert outbox._relay_batch(store, Widget, read, set(), few_flagged=True) == 3
+    assert outbox._relay_batch(store, Widget, read, set(), together=True) == 3
 
     [doc] = read_back(store, [widget])
     assert doc[PENDING] == [later] and doc[FLAG] is True
@@ -148,7 +149,7 @@ def test_one_taken_out_and_one_added_after_the_read_is_not_mistaken_for_no_chang
     store.collection(Widget).update_one({"_id": widget}, {"$pullAll": {PENDING: [first]}})
     store.collection(Widget).update_one({"_id": widget}, {"$push": {PENDING: later}})
 
-    outbox._relay_batch(store, Widget, read, set(), few_flagged=True)
+    outbox._relay_batch(store, Widget, read, set(), together=True)
 
     [doc] = read_back(store, [widget])
     assert doc[PENDING] == [later] and doc[FLAG] is True
@@ -160,7 +161,7 @@ def test_a_flagged_document_with_nothing_left_is_unflagged(relay):
     outbox, store, _ = relay
     store.collection(Widget).insert_one({"_id": "w-empty", PENDING: [], FLAG: True})
 
-    outbox._relay_batch(store, Widget, read_back(store, ["w-empty"]), set(), few_flagged=True)
+    outbox._relay_batch(store, Widget, read_back(store, ["w-empty"]), set(), together=True)
 
     assert read_back(store, ["w-empty"]) == [{"_id": "w-empty", PENDING: [], FLAG: False}]
 
@@ -172,6 +173,6 @@ def test_an_empty_flagged_document_given_an_event_after_the_read_stays_flagged(r
     later = envelope("w-refilled")
     store.collection(Widget).update_one({"_id": "w-refilled"}, {"$push": {PENDING: later}})
 
-    outbox._relay_batch(store, Widget, read, set(), few_flagged=True)
+    outbox._relay_batch(store, Widget, read, set(), together=True)
 
     assert read_back(store, ["w-refilled"]) == [{"_id": "w-refilled", PENDING: [later], FLAG: True}]

@@ -15,19 +15,25 @@ from pymongo import MongoClient
 
 from services.common.errors import NotFound
 from services.common.messaging.events import ReceivedEvent, build_envelope
-from services.common.storage.store import KnownIds, Store
-from services.talent.models import Cadre, Result, Unit
+from services.common.storage.ferretdb import KnownIds
+from services.common.storage.store import Store
+from services.talent.models import Cadre, Result
 from services.talent.service import TalentService
+from services.talent.storage import TalentStorage
 from tests.helpers import Commands, roster_file, together
 
 FINALIZED_AT = datetime(2026, 1, 5, tzinfo=UTC)
 
 
-class Envelopes:
+def envelope(schema_cls, payload):
     """The outbox's event builder alone: the registrations an import writes into each cadre."""
+    return build_envelope(schema_cls, payload, producer="talent")
 
-    def event(self, schema_cls, payload):
-        return build_envelope(schema_cls, payload, producer="talent")
+
+def worker(database):
+    """A talent worker on this database, each its own process as far as known ids go."""
+    store = Store(database, TalentStorage.documents(), emit=envelope)
+    return worker_factory(TalentService, store=TalentStorage(store)), store
 
 
 @pytest.fixture
@@ -38,10 +44,10 @@ def watched(mongo_uri, db_prefix):
     database.cadres.insert_many([{"_id": f"C{i:02d}", "unit_id": "U1" if i < 20 else "U2"}
                                  for i in range(25)])
     database.units.insert_one({"_id": "U3", "name": "新区", "unit_type": "STREET"})
-    store = Store(database, [Cadre, Result, Unit])
+    service, store = worker(database)
     store.ensure_indexes()
     commands.seen.clear()  # the fixture's own writes
-    yield worker_factory(TalentService, store=store, outbox=Envelopes()), store, commands
+    yield service, store, commands
     client.close()
 
 
@@ -131,8 +137,7 @@ def test_a_rerun_import_makes_its_unchanged_cadres_known_too(watched):
     service, store, commands = watched
     service.import_roster(roster("N0", "N1"))
     # another process: nothing known yet, until its own import finds the rows unchanged
-    other = worker_factory(TalentService, store=Store(store.database, [Cadre, Result, Unit]),
-                           outbox=Envelopes())
+    other, _ = worker(store.database)
     assert other.import_roster(roster("N0", "N1"))["unchanged"] == 2
     commands.seen.clear()
     results_of(other, "N0", "N1")

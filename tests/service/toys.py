@@ -52,7 +52,7 @@ class Tally(Aggregate):
 class Producer(ServiceBase):
     name = "producer"
 
-    store = MongoStore(Widget)
+    store = MongoStore(documents=[Widget])
     outbox = Outbox(Widget)
 
     @rpc(allow=PUBLIC)
@@ -74,7 +74,7 @@ HOLDS: dict[str, object] = {}
 class Consumer(ServiceBase):
     name = "consumer"
 
-    store = MongoStore(Tally)
+    store = MongoStore(documents=[Tally])
     outbox = Outbox(Tally)
 
     @consume(WidgetMade)

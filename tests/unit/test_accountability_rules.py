@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from services.accountability import rules
+from services.common.decision import transition
 from services.common.errors import Conflict, InvalidInput, RuleViolation
 
 NOW = datetime(2025, 3, 15, 9, 30, tzinfo=UTC)
@@ -408,7 +409,7 @@ def test_another_officer_approves():
 
 def test_a_transition_keeps_who_when_from_to_and_why():
     # rule C-1
-    entry = rules.transition("OPEN", "INVESTIGATING", "officer-1", NOW, "线索属实",
+    entry = transition("OPEN", "INVESTIGATING", "officer-1", NOW, "线索属实",
                              action="start_investigation")
     assert entry == {"from": "OPEN", "to": "INVESTIGATING", "by": "officer-1", "at": NOW,
                      "reason": "线索属实", "action": "start_investigation"}
@@ -434,7 +435,7 @@ def complaint(cadre_id="C1", reporter="张三", status="FILED", outcome=None):
 
 def prior(cadre_id="C1", status="CLOSED", path=("OPEN", "INVESTIGATING", "VERIFIED", "DECIDED", "CLOSED")):
     steps = zip((None, *path), path, strict=False)
-    history = [rules.transition(a, b, "officer-1", NOW, None) for a, b in steps]
+    history = [transition(a, b, "officer-1", NOW, None) for a, b in steps]
     return {"_id": "case-0", "cadre_id": cadre_id, "status": status, "history": history}
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.common.messaging.outbox import push_events, with_events
+from services.common.storage.documents import push_events, with_events
 from services.common.storage.inbox import guarded_update
 
 

@@ -45,6 +45,7 @@ class Worker:
         self.audited = Audited()
         self.config = config or {}
         self.as_(**actor)
+        self.storage.store.ensure_indexes()  # the unique ones refuse a second cycle, grade ...
 
     def as_(self, role: str = "ORG_ADMIN", user_id: str = "officer-a", unit_id: str | None = None,
             cadre_id: str | None = None) -> Worker:

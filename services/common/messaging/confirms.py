@@ -1,4 +1,4 @@
-"""Publishing a batch with one wait for the broker's confirms (ARCHITECTURE.md §3; issue 12).
+"""Publishing a batch with one wait for the broker's confirms (ARCHITECTURE.md §3; ADR 0014).
 
 nameko's Publisher waits for the broker's ``basic.ack`` after every message: a round trip to a disk
 sync per event. The outbox relay instead keeps one channel in confirm mode, publishes a whole batch

@@ -1,4 +1,4 @@
-"""The dead-letter queue of a service: list, replay, purge.
+"""The dead-letter queue of a service: list, replay, purge (the operator's ``cadrectl dead-letters``).
 
 Each service has one durable queue ``<service>.dead-letters`` (consumer.py puts messages there with
 ``x-dlq-*`` headers naming the queue they came from and the error). Replaying sends a message back to
@@ -108,35 +108,3 @@ def purge(amqp_uri: str, service: str) -> int:
         bound = queue(conn.default_channel)
         bound.declare()
         return bound.purge() or 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m services.common.messaging.deadletter list|replay|purge SERVICE [--event-id ID ...]``."""
-    import argparse
-    import json
-    import os
-
-    parser = argparse.ArgumentParser(prog="python -m services.common.messaging.deadletter",
-                                     description="List, replay or purge a service's dead letters.")
-    parser.add_argument("action", choices=["list", "replay", "purge"])
-    parser.add_argument("service")
-    parser.add_argument("--event-id", action="append", dest="event_ids",
-                        help="replay only this event (repeatable)")
-    parser.add_argument("--amqp-uri", default=os.environ.get(
-        "AMQP_URI", "amqp://guest:guest@localhost:5672/"))
-    args = parser.parse_args(argv)
-
-    if args.action == "list":
-        for letter in list_dead_letters(args.amqp_uri, args.service, limit=None):
-            print(json.dumps({k: v for k, v in letter.__dict__.items() if k != "body"},
-                             ensure_ascii=False))
-    elif args.action == "replay":
-        ids = set(args.event_ids) if args.event_ids else None
-        print(f"replayed {replay(args.amqp_uri, args.service, ids)}")
-    else:
-        print(f"purged {purge(args.amqp_uri, args.service)}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

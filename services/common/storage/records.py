@@ -9,10 +9,13 @@ one :class:`Records` attribute per kind of record.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from services.common.clock import as_date, stored_date
 from services.common.decision import Change
 from services.common.storage.inbox import apply_once, project_event
 from services.common.storage.store import Store
@@ -20,10 +23,13 @@ from services.common.storage.store import Store
 
 class Records:
     """One kind of record (one collection). Subclasses set ``document`` (the mongoengine class) and
-    ``noun`` (how a person calls one, for messages), and add their own queries."""
+    ``noun`` (how a person calls one, for messages), and add their own queries. ``dates`` are the
+    fields that hold a day: the store keeps midnight UTC of it (BSON has no date), and they come back
+    as dates -- from ``get`` and ``change``, and to the decisions ``change`` asks."""
 
     document: type
     noun: str = "record"
+    dates: tuple[str, ...] = ()
 
     def __init__(self, store: Store):
         self.store = store
@@ -32,8 +38,14 @@ class Records:
     def collection(self):
         return self.store.collection(self.document)
 
+    def load(self, record: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A record as stored, in the service's terms."""
+        if record is None or not self.dates:
+            return record
+        return {**record, **{name: as_date(record[name]) for name in self.dates if name in record}}
+
     def get(self, key, fields: dict | None = None) -> dict[str, Any] | None:
-        return self.collection.find_one({"_id": key}, fields)
+        return self.load(self.collection.find_one({"_id": key}, fields))
 
     def exists(self, key) -> bool:
         return self.collection.count_documents({"_id": key}, limit=1) > 0
@@ -41,7 +53,7 @@ class Records:
     def add(self, new: Change) -> dict[str, Any]:
         """Insert a new record (``new.set``: its fields, by their names in ``document``) with the
         events it causes; returns it as stored. DuplicateKeyError: its id is taken."""
-        return self.store.insert(self.document(**new.set), new.events)
+        return self.load(self.store.insert(self.document(**new.set), new.events))
 
     def add_once(self, new: Change) -> bool:
         """``add``, for a record whose id says what it is: a second one with that id is the same
@@ -54,12 +66,22 @@ class Records:
 
     def change(self, key, decide: Callable[[dict | None], Change], **options) -> dict[str, Any]:
         """Read, decide, write under the record's version (``Store.change``, which says the options)."""
-        return self.store.change(self.document, key, decide, what=f"{self.noun} {key}", **options)
+        def decided(record):
+            change = decide(self.load(record))
+            days = {name: stored_date(value) for name, value in change.set.items()
+                    if name in self.dates and _is_day(value)}
+            return replace(change, set={**change.set, **days}) if days else change
+        return self.load(self.store.change(self.document, key, decided, what=f"{self.noun} {key}",
+                                           **options))
 
     def apply_once(self, key, update: dict, event_id: str, *, upsert: bool = False) -> bool:
         """An event's effect that depends on nothing the record holds: one update guarded by the
         event's id (storage/inbox.py), no read first."""
         return apply_once(self.store, self.document, {"_id": key}, update, event_id, upsert=upsert)
+
+
+def _is_day(value) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)
 
 
 class Copies(Records):

@@ -1,0 +1,168 @@
+"""Care's decisions (DOMAIN.md K): what each command or event changes and publishes, given the record as
+it stands, the command, the time, who acts and the policy. Pure: the service loads, calls one, and saves
+the change (services/common/decision.py); a refusal is the rule's error."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from services.care import rules
+from services.care.events import HardshipGranted, TalkCompleted
+from services.common.clock import as_utc, stored_date
+from services.common.decision import NOTHING, Change, Event
+from services.common.errors import Conflict, InvalidInput
+
+Record = Mapping[str, Any]
+
+# the deterministic ids of event-opened talks: one talk per reason and triggering matter, ever
+TALK_IDS = uuid.UUID("9b2d7c1a-4f3e-4a8b-8c6d-1e2f3a4b5c6d")
+
+
+# K-1 must-talks
+
+
+def talk(cadre: Record, *, talk_id: str, reason: str, matter: Record, opened_by: str,
+         policy: rules.Policy, now: datetime, notes: str | None = None,
+         assignee: str | None = None) -> Change:
+    """A talk task, due within the policy's days (K-1)."""
+    return Change(set={
+        "talk_id": talk_id, "cadre_id": cadre["_id"], "unit_id": cadre.get("unit_id"),
+        "reason": reason, "matter": matter, "notes": notes,
+        "assignee": assignee or policy.talk_assignee, "opened_at": now, "opened_by": opened_by,
+        "due_at": rules.talk_due(now, policy.talk_days)})
+
+
+def talk_for(cadre: Record, *, reason: str, matter_type: str, matter_id: str, event: Any,
+             policy: rules.Policy, now: datetime) -> Change:
+    """K-1: a talk opened by what happened elsewhere, its id derived from the reason and the matter, so
+    one matter opens one talk, however often its event comes."""
+    return talk(cadre, talk_id=uuid.uuid5(TALK_IDS, f"{reason}:{matter_type}:{matter_id}").hex,
+                reason=reason,
+                matter={"type": matter_type, "id": matter_id, "event_id": event.event_id},
+                opened_by=event.event_type, policy=policy, now=now)
+
+
+def hold_talk(holder: Record | None, held: Record | None, *, talk_id: str) -> Change:
+    """K-1: one open talk per cadre and reason opened by people. The key is taken for ``talk_id`` if
+    nobody holds it, or if the talk holding it was completed (its release lost); otherwise the talk
+    holding it is the one -- open, or still being written."""
+    if holder is None or (held is not None and held["status"] == rules.DONE):
+        return Change(set={"talk_id": talk_id})
+    return NOTHING
+
+
+def complete_talk(talk: Record, *, record: str, now: datetime, by: str) -> Change:
+    """Completion records the talk (K-1); a second completion is refused."""
+    rules.check_talk_open(talk)
+    return Change(set={"status": rules.DONE, "completed_at": now, "completed_by": by,
+                       "record": record},
+                  events=[Event(TalkCompleted, {"talk_id": talk["_id"], "cadre_id": talk["cadre_id"],
+                                                "reason": talk["reason"], "completed_at": now})])
+
+
+# K-2 health checks, K-3 leave
+
+
+def health_check(cadre: Record, *, year: int, checked_on: date, policy: rules.Policy,
+                 now: datetime, by: str) -> Change:
+    """One a year per cadre (``_id`` ``<cadre_id>:<year>``), to the standard the roster calls for."""
+    return Change(set={
+        "check_id": f"{cadre['_id']}:{year}", "cadre_id": cadre["_id"], "unit_id": cadre["unit_id"],
+        "year": year, "checked_on": checked_on, "recorded_at": now, "recorded_by": by,
+        "standard": rules.health_standard(cadre.get("grassroots_years") or 0, policy.hardship_years)})
+
+
+def record_leave(leave: Record | None, cadre: Record, *, year: int, days: int, starts_on: date,
+                 entitlement: int, now: datetime, by: str) -> Change:
+    """K-3: days taken, never more than the year's entitlement."""
+    if starts_on.year != year:
+        raise InvalidInput("the leave starts in another year than the one it is taken from",
+                           fields={"starts_on": [f"A day of {year}."]})
+    taken = leave["taken"] if leave else 0
+    rules.check_leave(days, entitlement, taken)
+    entry = {"days": days, "starts_on": stored_date(starts_on), "recorded_at": now, "by": by}
+    if leave is None:
+        return Change(set={"cadre_id": cadre["_id"], "year": year, "taken": days, "entries": [entry]})
+    return Change(set={"taken": taken + days}, append={"entries": [entry]})
+
+
+# K-5 hardship fund
+
+
+def set_budget(fund: Record | None, *, budget_cents: int, now: datetime, by: str) -> Change:
+    """The year's budget; lowering it below what was granted is refused (K-5)."""
+    budget_before = fund["budget_cents"] if fund else 0
+    granted = budget_before - fund["balance_cents"] if fund else 0
+    rules.check_budget(budget_cents, granted)
+    line = {"at": now, "kind": "BUDGET", "delta_cents": budget_cents - budget_before, "by": by}
+    if fund is None:
+        return Change(set={"budget_cents": budget_cents, "balance_cents": budget_cents,
+                           "entries": [line]})
+    return Change(set={"budget_cents": budget_cents, "balance_cents": budget_cents - granted},
+                  append={"entries": [line]})
+
+
+def grant(fund: Record, application: Record, *, cents: int, now: datetime, by: str) -> Change:
+    """K-5: the grant is paid exactly once (an application granted before is not granted again) and
+    the balance never goes negative; the debit, its check and the ledger line are one write."""
+    if application["_id"] in (fund.get("granted_applications") or []):
+        return NOTHING
+    rules.check_grant(fund["balance_cents"], cents)
+    line = {"at": now, "kind": "GRANT", "delta_cents": -cents, "application_id": application["_id"],
+            "cadre_id": application["cadre_id"], "by": by}
+    return Change(set={"balance_cents": fund["balance_cents"] - cents},
+                  append={"entries": [line], "granted_applications": [application["_id"]]})
+
+
+def granted(fund: Record, application_id: str, cents: int) -> Record:
+    """The fund's grant line for the application, which must be of this amount (K-5)."""
+    line = next(e for e in fund["entries"] if e.get("application_id") == application_id)
+    if -line["delta_cents"] != cents:
+        raise Conflict(f"application {application_id} was granted {-line['delta_cents'] / 100:.2f} "
+                       "by another approval", code="APPLICATION_DECIDED", rule="K-5",
+                       details={"amount_cents": -line["delta_cents"]})
+    return line
+
+
+def approve(application: Record, line: Record, *, cents: int, note: str | None) -> Change:
+    """K-5: the application approved with its grant, announced (care opens a MAJOR_SETBACK talk, K-1);
+    approved before with this grant, it stays as it is."""
+    if application["status"] == rules.APPROVED and application.get("amount_cents") == cents:
+        return NOTHING
+    rules.check_application_pending(application)
+    at = as_utc(line["at"])
+    return Change(set={"status": rules.APPROVED, "amount_cents": cents, "decided_at": at,
+                       "decided_by": line["by"], "decision_note": note},
+                  events=[Event(HardshipGranted, {
+                      "application_id": application["_id"], "cadre_id": application["cadre_id"],
+                      "reason": application["reason"], "amount_cents": cents, "granted_at": at})])
+
+
+def reject(application: Record, *, note: str, now: datetime, by: str) -> Change:
+    rules.check_application_pending(application)
+    return Change(set={"status": rules.REJECTED, "decided_at": now, "decided_by": by,
+                       "decision_note": note})
+
+
+# K-6 bereaved families
+
+
+def family(cadre: Record, *, died_on: date, dependants: Sequence[Record],
+           visit_every_months: int | None, policy: rules.Policy, today: date) -> Change:
+    """One registration per cadre (``family_id`` derived from the cadre)."""
+    return Change(set={
+        "family_id": uuid.uuid5(TALK_IDS, f"K-6:{cadre['_id']}").hex, "cadre_id": cadre["_id"],
+        "unit_id": cadre["unit_id"], "died_on": died_on, "dependants": list(dependants),
+        "visit_every_months": visit_every_months or policy.visit_every_months,
+        "registered_on": today})
+
+
+def visit(family: Record, *, visited_on: date, notes: str, today: date, by: str) -> Change:
+    """K-6 定期慰问: a visit is recorded once it happened."""
+    if visited_on > today:
+        raise InvalidInput("a visit is recorded once it happened",
+                           fields={"visited_on": ["Not in the future."]})
+    return Change(append={"visits": [{"on": stored_date(visited_on), "notes": notes, "by": by}]})

@@ -1,0 +1,129 @@
+"""Care's records behind the names its service uses: talks, health checks, leave, referrals, the
+hardship fund and its applications, bereaved families, and its copy of talent's cadres. Dates come back
+as dates (the store keeps midnight UTC of the day)."""
+
+from services.care import rules
+from services.care.models import (
+    CadreCopy,
+    Family,
+    Fund,
+    HardshipApplication,
+    HealthCheck,
+    LeaveYear,
+    OpenTalk,
+    Referral,
+    Talk,
+)
+from services.common.clock import as_date
+from services.common.storage.records import Copies, Records, Storage
+
+
+class Talks(Records):
+    document = Talk
+    noun = "talk"
+
+    def newest(self, cadre_id=None, status=None, due_before=None, limit=100) -> list[dict]:
+        """Newest first; ``due_before``: open ones past their due date only (asked of the store, so
+        the limit counts those)."""
+        query = {k: v for k, v in (("cadre_id", cadre_id), ("status", status)) if v}
+        if due_before is not None:
+            query.update(status=rules.OPEN, due_at={"$lt": due_before})
+        return list(self.collection.find(query).sort("opened_at", -1).limit(limit))
+
+
+class OpenTalks(Records):
+    """K-1: while a talk opened by a person is open, the key ``<cadre_id>:<reason>`` names it, so that
+    a cadre has one open talk per reason."""
+
+    document = OpenTalk
+    noun = "open talk"
+
+    def release(self, talk_id) -> None:
+        self.collection.delete_one({"talk_id": talk_id})
+
+
+class HealthChecks(Records):
+    """K-2: one a year per cadre, ``_id`` ``<cadre_id>:<year>``."""
+
+    document = HealthCheck
+    noun = "health check"
+    dates = ("checked_on",)
+
+    def of_unit(self, unit_id, year) -> dict[str, dict]:
+        """The unit's checks of the year, by cadre."""
+        return {c["cadre_id"]: c for c in self.collection.find({"unit_id": unit_id, "year": year})}
+
+
+class Leave(Records):
+    """K-3: a cadre's paid leave in a year, ``_id`` ``<cadre_id>:<year>``."""
+
+    document = LeaveYear
+    noun = "leave"
+
+    def taken_in(self, year) -> dict[str, int]:
+        """Days taken in the year, by cadre."""
+        return {t["cadre_id"]: t["taken"] for t in self.collection.find({"year": year})}
+
+
+class Referrals(Records):
+    document = Referral
+    noun = "referral"
+
+    def of_cadre(self, cadre_id) -> list[dict]:
+        return list(self.collection.find({"cadre_id": cadre_id}).sort("referred_at", -1))
+
+
+class Funds(Records):
+    """K-5: a year's hardship fund, ``_id`` the year: its budget, balance and ledger in one document,
+    so a grant's balance check, debit and ledger line are one write."""
+
+    document = Fund
+    noun = "the fund of"
+
+
+class HardshipApplications(Records):
+    document = HardshipApplication
+    noun = "hardship application"
+
+
+class Families(Records):
+    """K-6: the families of cadres who died on duty."""
+
+    document = Family
+    noun = "family"
+    dates = ("died_on", "registered_on")
+
+    def load(self, family):
+        family = super().load(family)
+        return family and {**family, "visits": [{**visit, "on": as_date(visit["on"])}
+                                                for visit in family.get("visits", [])]}
+
+    def every(self) -> list[dict]:
+        return [self.load(family) for family in self.collection.find({})]
+
+
+class Cadres(Copies):
+    """Talent's cadres: K-2 and K-3 read grassroots and service years, K-3 leaders; and the clearings
+    (澄清正名) accountability announced."""
+
+    document = CadreCopy
+    key = "cadre_id"
+
+    def in_unit(self, unit_id=None) -> list[dict]:
+        """The unit's cadres, or every cadre."""
+        return list(self.collection.find({"unit_id": unit_id} if unit_id else {}))
+
+    def record_clearing(self, cadre_id, clearing: dict, event_id) -> None:
+        self.apply_once(cadre_id, {"$push": {"cleared": clearing}}, event_id, upsert=True)
+
+
+class CareStorage(Storage):
+    talks = Talks
+    open_talks = OpenTalks
+    health_checks = HealthChecks
+    leave = Leave
+    referrals = Referrals
+    funds = Funds
+    hardship_applications = HardshipApplications
+    families = Families
+    cadres = Cadres

@@ -1,0 +1,193 @@
+"""Talent's decisions (DOMAIN.md L, C-5, C-7): what each command or event changes and publishes, given
+the cadre as it stands, the command, the time and who acts. Pure: the service loads, calls one, and
+saves the change (services/common/decision.py); a refusal is the rule's error."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from services.common.decision import NOTHING, Change, Event, transition
+from services.common.errors import Conflict, InvalidInput
+from services.talent import rules
+from services.talent.events import (
+    CadreRegistered,
+    CadreUpdated,
+    PoolExited,
+    PostingChanged,
+    SelectionStatusChanged,
+    UnitRegistered,
+)
+
+Record = Mapping[str, Any]
+
+ROSTER_FACTS = ("name", "unit_id", "level", "is_leader", "is_principal", "birth_date",
+                "grassroots_years", "service_years")
+IN_SELECTION, NOT_IN_SELECTION = "IN_SELECTION", "NOT_IN_SELECTION"
+
+
+# the roster
+
+
+def register_unit(*, unit_id: str, name: str, unit_type: str, now: datetime) -> Change:
+    return Change(set={"unit_id": unit_id, "name": name, "unit_type": unit_type,
+                       "registered_at": now},
+                  events=[Event(UnitRegistered, {"unit_id": unit_id, "name": name,
+                                                 "unit_type": unit_type})])
+
+
+def register_cadre(facts: Record, *, now: datetime) -> Change:
+    """A new cadre on the roster at revision 1, announced whole: every service keeps its copy."""
+    return Change(set={
+        "cadre_id": facts["cadre_id"], **{k: facts[k] for k in ROSTER_FACTS}, "registered_at": now,
+        "revision": 1, "version": 1, "selection_status": NOT_IN_SELECTION, "appraisal_results": [],
+        "sanctions": [], "liftings": [], "commendations": [], "postings": [], "applied_events": [],
+    }, events=[Event(CadreRegistered, {**facts, "revision": 1})])
+
+
+def update_cadre(cadre: Record, *, changes: Mapping[str, Any]) -> Change:
+    """Changed roster facts (a move to another unit is a posting, L-6)."""
+    if not changes:
+        raise InvalidInput("name at least one fact to change", code="NOTHING_TO_CHANGE")
+    return roster_change(cadre, Change(set=dict(changes)))
+
+
+def roster_change(cadre: Record, change: Change) -> Change:
+    """A change of roster facts bumps the record's revision and publishes the whole record with it,
+    so that every copy elsewhere becomes current and ignores a late older one."""
+    if not change:
+        return change
+    revision = cadre.get("revision", 1) + 1
+    facts = {**{k: cadre[k] for k in ROSTER_FACTS}, **change.set}
+    facts = {k: facts[k] for k in ROSTER_FACTS}
+    return Change(set={**change.set, "revision": revision}, append=change.append,
+                  events=[*change.events, Event(CadreUpdated, {
+                      "cadre_id": cadre["_id"], **facts, "revision": revision})])
+
+
+def change_posting(cadre: Record, *, unit_id: str, post: str, reason: str, is_principal: bool,
+                   is_leader: bool | None, level: str | None, now: datetime, by: str) -> Change:
+    """L-6 交流轮岗: the move is recorded and announced (care opens a JOB_ADJUSTMENT talk, K-1); the
+    new post says whether the cadre leads the unit (A-1..A-4 read it). The same posting again (a
+    retried request) changes nothing."""
+    last = (cadre.get("postings") or [{}])[-1]
+    if cadre["unit_id"] == unit_id and last.get("to_unit_id") == unit_id and last.get("post") == post:
+        return NOTHING
+    facts = {"unit_id": unit_id, "is_principal": is_principal,
+             **{k: v for k, v in (("is_leader", is_leader), ("level", level)) if v is not None}}
+    return roster_change(cadre, Change(set=facts, append={"postings": [{
+        "from_unit_id": cadre["unit_id"], "to_unit_id": unit_id, "post": post, "reason": reason,
+        "at": now, "by": by}]}, events=[Event(PostingChanged, {
+            "cadre_id": cadre["_id"], "from_unit_id": cadre["unit_id"], "to_unit_id": unit_id,
+            "post": post, "changed_at": now})]))
+
+
+def selection(cadre: Record, *, status: str, now: datetime) -> Change:
+    """C-5: a cadre under selection (accountability expedites their complaints); already so, nothing
+    to announce."""
+    if cadre.get("selection_status", NOT_IN_SELECTION) == status:
+        return NOTHING
+    return Change(set={"selection_status": status}, events=[Event(SelectionStatusChanged, {
+        "cadre_id": cadre["_id"], "status": status, "changed_at": now})])
+
+
+# the lion-type pool (L-1, L-2)
+
+
+def pool_state(cadre: Record) -> dict[str, Any] | None:
+    """The cadre's place in the pool as things stand (an exit a sanction caused shows, and goes when
+    the matter is exempted or cleared)."""
+    return rules.pool_state(cadre.get("pool") or None, cadre.get("sanctions") or [],
+                            cadre.get("liftings") or [])
+
+
+def nominate(cadre: Record, *, evidence: Mapping[str, str], profile: str | None,
+             reason: str | None, now: datetime, by: str) -> Change:
+    """L-1 定期发现储备: a nomination with evidence for each of the five standards."""
+    rules.check_nomination_evidence(evidence)
+    rules.check_profile(cadre["level"], profile)
+    pool = cadre.get("pool") or {}
+    state = pool_state(cadre)
+    if state:  # again, after an exit or a nomination not admitted
+        rules.check_pool_status(state, rules.EXITED, rules.NOT_ADMITTED, doing="nominate")
+    history = list(pool.get("history", []))
+    if state and state.get("exit") and state["exit"].get("cause") == rules.EXIT_SANCTION:
+        # the exit a sanction caused was computed, never stored: kept now, with its cause
+        history.append(transition(pool.get("status"), state["status"], "accountability",
+                                  state["exit"]["at"], state["exit"]["evidence"], action="exited",
+                                  cause=rules.EXIT_SANCTION, case_id=state["exit"]["case_id"]))
+    entry = transition(state and state["status"], rules.NOMINATED, by, now, reason,
+                       action="nominated")
+    return Change(set={"pool": {
+        "status": rules.NOMINATED, "profile": profile, "evidence": evidence, "nominated_at": now,
+        "nominated_by": by, "admitted_at": None, "history": [*history, entry]}})
+
+
+def assess_nomination(cadre: Record, *, standards: Mapping[str, Any],
+                      profile_items: Mapping[str, bool], now: datetime, by: str) -> Change:
+    """L-1: admitted to the RESERVE only when all five standards hold (and the level profile's items,
+    for the levels 001 profiles); otherwise NOT_ADMITTED. A sanction since the nomination means not
+    admitted (L-2a)."""
+    rules.check_pool_status(pool_state(cadre), rules.NOMINATED, doing="assess a nomination")
+    missing = [code for code in rules.STANDARDS if code not in standards]
+    if missing:
+        raise InvalidInput("assess each of the five standards",
+                           fields={"standards": [f"Missing: {', '.join(missing)}."]})
+    holds = {code: value["holds"] for code, value in standards.items()}
+    admitted = rules.admitted(holds, profile_items, cadre["level"])
+    status = rules.RESERVE if admitted else rules.NOT_ADMITTED
+    return _pool(cadre, {"status": status, "standards": standards, "profile_items": profile_items,
+                         "admitted_at": now if admitted else None},
+                 transition(rules.NOMINATED, status, by, now, None, action="assessed"))
+
+
+def place_in_post(cadre: Record, *, post: str, now: datetime, by: str) -> Change:
+    """L-1: a reserve cadre placed in a demanding post (吃劲岗位)."""
+    state = pool_state(cadre)
+    rules.check_pool_status(state, rules.RESERVE, rules.IN_USE, doing="place in a post")
+    return _pool(cadre, {"status": rules.IN_USE, "post": post},
+                 transition(state["status"], rules.IN_USE, by, now, post, action="placed"))
+
+
+def exit_pool(cadre: Record, *, cause: str, evidence: str, now: datetime, by: str) -> Change:
+    """L-2 (b) decline, (c) health: by an officer, with evidence; the cause is kept and announced."""
+    state = pool_state(cadre)
+    rules.check_pool_status(state, *rules.IN_POOL, doing="exit the pool")
+    return _pool(cadre, {"status": rules.EXITED, "exit": {
+        "cause": cause, "rule": "L-2", "evidence": evidence, "at": now, "by": by}},
+        transition(state["status"], rules.EXITED, by, now, evidence, action="exited", cause=cause),
+        events=[Event(PoolExited, {"cadre_id": cadre["_id"], "cause": cause, "case_id": None,
+                                   "exited_at": now})])
+
+
+def _pool(cadre: Record, changes: Mapping[str, Any], entry: Mapping[str, Any], events=()) -> Change:
+    pool = cadre.get("pool") or {}
+    return Change(set={"pool": {**pool, **changes, "history": [*pool.get("history", []), entry]}},
+                  events=events)
+
+
+def sanction_received(cadre: Record, sanction: Record) -> Change:
+    """Promotion restrictions (C-7) and, for an admitted cadre, exit from the pool (L-2a) --
+    announced in the same write as the fact, with the cause as the pool states it."""
+    before = pool_state(cadre)
+    after = rules.pool_state(cadre.get("pool") or None, [*(cadre.get("sanctions") or []), sanction],
+                             cadre.get("liftings") or [])
+    events = []
+    if before and before["status"] in rules.IN_POOL and after["status"] == rules.EXITED:
+        events.append(Event(PoolExited, {
+            "cadre_id": cadre["_id"], "cause": rules.EXIT_SANCTION,
+            "case_id": after["exit"]["case_id"], "exited_at": after["exit"]["at"]}))
+    return Change(append={"sanctions": [sanction]}, events=events)
+
+
+# training (L-5)
+
+
+def allocate(programme: Record, candidates: Sequence[Record], *, now: datetime) -> Change:
+    """L-5: seats to priority cadres first, in the stated order (rules.allocate), once."""
+    if programme.get("allocated_at"):
+        raise Conflict(f"programme {programme['_id']} is already allocated",
+                       code="PROGRAMME_ALLOCATED")
+    return Change(set={"allocation": rules.allocate(candidates, programme["seats"]),
+                       "allocated_at": now})

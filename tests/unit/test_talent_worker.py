@@ -1,0 +1,150 @@
+"""Talent's service logic without RabbitMQ or a store (nameko's worker_factory, tests/unit/workers.py):
+what each command and event decides, refuses and publishes (DOMAIN.md L, C-5, C-7, A-5)."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.talent.events import ResultFinalizedIn, RulingMadeIn, SanctionDecidedIn
+from services.talent.rules import STANDARDS
+from services.talent.service import TalentService
+from tests.helpers import roster_file
+from tests.unit.workers import Worker, received
+
+NOW = datetime(2026, 6, 15, 2, 0, tzinfo=UTC)
+ADMIN = {"role": "ORG_ADMIN", "user_id": "admin"}
+EVIDENCE = {code: "考察属实" for code in STANDARDS}
+HOLDS = {code: {"holds": True, "evidence": "考察属实"} for code in STANDARDS}
+
+
+@pytest.fixture
+def worker(frozen_clock):
+    worker = Worker(TalentService, **ADMIN)
+    for unit_id, name in (("JA", "江岸区"), ("HK", "汉口区")):
+        worker.service.register_unit(unit_id=unit_id, name=name, unit_type="DISTRICT")
+    for cadre_id, unit_id, born in (("C1", "JA", "1990-03-15"), ("C2", "JA", "1975-01-02"),
+                                    ("C3", "HK", "1988-08-08")):
+        worker.service.register_cadre(cadre_id=cadre_id, name="干部", unit_id=unit_id,
+                                      level="SECTION", is_leader=False, is_principal=False,
+                                      birth_date=born, grassroots_years=6, service_years=10)
+    return worker
+
+
+def sanction(cadre_id="C1", case_id="K1", handling=True):
+    return received(SanctionDecidedIn, {
+        "case_id": case_id, "cadre_id": cadre_id, "sanctions": ["TRANSFER"],
+        "organisational_handling": handling, "disciplinary": False, "decided_at": NOW,
+        "ban_until": datetime(2027, 6, 15, 2, 0, tzinfo=UTC)})
+
+
+def test_registration_announces_the_whole_record_at_revision_one(worker):
+    registered = [e for e in worker.published("cadres") if e["payload"]["cadre_id"] == "C1"]
+    [event] = registered
+    assert (event["event_type"], event["payload"]["revision"]) == ("talent.cadre_registered", 1)
+    assert event["payload"]["birth_date"] == "1990-03-15"
+    assert worker.service.get_cadre(cadre_id="C1")["birth_date"] == "1990-03-15"
+    with pytest.raises(Conflict) as refused:
+        worker.service.register_cadre(cadre_id="C1", name="又一个", unit_id="JA", level="SECTION",
+                                      is_leader=False, is_principal=False, birth_date="1990-03-15",
+                                      grassroots_years=0, service_years=0)
+    assert refused.value.code == "CADRE_EXISTS"
+
+
+def test_a_roster_change_is_published_whole_with_the_next_revision(worker):
+    with pytest.raises(InvalidInput) as refused:
+        worker.service.update_cadre(cadre_id="C1")
+    assert refused.value.code == "NOTHING_TO_CHANGE"
+    updated = worker.service.update_cadre(cadre_id="C1", name="张三", birth_date="1990-03-16")
+    assert (updated["revision"], updated["birth_date"]) == (2, "1990-03-16")
+    *_, event = [e for e in worker.published("cadres") if e["payload"]["cadre_id"] == "C1"]
+    assert (event["event_type"], event["payload"]["revision"]) == ("talent.cadre_updated", 2)
+    assert (event["payload"]["name"], event["payload"]["level"]) == ("张三", "SECTION")
+
+
+def test_a_posting_moves_the_cadre_once_and_a_unit_admin_only_reads_their_own(worker):
+    moved = worker.service.change_posting(cadre_id="C1", unit_id="HK", post="副区长", reason="交流",
+                                          is_principal=False, is_leader=True)
+    assert (moved["unit_id"], moved["is_leader"], moved["revision"]) == ("HK", True, 2)
+    again = worker.service.change_posting(cadre_id="C1", unit_id="HK", post="副区长", reason="交流",
+                                          is_principal=False)
+    assert again["revision"] == 2
+    types = [e["event_type"] for e in worker.published("cadres")
+             if e["payload"]["cadre_id"] == "C1"]
+    assert types == ["talent.cadre_registered", "talent.posting_changed", "talent.cadre_updated"]
+    worker.as_(role="UNIT_ADMIN", user_id="ua", unit_id="JA")
+    with pytest.raises(Forbidden):
+        worker.service.get_cadre(cadre_id="C1")  # now in HK
+    with pytest.raises(Forbidden):
+        worker.service.get_cadre(cadre_id="nobody")  # 403, not 404: no probing for ids
+
+
+def test_a_selection_is_announced_once(worker):
+    assert worker.service.start_selection(cadre_id="C2")["selection_status"] == "IN_SELECTION"
+    worker.service.start_selection(cadre_id="C2")
+    worker.service.end_selection(cadre_id="C2")
+    changes = [e["payload"]["status"] for e in worker.published("cadres")
+               if e["event_type"] == "talent.selection_status_changed"]
+    assert changes == ["IN_SELECTION", "NOT_IN_SELECTION"]
+
+
+def test_a_sanction_takes_an_admitted_cadre_out_of_the_pool_until_it_is_exempted(worker):
+    worker.service.nominate(cadre_id="C1", evidence=EVIDENCE)
+    reserve = worker.service.assess_nomination(cadre_id="C1", standards=HOLDS)
+    assert reserve["status"] == "RESERVE"
+    worker.service.on_sanction_decided(sanction())
+    worker.service.on_sanction_decided(sanction())  # redelivered: one fact, one exit
+    [exited] = [e for e in worker.published("cadres") if e["event_type"] == "talent.pool_exited"]
+    assert (exited["payload"]["cause"], exited["payload"]["case_id"]) == ("SANCTION", "K1")
+    [entry] = worker.service.get_pool()
+    assert (entry["status"], entry["exit"]["rule"]) == ("EXITED", "L-2")
+    with pytest.raises(Conflict) as refused:
+        worker.service.place_in_post(cadre_id="C1", post="攻坚岗位")
+    assert (refused.value.code, refused.value.rule) == ("POOL_STATE", "L-1")
+
+    worker.service.on_ruling_made(received(RulingMadeIn, {
+        "application_id": "T1", "cadre_id": "C1", "case_id": "K1", "outcome": "EXEMPTED",
+        "ruled_at": NOW}))
+    [entry] = worker.service.get_pool()
+    assert (entry["status"], entry["exit"]) == ("RESERVE", None)
+
+
+def test_eligibility_is_computed_from_the_facts_received(worker):
+    worker.service.on_result_finalized(received(ResultFinalizedIn, {
+        "cycle_id": "cy1", "cadre_id": "C2", "year": 2025, "kind": "ANNUAL", "grade": "EXCELLENT",
+        "finalized_at": NOW}))
+    worker.service.on_sanction_decided(sanction(cadre_id="C2", case_id="K2"))
+    answer = worker.service.get_eligibility(cadre_id="C2")
+    effects = {(reason["rule"], reason["effect"]) for reason in answer["reasons"]}
+    assert {("A-5", "SELECTION_PRIORITY"), ("C", "PROMOTION_BAN")} <= effects
+    assert (answer["promotable"], answer["selection_priority"]) == (False, True)
+    with pytest.raises(NotFound) as refused:
+        worker.service.on_result_finalized(received(ResultFinalizedIn, {
+            "cycle_id": "cy1", "cadre_id": "nobody", "year": 2025, "kind": "ANNUAL",
+            "grade": "EXCELLENT", "finalized_at": NOW}))
+    assert refused.value.code == "CADRE_NOT_FOUND"
+
+
+def test_seats_go_to_priority_first_and_a_programme_is_allocated_once(worker):
+    worker.service.on_result_finalized(received(ResultFinalizedIn, {
+        "cycle_id": "cy1", "cadre_id": "C3", "year": 2025, "kind": "ANNUAL", "grade": "EXCELLENT",
+        "finalized_at": NOW}))
+    programme = worker.service.create_programme(name="激励性调训", year=2026, seats=1)
+    lines = worker.service.allocate_programme(programme_id=programme["programme_id"],
+                                              candidates=["C1", "C3"])
+    assert [(line["cadre_id"], line["seated"]) for line in lines] == [("C3", True), ("C1", False)]
+    with pytest.raises(Conflict) as refused:
+        worker.service.allocate_programme(programme_id=programme["programme_id"], candidates=["C1"])
+    assert refused.value.code == "PROGRAMME_ALLOCATED"
+
+
+def test_a_roster_import_with_a_wrong_row_imports_nothing(worker):
+    report = worker.service.import_roster(csv=roster_file([
+        "N1,新人,JA,SECTION,false,false,1995-01-01,0,1",
+        "N2,新人,NOWHERE,SECTION,false,false,1995-01-01,0,1"]))
+    assert (report["imported"], [e["row"] for e in report["errors"]]) == (0, [3])
+    assert worker.service.list_cadres(unit_id="JA")[-1]["cadre_id"] == "C2"
+    report = worker.service.import_roster(csv=roster_file([
+        "N1,新人,JA,SECTION,false,false,1995-01-01,0,1", "C1,干部,JA,SECTION,false,false,1990-03-15,6,10"]))
+    assert (report["imported"], report["unchanged"]) == (1, 1)
+    assert worker.service.young_cadres(unit_id="JA")[0]["cadre_id"] == "N1"
