@@ -40,7 +40,7 @@ from services.common.boundary.rpc import rpc
 from services.common.boundary.security import ANY, DISCIPLINE_OFFICER, ORG_ADMIN
 from services.common.clock import business_year, utcnow
 from services.common.decision import Event
-from services.common.errors import NotFound, Unavailable, unknown_copy
+from services.common.errors import NotFound, Unavailable
 from services.common.messaging.consumer import PermanentFailure, consume
 from services.common.messaging.outbox import Outbox
 from services.common.service import ServiceBase
@@ -127,7 +127,7 @@ class AccountabilityService(ServiceBase):
     @rpc(request=ListCasesSchema, response=CaseSchema, many=True, allow=OFFICERS)
     def list_cases(self, cadre_id=None, status=None, limit=100):
         self.access.check(record=("cases", cadre_id or "*"))
-        return self.store.cases.newest(cadre_id, status, limit)
+        return self.store.cases.newest(limit, cadre_id=cadre_id, status=status)
 
     @rpc(request=ReportYearSchema, response=ReportLineSchema, many=True, allow=OFFICERS)
     def demotion_report(self, year):
@@ -281,12 +281,6 @@ class AccountabilityService(ServiceBase):
             cadre, case_id=case_id, source=rules.COMPLAINT, situations=situations,
             summary=complaint["matter"], now=now, by=by, complaint_id=complaint["_id"]))
         return case_id
-
-    def _cadre(self, cadre_id):
-        cadre = self.store.cadres.get(cadre_id)
-        if cadre is None or "unit_id" not in cadre:
-            raise unknown_copy("cadre", cadre_id, self.name)
-        return cadre
 
     def _case(self, case_id):
         self.access.check(record=("case", case_id))

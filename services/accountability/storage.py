@@ -9,10 +9,7 @@ from services.common.storage.records import Copies, Records, Storage
 class Cases(Records):
     document = Case
     noun = "case"
-
-    def newest(self, cadre_id=None, status=None, limit=100) -> list[dict]:
-        query = {key: value for key, value in (("cadre_id", cadre_id), ("status", status)) if value}
-        return list(self.collection.find(query).sort("opened_at", -1).limit(limit))
+    newest_by = "opened_at"
 
     def decided_in(self, year: int):
         """The decisions approved in ``year`` with their cases' units (C-6)."""

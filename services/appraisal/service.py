@@ -125,11 +125,7 @@ class AppraisalService(ServiceBase):
     @rpc(request=CadreIdSchema, response=CadreResultSchema, many=True, allow=READ_RESULTS)
     def get_cadre_results(self, cadre_id):
         """A-7: a cadre's finalized results, with the appraisal's comment and any amendment."""
-        cadre = self.store.cadres.get(cadre_id)
-        self.access.check(unit_id=cadre and cadre["unit_id"], cadre_id=cadre_id,
-                          record=("cadre", cadre_id))
-        if cadre is None:
-            raise unknown_copy("cadre", cadre_id, self.name)
+        self._cadre(cadre_id)
         return self.store.cycles.results_of(cadre_id)
 
     @rpc(request=CommendSchema, response=CommendationSchema, allow={ORG_ADMIN: ANY})
@@ -274,6 +270,3 @@ class AppraisalService(ServiceBase):
             raise NotFound(f"cycle {cycle_id} does not exist", code="CYCLE_NOT_FOUND")
         self.access.check(unit_id=cycle["unit_id"], record=("cycle", cycle_id))
         return cycle
-
-    def _by(self):
-        return self.access.actor.user_id

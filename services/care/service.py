@@ -60,7 +60,7 @@ from services.common.boundary.security import (
 )
 from services.common.clock import business_date, business_year, utcnow
 from services.common.decision import Change
-from services.common.errors import Conflict, NotFound, unknown_copy
+from services.common.errors import Conflict, NotFound
 from services.common.messaging.consumer import consume
 from services.common.messaging.outbox import Outbox
 from services.common.service import ServiceBase
@@ -106,8 +106,9 @@ class CareService(ServiceBase):
         """Talks newest first; ``overdue``: open past their due date, most overdue first."""
         self.access.check(cadre_id=cadre_id, record=("talks", cadre_id or "*"))
         now = utcnow()
-        talks = self.store.talks.newest(cadre_id, status, now if overdue else None, limit)
-        return rules.overdue_talks(talks, now) if overdue else talks
+        if overdue:
+            return rules.overdue_talks(self.store.talks.overdue(now, cadre_id, limit), now)
+        return self.store.talks.newest(limit, cadre_id=cadre_id, status=status)
 
     # K-2 health checks
 
@@ -374,23 +375,12 @@ class CareService(ServiceBase):
                           record=("talk", talk_id))
         return talk
 
-    def _cadre(self, cadre_id):
-        """The cadre, if within the user's scope (403 outside it, whether or not it exists)."""
-        cadre = self.store.cadres.get(cadre_id)
-        self.access.check(unit_id=cadre and cadre.get("unit_id"), cadre_id=cadre_id,
-                          record=("cadre", cadre_id))
-        if cadre is None or "unit_id" not in cadre:
-            raise unknown_copy("cadre", cadre_id, self.name)
-        return cadre
 
     def _today(self):
         return business_date(utcnow(), self.config)
 
     def _policy(self) -> rules.Policy:
         return rules.Policy.from_config(self.config)
-
-    def _by(self):
-        return self.access.actor.user_id
 
 
 def _visiting(family):

@@ -21,14 +21,12 @@ from services.common.storage.records import Copies, Records, Storage
 class Talks(Records):
     document = Talk
     noun = "talk"
+    newest_by = "opened_at"
 
-    def newest(self, cadre_id=None, status=None, due_before=None, limit=100) -> list[dict]:
-        """Newest first; ``due_before``: open ones past their due date only (asked of the store, so
-        the limit counts those)."""
-        query = {k: v for k, v in (("cadre_id", cadre_id), ("status", status)) if v}
-        if due_before is not None:
-            query.update(status=rules.OPEN, due_at={"$lt": due_before})
-        return list(self.collection.find(query).sort("opened_at", -1).limit(limit))
+    def overdue(self, now, cadre_id=None, limit=100) -> list[dict]:
+        """Open talks past their due date, newest first (asked of the store, so the limit counts
+        those only)."""
+        return self.newest(limit, cadre_id=cadre_id, status=rules.OPEN, due_at={"$lt": now})
 
 
 class OpenTalks(Records):

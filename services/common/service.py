@@ -1,5 +1,6 @@
 """What every service class has: a name, a store, an outbox, access control with its audit trail,
-ops endpoints and metrics, a ``health`` RPC and an ``audit_trail`` RPC."""
+ops endpoints and metrics, a ``health`` RPC and an ``audit_trail`` RPC, and the helpers its entrypoints
+share (the acting user, a cadre it learnt from talent)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pymongo.errors import PyMongoError
 from services.common.boundary.access import Access
 from services.common.boundary.rpc import rpc
 from services.common.boundary.security import ANY, AUDITOR, PUBLIC
+from services.common.errors import unknown_copy
 from services.common.ops.endpoints import Ops
 
 
@@ -64,3 +66,19 @@ class ServiceBase:
     def audit_trail(self, **filters):
         """This service's audit entries, newest first (the gateway merges every service's)."""
         return self.access.trail().query(**filters)
+
+    # what every service's entrypoints use
+
+    def _cadre(self, cadre_id):
+        """The cadre this service learnt from talent's events (``self.store.cadres``), if within the
+        user's scope: 403 outside it, whether or not it exists; then CADRE_NOT_FOUND if unknown."""
+        cadre = self.store.cadres.get(cadre_id)
+        self.access.check(unit_id=cadre and cadre.get("unit_id"), cadre_id=cadre_id,
+                          record=("cadre", cadre_id))
+        if cadre is None or "unit_id" not in cadre:
+            raise unknown_copy("cadre", cadre_id, self.name)
+        return cadre
+
+    def _by(self):
+        """Who acts: the user behind this call."""
+        return self.access.actor.user_id

@@ -398,9 +398,6 @@ class TalentService(ServiceBase):
     def _policy(self) -> rules.Policy:
         return rules.Policy.from_config(self.config)
 
-    def _by(self):
-        return self.access.actor.user_id
-
 
 def _not_in_roster(cadre_id) -> NotFound:
     """A fact about a cadre talent does not have. Other services only know cadres they learnt from

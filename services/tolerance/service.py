@@ -13,7 +13,7 @@ from services.common.boundary.security import (
     UNIT_ADMIN,
 )
 from services.common.clock import as_utc, utcnow
-from services.common.errors import NotFound, unknown_copy
+from services.common.errors import NotFound
 from services.common.messaging.consumer import consume
 from services.common.messaging.outbox import Outbox
 from services.common.service import ServiceBase
@@ -122,7 +122,7 @@ class ToleranceService(ServiceBase):
         cadre = cadre_id and self.store.cadres.get(cadre_id)
         self.access.check(unit_id=cadre and cadre.get("unit_id"), cadre_id=cadre_id,
                           record=("applications", cadre_id or "*"))
-        return self.store.applications.newest(cadre_id, status, limit)
+        return self.store.applications.newest(limit, cadre_id=cadre_id, status=status)
 
     # events
 
@@ -166,14 +166,3 @@ class ToleranceService(ServiceBase):
                           cadre_id=application["cadre_id"], record=("application", application["_id"]))
         return application
 
-    def _cadre(self, cadre_id):
-        """The cadre, if within the user's scope (403 outside it, whether or not it exists)."""
-        cadre = self.store.cadres.get(cadre_id)
-        self.access.check(unit_id=cadre and cadre.get("unit_id"), cadre_id=cadre_id,
-                          record=("cadre", cadre_id))
-        if cadre is None or "unit_id" not in cadre:
-            raise unknown_copy("cadre", cadre_id, self.name)
-        return cadre
-
-    def _by(self):
-        return self.access.actor.user_id

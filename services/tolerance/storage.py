@@ -9,6 +9,7 @@ from services.tolerance.models import Application, CadreCopy, CaseCopy
 class Applications(Records):
     document = Application
     noun = "application"
+    newest_by = "filed_at"
 
     def pending_for_case(self, case_id) -> str | None:
         """The application answering the case that is not ruled yet, if any (C-4)."""
@@ -19,10 +20,6 @@ class Applications(Records):
     def with_open_measures(self):
         """Ruled applications with a corrective measure not done (T-7)."""
         return self.collection.find({"status": rules.RULED, "measures.status": rules.OPEN})
-
-    def newest(self, cadre_id=None, status=None, limit=100) -> list[dict]:
-        query = {key: value for key, value in (("cadre_id", cadre_id), ("status", status)) if value}
-        return list(self.collection.find(query).sort("filed_at", -1).limit(limit))
 
 
 class Cadres(Copies):

@@ -30,6 +30,7 @@ class Records:
     document: type
     noun: str = "record"
     dates: tuple[str, ...] = ()
+    newest_by: str = "_id"  # the field ``newest`` orders by
 
     def __init__(self, store: Store):
         self.store = store
@@ -46,6 +47,13 @@ class Records:
 
     def get(self, key, fields: dict | None = None) -> dict[str, Any] | None:
         return self.load(self.collection.find_one({"_id": key}, fields))
+
+    def newest(self, limit: int = 100, **equal) -> list[dict[str, Any]]:
+        """The records whose fields equal the values given (``None``: any), newest first by
+        ``newest_by``."""
+        query = {name: value for name, value in equal.items() if value is not None}
+        return [self.load(record) for record in
+                self.collection.find(query).sort(self.newest_by, -1).limit(limit)]
 
     def exists(self, key) -> bool:
         return self.collection.count_documents({"_id": key}, limit=1) > 0
