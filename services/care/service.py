@@ -201,10 +201,10 @@ class CareService(ServiceBase):
     @rpc(request=ApproveHardshipSchema, response=HardshipApplicationSchema, allow=CARERS)
     def approve_hardship(self, application_id, amount, note=None):
         """K-5: the grant is paid exactly once and the balance never goes negative, however the
-        approval is retried or raced. The debit, its balance check and the ledger line are one
-        conditional update of the fund, guarded by the application's id; the application's
-        status and its event follow, guarded by its status -- a retry after a crash in between
-        finds the grant and finishes."""
+        approval is retried or raced. The fund's write grants the application once: its balance
+        check, debit and ledger line are one write under the fund's version (decide.grant). The
+        application's approval and its event follow, under its own -- a retry after a crash in
+        between finds the grant and finishes."""
         application = self._application(application_id)
         cents = rules.to_cents(amount)
         if application["status"] == rules.APPROVED and application.get("amount_cents") == cents:
