@@ -5,7 +5,7 @@ import logging
 
 from pymongo.errors import BulkWriteError
 
-from services.common.clock import stored_date
+from services.common.clock import as_date, stored_date
 from services.common.errors import Conflict
 from services.common.storage.documents import with_events
 from services.common.storage.records import Records, Storage
@@ -41,8 +41,7 @@ class Cadres(Records):
     dates = ("birth_date",)
 
     def load(self, cadre):
-        cadre = super().load(cadre)
-        return cadre and {**cadre, "cadre_id": cadre["_id"]}
+        return cadre and {**cadre, "cadre_id": cadre["_id"], "birth_date": as_date(cadre["birth_date"])}
 
     def register(self, new) -> dict:
         """A new cadre and its registration event, written as built: a roster import writes

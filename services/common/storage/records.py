@@ -8,6 +8,7 @@ one :class:`Records` attribute per kind of record.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
@@ -115,11 +116,7 @@ class Storage:
 
     @classmethod
     def kinds(cls) -> dict[str, type[Records]]:
-        found: dict[str, type[Records]] = {}
-        for klass in reversed(cls.__mro__):
-            found.update({name: value for name, value in vars(klass).items()
-                          if isinstance(value, type) and issubclass(value, Records)})
-        return found
+        return _kinds(cls)
 
     @classmethod
     def documents(cls) -> tuple:
@@ -128,3 +125,13 @@ class Storage:
 
     def ping(self) -> None:
         self.store.ping()
+
+
+@functools.cache
+def _kinds(storage: type[Storage]) -> dict[str, type[Records]]:
+    """A storage class's kinds of record, found once: a worker's storage is made for every call."""
+    found: dict[str, type[Records]] = {}
+    for klass in reversed(storage.__mro__):
+        found.update({name: value for name, value in vars(klass).items()
+                      if isinstance(value, type) and issubclass(value, Records)})
+    return found
