@@ -16,11 +16,16 @@ import json
 import os
 import sys
 import time
+import warnings
 
 import click
 
-from services.common.boundary.security import ROLES
-from services.common.messaging import deadletter
+# the broker client's libraries announce their own deprecations when imported (eventlet, and
+# cryptography by way of dnspython): an operator's terminal is not where to read them
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+warnings.filterwarnings("ignore", message="DSA is deprecated")
+
+from services.common.boundary.security import ROLES  # noqa: E402 - after the filters
 
 SERVICES = ("talent", "appraisal", "accountability", "tolerance", "care")
 DEFAULT_AMQP = "amqp://guest:guest@localhost:5672/"
@@ -98,6 +103,7 @@ def dead_letters():
 @click.argument("service", type=click.Choice(SERVICES))
 def list_letters(amqp_uri, service):
     """One JSON line per dead letter: event, queue, error, attempts. Exit 1 if there are any."""
+    deadletter = _dead_letters()
     letters = deadletter.list_dead_letters(amqp_uri, service, limit=None)
     for letter in letters:
         click.echo(json.dumps({k: v for k, v in letter.__dict__.items() if k != "body"},
@@ -111,6 +117,7 @@ def list_letters(amqp_uri, service):
 @click.argument("event_id")
 def show_letter(amqp_uri, service, event_id):
     """One dead letter whole, with its message body."""
+    deadletter = _dead_letters()
     for letter in deadletter.list_dead_letters(amqp_uri, service, limit=None):
         if letter.event_id == event_id:
             click.echo(json.dumps(letter.__dict__, ensure_ascii=False, indent=2, default=str))
@@ -125,6 +132,7 @@ def show_letter(amqp_uri, service, event_id):
 @click.option("--event-id", "event_ids", multiple=True, help="only this event (repeatable)")
 def replay_letters(amqp_uri, service, event_ids):
     """Send dead letters back to the queue they came from, attempts reset."""
+    deadletter = _dead_letters()
     count = deadletter.replay(amqp_uri, service, set(event_ids) or None)
     click.echo(f"replayed {count}")
 
@@ -134,6 +142,7 @@ def replay_letters(amqp_uri, service, event_ids):
 @click.argument("service", type=click.Choice(SERVICES))
 @click.confirmation_option(prompt="Purge every dead letter of this service for good?")
 def purge_letters(amqp_uri, service):
+    deadletter = _dead_letters()
     click.echo(f"purged {deadletter.purge(amqp_uri, service)}")
 
 
@@ -226,6 +235,14 @@ def seed_demo(url, token_):
             "service_years": 18})
         made += _count(response)
     click.echo(f"created {made} records ({len(units) + len(cadres) - made} were there already)")
+
+
+def _dead_letters():
+    """The dead-letter module, imported where it is used: it brings the broker client along, which
+    the other commands (``token`` in a shell's ``$(...)``) need not load or warn about."""
+    from services.common.messaging import deadletter
+
+    return deadletter
 
 
 def _count(response) -> int:
