@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from services.care import decide
 from services.care.events import CaseOpenedIn, HardshipGrantedIn
 from services.care.service import CareService
 from services.common.errors import Conflict, InvalidInput, RuleViolation
@@ -144,3 +145,19 @@ def test_a_visit_is_recorded_once_it_happened_and_moves_the_next_one(worker):
         worker.service.register_family(cadre_id="L1", died_on="2025-07-01", dependants=[
             {"name": "刘芳", "relation": "SPOUSE"}])
     assert (refused.value.code, refused.value.rule) == ("FAMILY_EXISTS", "K-6")
+
+
+def test_an_approval_retried_after_a_crash_between_its_two_writes_pays_nothing_twice(worker):
+    application = worker.service.apply_hardship(cadre_id="S1", reason="MAJOR_INCIDENT",
+                                                facts="突发事件")["application_id"]
+    worker.as_(**ADMIN).service.set_fund_budget(year=2026, amount="500")
+    # as a crash leaves it: the fund granted the application, the application still pending
+    pending = worker.stored("hardship_applications", application)
+    worker.storage.funds.change(2026, lambda fund: decide.grant(fund, pending, cents=12000, now=NOW,
+                                                                by="carer"))
+    assert worker.service.fund_ledger(year=2026)["balance"] == "380.00"
+    worker.as_(**CARER)
+    assert approved(worker, application, "120.00")["status"] == "APPROVED"
+    fund = worker.service.fund_ledger(year=2026)
+    assert (fund["balance"], [line["kind"] for line in fund["ledger"]]) == (
+        "380.00", ["BUDGET", "GRANT"])
