@@ -61,7 +61,8 @@ class JsonWebServer(WebServer):
         if not self._starting:
             self._starting = True
             self._sock = eventlet.listen(self.bind_addr, reuse_port=False)
-            self._sock.settimeout(None)  # as nameko: kombu issue 838
+            # blocking, as nameko makes it: kombu sets a default socket timeout the socket inherits
+            self._sock.settimeout(None)
             self._serv = self.get_wsgi_server(self._sock, self.get_wsgi_app())
             self._gt = self.container.spawn_managed_thread(self.run)
 
