@@ -1,6 +1,10 @@
 """How a failed delivery is settled: retried with backoff, retried through outages, dead-lettered."""
 
+import socket
+
 import pytest
+from amqp.exceptions import ConnectionError as AMQPConnectionError
+from kombu.exceptions import OperationalError
 from marshmallow import ValidationError
 from pymongo.errors import ServerSelectionTimeoutError
 
@@ -13,7 +17,10 @@ def test_success_is_acked():
 
 
 @pytest.mark.parametrize("exc", [ServerSelectionTimeoutError("down"), Unavailable("down"),
-                                 ConnectionError("reset")])
+                                 ConnectionError("reset"), TimeoutError("slow"),
+                                 # the broker gone: a name not resolved, a socket closed under us
+                                 socket.gaierror("no such host"), OSError(9, "Bad file descriptor"),
+                                 AMQPConnectionError("closed"), OperationalError("closed")])
 def test_outages_are_retried_however_many_attempts(exc):
     # an outage is not the message's fault: it never dead-letters it
     assert classify(exc, 99, 5) == "outage"
