@@ -33,7 +33,7 @@ def cadre_body(cadre_id: str, unit_id: str) -> dict:
 
 def run(spec: dict) -> dict:
     target = urlparse(spec["base"])
-    headers = {"Authorization": f"Bearer {spec['token']}", "Content-Type": "application/json"}
+    tokens = spec.get("tokens") or [spec["token"]]
     tag = uuid.uuid4().hex[:6]
     latencies: list[float] = []
     statuses: dict[str, int] = {}
@@ -43,6 +43,8 @@ def run(spec: dict) -> dict:
 
     def client(index: int):
         conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+        headers = {"Authorization": f"Bearer {tokens[index % len(tokens)]}",
+                   "Content-Type": "application/json"}
         seq = 0
         while time.monotonic() < counting["until"]:
             if spec["kind"] == "read":

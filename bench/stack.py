@@ -174,9 +174,11 @@ class CpuWindow:
 class Processes:
     """`nameko run` processes on the private stack, by instance name (``talent``, ``tolerance#2``)."""
 
-    def __init__(self, env: dict[str, str], log_dir: Path):
+    def __init__(self, env: dict[str, str], log_dir: Path, broker_uris: dict[str, str] | None = None):
         self.env = env
         self.log_dir = log_dir
+        # the suite's processes each as its own broker user; the bare pipeline as the harness
+        self.broker_uris = broker_uris or {}
         self.procs: dict[str, subprocess.Popen] = {}
         self.ops_ports: dict[str, int] = {}
         self.gateway = f"http://{env['GATEWAY_ADDRESS']}"
@@ -193,7 +195,9 @@ class Processes:
             self.ops_ports[instance] = port
             self.procs[instance] = subprocess.Popen(
                 [sys.executable, "-m", "nameko", "run", "--config", "config.yaml", self.target(instance)],
-                cwd=ROOT, env={**self.env, "OPS_ADDRESS": f"127.0.0.1:{port}"},
+                cwd=ROOT, env={**self.env, "OPS_ADDRESS": f"127.0.0.1:{port}",
+                               "AMQP_URI": self.broker_uris.get(instance.split("#")[0],
+                                                                self.env["AMQP_URI"])},
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
     def ready(self, instance: str) -> bool:
@@ -306,7 +310,7 @@ class PrivateStack:
         prefix = f"b{uuid.uuid4().hex[:8]}_"
         log_dir = self.base / "logs" / f"{name}-{prefix.rstrip('_')}"
         log_dir.mkdir(parents=True, exist_ok=True)
-        return Processes(self.env(prefix, **overrides), log_dir)
+        return Processes(self.env(prefix, **overrides), log_dir, self.broker.uris)
 
     def cpu_window(self, procs: Processes | None = None) -> CpuWindow:
         """A CPU reading by process: the broker, FerretDB, PostgreSQL, ``procs``' services, and the harness
@@ -368,8 +372,8 @@ class PrivateStack:
         with Connection(self.broker.uri) as conn:
             return conn.channel().queue_declare(name, passive=True).message_count
 
-    def token(self, *roles: str) -> str:
-        return issue_token(self.secret, sub="bench", roles=list(roles or ["ORG_ADMIN"]))
+    def token(self, *roles: str, sub: str = "bench") -> str:
+        return issue_token(self.secret, sub=sub, roles=list(roles or ["ORG_ADMIN"]))
 
     def versions(self) -> dict[str, str]:
         from importlib.metadata import version

@@ -324,11 +324,14 @@ def gateway_run(stack: PrivateStack, procs: Processes, units, kind: str, clients
     window = stack.cpu_window(procs)
     cadre_ids = [c for cs in units.values() for c in cs]
     halves = [clients // 2, clients - clients // 2]
-    spec = {"base": procs.gateway, "token": stack.token("ORG_ADMIN"), "seconds": seconds, "warmup": warmup,
+    spec = {"base": procs.gateway, "seconds": seconds, "warmup": warmup,
             "kind": kind, "cadres": cadre_ids, "unit": next(iter(units))}
-    loaders = [subprocess.Popen([sys.executable, "-m", "bench.load", json.dumps({**spec, "clients": n})],
+    # each client an officer of their own: the gateway limits the requests one user has in flight
+    tokens = [stack.token("ORG_ADMIN", sub=f"bench-{i}") for i in range(clients)]
+    loaders = [subprocess.Popen([sys.executable, "-m", "bench.load", json.dumps(
+                   {**spec, "clients": n, "tokens": tokens[:n] if k == 0 else tokens[halves[0]:]})],
                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for n in halves if n]
+               for k, n in enumerate(halves) if n]
     latencies: list[float] = []
     statuses: dict[str, int] = {}
     sent = 0

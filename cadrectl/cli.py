@@ -95,7 +95,17 @@ def outbox(amqp_uri, timeout):
 
 @main.group("dead-letters")
 def dead_letters():
-    """A service's dead-letter queue (messages that kept failing after their retries)."""
+    """A service's dead-letter queue (messages that kept failing after their retries). Only the
+    service's own broker user may read or replay them: AMQP_URI_<SERVICE> (e.g. AMQP_URI_TALENT, in
+    .stack/broker.env locally) is used when set, unless --amqp-uri is given."""
+
+
+def _service_uri(amqp_uri: str, service: str) -> str:
+    """The service's own broker identity: a replay is published as the service, and its consumer
+    accepts it as the event's first, checked publisher (services/common/messaging/deadletter.py)."""
+    ctx = click.get_current_context()
+    explicit = ctx.get_parameter_source("amqp_uri") is click.core.ParameterSource.COMMANDLINE
+    return amqp_uri if explicit else os.environ.get(f"AMQP_URI_{service.upper()}") or amqp_uri
 
 
 @dead_letters.command("list")
@@ -104,7 +114,7 @@ def dead_letters():
 def list_letters(amqp_uri, service):
     """One JSON line per dead letter: event, queue, error, attempts. Exit 1 if there are any."""
     deadletter = _dead_letters()
-    letters = deadletter.list_dead_letters(amqp_uri, service, limit=None)
+    letters = deadletter.list_dead_letters(_service_uri(amqp_uri, service), service, limit=None)
     for letter in letters:
         click.echo(json.dumps({k: v for k, v in letter.__dict__.items() if k != "body"},
                               ensure_ascii=False))
@@ -118,7 +128,7 @@ def list_letters(amqp_uri, service):
 def show_letter(amqp_uri, service, event_id):
     """One dead letter whole, with its message body."""
     deadletter = _dead_letters()
-    for letter in deadletter.list_dead_letters(amqp_uri, service, limit=None):
+    for letter in deadletter.list_dead_letters(_service_uri(amqp_uri, service), service, limit=None):
         if letter.event_id == event_id:
             click.echo(json.dumps(letter.__dict__, ensure_ascii=False, indent=2, default=str))
             return
@@ -133,7 +143,7 @@ def show_letter(amqp_uri, service, event_id):
 def replay_letters(amqp_uri, service, event_ids):
     """Send dead letters back to the queue they came from, attempts reset."""
     deadletter = _dead_letters()
-    count = deadletter.replay(amqp_uri, service, set(event_ids) or None)
+    count = deadletter.replay(_service_uri(amqp_uri, service), service, set(event_ids) or None)
     click.echo(f"replayed {count}")
 
 
@@ -143,7 +153,45 @@ def replay_letters(amqp_uri, service, event_ids):
 @click.confirmation_option(prompt="Purge every dead letter of this service for good?")
 def purge_letters(amqp_uri, service):
     deadletter = _dead_letters()
-    click.echo(f"purged {deadletter.purge(amqp_uri, service)}")
+    click.echo(f"purged {deadletter.purge(_service_uri(amqp_uri, service), service)}")
+
+
+@main.group()
+def audit():
+    """The audit trails of the services and the gateway, straight from the store."""
+
+
+@audit.command("verify")
+@click.option("--mongodb-uri", envvar="MONGODB_URI", default="mongodb://localhost:27017/",
+              show_default=True, help="the store (an account that may read the audit trails)")
+@click.option("--prefix", envvar="MONGODB_DATABASE_PREFIX", default="cadre_", show_default=True,
+              help="the services' database prefix")
+def verify_audit(mongodb_uri, prefix):
+    """Walk each trail's hash chain; name the first entry edited, missing or inserted by hand.
+    Exit 1 if any trail is broken, 2 if the store cannot be reached."""
+    from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
+
+    from services.common.boundary.audit import AuditTrail
+
+    client = MongoClient(mongodb_uri, serverSelectionTimeoutMS=5000, tz_aware=True)
+    broken = False
+    try:
+        for service in (*SERVICES, "gateway"):
+            verdict = AuditTrail(client[prefix + service], service).verify()
+            if verdict.intact:
+                click.echo(f"{service:<16}intact, {verdict.entries} entries")
+            else:
+                broken = True
+                where = f" at entry {verdict.broken_at}" if verdict.broken_at else ""
+                click.echo(f"{service:<16}BROKEN{where} after {verdict.entries} good entries: "
+                           f"{verdict.reason}")
+    except PyMongoError as exc:
+        click.echo(f"the store cannot be read: {type(exc).__name__}", err=True)
+        sys.exit(UNREACHABLE)
+    finally:
+        client.close()
+    sys.exit(ATTENTION if broken else OK)
 
 
 @main.command()

@@ -1,5 +1,5 @@
 """Call the suite from outside it: over HTTP through the gateway with a bearer token (the usual way), or over
-nameko RPC from a trusted service inside the cluster, carrying the originating user.
+nameko RPC from a service inside the cluster, passing on the originating user's own bearer token.
 
     python examples/call_api.py http://127.0.0.1:8000 "$(make -s token ARGS='--sub me --role ORG_ADMIN')" C1
 
@@ -24,13 +24,16 @@ def eligibility_over_http(base_url: str, token: str, cadre_id: str) -> dict:
     return response.json()
 
 
-def eligibility_over_rpc(amqp_uri: str, user: dict, cadre_id: str) -> dict:
-    """talent.get_eligibility over RPC. ``user`` is the person on whose behalf you call, as your
-    gateway established them: {"user_id": ..., "roles": [...], "unit_id": ..., "cadre_id": ...}.
-    Domain errors arrive as the same typed exceptions the services raise (services/common/errors.py)."""
+def eligibility_over_rpc(amqp_uri: str, token: str, cadre_id: str) -> dict:
+    """talent.get_eligibility over RPC. ``token`` is the bearer token of the person on whose behalf
+    you call: the service checks it itself and believes nothing else about who is calling. Domain
+    errors arrive as the same typed exceptions the services raise (services/common/errors.py)."""
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data={"actor": user}, timeout=10) as cluster:
+    from services.common.boundary.tokens import context_for
+
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data=context_for(token),
+                         timeout=10) as cluster:
         return cluster.talent.get_eligibility(cadre_id=cadre_id)
 
 

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
+from contextlib import contextmanager
 from datetime import date, datetime
+from logging import getLogger
 
 import eventlet
+from eventlet import wsgi
 from eventlet.semaphore import Semaphore
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer, WsgiApp
+from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from gateway.exceptions import Unauthenticated, error_response
+from gateway.exceptions import RequestTimeout, TooManyRequests, Unauthenticated, error_response
+from gateway.routes import ROUTES
 from services.common.errors import DomainError
 
 
@@ -39,6 +44,12 @@ class JsonWsgiApp(WsgiApp):
         return super().__call__(environ, start_response)
 
 
+# /health answers whatever the application requests are doing: it never queues behind them
+UNQUEUED = frozenset({"/health"})
+DEFAULT_BODY_SECONDS = 10.0
+DEFAULT_SOCKET_SECONDS = 30.0
+DEFAULT_PER_CLIENT = 4
+
 CORRELATION_HEADER = "X-Correlation-Id"
 CORRELATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 
@@ -53,6 +64,16 @@ class JsonWebServer(WebServer):
         if limit < 1:  # a semaphore of 0 would hold every request forever
             raise ValueError(f"GATEWAY_MAX_REQUESTS must be at least 1, not {limit}")
         self.admission = Semaphore(limit)
+        config = self.container.config
+        # a body must arrive within this many seconds, read before the request takes a place
+        self.body_seconds = float(config.get("GATEWAY_BODY_SECONDS", DEFAULT_BODY_SECONDS))
+        # a connection that sends nothing for this long (headers, body, keep-alive) is closed
+        self.socket_seconds = float(config.get("GATEWAY_SOCKET_SECONDS", DEFAULT_SOCKET_SECONDS))
+        # requests one user (one bearer token) may have in the gateway at once
+        self.per_client = int(config.get("GATEWAY_MAX_REQUESTS_PER_CLIENT", DEFAULT_PER_CLIENT))
+        self.in_flight: dict[str, int] = {}
+        self.largest_body = max([int(config.get("MAX_BODY_BYTES", 64 * 1024))] + [
+            route.max_body_bytes or 0 for route in ROUTES])
 
     def start(self):
         # nameko's own start, but listening without SO_REUSEPORT (eventlet's default): a port another
@@ -68,6 +89,45 @@ class JsonWebServer(WebServer):
 
     def get_wsgi_app(self):
         return JsonWsgiApp(self)
+
+    def get_wsgi_server(self, sock, wsgi_app, protocol=HttpOnlyProtocol, debug=False):
+        return wsgi.Server(sock, sock.getsockname(), wsgi_app, protocol=protocol, debug=debug,
+                           log=getLogger("nameko.web.server"), socket_timeout=self.socket_seconds)
+
+    @staticmethod
+    def client_of(request) -> str | None:
+        """Who a request counts against: its bearer token (hashed). Not its address: behind an
+        ingress every officer has the same one; a request without a token is answered 401 at once."""
+        authorization = request.headers.get("Authorization")
+        return hashlib.sha256(authorization.encode("utf-8", "replace")).hexdigest() \
+            if authorization else None
+
+    @contextmanager
+    def admitted(self, request):
+        """Read the body (within its deadline), then take a place: per client, then overall."""
+        if request.path in UNQUEUED:
+            yield
+            return
+        length = request.content_length
+        if length and length <= self.largest_body:
+            try:
+                request.shallow = False  # as nameko's handler makes it, only sooner
+                with eventlet.Timeout(self.body_seconds):
+                    request.get_data()  # kept by werkzeug for the handler
+            except eventlet.Timeout:
+                raise RequestTimeout(f"the body did not arrive within {self.body_seconds:g} s") from None
+        client = self.client_of(request)
+        if client is not None and self.in_flight.get(client, 0) >= self.per_client:
+            raise TooManyRequests(f"at most {self.per_client} requests at once per client; "
+                                  "wait for an answer before sending more")
+        self.in_flight[client] = self.in_flight.get(client, 0) + 1
+        try:
+            with self.admission:
+                yield
+        finally:
+            self.in_flight[client] -= 1
+            if not self.in_flight[client]:
+                del self.in_flight[client]
 
     def context_data_from_headers(self, request):
         """Only the correlation id crosses from HTTP into nameko context data -- a client's own,
@@ -85,8 +145,11 @@ class JsonHttpEntrypoint(HttpRequestHandler):
         super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
 
     def handle_request(self, request):
-        with self.server.admission:
-            response = super().handle_request(request)
+        try:
+            with self.server.admitted(request):
+                response = super().handle_request(request)
+        except (RequestTimeout, TooManyRequests) as exc:
+            response = self.response_from_exception(exc)
         correlation_id = getattr(request, "correlation_id", None)
         if correlation_id:
             response.headers[CORRELATION_HEADER] = correlation_id

@@ -19,16 +19,11 @@ from services.common.errors import (
     InvalidInput,
     NotFound,
     RuleViolation,
+    Unauthenticated,
     Unavailable,
 )
 
 log = logging.getLogger(__name__)
-
-class Unauthenticated(DomainError):
-    """No valid bearer token (HTTP 401)."""
-
-    code = "UNAUTHENTICATED"
-
 
 class UnsupportedMediaType(DomainError):
     code = "UNSUPPORTED_MEDIA_TYPE"
@@ -38,7 +33,17 @@ class LengthRequired(DomainError):
     code = "LENGTH_REQUIRED"
 
 
+class RequestTimeout(DomainError):
+    code = "BODY_TIMEOUT"
+
+
+class TooManyRequests(DomainError):
+    code = "TOO_MANY_REQUESTS"
+
+
 STATUS_BY_ERROR = (
+    (RequestTimeout, 408),
+    (TooManyRequests, 429),
     (Unauthenticated, 401),
     (UnsupportedMediaType, 415),
     (LengthRequired, 411),

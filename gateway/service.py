@@ -15,6 +15,7 @@ import uuid
 import eventlet
 from marshmallow import RAISE, ValidationError
 from nameko.dependency_providers import Config
+from nameko.exceptions import RemoteError
 from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Response
 
@@ -29,9 +30,11 @@ from gateway.exceptions import (
 )
 from gateway.openapi import build_spec, docs_html, to_json
 from gateway.routes import ROUTES, Route
+from services.common.boundary.access import outcome_of
 from services.common.boundary.audit import AuditTrail
 from services.common.boundary.security import Actor
-from services.common.errors import InvalidInput
+from services.common.boundary.tokens import CONTEXT_KEY
+from services.common.errors import DomainError, InvalidInput
 from services.common.messaging.amqp import ResilientRpcProxy
 from services.common.ops.endpoints import Ops
 from services.common.service import AuditEntrySchema, AuditQuerySchema
@@ -43,6 +46,17 @@ DOCS = docs_html(SPEC)
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 
 
+def _unique_keys(pairs):
+    """A JSON object with a key given twice is refused: which of the two counts is a guess."""
+    seen = {}
+    for key, value in pairs:
+        if key in seen:
+            raise MalformedRequest(f"the key {key!r} appears twice in one object",
+                                   code="DUPLICATE_KEY")
+        seen[key] = value
+    return seen
+
+
 def json_body(request, max_bytes: int) -> dict:
     """The request's JSON object; anything else is refused before any service is called."""
     if request.content_length is None and request.headers.get("Transfer-Encoding"):
@@ -52,26 +66,40 @@ def json_body(request, max_bytes: int) -> dict:
         raise UnsupportedMediaType("send the body as JSON (Content-Type: application/json)")
     request.max_content_length = max_bytes  # werkzeug answers 413 past it
     try:
-        body = json.loads(request.get_data(as_text=True) or "{}")
+        text = request.get_data().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedRequest(f"the body is not valid UTF-8 (byte {exc.start})",
+                               code="INVALID_UTF8") from None
+    try:
+        body = json.loads(text or "{}", object_pairs_hook=_unique_keys)
+    except MalformedRequest:
+        raise
     except ValueError as exc:
         raise MalformedRequest(f"the body is not valid JSON: {exc}") from None
     except RecursionError:
         raise MalformedRequest("the body is nested too deeply") from None
     if not isinstance(body, dict):
         raise MalformedRequest("the body must be a JSON object")
+    try:  # a lone surrogate (\ud800) is valid JSON but no character: nothing could store it
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise MalformedRequest("the body holds a lone surrogate (\\uD800-\\uDFFF), which is no "
+                               "character", code="INVALID_TEXT") from None
     return body
 
 
 class Identity(DependencyProvider):
-    """``self.identity.establish(request, action)``: the caller's Actor, put in the worker's context
-    data so that every RPC made for this request carries it; a refusal is audited here."""
+    """``self.identity.establish(request, action)``: the caller's Actor; their token goes in the
+    worker's context data so that every RPC made for this request carries it; a refusal is audited here."""
 
     def setup(self):
         self.authenticator = Authenticator.from_config(self.container.config)
         [self.mongo] = [d for d in self.container.dependencies if isinstance(d, MongoStore)]
 
     def trail(self) -> AuditTrail:
-        return AuditTrail(self.mongo.store.database, "gateway")
+        if getattr(self, "_trail", None) is None:  # one per process: it holds the chain's head
+            self._trail = AuditTrail(self.mongo.store.database, "gateway")
+        return self._trail
 
     def get_dependency(self, worker_ctx):
         provider = self
@@ -80,16 +108,27 @@ class Identity(DependencyProvider):
             def establish(self, request, action: str) -> Actor:
                 correlation_id = worker_ctx.data.setdefault("correlation_id", str(uuid.uuid4()))
                 try:
-                    actor = provider.authenticator.authenticate(request.headers.get("Authorization"))
+                    token = provider.authenticator.token(request.headers.get("Authorization"))
+                    actor = provider.authenticator.verifier.actor(token)
                 except Unauthenticated as exc:
                     provider.trail().record(action=action, outcome="DENIED", error_code=exc.code,
                                             user_id=None, correlation_id=correlation_id)
                     raise
-                worker_ctx.data["actor"] = actor.to_context()
+                # the token itself goes on: each service checks it again, and believes nothing else
+                worker_ctx.data[CONTEXT_KEY] = token
                 return actor
 
             def trail(self) -> AuditTrail:
                 return provider.trail()
+
+            def failed(self, action: str, actor: Actor, exc: BaseException,
+                       record: tuple[str, str] | None) -> None:
+                """A request refused or failed here, before or without a service's answer: the
+                gateway audits it, as the service would have."""
+                outcome, code = outcome_of(exc)
+                provider.trail().record(action=action, outcome=outcome, error_code=code,
+                                        user_id=actor.user_id, roles=actor.roles, record=record,
+                                        correlation_id=worker_ctx.data.get("correlation_id"))
 
         return Handle()
 
@@ -131,7 +170,24 @@ class GatewayService:
                                  details={"service": service}) from None
 
     def forward(self, route: Route, request, path_values: dict):
-        self.identity.establish(request, route.name)
+        actor = self.identity.establish(request, route.name)
+        # the record is the route's, named by its path: never chosen by the body
+        record = next(((name[:-3], value) for name, value in path_values.items()
+                       if name.endswith("_id")), None)
+        try:
+            arguments = self.arguments(route, request, path_values)
+            return route.status, self.call(route.service, route.rpc, {**arguments, **path_values})
+        except RemoteError:
+            raise  # the service failed and audited it itself
+        except DomainError as exc:
+            if not exc.remote:
+                self.identity.failed(route.name, actor, exc, record)
+            raise
+        except Exception as exc:
+            self.identity.failed(route.name, actor, exc, record)
+            raise
+
+    def arguments(self, route: Route, request, path_values: dict) -> dict:
         arguments = {}
         if route.body is not None:
             max_bytes = route.max_body_bytes or int(
@@ -150,7 +206,7 @@ class GatewayService:
             if clash:
                 raise InvalidInput("these parameters come from the path",
                                    fields={name: ["Unknown field."] for name in clash})
-        return route.status, self.call(route.service, route.rpc, {**arguments, **path_values})
+        return arguments
 
     @http("GET", "/health")
     def health(self, request):

@@ -17,7 +17,8 @@ from pymongo import MongoClient  # noqa: E402
 from pymongo.errors import PyMongoError  # noqa: E402
 
 from services.common.clock import CLOCK, OFFSET_VARIABLE  # noqa: E402
-from tests.helpers import TEST_NOW  # noqa: E402
+from services.common.messaging.identities import broker_user  # noqa: E402
+from tests.helpers import TEST_AUTH_SECRET, TEST_NOW  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -82,4 +83,7 @@ def config(rabbit_config, mongo_uri, db_prefix):
         "EVENT_RETRY_BASE_MS": 50,
         "EVENT_RETRY_MAX_MS": 200,
         "serializer": "json",
+        "AUTH_SECRET": TEST_AUTH_SECRET,
+        # in-process containers share the test's one broker user (tests/integration: one each)
+        "BROKER_USERS": {"*": broker_user(rabbit_config["AMQP_URI"])},
     }

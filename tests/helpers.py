@@ -81,16 +81,27 @@ class Commands(monitoring.CommandListener):
 
 
 def actor(*roles, user_id="tester", unit_id=None, cadre_id=None) -> dict:
-    """The acting user as the gateway puts it in nameko context data."""
+    """A user: the claims their token will carry."""
     return {"user_id": user_id, "roles": list(roles), "unit_id": unit_id, "cadre_id": cadre_id}
 
 
 ADMIN = actor("ORG_ADMIN", user_id="admin")
+
+# what the in-process containers (tests/conftest.py ``config``) check tokens with
+TEST_AUTH_SECRET = "tests-only-secret-" + "5f3c" * 12
+
+
+def as_user(user: dict, secret: str = TEST_AUTH_SECRET) -> dict:
+    """nameko context data for a call on ``user``'s behalf: their token, as the gateway passes it on."""
+    from services.common.boundary.tokens import context_for, issue_token
+
+    return context_for(issue_token(secret, sub=user["user_id"], roles=list(user["roles"]),
+                                   unit_id=user.get("unit_id"), cadre_id=user.get("cadre_id")))
 
 
 def call(container, method, *args, as_=ADMIN, **kwargs):
     """Run one entrypoint of an in-process container as a user (an ORG_ADMIN by default)."""
     from nameko.testing.services import entrypoint_hook
 
-    with entrypoint_hook(container, method, context_data={"actor": as_}) as hook:
+    with entrypoint_hook(container, method, context_data=as_user(as_)) as hook:
         return hook(*args, **kwargs)

@@ -37,6 +37,13 @@ MONGO_DIR=$STATE/mongo
 # The store is FerretDB or mongod; whichever this checkout started keeps its pid file here.
 STORE_PIDS=("$FDB_DIR/pid" "$MONGO_DIR/pid")
 
+# Our node has no guest: an administrator of its own (user:password, generated once, owner-only) for
+# the tests and the operator, and one user per process (deploy/local/suite.sh, identities.py)
+RMQ_ADMIN_FILE=$STATE/rabbitmq-admin
+RMQ_ADMIN=cadre-admin
+admin_userinfo() {
+  if [[ -f $RMQ_ADMIN_FILE ]]; then cat "$RMQ_ADMIN_FILE"; else printf 'guest:guest\n'; fi
+}
 DEFAULT_AMQP_URI=amqp://guest:guest@localhost:5672/
 DEFAULT_API_URI=http://guest:guest@localhost:15672
 DEFAULT_MONGODB_URI=mongodb://localhost:27017/
@@ -139,7 +146,31 @@ api_status() {
 }
 
 local_rabbit_ready() {
-  tcp_open 127.0.0.1 5672 && [[ $(api_status "$DEFAULT_API_URI") == 200 ]]
+  tcp_open 127.0.0.1 5672 || return 1
+  [[ $(api_status "http://$(admin_userinfo)@localhost:15672") == 200 ||
+     $(api_status "$DEFAULT_API_URI") == 200 ]]
+}
+
+# Our node: an administrator with a generated password, and no guest/guest that any program on the
+# machine could log in as. rabbitmqctl talks to the node directly (Erlang cookie), not over AMQP.
+secure_rabbit() {
+  our_pid "$RMQ_PID" >/dev/null || return 0
+  local ctl=("$RMQ_BIN/rabbitmqctl" -n "$RMQ_NODE") password
+  if [[ ! -f $RMQ_ADMIN_FILE ]]; then
+    password=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    (umask 077 && printf '%s:%s\n' "$RMQ_ADMIN" "$password" >"$RMQ_ADMIN_FILE")
+  fi
+  password=$(cut -d: -f2 "$RMQ_ADMIN_FILE")
+  if [[ $(api_status "http://$(admin_userinfo)@localhost:15672") != 200 ]]; then
+    "${ctl[@]}" add_user "$RMQ_ADMIN" "$password" >/dev/null 2>&1 ||
+      "${ctl[@]}" change_password "$RMQ_ADMIN" "$password" >/dev/null
+    "${ctl[@]}" set_user_tags "$RMQ_ADMIN" administrator >/dev/null
+    "${ctl[@]}" set_permissions -p / "$RMQ_ADMIN" '.*' '.*' '.*' >/dev/null
+  fi
+  if [[ $(api_status "$DEFAULT_API_URI") == 200 ]]; then
+    "${ctl[@]}" delete_user guest >/dev/null 2>&1 || true
+    say "RabbitMQ: guest removed; the administrator's password is in .stack/rabbitmq-admin"
+  fi
 }
 
 local_store_ready() { tcp_open 127.0.0.1 27017; }
@@ -284,12 +315,14 @@ up_rabbit() {
   [[ -x $RMQ_BIN/rabbitmq-server ]] || install_rabbit
   if local_rabbit_ready; then
     say "RabbitMQ already running"
+    secure_rabbit
     return
   fi
   if our_pid "$RMQ_PID" >/dev/null; then
     # Our node from an earlier run is alive but not answering yet (still booting).
     say "RabbitMQ: waiting for the node started earlier by this stack"
     wait_rabbit
+    secure_rabbit
     return
   fi
   if tcp_open 127.0.0.1 5672; then
@@ -307,6 +340,7 @@ up_rabbit() {
   fi
   start_rabbit
   wait_rabbit
+  secure_rabbit
 }
 
 stop_rabbit() {
@@ -506,13 +540,14 @@ take_lock() {
 }
 
 write_env() {
-  local amqp=${AMQP_URI:-$DEFAULT_AMQP_URI} api mongo=${MONGODB_URI:-$DEFAULT_MONGODB_URI}
+  local amqp=${AMQP_URI:-amqp://$(admin_userinfo)@localhost:5672/} api
+  local mongo=${MONGODB_URI:-$DEFAULT_MONGODB_URI}
   if [[ -n ${RABBIT_API_URI:-} ]]; then
     api=$RABBIT_API_URI
   elif [[ -n ${AMQP_URI:-} ]]; then
     api=$(api_uri_from_amqp "$AMQP_URI")
   else
-    api=$DEFAULT_API_URI
+    api=http://$(admin_userinfo)@localhost:15672
   fi
   # may hold a user-supplied password: readable by the owner only
   (umask 077 && printf 'AMQP_URI=%s\nRABBIT_API_URI=%s\nMONGODB_URI=%s\n' \

@@ -50,17 +50,25 @@ start() {
   # shellcheck disable=SC1091
   [[ -n ${AUTH_SECRET:-}${AUTH_JWKS_URL:-} ]] || . "$ROOT/.stack/auth.env"
   set +a
-  local entry name path i=0
+  # one broker user per process, allowed what it uses (services/common/messaging/identities.py);
+  # their URIs are read here, not exported: each process gets its own and no other
+  "$ROOT/.venv/bin/python" -W ignore -m services.common.messaging.identities local \
+    --api "$RABBIT_API_URI" --amqp "$AMQP_URI" --file "$ROOT/.stack/broker.env" ||
+    die "cannot create the broker users (is $RABBIT_API_URI an administrator's management API?)"
+  # shellcheck disable=SC1091
+  . "$ROOT/.stack/broker.env"
+  local entry name path uri i=0
   for entry in "${PROCESSES[@]}"; do
     name=${entry%%:*}
     path=${entry#*:}
+    uri=AMQP_URI_${name^^}
     i=$((i + 1))
     if alive "$name"; then
       say "$name already running (pid $(cat "$RUN/$name.pid"))"
       continue
     fi
     # own session, no terminal and no inherited pipes: it outlives the calling shell
-    OPS_ADDRESS=127.0.0.1:$((OPS_PORT_BASE + i)) \
+    AMQP_URI=${!uri} OPS_ADDRESS=127.0.0.1:$((OPS_PORT_BASE + i)) \
       setsid "$NAMEKO" run --config config.yaml "$path" >"$RUN/$name.log" 2>&1 </dev/null &
     echo $! >"$RUN/$name.pid"
   done

@@ -18,6 +18,7 @@ class DomainError(Exception):
     """Base of every error a client may see. ``code`` is stable; ``rule`` is a DOMAIN.md id."""
 
     code = "DOMAIN_ERROR"
+    remote = False
 
     def __init__(
         self,
@@ -58,13 +59,15 @@ class DomainError(Exception):
             data = json.loads(wire)
         except (TypeError, ValueError):
             return cls(str(wire))
-        return cls(
+        error = cls(
             data.get("message", ""),
             code=data.get("code"),
             rule=data.get("rule"),
             fields=data.get("fields"),
             details=data.get("details"),
         )
+        error.remote = True  # a service's answer, which that service has audited
+        return error
 
     def __str__(self) -> str:
         rule = f" (rule {self.rule})" if self.rule else ""
@@ -96,6 +99,12 @@ class RuleViolation(DomainError):
     """A DOMAIN.md rule refused the request; ``rule`` names it (HTTP 409)."""
 
     code = "RULE_VIOLATION"
+
+
+class Unauthenticated(DomainError):
+    """No valid bearer token: none, forged, expired, or not one this suite accepts (HTTP 401)."""
+
+    code = "UNAUTHENTICATED"
 
 
 class Forbidden(DomainError):

@@ -25,6 +25,7 @@ from kombu import Connection
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
+from services.common.messaging.identities import IDENTITIES, definitions, uri_for
 from tests.helpers import wait_for
 from tests.integration.conftest import PROCESSES, Suite, free_port
 
@@ -64,7 +65,14 @@ class Broker:
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
         (base / "log").mkdir(parents=True, exist_ok=True)
-        (base / "rabbitmq.conf").write_text(f"listeners.tcp.default = {self.port}\nloopback_users = none\n")
+        # every process its own user, as in production (identities.py); guest is the harness's own
+        # administrator on this private node
+        self.users = {identity: (identity, secrets.token_urlsafe(16)) for identity in IDENTITIES}
+        (base / "definitions.json").write_text(json.dumps(
+            definitions(self.users, admin=("guest", "guest"))))
+        (base / "rabbitmq.conf").write_text(
+            f"listeners.tcp.default = {self.port}\nloopback_users = none\n"
+            f"load_definitions = {base / 'definitions.json'}\n")
         (base / "enabled_plugins").write_text("[].\n")  # no management plugin: a faster boot
         self.env = {
             **os.environ,
@@ -81,6 +89,12 @@ class Broker:
     @property
     def uri(self) -> str:
         return f"amqp://guest:guest@127.0.0.1:{self.port}/"
+
+    @property
+    def uris(self) -> dict[str, str]:
+        """Each identity's own URI (the harness's processes connect with these)."""
+        return {identity: uri_for(self.uri, user, password, "/")
+                for identity, (user, password) in self.users.items()}
 
     def start(self) -> None:
         if not (RMQ_BIN / "rabbitmq-server").exists():
@@ -198,7 +212,7 @@ class FaultSuite(Suite):
     """The integration suite's process handling, on the private broker and store."""
 
     def __init__(self, env, log_dir, broker: Broker, store: Store):
-        super().__init__(env, log_dir)
+        super().__init__(env, log_dir, broker.uris)
         self.broker = broker
         self.store = store
         self.prefix = env["MONGODB_DATABASE_PREFIX"]

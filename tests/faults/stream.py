@@ -20,6 +20,7 @@ from kombu import Connection, Producer
 from nameko.events import get_event_exchange
 
 from services.common.messaging.events import build_envelope
+from services.common.messaging.identities import broker_user
 from services.talent.events import CadreRegistered
 
 CONSUMERS = ("appraisal", "accountability", "tolerance", "care")  # of talent.cadre_registered
@@ -56,7 +57,9 @@ class Publishing:
                     connection = Connection(self.amqp_uri, transport_options={"confirm_publish": True},
                                             connect_timeout=2)
                     producer = Producer(connection.channel(), exchange=exchange, serializer="json")
+                # as talent itself: consumers accept talent's events from talent's broker user only
                 producer.publish(self.events[index], routing_key="cadre_registered", delivery_mode=2,
+                                 user_id=broker_user(self.amqp_uri),
                                  declare=[exchange], retry=False)
             except Exception:
                 self.reconnects += 1
@@ -80,7 +83,7 @@ class Publishing:
 
 
 def new_stream(suite, n: int, rate: float = 0.0) -> Publishing:
-    return Publishing(suite.broker.uri, cadre_events(n, uuid.uuid4().hex[:6]), rate=rate)
+    return Publishing(suite.broker.uris["talent"], cadre_events(n, uuid.uuid4().hex[:6]), rate=rate)
 
 
 def applied(suite, service: str, stream: Publishing) -> dict[str, int]:

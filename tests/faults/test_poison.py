@@ -15,6 +15,7 @@ from nameko.events import get_event_exchange
 from services.appraisal.events import ResultFinalized
 from services.common.messaging.deadletter import list_dead_letters
 from services.common.messaging.events import build_envelope
+from services.common.messaging.identities import broker_user
 from tests.faults.stream import CONSUMERS, new_stream, tally, wait_applied
 from tests.helpers import wait_for
 
@@ -23,8 +24,10 @@ EVENTS = int(os.environ.get("FAULT_POISON_EVENTS", 2_000))
 
 def publish_raw(faults, source, routing_key, body, content_type="application/json"):
     exchange = get_event_exchange(source, {})
-    with Connection(faults.broker.uri, transport_options={"confirm_publish": True}) as connection:
+    uri = faults.broker.uris[source]  # as the producer itself
+    with Connection(uri, transport_options={"confirm_publish": True}) as connection:
         Producer(connection.channel()).publish(body, exchange=exchange, routing_key=routing_key,
+                                               user_id=broker_user(uri),
                                                content_type=content_type, content_encoding="utf-8",
                                                delivery_mode=2, declare=[exchange])
 

@@ -25,7 +25,8 @@ from nameko.amqp.publish import Publisher
 from nameko.events import get_event_exchange
 
 from gateway.auth import issue_token
-from tests.helpers import wait_for
+from services.common.messaging.identities import IDENTITIES, Management, broker_user, uri_for
+from tests.helpers import as_user, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,12 +57,15 @@ def free_port() -> int:
 
 
 class Suite:
-    def __init__(self, env: dict[str, str], log_dir: Path):
+    def __init__(self, env: dict[str, str], log_dir: Path, broker_uris: dict[str, str] | None = None):
         self.env = env
         self.log_dir = log_dir
         self.procs: dict[str, subprocess.Popen] = {}
         self.url = f"http://{env['GATEWAY_ADDRESS']}"
+        # the test's own connection: an administrator of the suite's vhost
         self.amqp_uri = env["AMQP_URI"]
+        # each process's own broker identity (services/common/messaging/identities.py)
+        self.broker_uris = broker_uris or {}
         # each process's /health/live, /health/ready and /metrics (services/common/ops/endpoints.py)
         self.ops_ports = {name: free_port() for name in PROCESSES}
 
@@ -71,7 +75,8 @@ class Suite:
             self.procs[name] = subprocess.Popen(
                 [sys.executable, "-m", "nameko", "run", "--config", "config.yaml",
                  PROCESSES[name]],
-                cwd=ROOT, env={**self.env, "OPS_ADDRESS": f"127.0.0.1:{self.ops_ports[name]}"},
+                cwd=ROOT, env={**self.env, "OPS_ADDRESS": f"127.0.0.1:{self.ops_ports[name]}",
+                               "AMQP_URI": self.broker_uris.get(name, self.amqp_uri)},
                 stdout=log, stderr=subprocess.STDOUT)
 
     def ops(self, name: str, path: str) -> requests.Response:
@@ -120,6 +125,10 @@ class Suite:
         return issue_token(self.env["AUTH_SECRET"], sub=sub or f"user-{uuid.uuid4().hex[:6]}",
                            roles=list(roles), unit_id=unit_id, cadre_id=cadre_id, **claims)
 
+    def as_user(self, user: dict) -> dict:
+        """nameko context data for an RPC on ``user``'s behalf (tests.helpers.actor): their token."""
+        return as_user(user, self.env["AUTH_SECRET"])
+
     def auth_headers(self, *roles: str, **claims) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(*roles, **claims)}"}
 
@@ -136,9 +145,12 @@ class Suite:
 
     # the broker, as another producer would use it
 
-    def publish(self, envelope: dict, source: str) -> None:
+    def publish(self, envelope: dict, source: str, as_: str | None = None) -> None:
+        """Publish an event to ``source``'s exchange as the identity ``as_`` (default: the source
+        itself, as its outbox would)."""
+        uri = self.broker_uris.get(as_ or source, self.amqp_uri)
         exchange = get_event_exchange(source, {})
-        Publisher(self.amqp_uri, serializer="json").publish(
+        Publisher(uri, serializer="json", user_id=broker_user(uri)).publish(
             envelope, exchange=exchange, routing_key=envelope["event_type"].split(".", 1)[1])
 
     def queue_exists(self, name: str) -> bool:
@@ -164,10 +176,17 @@ def running_suite(request, rabbit_manager, mongo_uri, tmp_path_factory) -> Itera
     vhost = "it_" + "".join(random.choices(string.ascii_lowercase, k=10))
     rabbit_manager.create_vhost(vhost)
     rabbit_manager.set_vhost_permissions(vhost, amqp.username, ".*", ".*", ".*")
+    # every process its own broker user, allowed what it uses, as in production
+    management = Management(request.config.getoption("RABBIT_API_URI"))
+    users = {identity: (f"{vhost}-{identity}", secrets.token_urlsafe(16)) for identity in IDENTITIES}
+    management.provision(vhost, users)
+    admin_uri = f"amqp://{amqp.netloc}/{vhost}"
+    broker_uris = {name: uri_for(admin_uri, *users[name], vhost) for name in IDENTITIES}
     prefix = f"it{uuid.uuid4().hex[:8]}_"
     env = {
         **os.environ,
-        "AMQP_URI": f"amqp://{amqp.netloc}/{vhost}",
+        "AMQP_URI": admin_uri,
+        "BROKER_USERS": ",".join(f"{name}={user}" for name, (user, _) in users.items()),
         "MONGODB_URI": mongo_uri,
         "MONGODB_DATABASE_PREFIX": prefix,
         "GATEWAY_ADDRESS": f"127.0.0.1:{free_port()}",
@@ -182,7 +201,7 @@ def running_suite(request, rabbit_manager, mongo_uri, tmp_path_factory) -> Itera
         "AUTH_SECRET": secrets.token_urlsafe(32),
         "PYTHONWARNINGS": "ignore",
     }
-    suite = Suite(env, tmp_path_factory.mktemp("suite-logs"))
+    suite = Suite(env, tmp_path_factory.mktemp("suite-logs"), broker_uris)
     suite.start()
     try:
         suite.wait_healthy()
@@ -192,6 +211,8 @@ def running_suite(request, rabbit_manager, mongo_uri, tmp_path_factory) -> Itera
         for name in PROCESSES:
             print(f"--- {name} log (tail) ---\n{suite.log_tail(name)}")
         rabbit_manager.delete_vhost(vhost)
+        for user, _ in users.values():
+            management.delete_user(user)
         from pymongo import MongoClient
 
         client = MongoClient(mongo_uri)

@@ -19,7 +19,7 @@ YEAR = TEST_YEAR  # a sanction is decided now: A-6 bars this year's EXCELLENT
 
 
 def accountability(suite, as_=OFFICER_A):
-    return ClusterRpcProxy({"AMQP_URI": suite.amqp_uri}, context_data={"actor": as_})
+    return ClusterRpcProxy({"AMQP_URI": suite.amqp_uri}, context_data=suite.as_user(as_))
 
 
 def register_leader(suite, unit_id, principal=True):

@@ -81,7 +81,8 @@ def test_dead_letters_are_listed_shown_replayed_and_purged(cli, suite):
     assert poison["event_id"] in listed.output
     shown = cli("dead-letters", "show", "talent", poison["event_id"])
     assert json.loads(shown.output)["body"]["payload"]["unit_id"] == "NOWHERE"
-    assert cli("dead-letters", "replay", "talent").output.strip() == "replayed 1"
+    as_talent = {"AMQP_URI_TALENT": suite.broker_uris["talent"]}
+    assert cli("dead-letters", "replay", "talent", env_=as_talent).output.strip() == "replayed 1"
     wait_for(lambda: cli("dead-letters", "list", "talent").exit_code == 1, timeout=20, interval=0.5,
              what="the replayed letter to fail again")
     assert cli("dead-letters", "purge", "talent", "--yes").output.strip().startswith("purged")

@@ -18,7 +18,7 @@ ORG = actor("ORG_ADMIN", user_id="it-org")
 
 
 def rpc(suite, as_):
-    return ClusterRpcProxy({"AMQP_URI": suite.amqp_uri}, context_data={"actor": as_})
+    return ClusterRpcProxy({"AMQP_URI": suite.amqp_uri}, context_data=suite.as_user(as_))
 
 
 def talks_of(suite, cadre_id):

@@ -28,7 +28,7 @@ def test_an_outside_caller_over_http_and_over_rpc(suite):
     unit_id = register_unit(suite)
     cadre_id = register_cadre(suite, unit_id)
     over_http = eligibility_over_http(suite.url, suite.token("ORG_ADMIN"), cadre_id)
-    over_rpc = eligibility_over_rpc(suite.amqp_uri, {"user_id": "outside", "roles": ["ORG_ADMIN"]}, cadre_id)
+    over_rpc = eligibility_over_rpc(suite.amqp_uri, suite.token("ORG_ADMIN", sub="outside"), cadre_id)
     assert over_http["cadre_id"] == over_rpc["cadre_id"] == cadre_id
     with pytest.raises(RuntimeError, match="403 FORBIDDEN"):
         eligibility_over_http(suite.url, suite.token("AUDITOR"), cadre_id)

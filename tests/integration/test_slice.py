@@ -224,7 +224,7 @@ def test_a_permanently_failing_handler_dead_letters_and_nothing_is_lost(suite):
 
     # the operator mends the cause and replays: the effect is applied
     register_cadre(suite, register_unit(suite), cadre_id)
-    assert deadletter.replay(suite.amqp_uri, "talent", {event["event_id"]}) == 1
+    assert deadletter.replay(suite.broker_uris["talent"], "talent", {event["event_id"]}) == 1
     assert wait_for_priority(suite, cadre_id)["selection_priority"]
     assert dead_letter() == []
 

@@ -30,7 +30,7 @@ ALL_HOLD = {code: {"holds": True, "evidence": "属实"} for code in STANDARDS}
 
 
 def talent(suite):
-    return ClusterRpcProxy({"AMQP_URI": suite.amqp_uri}, context_data={"actor": ADMIN})
+    return ClusterRpcProxy({"AMQP_URI": suite.amqp_uri}, context_data=suite.as_user(ADMIN))
 
 
 def pool_entry(suite, cadre_id):

@@ -30,7 +30,7 @@ ALL_FACTORS = {code: {"rating": "FAVOURABLE", "note": "研判"} for code in FACT
 
 
 def rpc(suite, as_):
-    return ClusterRpcProxy({"AMQP_URI": suite.amqp_uri}, context_data={"actor": as_})
+    return ClusterRpcProxy({"AMQP_URI": suite.amqp_uri}, context_data=suite.as_user(as_))
 
 
 def apply_for(suite, cadre_id, case_id):

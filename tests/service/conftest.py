@@ -5,11 +5,14 @@ from kombu import Connection
 from nameko.amqp.publish import Publisher
 from nameko.events import get_event_exchange
 
+from services.common.messaging.identities import broker_user
+
 
 @pytest.fixture
 def publish_event(config):
     """Publish an envelope (or any body) as its producer would, straight to the broker."""
-    publisher = Publisher(config["AMQP_URI"], serializer="json")
+    # as its producer would: RabbitMQ checks user_id, and consumers check who that is
+    publisher = Publisher(config["AMQP_URI"], serializer="json", user_id=broker_user(config["AMQP_URI"]))
 
     def publish(body, source="producer", routing_key=None):
         exchange = get_event_exchange(source, config)

@@ -10,7 +10,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from services.appraisal.service import AppraisalService
 from services.common.errors import Forbidden, RuleViolation
 from services.common.storage.store import database_name
-from tests.helpers import ADMIN, actor, call
+from tests.helpers import ADMIN, actor, as_user, call
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def test_racing_graders_cannot_exceed_the_quota(appraisal, seed, config):
     cadres = seed("D3", "DISTRICT", 7)  # quota 1
     cycle_id = call(appraisal, "open_cycle", unit_id="D3", year=2025, kind="ANNUAL")["cycle_id"]
 
-    with ClusterRpcProxy(config, context_data={"actor": ADMIN}) as cluster:
+    with ClusterRpcProxy(config, context_data=as_user(ADMIN)) as cluster:
         replies = [cluster.appraisal.record_grade.call_async(cycle_id, cadre_id, "EXCELLENT")
                    for cadre_id in cadres]
         outcomes = []

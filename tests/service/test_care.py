@@ -17,7 +17,7 @@ from services.care.events import (
 from services.care.service import CareService
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from services.common.storage.store import database_name
-from tests.helpers import TEST_NOW, actor, call, wait_for
+from tests.helpers import TEST_NOW, actor, as_user, call, wait_for
 
 CARER = actor("CARE_OFFICER", user_id="carer-1")
 ORG = actor("ORG_ADMIN", user_id="org-1")
@@ -189,7 +189,7 @@ class TestFund:
         applications = [call(care, "apply_hardship", cadre_id, "MAJOR_ILLNESS", "重病", as_=CARER)
                         ["application_id"] for cadre_id in ("L1", "L2", "L3", "L4", "X1") for _ in range(2)]
         # ten applications of 150 each: the 1000 covers six; every approval sent four times at once
-        with ClusterRpcProxy(config, context_data={"actor": CARER}) as cluster:
+        with ClusterRpcProxy(config, context_data=as_user(CARER)) as cluster:
             pending = [(a, cluster.care.approve_hardship.call_async(application_id=a, amount="150"))
                        for a in applications for _ in range(4)]
             outcomes = []

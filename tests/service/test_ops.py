@@ -11,6 +11,7 @@ from kombu import Connection, Queue
 from services.common.errors import NotFound
 from services.common.messaging.consumer import dead_letter_queue_name
 from services.common.messaging.deadletter import list_dead_letters
+from services.common.messaging.identities import broker_user
 from services.talent.service import TalentService
 from tests.helpers import call, port_held_elsewhere, wait_for
 
@@ -92,7 +93,8 @@ def test_quorum_event_queues_dead_letter_past_the_delivery_limit(running, rabbit
         channel = connection.channel()
         queue = Queue(target, no_declare=True)
         connection.Producer(channel).publish({"event_id": "e-poison", "event_type": "x.y"},
-                                             exchange="", routing_key=target, serializer="json")
+                                             exchange="", routing_key=target, serializer="json",
+                                             user_id=broker_user(rabbit_config["AMQP_URI"]))
         deliveries = 0
         while (message := queue(channel).get(no_ack=False)) is not None and deliveries < 10:
             deliveries += 1  # delivered, then requeued unsettled, as by a consumer that dies

@@ -11,6 +11,7 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.common.messaging import deadletter
 from services.common.messaging.events import build_envelope
+from services.common.messaging.identities import broker_user
 from services.common.storage.store import database_name
 from tests.helpers import wait_for
 from tests.service.toys import (
@@ -245,7 +246,8 @@ def test_a_body_that_is_not_json_is_dead_lettered_and_others_keep_flowing(consum
     with Connection(config["AMQP_URI"], transport_options={"confirm_publish": True}) as connection:
         connection.Producer().publish(b'{"event_id": "cut-short", "payl', exchange=exchange,
                                       routing_key="widget_made", content_type="application/json",
-                                      content_encoding="utf-8", declare=[exchange])
+                                      content_encoding="utf-8", declare=[exchange],
+                                      user_id=broker_user(config["AMQP_URI"]))
     publish_event(envelope(widget_id))
 
     wait_for(lambda: count(consumer, widget_id) == 1, what="the healthy message to apply")

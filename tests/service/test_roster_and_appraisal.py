@@ -9,13 +9,20 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_waiter
 
 from services.appraisal.service import AppraisalService
-from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from services.common.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RuleViolation,
+    Unauthenticated,
+)
 from services.common.messaging import deadletter
 from services.common.messaging.events import build_envelope
 from services.common.storage.store import database_name
 from services.talent.events import ResultFinalizedIn
 from services.talent.service import TalentService
-from tests.helpers import ADMIN, actor, call, wait_for
+from tests.helpers import ADMIN, actor, as_user, call, wait_for
 
 FINALIZED_AT = datetime(2026, 1, 5, tzinfo=UTC)
 UNIT = {"unit_id": "U1", "name": "江岸区", "unit_type": "DISTRICT"}
@@ -74,7 +81,7 @@ def test_bad_roster_fields_are_named(talent):
 
 
 def test_domain_errors_cross_the_rpc_hop_with_code_and_fields(talent, config):
-    with ClusterRpcProxy(config, context_data={"actor": ADMIN}) as cluster:
+    with ClusterRpcProxy(config, context_data=as_user(ADMIN)) as cluster:
         with pytest.raises(NotFound) as caught:
             cluster.talent.get_cadre(cadre_id="NOBODY")
         assert caught.value.code == "CADRE_NOT_FOUND"
@@ -85,7 +92,7 @@ def test_domain_errors_cross_the_rpc_hop_with_code_and_fields(talent, config):
 
 def test_a_direct_rpc_call_without_a_user_is_refused_and_audited(talent, config, mongo_client):
     with ClusterRpcProxy(config) as cluster:
-        with pytest.raises(Forbidden) as caught:
+        with pytest.raises(Unauthenticated) as caught:
             cluster.talent.register_unit(**UNIT)
         assert caught.value.code == "AUTHENTICATION_REQUIRED"
         assert cluster.talent.health()["status"] == "ok"  # public

@@ -17,9 +17,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from gateway.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER, LEEWAY_SECONDS, Authenticator, issue_token
+from gateway.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER, Authenticator, issue_token
 from gateway.exceptions import Unauthenticated
 from services.common.boundary.security import Actor
+from services.common.boundary.tokens import LEEWAY_SECONDS, TokenVerifier
 
 SECRET = "a-local-secret-" + "0123456789abcdef" * 4  # long enough for HS512 too
 ISSUER = "https://idp.example.test/realms/cadre"
@@ -27,7 +28,7 @@ AUDIENCE = "cadre-suite-prod"
 
 
 def local() -> Authenticator:
-    return Authenticator(issuer=DEFAULT_ISSUER, audience=DEFAULT_AUDIENCE, secret=SECRET)
+    return Authenticator(TokenVerifier(issuer=DEFAULT_ISSUER, audience=DEFAULT_AUDIENCE, secret=SECRET))
 
 
 def refused(authenticator: Authenticator, authorization: str | None) -> str:
@@ -39,7 +40,7 @@ def refused(authenticator: Authenticator, authorization: str | None) -> str:
 def claims(**overrides) -> dict:
     now = int(time.time())
     return {"sub": "u-1", "roles": ["CADRE"], "iss": ISSUER, "aud": AUDIENCE, "iat": now,
-            "exp": now + 86400, **overrides}  # built at collection: valid however long the run
+            "exp": now + 6 * 3600, **overrides}  # built at collection: valid however long the run
 
 
 def b64(data: bytes) -> str:
@@ -122,12 +123,13 @@ def test_the_refusal_does_not_repeat_the_token():
 
 def test_no_secret_and_no_key_set_is_a_configuration_error():
     with pytest.raises(ValueError):
-        Authenticator(issuer=DEFAULT_ISSUER, audience=DEFAULT_AUDIENCE)
+        Authenticator(TokenVerifier(issuer=DEFAULT_ISSUER, audience=DEFAULT_AUDIENCE))
 
 
 def test_from_config_uses_the_defaults():
     authenticator = Authenticator.from_config({"AUTH_SECRET": SECRET, "AUTH_ISSUER": "", "AUTH_JWKS_URL": ""})
-    assert (authenticator.issuer, authenticator.audience) == (DEFAULT_ISSUER, DEFAULT_AUDIENCE)
+    verifier = authenticator.verifier
+    assert (verifier.issuer, verifier.audience) == (DEFAULT_ISSUER, DEFAULT_AUDIENCE)
     token = issue_token(SECRET, sub="u-1", roles=["AUDITOR"])
     assert authenticator.authenticate(f"Bearer {token}").roles == ("AUDITOR",)
 
@@ -165,7 +167,7 @@ def provider():
 
 
 def idp(provider) -> Authenticator:
-    return Authenticator(issuer=ISSUER, audience=AUDIENCE, jwks_url=provider["url"])
+    return Authenticator(TokenVerifier(issuer=ISSUER, audience=AUDIENCE, jwks_url=provider["url"]))
 
 
 def test_a_token_signed_by_the_providers_key_is_accepted(provider):
@@ -211,6 +213,32 @@ def test_alg_none_is_refused_by_the_provider_path(provider):
 
 
 def test_a_locally_signed_token_is_refused_when_a_provider_is_configured(provider):
-    both = Authenticator(issuer=ISSUER, audience=AUDIENCE, secret=SECRET, jwks_url=provider["url"])
+    both = Authenticator(TokenVerifier(issuer=ISSUER, audience=AUDIENCE, secret=SECRET,
+                                       jwks_url=provider["url"]))
     token = jwt.encode(claims(), SECRET, algorithm="HS256", headers={"kid": "k1"})
     assert refused(both, f"Bearer {token}") == "TOKEN_INVALID"
+
+
+def test_a_token_living_longer_than_the_cap_is_refused_however_it_was_signed():
+    verifier = TokenVerifier(secret=SECRET, max_lifetime=3600)
+    assert verifier.actor(issue_token(SECRET, sub="u-1", roles=["CADRE"], ttl_seconds=3600)).user_id == "u-1"
+    with pytest.raises(Unauthenticated) as exc:
+        verifier.actor(issue_token(SECRET, sub="u-1", roles=["CADRE"], ttl_seconds=3600 * 24 * 30))
+    assert exc.value.code == "TOKEN_LIFETIME_TOO_LONG"
+
+
+def test_a_checked_token_is_not_checked_again_but_expiry_still_counts(monkeypatch):
+    import time
+
+    verifier = TokenVerifier(secret=SECRET)
+    token = issue_token(SECRET, sub="u-1", roles=["CADRE"], ttl_seconds=60)
+    first = verifier.actor(token)
+    with monkeypatch.context() as patched:
+        patched.setattr(verifier, "_decode", lambda token: pytest.fail("checked twice"))
+        assert verifier.actor(token) is first
+    # a token remembered from when it was valid is checked again once past its exp
+    expired = issue_token(SECRET, sub="u-1", roles=["CADRE"], ttl_seconds=60, now=time.time() - 3600)
+    verifier._checked[expired] = (time.time() - 3600 + 60, first)
+    with pytest.raises(Unauthenticated) as exc:
+        verifier.actor(expired)
+    assert exc.value.code == "TOKEN_EXPIRED"

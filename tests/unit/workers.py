@@ -14,9 +14,11 @@ from nameko.testing.services import worker_factory
 
 from services.common.boundary.access import AccessHandle, outcome_of
 from services.common.boundary.security import Actor
+from services.common.boundary.tokens import TokenVerifier
 from services.common.messaging.events import build_envelope, read_envelope
 from services.common.storage.documents import PENDING
 from services.common.storage.store import Store
+from tests.helpers import TEST_AUTH_SECRET, as_user
 
 
 class WorkerContext:
@@ -50,8 +52,9 @@ class Worker:
     def as_(self, role: str = "ORG_ADMIN", user_id: str = "officer-a", unit_id: str | None = None,
             cadre_id: str | None = None) -> Worker:
         actor = Actor(user_id, (role,), unit_id, cadre_id)
-        context = WorkerContext({"actor": actor.to_context(), "correlation_id": "c-1"})
-        provider = SimpleNamespace(grants={}, audit=self.audited.audit)
+        context = WorkerContext({**as_user(actor.to_context()), "correlation_id": "c-1"})
+        provider = SimpleNamespace(grants={}, audit=self.audited.audit,
+                                   verifier=TokenVerifier(secret=TEST_AUTH_SECRET))
         storage_cls = self.service_cls.store.storage
         store = Store(self.database, storage_cls.documents(), emit=self._emit(actor))
         self.storage = storage_cls(store)

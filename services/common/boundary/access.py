@@ -1,9 +1,11 @@
 """The one way a service checks the originating user's permission, and audits every checked call.
 
-``@rpc(allow={ROLE: SCOPE, ...})`` asks this dependency, before the method runs, whether the user in
-nameko context data holds one of the roles; the method then calls ``self.access.check(...)`` with the
-record it loaded, for roles limited to their own unit or themselves. After the call -- whatever its
-outcome -- one audit entry is written (services/common/boundary/audit.py).
+``@rpc(allow={ROLE: SCOPE, ...})`` asks this dependency, before the method runs, who the user is --
+from the bearer token in nameko context data, checked here with the gateway's keys (tokens.py), never
+from a claim a caller wrote -- and whether they hold one of the roles; the method then calls
+``self.access.check(...)`` with the record it loaded, for roles limited to their own unit or
+themselves. After the call -- whatever its outcome -- one audit entry is written
+(services/common/boundary/audit.py).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from nameko.extensions import DependencyProvider
 from pymongo.errors import PyMongoError
 
 from services.common.boundary.audit import AuditTrail
-from services.common.boundary.security import Actor, Grant, denied, require_actor, scopes_for
-from services.common.errors import DomainError, Forbidden, Unavailable
+from services.common.boundary.security import Actor, Grant, denied, scopes_for
+from services.common.boundary.tokens import CONTEXT_KEY, TokenVerifier
+from services.common.errors import DomainError, Forbidden, Unauthenticated, Unavailable
 from services.common.storage.store import MongoStore
 
 log = logging.getLogger(__name__)
@@ -25,7 +28,7 @@ log = logging.getLogger(__name__)
 def outcome_of(exc: BaseException | None) -> tuple[str, str | None]:
     if exc is None:
         return "OK", None
-    if isinstance(exc, Forbidden):
+    if isinstance(exc, Forbidden | Unauthenticated):
         return "DENIED", exc.code
     if isinstance(exc, DomainError):
         return "REFUSED", exc.code
@@ -52,8 +55,10 @@ class AccessHandle:
 
     def begin(self, action: str, allow: Mapping[str, str],
               record: tuple[str, str] | None = None) -> Grant:
-        """Called by @rpc: the user must exist and hold a role allowed for ``action``."""
-        actor = require_actor(self._worker_ctx.data.get("actor"), action)
+        """Called by @rpc: the user's token must be valid and name a role allowed for ``action``."""
+        actor = self._provider.verifier.actor(self._worker_ctx.data.get(CONTEXT_KEY))
+        # the checked user, not whatever the caller claimed, is the one events and the audit name
+        self._worker_ctx.data["actor"] = actor.to_context()
         grant = Grant(actor, action, scopes_for(actor, allow), record=record)
         self._provider.grants[self._worker_ctx] = grant
         if not grant.scopes:
@@ -85,9 +90,13 @@ class Access(DependencyProvider):
         if len(stores) != 1:
             raise RuntimeError(f"{self.container.service_name}: Access needs exactly one MongoStore")
         self.mongo = stores[0]
+        self.verifier = TokenVerifier.from_config(self.container.config)
 
     def trail(self) -> AuditTrail:
-        return AuditTrail(self.mongo.store.database, self.container.service_name)
+        """One trail per process: it holds the head of the chain its entries are appended to."""
+        if getattr(self, "_trail", None) is None:
+            self._trail = AuditTrail(self.mongo.store.database, self.container.service_name)
+        return self._trail
 
     def start(self):
         try:

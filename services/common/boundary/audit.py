@@ -1,38 +1,80 @@
 """The audit trail: who did what to which record, when, and with what outcome -- denials included.
 
 Append-only: this module inserts and reads; there is no update or delete path in code. Each service
-keeps its own trail in its own database (collection ``audit``); the gateway keeps the authentication
-failures it refuses before any service is called; an AUDITOR reads them all through the gateway.
+keeps its own trail in its own database (collection ``audit``); the gateway keeps the refusals it makes
+before any service is called; an AUDITOR reads them all through the gateway.
+
+The entries of a trail form one hash chain: entry ``seq`` n carries the hash of entry n-1 (``prev``)
+and its own ``hash`` over its fields and ``prev``. An entry edited, deleted or slipped in by hand
+breaks the chain where it stands, and ``verify`` (``cadrectl audit verify``) names the first broken
+link. ``seq`` is unique, so two writers of one trail (replicas) cannot fork it: the second one reloads
+the head and chains again. Entries waiting together are chained and inserted in one write.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pymongo import DESCENDING
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from services.common.clock import utcnow
+from services.common.clock import as_utc, utcnow
 
 COLLECTION = "audit"
 MAX_QUERY = 1000
+GENESIS = "0" * 64
+CHAINED = ("at", "service", "action", "outcome", "error_code", "user_id", "roles", "record_type",
+           "record_id", "correlation_id", "seq", "prev")
+WRITE_ATTEMPTS = 5
+
+
+def entry_hash(entry: dict) -> str:
+    """sha256 of the chained fields, in a fixed order; ``at`` to the millisecond, as stored."""
+    fields = {name: entry.get(name) for name in CHAINED}
+    at = as_utc(fields["at"])
+    fields["at"] = at.isoformat(timespec="milliseconds") if at else None
+    fields["roles"] = list(fields["roles"] or ())
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False,
+                                     separators=(",", ":")).encode()).hexdigest()
+
+
+def _to_millisecond(moment: datetime) -> datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+class _Waiting:
+    def __init__(self, entry: dict):
+        self.entry = entry
+        self.done = False
+        self.error: BaseException | None = None
 
 
 class AuditTrail:
     def __init__(self, database, service: str):
         self.collection = database[COLLECTION]
         self.service = service
+        self._head: tuple[int, str] | None = None  # (seq, hash) of the last entry written
+        self._queue: list[_Waiting] = []
+        self._queued = threading.Lock()
+        self._writing = threading.Lock()
 
     def ensure_indexes(self) -> None:
         self.collection.create_index([("at", DESCENDING)])
         self.collection.create_index([("user_id", 1), ("at", DESCENDING)])
         self.collection.create_index([("record_id", 1), ("at", DESCENDING)])
+        self.collection.create_index([("seq", ASCENDING)], unique=True, sparse=True)
 
     def record(self, *, action: str, outcome: str, user_id: str | None, roles=(),
                record: tuple[str, str] | None = None, error_code: str | None = None,
                correlation_id: str | None = None, at: datetime | None = None) -> None:
-        self.collection.insert_one({
-            "at": at or utcnow(),
+        """Append one entry; returns once it is stored (raises if it could not be)."""
+        waiting = _Waiting({
+            "at": _to_millisecond(at or utcnow()),
             "service": self.service,
             "action": action,
             "outcome": outcome,           # OK, DENIED, REFUSED (a domain error) or ERROR
@@ -43,6 +85,47 @@ class AuditTrail:
             "record_id": record[1] if record else None,
             "correlation_id": correlation_id,
         })
+        with self._queued:
+            self._queue.append(waiting)
+        with self._writing:
+            if not waiting.done:  # not written by the writer before us: write what waits
+                with self._queued:
+                    batch, self._queue = self._queue, []
+                try:
+                    self._append(batch)
+                except BaseException as exc:
+                    for item in batch:
+                        item.error = exc
+                finally:
+                    for item in batch:
+                        item.done = True
+        if waiting.error is not None:
+            raise waiting.error
+
+    def _append(self, batch: list[_Waiting]) -> None:
+        entries = [item.entry for item in batch]
+        for _ in range(WRITE_ATTEMPTS):
+            seq, prev = self._head or self._load_head()
+            for entry in entries:
+                seq += 1
+                entry.pop("_id", None)
+                entry.update(seq=seq, prev=prev)
+                entry["hash"] = prev = entry_hash(entry)
+            try:
+                self.collection.insert_many([dict(e) for e in entries], ordered=True)
+                self._head = (seq, prev)
+                return
+            except (BulkWriteError, DuplicateKeyError) as exc:
+                # another writer took these places in the chain: chain the rest after its entries
+                written = exc.details.get("nInserted", 0) if isinstance(exc, BulkWriteError) else 0
+                entries = entries[written:]
+                self._head = None
+        raise RuntimeError(f"{self.service} audit: the chain head kept moving; entry not written")
+
+    def _load_head(self) -> tuple[int, str]:
+        last = self.collection.find_one({"seq": {"$exists": True}}, {"seq": 1, "hash": 1},
+                                        sort=[("seq", DESCENDING)])
+        return (last["seq"], last["hash"]) if last else (0, GENESIS)
 
     def query(self, *, user_id: str | None = None, record_id: str | None = None,
               outcome: str | None = None, since: datetime | None = None,
@@ -53,5 +136,37 @@ class AuditTrail:
                 filters[key] = value
         if since or until:
             filters["at"] = {k: v for k, v in (("$gte", since), ("$lt", until)) if v}
-        cursor = self.collection.find(filters, {"_id": 0}).sort("at", DESCENDING)
+        cursor = self.collection.find(filters, {"_id": 0, "prev": 0, "hash": 0}).sort("at", DESCENDING)
         return list(cursor.limit(min(limit, MAX_QUERY)))
+
+    def verify(self) -> Verdict:
+        """Walk the chain from the first entry: the first entry edited, missing or slipped in."""
+        expected_seq, prev, count = 1, GENESIS, 0
+        for entry in self.collection.find({"seq": {"$exists": True}}).sort("seq", ASCENDING):
+            if entry["seq"] != expected_seq:
+                return Verdict(self.service, count, expected_seq,
+                               f"entry {expected_seq} is missing (next is {entry['seq']})")
+            if entry.get("prev") != prev:
+                return Verdict(self.service, count, entry["seq"],
+                               "its prev is not the hash of the entry before: inserted or reordered")
+            if entry.get("hash") != entry_hash(entry):
+                return Verdict(self.service, count, entry["seq"],
+                               "its fields do not match its hash: edited")
+            expected_seq, prev, count = expected_seq + 1, entry["hash"], count + 1
+        unchained = self.collection.count_documents({"seq": {"$exists": False}})
+        if unchained:
+            return Verdict(self.service, count, None,
+                           f"{unchained} entries outside the chain: inserted by hand")
+        return Verdict(self.service, count, None, None)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    service: str
+    entries: int
+    broken_at: int | None
+    reason: str | None
+
+    @property
+    def intact(self) -> bool:
+        return self.reason is None

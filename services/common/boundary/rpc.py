@@ -60,12 +60,16 @@ def _with_nul(value, path: str = ""):
             yield from _with_nul(item, f"{path}.{index}")
 
 
-def _record_hint(arguments: dict) -> tuple[str, str] | None:
+def _record_field(signature: inspect.Signature) -> str | None:
+    """The record a method acts on: its first ``*_id`` parameter, in the order the method declares
+    them -- never the order a caller happened to send its fields in."""
+    return next((name for name in list(signature.parameters)[1:] if name.endswith("_id")), None)
+
+
+def _record_hint(field: str | None, arguments: dict) -> tuple[str, str] | None:
     """The record a call names, for the audit of a call refused before it loads anything."""
-    for name, value in arguments.items():
-        if name.endswith("_id") and isinstance(value, str):
-            return name[:-3], value
-    return None
+    value = arguments.get(field) if field else None
+    return (field[:-3], value) if isinstance(value, str) else None
 
 
 def rpc(fn=None, *, request=None, response=None, many=False, allow=None):
@@ -78,6 +82,7 @@ def rpc(fn=None, *, request=None, response=None, many=False, allow=None):
 
     def decorate(method):
         signature = inspect.signature(method)
+        record_field = _record_field(signature)
         request_schema = request(unknown=RAISE) if request is not None else None
         response_schema = response(many=many) if response is not None else None
 
@@ -87,7 +92,8 @@ def rpc(fn=None, *, request=None, response=None, many=False, allow=None):
                 return call(self, _bind(signature, args, kwargs), None)
             try:
                 # who first: a caller without the role learns nothing about the arguments
-                grant = self.access.begin(method.__name__, allow, record=_record_hint(kwargs))
+                grant = self.access.begin(method.__name__, allow,
+                                          record=_record_hint(record_field, kwargs))
                 result = call(self, _bind(signature, args, kwargs), grant)
             except Exception as exc:
                 self.access.audit(exc)

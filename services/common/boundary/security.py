@@ -1,9 +1,10 @@
 """Who may do what, checked where the data lives (ARCHITECTURE.md §4).
 
-The gateway authenticates people and puts the acting user in nameko context data (``actor``), which
-nameko carries on every RPC, and the outbox copies into every event envelope. Each RPC declares who may
-call it -- a role and the scope it holds for that role -- and the service checks the *originating* user,
-never the identity of the process that called it. A call without a user is refused.
+The gateway authenticates people and passes each one's bearer token on in nameko context data, which
+nameko carries on every RPC; the service checks the token itself (tokens.py) and the outbox copies the
+user it names into every event envelope. Each RPC declares who may call it -- a role and the scope it
+holds for that role -- and the service checks the *originating* user, never the identity of the process
+that called it. A call without a valid token is refused.
 
 Scopes: ``ANY`` record; ``OWN_UNIT`` -- records of the actor's own unit (UNIT_ADMIN); ``SELF`` -- the
 actor's own cadre record (CADRE).
@@ -78,13 +79,6 @@ def in_scope(actor: Actor, scopes: set[str], target: Target) -> bool:
     if OWN_UNIT in scopes and actor.unit_id and target.unit_id == actor.unit_id:
         return True
     return SELF in scopes and bool(actor.cadre_id) and target.cadre_id == actor.cadre_id
-
-
-def require_actor(data: Mapping[str, Any] | None, action: str) -> Actor:
-    actor = Actor.from_context(data)
-    if actor is None:
-        raise Forbidden(f"{action} needs an authenticated user", code="AUTHENTICATION_REQUIRED")
-    return actor
 
 
 def denied(actor: Actor, action: str) -> Forbidden:

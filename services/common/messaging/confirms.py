@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import amqp
 from kombu import Connection
 
+from services.common.messaging.identities import broker_user
+
 log = logging.getLogger(__name__)
 
 ACKED, RETURNED, NACKED = "acked", "returned", "nacked"
@@ -76,6 +78,8 @@ class BatchPublisher:
         self.amqp_uri = amqp_uri
         self.exchange = exchange
         self.timeout = timeout
+        # RabbitMQ checks user_id against the connection's user: consumers rely on it (consumer.py)
+        self.user_id = broker_user(amqp_uri)
         self._conn: Connection | None = None
         self._channel = None
         self._next_tag = 1
@@ -116,7 +120,7 @@ class BatchPublisher:
                 self._channel.basic_publish(
                     amqp.Message(message.body, content_type="application/json",
                                  content_encoding="utf-8", delivery_mode=2, message_id=message.key,
-                                 application_headers=message.headers),
+                                 user_id=self.user_id, application_headers=message.headers),
                     exchange=self.exchange.name, routing_key=message.routing_key, mandatory=True)
                 self._next_tag += 1
             deadline = time.monotonic() + self.timeout

@@ -13,6 +13,13 @@ every delivery one of three ways, and acks the original only after the broker co
   (services/common/messaging/deadletter.py).
 
 If even the copy cannot be published, the message is requeued, never acked.
+
+Before anything else the handler checks who published the event: RabbitMQ has validated the message's
+``user_id`` against the publisher's connection, and only the producer's broker user may publish the
+producer's events (identities.py). Anything else -- published by hand, by another service, or with no
+``user_id`` -- is dead-lettered at once with the reason and never handled. The copies this handler
+parks for a retry, and dead letters an operator replays with this service's identity, are published
+as this service; they carry the publisher checked the first time in ``x-publisher``.
 """
 
 from __future__ import annotations
@@ -33,12 +40,14 @@ from services.common.clock import utcnow
 from services.common.errors import Unavailable
 from services.common.messaging.amqp import BROKER_DOWN, ResilientQueueConsumer
 from services.common.messaging.events import EventSchema, read_envelope
+from services.common.messaging.identities import broker_user, publisher_of
 
 log = logging.getLogger(__name__)
 
 ATTEMPTS_HEADER = "x-attempts"
 OUTAGE_RETRIES_HEADER = "x-outage-retries"
 DLQ_HEADER_PREFIX = "x-dlq-"
+PUBLISHER_HEADER = "x-publisher"
 
 # an outage -- the store or the broker down, or a dependency saying so: not the message's fault
 TRANSIENT_ERRORS = (ConnectionFailure, Unavailable, *BROKER_DOWN)
@@ -46,6 +55,10 @@ TRANSIENT_ERRORS = (ConnectionFailure, Unavailable, *BROKER_DOWN)
 
 class PermanentFailure(Exception):
     """Raise from a handler when retrying cannot help: the message is dead-lettered at once."""
+
+
+class WrongPublisher(PermanentFailure):
+    """The event was not published by its producer's broker user."""
 
 
 def dead_letter_queue_name(service_name: str) -> str:
@@ -113,10 +126,27 @@ class DomainEventHandler(EventHandler):
             self.queue.queue_arguments = arguments
             with Connection(config[AMQP_URI_CONFIG_KEY]) as connection:
                 self.dead_letters(connection.default_channel).declare()
+        self.own_user = broker_user(config[AMQP_URI_CONFIG_KEY])
+        self.producer_user = publisher_of(config, self.source_service)
         self.publisher = Publisher(config[AMQP_URI_CONFIG_KEY], use_confirms=True, mandatory=True,
-                                   delivery_mode=PERSISTENT, serializer="json")
+                                   delivery_mode=PERSISTENT, serializer="json",
+                                   user_id=self.own_user)
+
+    def publisher_of(self, message) -> str | None:
+        """Who published the event, as RabbitMQ validated it: the producer, or this service itself
+        for a copy it parked (or an operator replayed as it), which names the first publisher."""
+        user = message.properties.get("user_id")
+        if user == self.own_user and user != self.producer_user:
+            return (message.headers or {}).get(PUBLISHER_HEADER)
+        return user
 
     def handle_message(self, body, message):
+        publisher = self.publisher_of(message)
+        if publisher != self.producer_user:
+            self._settle(message, body, WrongPublisher(
+                f"published by {publisher or 'an unnamed user'}, not by {self.source_service}'s "
+                f"broker user {self.producer_user}: refused unread"), publisher=publisher)
+            return
         try:
             event = read_envelope(body, self.schema_cls)
         except ValidationError as exc:
@@ -144,8 +174,11 @@ class DomainEventHandler(EventHandler):
         self._settle(message, body, exc_info[1] if exc_info else None)
         return result, exc_info
 
-    def _settle(self, message, body, exc):
+    def _settle(self, message, body, exc, publisher=None):
         headers = dict(message.headers or {})
+        publisher = publisher or self.publisher_of(message)
+        if publisher:
+            headers[PUBLISHER_HEADER] = publisher
         attempts = int(headers.get(ATTEMPTS_HEADER, 0)) + (0 if exc is None else 1)
         decision = classify(exc, attempts, self.max_attempts)
         try:

@@ -4,7 +4,13 @@ Each service has one durable queue ``<service>.dead-letters`` (consumer.py puts 
 ``x-dlq-*`` headers naming the queue they came from and the error). Replaying sends a message back to
 that queue only -- not to every consumer of the event -- with its attempt count reset, and removes it
 from the dead-letter queue once the broker has confirmed the copy.
+
+Only the service's own broker user reads and writes its dead letters (identities.py): the operator runs
+``cadrectl dead-letters`` with that service's AMQP URI. A replayed copy is published as the service and
+names the publisher checked when the event first arrived (``x-publisher``): an event refused for its
+publisher is refused again, not laundered by the replay.
 """
+
 
 from __future__ import annotations
 
@@ -17,8 +23,10 @@ from services.common.messaging.consumer import (
     ATTEMPTS_HEADER,
     DLQ_HEADER_PREFIX,
     OUTAGE_RETRIES_HEADER,
+    PUBLISHER_HEADER,
     dead_letter_queue,
 )
+from services.common.messaging.identities import broker_user
 
 
 @dataclass(frozen=True)
@@ -90,10 +98,15 @@ def replay(amqp_uri: str, service: str, event_ids: set[str] | None = None) -> in
                 headers = {k: v for k, v in (message.headers or {}).items()
                            if not k.startswith(DLQ_HEADER_PREFIX) and k != "x-death"
                            and k not in (ATTEMPTS_HEADER, OUTAGE_RETRIES_HEADER)}
+                # dead-lettered by the broker itself (a quorum queue's delivery limit), the
+                # message still has its publisher's validated user_id
+                first = headers.get(PUBLISHER_HEADER) or message.properties.get("user_id")
+                if first:
+                    headers[PUBLISHER_HEADER] = first
                 producer.publish(message.body, exchange="", routing_key=letter.queue,
                                  headers=headers, content_type=message.content_type,
                                  content_encoding=message.content_encoding,
-                                 delivery_mode=2, mandatory=True)
+                                 delivery_mode=2, mandatory=True, user_id=broker_user(amqp_uri))
                 message.ack()
                 replayed += 1
         finally:

@@ -1,6 +1,7 @@
 """Token validation at the gateway: every bad token or Authorization header is refused with 401 and a
 Bearer challenge that echoes none of it, every protected endpoint needs a token, the public ones need
-none; and a direct RPC to a service, past the gateway and without a user, is refused and audited."""
+none; and a direct RPC to a service, past the gateway, without a valid token of the user -- whatever it
+claims -- is refused and audited."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import base64
 import json
 import re
 import time
+import uuid
 from datetime import timedelta
 
 import jwt
@@ -15,9 +17,9 @@ import pytest
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from gateway.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER
+from gateway.auth import DEFAULT_AUDIENCE, DEFAULT_ISSUER, issue_token
 from services.common.clock import utcnow
-from services.common.errors import Forbidden
+from services.common.errors import Unauthenticated
 from tests.helpers import wait_for
 from tests.integration.security.world import PUBLIC, ROUTE_ENDPOINTS, SENT, bearer, error_code, new_id
 
@@ -117,7 +119,7 @@ class TestTokens:
 def test_a_direct_rpc_without_a_user_is_refused_and_audited(suite, world):
     since = (utcnow() - timedelta(seconds=1)).isoformat()
     with ClusterRpcProxy({"AMQP_URI": suite.amqp_uri}) as rpc:
-        with pytest.raises(Forbidden) as refused:
+        with pytest.raises(Unauthenticated) as refused:
             rpc.talent.get_cadre(cadre_id=world.self_id)
     assert refused.value.code == "AUTHENTICATION_REQUIRED"
 
@@ -127,3 +129,34 @@ def test_a_direct_rpc_without_a_user_is_refused_and_audited(suite, world):
 
     [found] = wait_for(entry, timeout=10, interval=0.2, what="the audit entry of the anonymous RPC")
     assert found["error_code"] == "AUTHENTICATION_REQUIRED"
+
+
+FORGED_CLAIMS = {"user_id": "care-officer-1", "roles": ["CARE_OFFICER", "DISCIPLINE_OFFICER",
+                                                        "ORG_ADMIN"], "unit_id": None, "cadre_id": None}
+
+
+@pytest.mark.parametrize("context", [
+    {"actor": FORGED_CLAIMS},                                           # a claim, no token
+    {"actor": FORGED_CLAIMS, "auth_token": "not-a-token"},
+    "forged-signature",                                                 # a token signed with another key
+    "expired",
+], ids=["claim", "garbage-token", "forged-signature", "expired"])
+def test_a_forged_context_over_rpc_is_refused_and_blames_nobody(suite, world, context):
+    """A program on the broker claiming an officer reads no referral notes, no reporter, registers no
+    unit -- and the audit names no officer for it (K-4, C-5)."""
+    if context == "forged-signature":
+        context = {"auth_token": issue_token("another-secret-" + "x" * 32, sub="care-officer-1",
+                                             roles=FORGED_CLAIMS["roles"])}
+    elif context == "expired":
+        context = {"auth_token": issue_token(suite.env["AUTH_SECRET"], sub="care-officer-1",
+                                             roles=FORGED_CLAIMS["roles"], ttl_seconds=60,
+                                             now=time.time() - 3600)}
+    since = (utcnow() - timedelta(seconds=1)).isoformat()
+    with ClusterRpcProxy({"AMQP_URI": suite.amqp_uri}, context_data=context) as rpc:
+        with pytest.raises(Unauthenticated):
+            rpc.care.list_referrals(cadre_id=world.self_id)
+        with pytest.raises(Unauthenticated):
+            rpc.talent.register_unit(unit_id=f"FORGED-{uuid.uuid4().hex[:6]}", name="伪造单位",
+                                     kind="DEPARTMENT")
+    blamed = [e for e in world.audit(since=since) if e["user_id"] == "care-officer-1"]
+    assert blamed == []

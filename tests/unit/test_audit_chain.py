@@ -1,0 +1,85 @@
+"""The audit trail's hash chain (services/common/boundary/audit.py): an entry edited, deleted or slipped in
+by hand is found, and two writers of one trail never fork it."""
+
+from __future__ import annotations
+
+import mongomock
+import pytest
+
+from services.common.boundary.audit import AuditTrail, entry_hash
+from services.common.clock import utcnow
+
+
+@pytest.fixture
+def database():
+    return mongomock.MongoClient(tz_aware=True)["audit-test"]
+
+
+def write(trail: AuditTrail, n: int, user: str = "officer-a") -> None:
+    for i in range(n):
+        trail.record(action=f"action_{i}", outcome="OK", user_id=user, roles=["ORG_ADMIN"],
+                     record=("cadre", f"C{i}"))
+
+
+def test_an_untouched_trail_is_intact(database):
+    trail = AuditTrail(database, "talent")
+    trail.ensure_indexes()
+    write(trail, 5)
+    verdict = trail.verify()
+    assert (verdict.intact, verdict.entries) == (True, 5)
+    assert [e["seq"] for e in database.audit.find().sort("seq", 1)] == [1, 2, 3, 4, 5]
+
+
+def test_an_edited_entry_is_named(database):
+    trail = AuditTrail(database, "talent")
+    write(trail, 5)
+    database.audit.update_one({"seq": 3}, {"$set": {"user_id": "someone-else"}})
+    verdict = trail.verify()
+    assert (verdict.intact, verdict.broken_at, verdict.entries) == (False, 3, 2)
+    assert "edited" in verdict.reason
+
+
+def test_a_deleted_entry_is_named(database):
+    trail = AuditTrail(database, "talent")
+    write(trail, 5)
+    database.audit.delete_one({"seq": 2})
+    verdict = trail.verify()
+    assert (verdict.broken_at, verdict.reason) == (2, "entry 2 is missing (next is 3)")
+
+
+def test_an_entry_inserted_by_hand_is_found_with_or_without_a_place_in_the_chain(database):
+    trail = AuditTrail(database, "care")
+    write(trail, 3)
+    forged = {"at": utcnow(), "service": "care", "action": "list_referrals", "outcome": "OK",
+              "user_id": "care-officer-1", "roles": ["CARE_OFFICER"]}
+    database.audit.insert_one(dict(forged))
+    assert "outside the chain" in trail.verify().reason
+    database.audit.delete_many({"seq": {"$exists": False}})
+    # a forger who knows the scheme but appends after a real entry it cannot rewrite
+    chained = {**forged, "seq": 4, "prev": "f" * 64}
+    chained["hash"] = entry_hash(chained)
+    database.audit.insert_one(chained)
+    verdict = trail.verify()
+    assert (verdict.broken_at, verdict.entries) == (4, 3)
+    assert "inserted" in verdict.reason
+
+
+def test_two_writers_of_one_trail_interleaved_do_not_fork_it(database):
+    """Replica A knows the head from its last write; replica B writes meanwhile; A's next entry
+    takes a place B already holds, is refused by the unique seq, and is chained after B's."""
+    first, second = AuditTrail(database, "talent"), AuditTrail(database, "talent")
+    first.ensure_indexes()
+    write(first, 1, user="a")          # A's head: seq 1
+    write(second, 2, user="b")         # B loads the head from the store: seq 2, 3
+    assert first._head[0] == 1         # A's idea of the head is now stale
+    write(first, 1, user="a")          # seq 2 refused -> reload -> seq 4
+    verdict = first.verify()
+    assert (verdict.intact, verdict.entries) == (True, 4)
+    assert [e["user_id"] for e in database.audit.find().sort("seq", 1)] == ["a", "b", "b", "a"]
+
+
+def test_the_trail_read_back_hides_the_chain_fields(database):
+    trail = AuditTrail(database, "talent")
+    write(trail, 2)
+    [entry, _] = trail.query()
+    assert not {"prev", "hash", "_id"} & set(entry)
