@@ -17,6 +17,7 @@ from marshmallow import RAISE, ValidationError
 from nameko.dependency_providers import Config
 from nameko.exceptions import RemoteError
 from nameko.extensions import DependencyProvider
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from gateway.auth import Authenticator
@@ -65,8 +66,11 @@ def json_body(request, max_bytes: int) -> dict:
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("send the body as JSON (Content-Type: application/json)")
     request.max_content_length = max_bytes  # werkzeug answers 413 past it
+    data = request.get_data()  # read already, with its deadline, before admission (entrypoints.py)
+    if len(data) > max_bytes:
+        raise RequestEntityTooLarge()
     try:
-        text = request.get_data().decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MalformedRequest(f"the body is not valid UTF-8 (byte {exc.start})",
                                code="INVALID_UTF8") from None

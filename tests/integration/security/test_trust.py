@@ -56,16 +56,20 @@ def test_the_audited_record_is_the_route_s_not_the_first_id_the_caller_sends(sui
         "DENIED", "cycle", world.cycle_a1)
 
 
-@pytest.mark.parametrize("raw,code", [
-    (b'{"name": "\\ud800"}', "INVALID_TEXT"),                       # a lone surrogate, escaped
-    (b'{"name": "\xff\xfe"}', "INVALID_UTF8"),                      # bytes that are no UTF-8
-    (b'{"cadre_id": "C-1", "cadre_id": "C-2"}', "DUPLICATE_KEY"),
-])
-def test_text_no_store_could_hold_is_a_400_audited_and_nothing_written(suite, world, raw, code):
+def raw_body(case: str, cadre_id: str, unit_id: str) -> bytes:
+    if case == "INVALID_TEXT":  # a lone surrogate, as JSON escapes it
+        return json.dumps(cadre_body(cadre_id, unit_id, name="\ud800")).encode()
+    text = json.dumps(cadre_body(cadre_id, unit_id, name="NAME"))
+    if case == "INVALID_UTF8":  # bytes that are no UTF-8
+        return text.encode().replace(b"NAME", b"\xff\xfe")
+    return (text[:-1] + ', "cadre_id": "C-other"}').encode()  # DUPLICATE_KEY
+
+
+@pytest.mark.parametrize("code", ["INVALID_TEXT", "INVALID_UTF8", "DUPLICATE_KEY"])
+def test_text_no_store_could_hold_is_a_400_audited_and_nothing_written(suite, world, code):
     since = utcnow().isoformat()
     cadre_id = new_id("C")
-    body = json.dumps(cadre_body(cadre_id, world.unit_a))[:-1].encode() + b", " + raw[1:]
-    response = world.post("/cadres", raw=body)
+    response = world.post("/cadres", raw=raw_body(code, cadre_id, world.unit_a))
     assert (response.status_code, error_code(response)) == (400, code), response.text
     assert world.get(f"/cadres/{cadre_id}").status_code == 404
     entries = [e for e in world.audit(since=since) if e["service"] == "gateway"
