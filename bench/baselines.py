@@ -88,8 +88,10 @@ def publish_batched(uri: str, routing_key: str, bodies, batch: int, exchange: st
         while sent < len(bodies):
             for body in bodies[sent:sent + batch]:
                 text = body() if callable(body) else body
+                # user_id, checked by RabbitMQ: consumers accept events from their producer only
                 channel.basic_publish(amqp.Message(text, delivery_mode=2, content_type="application/json",
-                                                   content_encoding="utf-8"),
+                                                   content_encoding="utf-8",
+                                                   user_id=parts.username or "guest"),
                                       exchange=exchange, routing_key=routing_key)
                 sent += 1
             while confirms.count < sent:  # delivery tags are 1..sent

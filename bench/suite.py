@@ -449,7 +449,8 @@ def horizontal_run(stack: PrivateStack, instances: int, events: int) -> dict:
     with Connection(stack.amqp_uri) as conn:
         conn.channel().queue_purge(TOLERANCE_QUEUE)
     bodies = [json.dumps(e, default=str) for e in cadre_events(events, uuid.uuid4().hex[:6])]
-    publish_batched(stack.amqp_uri, TOLERANCE_QUEUE, bodies, batch=500)
+    # as talent, whose events these are
+    publish_batched(stack.broker.uris["talent"], TOLERANCE_QUEUE, bodies, batch=500)
     loaded = stack.queue_depth(TOLERANCE_QUEUE)
     if loaded != events:
         raise BenchError(f"tolerance's queue holds {loaded} of {events}")
