@@ -213,8 +213,7 @@ def main(argv=None) -> int:
     up.add_argument("--api", required=True, help="management API URI of an administrator")
     up.add_argument("--amqp", required=True, help="the broker's AMQP URI (host and port are used)")
     up.add_argument("--file", required=True, type=Path)
-    show = sub.add_parser("permissions", help="print every identity's permissions as JSON")
-    show.set_defaults()
+    sub.add_parser("permissions", help="print every identity's permissions as JSON")
     args = parser.parse_args(argv)
     if args.command == "local":
         local(args.api, args.amqp, args.file)
