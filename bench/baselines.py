@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 import uuid
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import amqp
 import eventlet
@@ -73,8 +73,10 @@ def publish_batched(uri: str, routing_key: str, bodies, batch: int, exchange: st
     """Publish JSON ``bodies`` (persistent) in batches, each batch's confirms awaited before the next;
     returns the time the first was sent. Bodies may be callables (built at send time)."""
     parts = urlparse(uri)
-    conn = amqp.Connection(f"{parts.hostname}:{parts.port or 5672}", userid=parts.username or "guest",
-                           password=parts.password or "guest", virtual_host=parts.path[1:] or "/")
+    user = unquote(parts.username or "guest")
+    conn = amqp.Connection(f"{parts.hostname}:{parts.port or 5672}", userid=user,
+                           password=unquote(parts.password or "guest"),
+                           virtual_host=unquote(parts.path[1:]) or "/")
     conn.connect()
     try:
         channel = conn.channel()
@@ -91,7 +93,7 @@ def publish_batched(uri: str, routing_key: str, bodies, batch: int, exchange: st
                 # user_id, checked by RabbitMQ: consumers accept events from their producer only
                 channel.basic_publish(amqp.Message(text, delivery_mode=2, content_type="application/json",
                                                    content_encoding="utf-8",
-                                                   user_id=parts.username or "guest"),
+                                                   user_id=user),
                                       exchange=exchange, routing_key=routing_key)
                 sent += 1
             while confirms.count < sent:  # delivery tags are 1..sent

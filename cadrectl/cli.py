@@ -178,7 +178,7 @@ def verify_audit(mongodb_uri, prefix):
     broken = False
     try:
         for service in (*SERVICES, "gateway"):
-            verdict = AuditTrail(client[prefix + service], service).verify()
+            verdict = AuditTrail.beside(client[prefix + service], service).verify()
             if verdict.intact:
                 click.echo(f"{service:<16}intact, {verdict.entries} entries")
             else:

@@ -15,7 +15,7 @@ from eventlet import wsgi
 from eventlet.semaphore import Semaphore
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Response
 
 from gateway.exceptions import RequestTimeout, TooManyRequests, Unauthenticated, error_response
@@ -30,7 +30,10 @@ def json_response(status: int, payload) -> Response:
         raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
     body = json.dumps(payload, default=default, ensure_ascii=False)
-    return Response(body, status=status, mimetype="application/json")
+    response = Response(body, status=status, mimetype="application/json")
+    # personnel records, complaints, referrals: no shared or browser cache keeps a copy
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 class JsonWsgiApp(WsgiApp):
@@ -40,7 +43,11 @@ class JsonWsgiApp(WsgiApp):
         try:
             self.url_map.bind_to_environ(environ).match()
         except HTTPException as exc:
-            return json_response(*error_response(exc))(environ, start_response)
+            response = json_response(*error_response(exc))
+            response.headers["X-Content-Type-Options"] = "nosniff"
+            if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+                response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+            return response(environ, start_response)
         return super().__call__(environ, start_response)
 
 
@@ -153,6 +160,8 @@ class JsonHttpEntrypoint(HttpRequestHandler):
         correlation_id = getattr(request, "correlation_id", None)
         if correlation_id:
             response.headers[CORRELATION_HEADER] = correlation_id
+        # a browser takes JSON (or the docs page) for what it says it is, never sniffs it for HTML
+        response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
     def response_from_result(self, result):

@@ -9,6 +9,7 @@ of a valid token.
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 
@@ -17,6 +18,7 @@ from marshmallow import RAISE, ValidationError
 from nameko.dependency_providers import Config
 from nameko.exceptions import RemoteError
 from nameko.extensions import DependencyProvider
+from pymongo.errors import PyMongoError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
@@ -40,6 +42,8 @@ from services.common.messaging.amqp import ResilientRpcProxy
 from services.common.ops.endpoints import Ops
 from services.common.service import AuditEntrySchema, AuditQuerySchema
 from services.common.storage.store import MongoStore
+
+log = logging.getLogger(__name__)
 
 SERVICES = ("appraisal", "accountability", "tolerance", "talent", "care")
 SPEC = build_spec()
@@ -102,8 +106,17 @@ class Identity(DependencyProvider):
 
     def trail(self) -> AuditTrail:
         if getattr(self, "_trail", None) is None:  # one per process: it holds the chain's head
-            self._trail = AuditTrail(self.mongo.store.database, "gateway")
+            self._trail = AuditTrail.beside(self.mongo.store.database, "gateway")
         return self._trail
+
+    def record_failure(self, **entry) -> None:
+        """Audit a refusal or failure. The caller still gets the failure itself (a 503, say), not a
+        500 for an audit the store cannot take: as in the services, only a success may not go
+        unaudited."""
+        try:
+            self.trail().record(**entry)
+        except PyMongoError:
+            log.exception("AUDIT WRITE FAILED for %s by %s", entry["action"], entry["user_id"])
 
     def get_dependency(self, worker_ctx):
         provider = self
@@ -115,7 +128,7 @@ class Identity(DependencyProvider):
                     token = provider.authenticator.token(request.headers.get("Authorization"))
                     actor = provider.authenticator.verifier.actor(token)
                 except Unauthenticated as exc:
-                    provider.trail().record(action=action, outcome="DENIED", error_code=exc.code,
+                    provider.record_failure(action=action, outcome="DENIED", error_code=exc.code,
                                             user_id=None, correlation_id=correlation_id)
                     raise
                 # the token itself goes on: each service checks it again, and believes nothing else
@@ -130,7 +143,7 @@ class Identity(DependencyProvider):
                 """A request refused or failed here, before or without a service's answer: the
                 gateway audits it, as the service would have."""
                 outcome, code = outcome_of(exc)
-                provider.trail().record(action=action, outcome=outcome, error_code=code,
+                provider.record_failure(action=action, outcome=outcome, error_code=code,
                                         user_id=actor.user_id, roles=actor.roles, record=record,
                                         correlation_id=worker_ctx.data.get("correlation_id"))
 

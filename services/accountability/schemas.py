@@ -12,8 +12,9 @@ from services.accountability.rules import (
 )
 from services.common.boundary.schemas import (
     ID,
-    STRICT_BOOL,
     YEAR,
+    JsonBool,
+    Name,
     Text,
     TransitionSchema,
     Unset,
@@ -64,8 +65,8 @@ class DisciplinarySchema(Schema):
 class SanctionsQuerySchema(Schema):
     case_id = fields.String(required=True, validate=ID)
     severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
-    public_outcry = fields.Boolean(load_default=False, **STRICT_BOOL)
-    bad_impact = fields.Boolean(load_default=False, **STRICT_BOOL)
+    public_outcry = JsonBool(load_default=False)
+    bad_impact = JsonBool(load_default=False)
 
 
 class ProposeDecisionSchema(SanctionsQuerySchema):
@@ -90,7 +91,7 @@ class ListCasesSchema(Schema):
 
 
 class ReporterSchema(Schema):
-    name = Text(max_length=200)
+    name = Name()
     contact = Text(required=False, max_length=200)
 
 

@@ -4,7 +4,7 @@ bodies). Its events are in events.py."""
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from services.appraisal.rules import COMMENDATION_KINDS, GRADES, KINDS
-from services.common.boundary.schemas import ID, YEAR, Text
+from services.common.boundary.schemas import ID, YEAR, JsonBool, Text
 
 
 class OpenCycleSchema(Schema):
@@ -56,7 +56,7 @@ class CommendSchema(Schema):
     year = fields.Integer(required=True, strict=True, validate=YEAR)
     kind = fields.String(required=True, validate=validate.OneOf(COMMENDATION_KINDS))
     deed = Text(max_length=4000)
-    typical_example = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+    typical_example = JsonBool(load_default=False)
 
 
 class CommendationSchema(Schema):

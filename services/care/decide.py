@@ -11,7 +11,7 @@ from typing import Any
 
 from services.care import rules
 from services.care.events import HardshipGranted, TalkCompleted
-from services.common.clock import as_utc, stored_date
+from services.common.clock import as_date, as_utc, stored_date
 from services.common.decision import NOTHING, Change, Event
 from services.common.errors import Conflict, InvalidInput
 
@@ -19,6 +19,8 @@ Record = Mapping[str, Any]
 
 # the deterministic ids of event-opened talks: one talk per reason and triggering matter, ever
 TALK_IDS = uuid.UUID("9b2d7c1a-4f3e-4a8b-8c6d-1e2f3a4b5c6d")
+# K-6 families of cadres who died on duty: none before the People's Republic's own cadre system
+EARLIEST_DEATH = date(1949, 10, 1)
 
 
 # K-1 must-talks
@@ -67,8 +69,15 @@ def complete_talk(talk: Record, *, record: str, now: datetime, by: str) -> Chang
 
 
 def health_check(cadre: Record, *, year: int, checked_on: date, policy: rules.Policy,
-                 now: datetime, by: str) -> Change:
-    """One a year per cadre (``_id`` ``<cadre_id>:<year>``), to the standard the roster calls for."""
+                 now: datetime, today: date, by: str) -> Change:
+    """One a year per cadre (``_id`` ``<cadre_id>:<year>``), to the standard the roster calls for;
+    recorded once it took place, on a day of the year it counts for."""
+    if checked_on.year != year:
+        raise InvalidInput("the health check took place in another year than the one it counts for",
+                           fields={"checked_on": [f"A day of {year}."]})
+    if checked_on > today:
+        raise InvalidInput("a health check is recorded once it took place",
+                           fields={"checked_on": ["Not in the future."]})
     return Change(set={
         "check_id": f"{cadre['_id']}:{year}", "cadre_id": cadre["_id"], "unit_id": cadre["unit_id"],
         "year": year, "checked_on": checked_on, "recorded_at": now, "recorded_by": by,
@@ -152,7 +161,13 @@ def reject(application: Record, *, note: str, now: datetime, by: str) -> Change:
 
 def family(cadre: Record, *, died_on: date, dependants: Sequence[Record],
            visit_every_months: int | None, policy: rules.Policy, today: date) -> Change:
-    """One registration per cadre (``family_id`` derived from the cadre)."""
+    """One registration per cadre (``family_id`` derived from the cadre), after the death."""
+    if died_on > today:
+        raise InvalidInput("a death is registered once it happened",
+                           fields={"died_on": ["Not in the future."]})
+    if died_on < EARLIEST_DEATH:
+        raise InvalidInput("a death on duty the department still cares for is after 1949",
+                           fields={"died_on": [f"On or after {EARLIEST_DEATH.isoformat()}."]})
     return Change(set={
         "family_id": uuid.uuid5(TALK_IDS, f"K-6:{cadre['_id']}").hex, "cadre_id": cadre["_id"],
         "unit_id": cadre["unit_id"], "died_on": died_on, "dependants": list(dependants),
@@ -165,4 +180,7 @@ def visit(family: Record, *, visited_on: date, notes: str, today: date, by: str)
     if visited_on > today:
         raise InvalidInput("a visit is recorded once it happened",
                            fields={"visited_on": ["Not in the future."]})
+    if visited_on < as_date(family["died_on"]):
+        raise InvalidInput("a condolence visit comes after the death",
+                           fields={"visited_on": [f"On or after {as_date(family['died_on']).isoformat()}."]})
     return Change(append={"visits": [{"on": stored_date(visited_on), "notes": notes, "by": by}]})

@@ -1,31 +1,44 @@
 """Care's RPC payloads: what its methods take and answer (the gateway's request and response
 bodies). Its events are in events.py."""
 
+import re
 from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, pre_dump, validate
 
-from services.care.rules import HARDSHIP_REASONS, RELATIONS, yuan
-from services.common.boundary.schemas import ID, YEAR, Text, visible_to
-from services.common.boundary.security import CARE_OFFICER
+from services.care.rules import EARLY_WARNING, HARDSHIP_REASONS, RELATIONS, yuan
+from services.common.boundary.schemas import ID, YEAR, Name, QueryBool, Text, visible_to
+from services.common.boundary.security import CARE_OFFICER, ORG_ADMIN
+
+# K-5: the one form an amount takes on the wire, in yuan: a JSON string of digits with at most two
+# decimals ("1200", "1200.5", "1200.50"). A JSON number may have passed through a binary float on the
+# caller's side, and exponents, signs, spaces, leading zeros or separators would each be a second way
+# to write a sum of money.
+CANONICAL_YUAN = re.compile(r"^(0|[1-9][0-9]{0,8})(\.[0-9]{1,2})?$")
 
 
-def Money(**kwargs):  # noqa: N802 - reads like a field class
-    return fields.Decimal(as_string=True, allow_nan=False, **kwargs)
+class Money(fields.Decimal):
+    """Yuan on the wire in the canonical form above; integer cents inside (rules.to_cents)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(as_string=True, allow_nan=False, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not CANONICAL_YUAN.match(value):
+            raise ValidationError('Yuan as a string of digits with at most two decimals, '
+                                  'e.g. "1200.50".')
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 def _amount(value: Decimal) -> bool:
     if not Decimal("0.01") <= value <= Decimal("100000000"):
         raise ValidationError("An amount from 0.01 to 100000000.")
-    if value.as_tuple().exponent < -2:
-        raise ValidationError("At most two decimal places (fen).")
     return True
 
 
-# K-5: money in yuan with at most two decimals on the wire (a string or a number), integer cents inside;
 # the bounds are said to OpenAPI as numbers (a Range of Decimals would be rendered as strings)
 AMOUNT = {"required": True, "validate": _amount,
-          "metadata": {"minimum": 0.01, "maximum": 100000000}}
+          "metadata": {"minimum": 0.01, "maximum": 100000000, "pattern": CANONICAL_YUAN.pattern}}
 
 
 # Requests
@@ -52,7 +65,7 @@ class CompleteTalkSchema(Schema):
 class ListTalksSchema(Schema):
     cadre_id = fields.String(load_default=None, validate=ID)
     status = fields.String(load_default=None, validate=validate.OneOf(("OPEN", "DONE")))
-    overdue = fields.Boolean(load_default=False)
+    overdue = QueryBool(load_default=False)
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
@@ -120,7 +133,7 @@ class YearSchema(Schema):
 
 
 class DependantSchema(Schema):
-    name = Text(max_length=200)
+    name = Name()
     relation = fields.String(required=True, validate=validate.OneOf(RELATIONS))
 
 
@@ -142,21 +155,31 @@ class RecordVisitSchema(Schema):
 # Responses
 
 
+def _early_warning(talk: dict) -> bool:
+    return talk.get("reason") == EARLY_WARNING
+
+
+# K-1, C-5: an early-warning talk is the only trace a cadre sees of a case or complaint against them:
+# what opened it (the matter, the event or officer, the notes and the talk's record) stays with the
+# officers, as a complaint under investigation is not disclosed to the accused
+OFFICERS_ONLY_ON_EARLY_WARNING = visible_to(CARE_OFFICER, ORG_ADMIN, when=_early_warning)
+
+
 class TalkSchema(Schema):
     talk_id = fields.String(attribute="_id")
     cadre_id = fields.String()
     unit_id = fields.String(allow_none=True)
     reason = fields.String()
-    matter = fields.Dict()
+    matter = fields.Dict(metadata=OFFICERS_ONLY_ON_EARLY_WARNING)
     status = fields.String()
     assignee = fields.String()
     opened_at = fields.AwareDateTime()
-    opened_by = fields.String(allow_none=True)
+    opened_by = fields.String(allow_none=True, metadata=OFFICERS_ONLY_ON_EARLY_WARNING)
     due_at = fields.AwareDateTime()
-    notes = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True, metadata=OFFICERS_ONLY_ON_EARLY_WARNING)
     completed_at = fields.AwareDateTime(allow_none=True)
     completed_by = fields.String(allow_none=True)
-    record = fields.String(allow_none=True)
+    record = fields.String(allow_none=True, metadata=OFFICERS_ONLY_ON_EARLY_WARNING)
 
 
 class HealthCheckSchema(Schema):

@@ -117,7 +117,8 @@ class CareService(ServiceBase):
         """One a year per cadre, to the standard the roster calls for (ENHANCED for long
         grassroots and hardship service)."""
         check = decide.health_check(self._cadre(cadre_id), year=year, checked_on=checked_on,
-                                    policy=self._policy(), now=utcnow(), by=self._by())
+                                    policy=self._policy(), now=utcnow(), today=self._today(),
+                                    by=self._by())
         if not self.store.health_checks.add_once(check):
             raise Conflict(f"cadre {cadre_id} already had the {year} health check", rule="K-2",
                            code="HEALTH_CHECK_RECORDED")

@@ -7,7 +7,7 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from services.common.boundary.schemas import ID, STRICT_BOOL, YEAR, Text, TransitionSchema, unique
+from services.common.boundary.schemas import ID, YEAR, JsonBool, Name, Text, TransitionSchema, unique
 from services.common.clock import business_date, utcnow
 from services.common.errors import InvalidInput
 from services.talent.rules import EXIT_DECLINE, EXIT_HEALTH, LEVELS, PROFILES, STANDARDS, UNIT_TYPES
@@ -15,7 +15,7 @@ from services.talent.rules import EXIT_DECLINE, EXIT_HEALTH, LEVELS, PROFILES, S
 
 class UnitSchema(Schema):
     unit_id = fields.String(required=True, validate=ID)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Name()
     unit_type = fields.String(required=True, validate=validate.OneOf(UNIT_TYPES))
 
 
@@ -30,11 +30,11 @@ YEARS = validate.Range(min=0, max=80)  # years of service or in grassroots posts
 
 class CadreSchema(Schema):
     cadre_id = fields.String(required=True, validate=ID)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Name()
     unit_id = fields.String(required=True, validate=ID)
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
-    is_leader = fields.Boolean(required=True, truthy={True}, falsy={False})
-    is_principal = fields.Boolean(required=True, truthy={True}, falsy={False})
+    is_leader = JsonBool(required=True)
+    is_principal = JsonBool(required=True)
     birth_date = fields.Date(required=True, validate=_plausible_birth)
     grassroots_years = fields.Integer(required=True, strict=True, validate=YEARS)
     service_years = fields.Integer(required=True, strict=True, validate=YEARS)
@@ -55,10 +55,10 @@ class UpdateCadreSchema(Schema):
     """Roster facts that change; a move to another unit is a posting (L-6)."""
 
     cadre_id = fields.String(required=True, validate=ID)
-    name = fields.String(validate=validate.Length(min=1, max=200))
+    name = Name(required=None)
     level = fields.String(validate=validate.OneOf(LEVELS))
-    is_leader = fields.Boolean(**STRICT_BOOL)
-    is_principal = fields.Boolean(**STRICT_BOOL)
+    is_leader = JsonBool()
+    is_principal = JsonBool()
     birth_date = fields.Date(validate=_plausible_birth)
     grassroots_years = fields.Integer(strict=True, validate=YEARS)
     service_years = fields.Integer(strict=True, validate=YEARS)
@@ -89,7 +89,7 @@ class ImportReportSchema(Schema):
 
 
 class StandardAssessmentSchema(Schema):
-    holds = fields.Boolean(required=True, **STRICT_BOOL)
+    holds = JsonBool(required=True)
     evidence = Text(max_length=4000)
 
 
@@ -109,7 +109,7 @@ class AssessNominationSchema(Schema):
                             values=fields.Nested(StandardAssessmentSchema), required=True)
     profile_items = fields.Dict(keys=fields.String(validate=validate.OneOf(
         sorted({item for items in PROFILES.values() for item in items}))),
-        values=fields.Boolean(**STRICT_BOOL), load_default=dict)
+        values=JsonBool(), load_default=dict)
 
 
 class PlaceInPostSchema(Schema):
@@ -173,7 +173,7 @@ class YoungCadreSchema(Schema):
 
 
 class CreateProgrammeSchema(Schema):
-    name = Text(max_length=200)
+    name = Name()
     year = fields.Integer(required=True, strict=True, validate=YEAR)
     seats = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10000))
 
@@ -208,8 +208,8 @@ class ChangePostingSchema(Schema):
     post = Text(max_length=200)
     reason = Text(max_length=2000)
     # the new post: whether it leads the unit (A-1..A-4), and optionally its leadership and level
-    is_principal = fields.Boolean(required=True, **STRICT_BOOL)
-    is_leader = fields.Boolean(load_default=None, allow_none=True, **STRICT_BOOL)
+    is_principal = JsonBool(required=True)
+    is_leader = JsonBool(load_default=None, allow_none=True)
     level = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LEVELS))
 
 

@@ -3,7 +3,7 @@ bodies). Its events are in events.py."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.common.boundary.schemas import ID, Text, TransitionSchema, Unset, visible_to
+from services.common.boundary.schemas import ID, JsonBool, Text, TransitionSchema, Unset, visible_to
 from services.common.boundary.security import DISCIPLINE_OFFICER, ORG_ADMIN
 from services.tolerance.rules import CONDITIONS, FACTORS, OUTCOMES, RATINGS, SITUATIONS
 
@@ -31,7 +31,7 @@ class StartReviewSchema(ApplicationIdSchema):
 
 
 class ConditionSchema(Schema):
-    holds = fields.Boolean(required=True, truthy={True}, falsy={False})
+    holds = JsonBool(required=True)
     evidence = Text(max_length=4000)
 
 

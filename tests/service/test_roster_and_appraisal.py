@@ -98,7 +98,7 @@ def test_a_direct_rpc_call_without_a_user_is_refused_and_audited(talent, config,
         assert cluster.talent.health()["status"] == "ok"  # public
     db = mongo_client[database_name(config, "talent")]
     assert db.units.count_documents({}) == 0
-    [entry] = db.audit.find({"action": "register_unit"})
+    [entry] = mongo_client[database_name(config, "talent") + "_audit"].audit.find({"action": "register_unit"})
     assert (entry["outcome"], entry["error_code"], entry["user_id"]) == (
         "DENIED", "AUTHENTICATION_REQUIRED", None)
 
@@ -109,7 +109,7 @@ def test_every_protected_call_is_audited_with_who_what_and_outcome(talent, confi
     with pytest.raises(Forbidden):
         call(talent, "get_cadre", "C1", as_=reader)
 
-    entries = list(mongo_client[database_name(config, "talent")].audit.find({}, {"_id": 0}))
+    entries = list(mongo_client[database_name(config, "talent") + "_audit"].audit.find({}, {"_id": 0}))
     by_action = {e["action"]: e for e in entries}
     assert by_action["register_unit"]["outcome"] == "OK"
     assert by_action["register_unit"]["user_id"] == "admin"

@@ -161,3 +161,20 @@ def test_an_approval_retried_after_a_crash_between_its_two_writes_pays_nothing_t
     fund = worker.service.fund_ledger(year=2026)
     assert (fund["balance"], [line["kind"] for line in fund["ledger"]]) == (
         "380.00", ["BUDGET", "GRANT"])
+
+
+def test_a_cadre_sees_an_early_warning_talk_but_not_the_case_behind_it(worker):
+    """K-1, C-5: the talk is theirs to attend; the case or complaint that opened it is the officers'."""
+    worker.service.on_case_opened(received(CaseOpenedIn, {"case_id": "K1", "cadre_id": "S1",
+                                                           "opened_at": NOW}))
+    worker.as_(role="CADRE", user_id="self", cadre_id="S1")
+    worker.service.request_talk(cadre_id="S1", notes="想谈谈工作")
+    talks = {t["reason"]: t for t in worker.service.list_talks(cadre_id="S1")}
+    assert talks["EARLY_WARNING"]["status"] == "OPEN"
+    hidden = {"matter", "opened_by", "notes", "record"}
+    assert not hidden & set(talks["EARLY_WARNING"]), talks["EARLY_WARNING"]
+    assert "K1" not in str(talks["EARLY_WARNING"]) and "case" not in str(talks["EARLY_WARNING"])
+    assert talks["SELF_REQUESTED"]["notes"] == "想谈谈工作"  # their own talk, as they asked for it
+    worker.as_(**CARER)
+    officer_view = {t["reason"]: t for t in worker.service.list_talks(cadre_id="S1")}
+    assert officer_view["EARLY_WARNING"]["matter"]["id"] == "K1"

@@ -61,3 +61,23 @@ def test_unexpected_errors_reveal_nothing(exc):
     assert status == 500
     assert body["error"]["code"] == "INTERNAL_ERROR"
     assert "secret" not in str(body) and "Traceback" not in str(body)
+
+
+def test_a_failure_the_audit_store_cannot_take_still_answers_with_the_failure():
+    """With the store down, a service timeout is audited if it can be; it is answered 503 either way,
+    never 500 for the audit (which only a success may not go without)."""
+    from types import SimpleNamespace
+
+    from pymongo import MongoClient
+
+    from gateway.service import Identity
+    from services.common.boundary.audit import AuditTrail
+    from services.common.boundary.security import Actor
+
+    unreachable = MongoClient("mongodb://127.0.0.1:9/", serverSelectionTimeoutMS=50, connect=False)
+    identity = Identity()
+    identity._trail = AuditTrail(unreachable["gateway"], "gateway")
+    handle = identity.get_dependency(SimpleNamespace(data={"correlation_id": "c-1"}))
+    timeout = ServiceTimeout("slow")
+    handle.failed("create_cadre", Actor("u-1", ("ORG_ADMIN",)), timeout, ("cadre", "C-1"))
+    assert error_response(timeout)[0] == 503

@@ -95,7 +95,7 @@ class Access(DependencyProvider):
     def trail(self) -> AuditTrail:
         """One trail per process: it holds the head of the chain its entries are appended to."""
         if getattr(self, "_trail", None) is None:
-            self._trail = AuditTrail(self.mongo.store.database, self.container.service_name)
+            self._trail = AuditTrail.beside(self.mongo.store.database, self.container.service_name)
         return self._trail
 
     def start(self):

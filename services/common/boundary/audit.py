@@ -1,8 +1,11 @@
 """The audit trail: who did what to which record, when, and with what outcome -- denials included.
 
 Append-only: this module inserts and reads; there is no update or delete path in code. Each service
-keeps its own trail in its own database (collection ``audit``); the gateway keeps the refusals it makes
-before any service is called; an AUDITOR reads them all through the gateway.
+keeps its own trail (collection ``audit``) in a database of its own beside the service's,
+``<service database>_audit``: MongoDB grants per database, not "every collection but one", so only
+there can the deployed service's user be allowed to insert and read the trail and not to change it
+(deploy/). The gateway keeps the refusals it makes before any service is called; an AUDITOR reads
+them all through the gateway.
 
 The entries of a trail form one hash chain: entry ``seq`` n carries the hash of entry n-1 (``prev``)
 and its own ``hash`` over its fields and ``prev``. An entry edited, deleted or slipped in by hand
@@ -26,6 +29,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from services.common.clock import as_utc, utcnow
 
 COLLECTION = "audit"
+DATABASE_SUFFIX = "_audit"
 MAX_QUERY = 1000
 GENESIS = "0" * 64
 CHAINED = ("at", "service", "action", "outcome", "error_code", "user_id", "roles", "record_type",
@@ -56,12 +60,18 @@ class _Waiting:
 
 class AuditTrail:
     def __init__(self, database, service: str):
+        """``database``: the trail's own (see :meth:`beside`)."""
         self.collection = database[COLLECTION]
         self.service = service
         self._head: tuple[int, str] | None = None  # (seq, hash) of the last entry written
         self._queue: list[_Waiting] = []
         self._queued = threading.Lock()
         self._writing = threading.Lock()
+
+    @classmethod
+    def beside(cls, service_database, service: str) -> AuditTrail:
+        """The trail of ``service``, in its database beside ``service_database``."""
+        return cls(service_database.client[service_database.name + DATABASE_SUFFIX], service)
 
     def ensure_indexes(self) -> None:
         self.collection.create_index([("at", DESCENDING)])

@@ -1,5 +1,7 @@
 """Field rules every service's schemas share."""
 
+import re
+
 from marshmallow import Schema, ValidationError, fields, missing, validate
 
 
@@ -18,8 +20,46 @@ ID = [validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$",
 
 # a year of appraisal, of a budget, of a report
 YEAR = validate.Range(min=2000, max=2100)
-# true and false as JSON booleans only: "yes", 1 or "true" are refused, not guessed
-STRICT_BOOL = {"truthy": {True}, "falsy": {False}}
+class JsonBool(fields.Boolean):
+    """true and false as JSON booleans only: "yes", 1 or "true" are refused, not guessed (a set of
+    truthy values would not do: 1 == True in Python)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if type(value) is not bool:
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class QueryBool(fields.Boolean):
+    """A query string has no types: its booleans are the words true and false, nothing else."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if type(value) is bool:
+            return value
+        if value in ("true", "false") and type(value) is str:
+            return value == "true"
+        raise self.make_error("invalid", input=value)
+
+# Characters that make text read as something else: C0/C1 controls (a line break or tab is allowed
+# in free text, never in a name) and the direction marks, embeddings, overrides and isolates that
+# reorder what a reader sees ("Trojan Source"), plus the zero-width joiners and BOM that hide.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_BREAKS = re.compile(r"[\t\n\r\u2028\u2029]")
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def _no_hidden_characters(text: str) -> bool:
+    if _CONTROLS.search(text):
+        raise ValidationError("No control characters.")
+    if _INVISIBLE.search(text):
+        raise ValidationError("No direction marks, overrides or invisible characters.")
+    return True
+
+
+def _one_line_text(text: str) -> bool:
+    if _LINE_BREAKS.search(text):
+        raise ValidationError("One line: no line breaks or tabs.")
+    return True
 
 
 def unique(values) -> bool:
@@ -36,19 +76,35 @@ def _says_something(text: str) -> bool:
 
 
 def Text(required: bool = True, max_length: int = 4000, **kwargs) -> fields.String:  # noqa: N802
-    """Free text a person writes -- a reason, a deed, findings: not blank, not endless."""
-    checks = [validate.Length(min=1, max=max_length), _says_something]
+    """Free text a person writes -- a reason, a deed, findings: not blank, not endless, nothing
+    hidden in it."""
+    return _text([validate.Length(min=1, max=max_length), _says_something, _no_hidden_characters],
+                 required, **kwargs)
+
+
+def Name(required: bool = True, max_length: int = 200, **kwargs) -> fields.String:  # noqa: N802
+    """A person's, unit's or programme's name: one line of text that says something, with nothing
+    hidden in it, since officers find people by what they read."""
+    return _text([validate.Length(min=1, max=max_length), _says_something, _no_hidden_characters,
+                  _one_line_text], required, **kwargs)
+
+
+def _text(checks: list, required: bool, **kwargs) -> fields.String:
+    if required is None:  # optional without a default: an update that leaves the field alone
+        return fields.String(validate=checks, **kwargs)
     if required:
         return fields.String(required=True, validate=checks, **kwargs)
     return fields.String(load_default=None, allow_none=True, validate=checks, **kwargs)
 
 
-def visible_to(*roles: str) -> dict:
-    """Field metadata: only these roles see the field, e.g. a complaint's reporter.
+def visible_to(*roles: str, when=None) -> dict:
+    """Field metadata: only these roles see the field, e.g. a complaint's reporter; with ``when`` (a
+    predicate on the dumped record), only on the records it holds for, e.g. an early-warning talk's
+    matter.
 
     ``fields.String(metadata=visible_to(DISCIPLINE_OFFICER))``; @rpc drops it for everyone else.
     """
-    return {"visible_to": frozenset(roles)}
+    return {"visible_to": frozenset(roles), "hidden_when": when}
 
 
 def strip_hidden(schema, data, roles):
@@ -62,7 +118,8 @@ def strip_hidden(schema, data, roles):
     for name, field in schema.fields.items():
         key = field.data_key or name
         allowed = field.metadata.get("visible_to")
-        if allowed is not None and not allowed & roles:
+        when = field.metadata.get("hidden_when")
+        if allowed is not None and not allowed & roles and (when is None or when(data)):
             kept.pop(key, None)
             continue
         inner = getattr(field, "inner", None)  # List(Nested(...))

@@ -649,10 +649,10 @@ class World:
 
     @functools.cached_property
     def overdue_family(self) -> str:
-        """A family of a fresh cadre of unit A, visited monthly, last in 2020: overdue (K-6)."""
+        """A family of a fresh cadre of unit A, visited monthly, last in August 2024: overdue (K-6)."""
         family_id = self.register_family(self.care_cadre(self.unit_a), visit_every_months=1)["family_id"]
         response = self.post(f"/care/families/{family_id}/visits",
-                             {"visited_on": "2020-01-15", "notes": "春节慰问"})
+                             {"visited_on": "2024-08-15", "notes": "中秋慰问"})
         assert response.status_code == 200, response.text
         return family_id
 
