@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import subprocess
@@ -43,22 +44,31 @@ TOLERANCE_QUEUE = "evt-talent-cadre_registered--tolerance.on_cadre_registered"
 
 
 class Api:
-    """The gateway over HTTP as an ORG_ADMIN; retries what eventual consistency makes wait."""
+    """The gateway over HTTP as ORG_ADMINs; retries what eventual consistency makes wait.
+
+    The harness plays many officers at once: each request goes as the next of OFFICERS, as the
+    gateway lets one user have only GATEWAY_MAX_REQUESTS_PER_CLIENT requests in at once."""
+
+    OFFICERS = 64
 
     def __init__(self, stack: PrivateStack, procs: Processes):
         self.base = procs.gateway
         self.session = requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=64)
         self.session.mount("http://", adapter)
-        self.session.headers.update({"Authorization": f"Bearer {stack.token('ORG_ADMIN')}",
-                                     "Content-Type": "application/json"})
+        self.session.headers.update({"Content-Type": "application/json"})
+        self.tokens = [f"Bearer {stack.token('ORG_ADMIN', sub=f'bench-officer-{n}')}"
+                       for n in range(self.OFFICERS)]
+        self.turn = itertools.count()
 
     def call(self, method: str, path: str, body=None, expect=(200, 201), wait_codes=(), timeout=60.0):
         """The JSON answer; waits while the error code is one of ``wait_codes`` (not yet propagated)."""
         deadline = time.monotonic() + timeout
         while True:
             data = body if isinstance(body, str) or body is None else json.dumps(body)
-            response = self.session.request(method, self.base + path, data=data, timeout=120)
+            token = self.tokens[next(self.turn) % len(self.tokens)]
+            response = self.session.request(method, self.base + path, data=data, timeout=120,
+                                            headers={"Authorization": token})
             if response.status_code in expect:
                 return response.json()
             code = _error_code(response)

@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 
 import services
+from services.common.boundary import audit
+from services.common.messaging import identities
 from services.common.ops import endpoints as ops
 from services.common.service import ServiceBase
 
@@ -25,6 +27,14 @@ LIVENESS_PATH, READINESS_PATH, METRICS_PATH = ops.LIVENESS_PATH, ops.READINESS_P
 GATEWAY_PORT = 8000
 GATEWAY = ("gateway", "gateway.service:GatewayService")
 
+# who connects to the broker and the store, each as a user of its own: every process, and the operator's
+# tool (docs/adr/0022-trust-boundaries.md)
+OPERATOR = identities.OPERATOR
+# each process's audit trail lives in <its database>_audit, where its user may append and read, and never
+# update, remove or drop (services/common/boundary/audit.py)
+AUDIT_SUFFIX = audit.DATABASE_SUFFIX
+AUDIT_ACTIONS = frozenset({"find", "insert", "createIndex", "listIndexes", "listCollections"})
+
 
 def service_classes() -> dict[str, str]:
     """Every nameko service in the code: name -> "module:Class", the gateway included."""
@@ -38,6 +48,17 @@ def service_classes() -> dict[str, str]:
                 found[cls.name] = f"{module.__name__}:{cls.__name__}"
     found[GATEWAY[0]] = GATEWAY[1]
     return found
+
+
+def broker_identities() -> tuple[str, ...]:
+    """The broker users the code defines permissions for (identities.IDENTITIES): the processes and
+    cadrectl; a test demands that they are exactly those."""
+    return identities.IDENTITIES
+
+
+def config_default(name: str) -> str:
+    match = re.search(r"\$\{" + name + r":([^}]*)\}", CONFIG.read_text())
+    return match.group(1) if match else ""
 
 
 def config_env_names() -> set[str]:

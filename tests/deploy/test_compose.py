@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
+import sys
+import types
+from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from unittest import mock
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import jsonschema
 import pytest
 import yaml
 
+from services.common.messaging import identities
 from tests.deploy import facts
 from tests.deploy.test_image import SECRET_NAME, URI_PASSWORD, probe_exit_code
 
@@ -24,8 +30,17 @@ ENV_EXAMPLE = facts.DEPLOY / "compose.env.example"
 SCHEMA = Path(__file__).parent / "schemas" / "compose-spec.json"
 DEPLOY_DOC = facts.ROOT / "docs" / "deploy.md"
 INFRA = ("rabbitmq", "mongo")
+# one-shot jobs that make the processes' own broker and store users before the processes start
+JOBS = ("broker-users", "store-users")
+# the operator's tool, run on demand (`run --rm cadrectl ...`), as cadrectl's own users
+TOOL = facts.OPERATOR
+IDENTITIES = facts.broker_identities()
+BROKER_PASSWORDS = {name: f"RABBITMQ_PASSWORD_{name.upper()}" for name in IDENTITIES}
+STORE_PASSWORDS = {name: f"MONGO_PASSWORD_{name.upper()}" for name in IDENTITIES}
+# the broker's administrator and the store's root user
+ADMIN_PASSWORDS = ("RABBITMQ_PASSWORD", "MONGO_PASSWORD")
 # the secrets an operator supplies; compose must refuse to start without each
-SECRETS = ("AUTH_SECRET", "RABBITMQ_PASSWORD", "MONGO_PASSWORD")
+SECRETS = ("AUTH_SECRET", *ADMIN_PASSWORDS, *BROKER_PASSWORDS.values(), *STORE_PASSWORDS.values())
 
 
 # --- compose's interpolation, as the spec defines it ----------------------------------------------------
@@ -159,18 +174,24 @@ def test_no_version_key(raw):
 
 def test_every_process_of_the_code_runs_from_the_one_image(raw, resolved):
     services = resolved["services"]
-    assert set(services) == set(facts.service_classes()) | set(INFRA), \
-        "compose services must be the code's processes plus the broker and the store"
-    images = {services[name]["image"] for name in facts.service_classes()}
-    assert len(images) == 1, f"one image for every process: {images}"
-    assert all("${CADRE_IMAGE" in raw["services"][name]["image"] for name in facts.service_classes())
+    assert set(services) == set(facts.service_classes()) | set(INFRA) | set(JOBS) | {TOOL}, \
+        "compose services must be the code's processes, the broker, the store, the jobs and cadrectl"
+    ours = [*facts.service_classes(), *JOBS, TOOL]
+    images = {services[name]["image"] for name in ours}
+    assert len(images) == 1, f"one image for every process and job: {images}"
+    assert all("${CADRE_IMAGE" in raw["services"][name]["image"] for name in ours)
     for name in facts.service_classes():
         assert services[name]["command"] == [name], f"{name}: command must be [{name!r}]"
+        assert "entrypoint" not in services[name], f"{name}: the image's entrypoint runs the process"
 
 
-def test_every_container_has_a_healthcheck(resolved):
+def test_every_long_running_container_has_a_healthcheck(resolved):
     for name, service in resolved["services"].items():
         check = service.get("healthcheck") or {}
+        if name in JOBS or name == TOOL:
+            # the image's own check asks a readiness endpoint that a job does not serve
+            assert check == {"disable": True}, f"{name}: a one-shot job's health check must be disabled"
+            continue
         assert check.get("test") and not check.get("disable"), f"{name}: no healthcheck"
         assert check["test"][0] in ("CMD", "CMD-SHELL"), name
 
@@ -199,23 +220,43 @@ def test_broker_and_store_healthchecks(resolved):
     assert "$MONGO_INITDB_ROOT_PASSWORD" in mongo, "the check reads the password from the container's env"
 
 
-def test_start_order_waits_for_health(apps):
-    for name, service in apps.items():
-        depends = service.get("depends_on") or {}
-        assert isinstance(depends, dict), f"{name}: depends_on needs conditions"
-        for needed in INFRA:
-            assert depends.get(needed, {}).get("condition") == "service_healthy", \
-                f"{name} must wait for {needed} to be healthy"
-    gateway = apps[facts.GATEWAY[0]]["depends_on"]
+def check_start_order(resolved: dict) -> list[str]:
+    """Broker and store healthy, then the jobs, then the processes; the gateway after the services."""
+    problems = []
+    services = resolved["services"]
     for name in facts.service_classes():
-        if name != facts.GATEWAY[0]:
-            assert gateway.get(name, {}).get("condition") == "service_healthy", \
-                f"the gateway must wait for {name} to be healthy"
+        depends = services[name].get("depends_on") or {}
+        if not isinstance(depends, dict):
+            problems.append(f"{name}: depends_on needs conditions")
+            continue
+        for needed in INFRA:
+            if depends.get(needed, {}).get("condition") != "service_healthy":
+                problems.append(f"{name} must wait for {needed} to be healthy")
+        for job in JOBS:
+            if depends.get(job, {}).get("condition") != "service_completed_successfully":
+                problems.append(f"{name} must wait for {job} to have made its users")
+    gateway = services[facts.GATEWAY[0]].get("depends_on") or {}
+    for name in facts.service_classes():
+        if name != facts.GATEWAY[0] and gateway.get(name, {}).get("condition") != "service_healthy":
+            problems.append(f"the gateway must wait for {name} to be healthy")
+    for job, needed in zip(JOBS, INFRA, strict=True):
+        if (services[job].get("depends_on") or {}).get(needed, {}).get("condition") != "service_healthy":
+            problems.append(f"{job} must wait for {needed} to be healthy")
+    return problems
 
 
 def test_restart_policy(resolved):
     for name, service in resolved["services"].items():
-        assert service.get("restart") == "unless-stopped", name
+        once = name in JOBS or name == TOOL
+        assert service.get("restart") == ("no" if once else "unless-stopped"), name
+
+
+def test_the_operators_tool_is_never_started_by_up(resolved):
+    tool = resolved["services"][TOOL]
+    assert tool.get("profiles"), "cadrectl runs on demand only (docker compose run --rm cadrectl ...)"
+    assert tool["entrypoint"] == ["cadrectl"]
+    for name, service in resolved["services"].items():
+        assert TOOL not in (service.get("depends_on") or {}), f"{name} must not depend on the tool"
 
 
 # --- the environment -----------------------------------------------------------------------------------
@@ -253,7 +294,22 @@ def test_gateway_settings(apps):
     env = environment(apps[facts.GATEWAY[0]])
     host, _, port = env.get("GATEWAY_ADDRESS", "").rpartition(":")
     assert (host, port) == ("0.0.0.0", str(facts.GATEWAY_PORT)), "the gateway must listen on all interfaces"
-    assert env.get("AUTH_SECRET") or env.get("AUTH_JWKS_URL"), "the gateway needs a token key"
+
+
+def check_token_keys(resolved: dict) -> list[str]:
+    """Every process checks the user's token itself (the services again after the gateway), so every
+    process needs a key and the same issuer, audience and lifetime cap."""
+    problems = []
+    settings = set()
+    for name in facts.service_classes():
+        env = environment(resolved["services"][name])
+        if not env.get("AUTH_SECRET") and not env.get("AUTH_JWKS_URL"):
+            problems.append(f"{name}: neither AUTH_SECRET nor AUTH_JWKS_URL: it would refuse to start")
+        settings.add(tuple(env.get(key) for key in ("AUTH_SECRET", "AUTH_JWKS_URL", "AUTH_ISSUER",
+                                                     "AUTH_AUDIENCE", "AUTH_MAX_TOKEN_LIFETIME")))
+    if len(settings) != 1:
+        problems.append(f"the processes check tokens differently: {sorted(map(str, settings))}")
+    return problems
 
 
 def test_defaults_in_compose_are_config_yaml_defaults(raw):
@@ -311,6 +367,303 @@ def test_data_lives_in_declared_named_volumes(resolved):
     assert "/var/lib/rabbitmq" in mounts["rabbitmq"]
     assert "/data/db" in mounts["mongo"]
     assert used == declared, f"declared but unused: {sorted(declared - used)}"
+
+
+# --- each process its own users ------------------------------------------------------------------------
+
+def check_own_users(resolved: dict, env: dict[str, str]) -> list[str]:
+    """Each process (and the tool) logs in to the broker and to the store as the user of its own name,
+    with its own password; the broker checks the events' user_id against that name."""
+    problems = []
+    for name in [*facts.service_classes(), TOOL]:
+        settings = environment(resolved["services"][name])
+        amqp, mongo = urlsplit(settings.get("AMQP_URI", "")), urlsplit(settings.get("MONGODB_URI", ""))
+        if (unquote(amqp.username or ""), unquote(amqp.password or "")) \
+                != (name, env[BROKER_PASSWORDS[name]]):
+            problems.append(f"{name}: AMQP_URI logs in as {amqp.username!r}, not as {name} with "
+                            f"{BROKER_PASSWORDS[name]}")
+        if (unquote(mongo.username or ""), unquote(mongo.password or "")) \
+                != (name, env[STORE_PASSWORDS[name]]):
+            problems.append(f"{name}: MONGODB_URI logs in as {mongo.username!r}, not as {name} with "
+                            f"{STORE_PASSWORDS[name]}")
+        if parse_qs(mongo.query).get("authSource") != ["admin"]:
+            problems.append(f"{name}: MONGODB_URI needs authSource=admin, where store-users makes users")
+        if settings.get("BROKER_USERS"):
+            problems.append(f"{name}: BROKER_USERS is set, but every process publishes as its own name")
+    return problems
+
+
+def expected_secrets() -> dict[str, set[str]]:
+    """Which secrets each container may hold: its own, and the administrators' only where users are
+    made."""
+    expected = {"rabbitmq": {"RABBITMQ_PASSWORD"}, "mongo": {"MONGO_PASSWORD"},
+                "broker-users": {"RABBITMQ_PASSWORD", *BROKER_PASSWORDS.values()},
+                "store-users": {"MONGO_PASSWORD", *STORE_PASSWORDS.values()},
+                TOOL: {BROKER_PASSWORDS[TOOL], STORE_PASSWORDS[TOOL]}}
+    for name in facts.service_classes():
+        expected[name] = {"AUTH_SECRET", BROKER_PASSWORDS[name], STORE_PASSWORDS[name]}
+    return expected
+
+
+def check_secret_exposure(resolved: dict, env: dict[str, str]) -> list[str]:
+    """No container holds a secret it does not need: no process the administrator's or the root
+    password, nor another process's."""
+    problems = []
+    for name, service in resolved["services"].items():
+        text = json.dumps(service)
+        held = {secret for secret in SECRETS if env[secret] in text}
+        wanted = expected_secrets().get(name, set())
+        if held - wanted:
+            problems.append(f"{name}: holds {sorted(held - wanted)}, which it has no use for")
+        if wanted - held:
+            problems.append(f"{name}: lacks {sorted(wanted - held)}")
+    return problems
+
+
+class FakeManagement:
+    """The management API as broker-users would call it: what it was asked, nothing sent."""
+
+    made: list[FakeManagement] = []
+
+    def __init__(self, api_uri, auth=None):
+        self.api_uri, self.auth, self.provisioned = api_uri, auth, []
+        FakeManagement.made.append(self)
+
+    def provision(self, vhost, users):
+        self.provisioned.append((vhost, users))
+
+
+def check_broker_job(resolved: dict, env: dict[str, str]) -> list[str]:
+    """broker-users, run as compose would run it (its entrypoint, command and environment) against a
+    stand-in for the management API: every identity of the code, as a user of its name, with its
+    password, made by the broker's administrator."""
+    job = resolved["services"]["broker-users"]
+    if job.get("entrypoint") != ["python", "-m", identities.__name__]:
+        return [f"broker-users: entrypoint {job.get('entrypoint')}, expected python -m {identities.__name__}"]
+    FakeManagement.made = []
+    with mock.patch.object(identities, "Management", FakeManagement), \
+            mock.patch.dict(os.environ, environment(job), clear=True):
+        try:
+            code = identities.main(list(job.get("command") or []))
+        except SystemExit as exc:
+            code = exc.code
+    if code != 0 or len(FakeManagement.made) != 1:
+        return [f"broker-users: exited {code} without provisioning the users"]
+    [management] = FakeManagement.made
+    rabbit = environment(resolved["services"]["rabbitmq"])
+    problems = []
+    if urlsplit(management.api_uri)[:2] != ("http", "rabbitmq:15672"):
+        problems.append(f"broker-users: asks {management.api_uri}, not the broker's management API")
+    if management.auth != (rabbit["RABBITMQ_DEFAULT_USER"], rabbit["RABBITMQ_DEFAULT_PASS"]):
+        problems.append("broker-users: does not log in as the broker's administrator")
+    wanted = [("/", {name: (name, env[BROKER_PASSWORDS[name]]) for name in IDENTITIES})]
+    if management.provisioned != wanted:
+        problems.append(f"broker-users: provisions {management.provisioned}, expected {wanted}")
+    return problems
+
+
+class FakeAdminDatabase:
+    """The admin database as store-users uses it: users and roles kept, each command recorded."""
+
+    def __init__(self, state: dict):
+        self.state = state
+
+    def command(self, name, value, **spec):
+        kinds = {"rolesInfo": "roles", "usersInfo": "users"}
+        if name in kinds:
+            return {kinds[name]: [{"name": value}] if value in self.state[kinds[name]] else []}
+        verb, kind = re.fullmatch(r"(create|update)(Role|User)", name).groups()
+        kept = self.state[kind.lower() + "s"]
+        assert (value in kept) == (verb == "update"), f"{name} {value}: exists={value in kept}"
+        kept[value] = spec
+        return {"ok": 1}
+
+
+def run_store_job(job: dict, state: dict) -> dict:
+    """store-users' script, run with its environment against a stand-in for the store; returns how it
+    connected. ``state`` keeps the users and roles, so that a second run shows the job idempotent."""
+    entrypoint = job.get("entrypoint") or []
+    assert entrypoint[:2] == ["python", "-c"] and len(entrypoint) == 3, f"store-users: {entrypoint}"
+    connected = {}
+
+    class FakeClient:
+        def __init__(self, uri, **options):
+            connected.update(options, uri=uri)
+
+        def __getitem__(self, database):
+            assert database == "admin", f"store-users touches {database}: users and roles live in admin"
+            return FakeAdminDatabase(state)
+
+    pymongo = types.ModuleType("pymongo")
+    pymongo.MongoClient = FakeClient
+    with mock.patch.dict(sys.modules, {"pymongo": pymongo}), \
+            mock.patch.dict(os.environ, environment(job), clear=True):
+        exec(compile(entrypoint[2], "store-users", "exec"), {"__name__": "__main__"})  # noqa: S102
+    return connected
+
+
+def granted(user: dict, roles: dict) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """A user's (built-in role, database) pairs, and the (database, action) pairs its own roles add."""
+    builtin, actions = set(), set()
+    for role in user["roles"]:
+        custom = roles.get(role["role"]) if role["db"] == "admin" else None
+        if custom is None:
+            builtin.add((role["role"], role["db"]))
+            continue
+        if custom.get("roles"):
+            actions.add(("inherits", repr(custom["roles"])))
+        for privilege in custom.get("privileges") or []:
+            resource = privilege["resource"]
+            where = resource.get("db", "*") if resource.get("collection") == "" else repr(resource)
+            actions |= {(where, action) for action in privilege["actions"]}
+    return builtin, actions
+
+
+def check_store_job(resolved: dict, env: dict[str, str]) -> list[str]:
+    """store-users, run twice against a stand-in store: as the root user; each process readWrite on its
+    database and only the audit actions on its audit database; cadrectl read on every audit database
+    and nothing else; each with its own password; the second run updating what the first made."""
+    job = resolved["services"]["store-users"]
+    mongo = environment(resolved["services"]["mongo"])
+    prefix = facts.config_default("MONGODB_DATABASE_PREFIX")
+    state: dict = {"users": {}, "roles": {}}
+    problems = []
+    try:
+        connected = run_store_job(job, state)
+        first = copy.deepcopy(state)
+        run_store_job(job, state)
+    except (AssertionError, SystemExit, KeyError, AttributeError) as exc:
+        return [f"store-users: fails: {type(exc).__name__}: {exc}"]
+    if state != first:
+        problems.append("store-users: a second run grants differently from the first")
+    if (connected.get("username"), connected.get("password")) \
+            != (mongo["MONGO_INITDB_ROOT_USERNAME"], mongo["MONGO_INITDB_ROOT_PASSWORD"]):
+        problems.append("store-users: does not log in as the store's root user")
+    where = urlsplit(connected.get("uri", ""))
+    if where.hostname != "mongo" or parse_qs(where.query).get("replicaSet") != ["rs0"]:
+        problems.append(f"store-users: connects to {connected.get('uri')}, not the replica set rs0")
+    if set(state["users"]) != set(IDENTITIES):
+        problems.append(f"store-users: makes users {sorted(state['users'])}, expected {sorted(IDENTITIES)}")
+    audit_databases = {prefix + name + facts.AUDIT_SUFFIX for name in facts.service_classes()}
+    for name, user in state["users"].items():
+        if user.get("pwd") != env.get(STORE_PASSWORDS.get(name, ""), object()):
+            problems.append(f"store-users: {name}'s password is not {STORE_PASSWORDS.get(name)}")
+        builtin, actions = granted(user, state["roles"])
+        if name == TOOL:
+            wanted_builtin, wanted_actions = {("read", db) for db in audit_databases}, set()
+        else:
+            wanted_builtin = {("readWrite", prefix + name)}
+            wanted_actions = {(prefix + name + facts.AUDIT_SUFFIX, action) for action in facts.AUDIT_ACTIONS}
+        if builtin != wanted_builtin:
+            problems.append(f"store-users: {name} has roles {sorted(builtin)}, expected "
+                            f"{sorted(wanted_builtin)}")
+        if actions != wanted_actions:
+            problems.append(f"store-users: {name} may {sorted(actions - wanted_actions)} and not "
+                            f"{sorted(wanted_actions - actions)}")
+    return problems
+
+
+def test_every_process_of_the_code_has_a_broker_and_a_store_identity():
+    assert set(IDENTITIES) == set(facts.service_classes()) | {TOOL}
+
+
+def test_the_apps_keep_the_database_prefix_the_store_job_grants(apps):
+    for name, service in apps.items():
+        assert "MONGODB_DATABASE_PREFIX" not in environment(service), \
+            f"{name}: store-users grants config.yaml's default prefix; change both together"
+
+
+CHECKS: dict[str, Callable[[dict, dict], list[str]]] = {
+    "start order": lambda resolved, env: check_start_order(resolved),
+    "token keys": lambda resolved, env: check_token_keys(resolved),
+    "own users": check_own_users,
+    "secret exposure": check_secret_exposure,
+    "broker job": check_broker_job,
+    "store job": check_store_job,
+}
+
+
+@pytest.mark.parametrize("check", list(CHECKS))
+def test_compose_passes(resolved, filled_env, check):
+    assert CHECKS[check](resolved, filled_env) == []
+
+
+def _service(resolved: dict, name: str) -> dict:
+    return resolved["services"][name]
+
+
+def _env(resolved: dict, name: str) -> dict:
+    return resolved["services"][name]["environment"]
+
+
+def _script(resolved: dict, old: str, new: str) -> None:
+    entrypoint = resolved["services"]["store-users"]["entrypoint"]
+    assert old in entrypoint[2], f"the mutation no longer applies: {old!r}"
+    entrypoint[2] = entrypoint[2].replace(old, new)
+
+
+# each breaks a copy of the resolved file; the check named must notice
+MUTATIONS: dict[str, tuple[str, Callable[[dict, dict], None]]] = {
+    "a process connects to the broker as another": (
+        "own users", lambda r, e: _env(r, "talent").update(
+            AMQP_URI=_env(r, "talent")["AMQP_URI"].replace("amqp://talent:", "amqp://appraisal:"))),
+    "a process connects to the store as root": (
+        "secret exposure", lambda r, e: _env(r, "gateway").update(
+            MONGODB_URI=f"mongodb://cadre:{e['MONGO_PASSWORD']}@mongo:27017/?replicaSet=rs0&authSource=admin")),
+    "a process holds the broker administrator's password": (
+        "secret exposure", lambda r, e: _env(r, "care").update(
+            AMQP_URI=f"amqp://cadre:{e['RABBITMQ_PASSWORD']}@rabbitmq:5672/")),
+    "a process holds another process's password": (
+        "secret exposure", lambda r, e: _env(r, "tolerance").update(LOG_LEVEL=e["MONGO_PASSWORD_CARE"])),
+    "the store job holds the broker's administrator": (
+        "secret exposure",
+        lambda r, e: _env(r, "store-users").update(RABBITMQ_PASSWORD=e["RABBITMQ_PASSWORD"])),
+    "the tool holds a process's password": (
+        "secret exposure", lambda r, e: _env(r, TOOL).update(
+            AMQP_URI=f"amqp://talent:{e['RABBITMQ_PASSWORD_TALENT']}@rabbitmq:5672/")),
+    "a process publishes as another": (
+        "own users", lambda r, e: _env(r, "appraisal").update(BROKER_USERS="appraisal=talent")),
+    "a service without a token key": (
+        "token keys", lambda r, e: _env(r, "care").pop("AUTH_SECRET")),
+    "a service with another issuer": (
+        "token keys", lambda r, e: _env(r, "talent").update(AUTH_ISSUER="elsewhere")),
+    "a process starts before its users exist": (
+        "start order", lambda r, e: _service(r, "accountability")["depends_on"].pop("broker-users")),
+    "the store job does not wait for the store": (
+        "start order", lambda r, e: _service(r, "store-users").pop("depends_on")),
+    "the broker job misses an identity": (
+        "broker job", lambda r, e: _env(r, "broker-users").pop(BROKER_PASSWORDS[TOOL])),
+    "the broker job logs in as someone else": (
+        "broker job", lambda r, e: _service(r, "broker-users")["command"].__setitem__(4, "guest")),
+    "the audit trail may be updated": (
+        "store job", lambda r, e: _script(r, '"insert", ', '"insert", "update", ')),
+    "the audit trail may be removed from": (
+        "store job", lambda r, e: _script(r, '"find", ', '"find", "remove", ')),
+    "the audit trail may be dropped": (
+        "store job", lambda r, e: _script(r, '"listCollections"]', '"listCollections", "dropCollection"]')),
+    "the audit trail may not be read": (
+        "store job", lambda r, e: _script(r, '"find", ', "")),
+    "a process may readWrite its audit trail": (
+        "store job", lambda r, e: _script(r, '{"role": "audit_append_" + name, "db": "admin"}',
+                                          '{"role": "readWrite", "db": audit}')),
+    "cadrectl may change the audit trails": (
+        "store job", lambda r, e: _script(r, '"role": "read",', '"role": "readWrite",')),
+    "a process is left without a user": (
+        "store job", lambda r, e: _script(r, '"care", ', "")),
+    "every user gets one password": (
+        "store job", lambda r, e: _script(r, '"MONGO_PASSWORD_" + user.upper()', '"MONGO_PASSWORD_TALENT"')),
+    "the store job logs in as a process": (
+        "store job", lambda r, e: _env(r, "store-users").update(MONGO_USER="talent")),
+}
+
+
+@pytest.mark.parametrize("mutation", list(MUTATIONS))
+def test_a_check_notices(resolved, filled_env, mutation):
+    check, mutate = MUTATIONS[mutation]
+    broken = copy.deepcopy(resolved)
+    assert CHECKS[check](broken, filled_env) == []
+    mutate(broken, filled_env)
+    assert CHECKS[check](broken, filled_env), f"{check} did not notice: {mutation}"
 
 
 # --- secrets -------------------------------------------------------------------------------------------

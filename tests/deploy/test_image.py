@@ -26,9 +26,10 @@ DOCKERIGNORE = facts.ROOT / ".dockerignore"
 ENTRYPOINT = facts.DEPLOY / "entrypoint.sh"
 EX_USAGE = 64
 
-# names that hold credentials: never baked into an image or written into a compose file
-SECRET_NAME = re.compile(r"(^|_)(SECRET|PASSWORD|PASSWD|PASS|TOKEN|CREDENTIALS?|PRIVATE_KEY|API_KEY)($|_)",
-                         re.I)
+# names that hold credentials: never baked into an image or written into a compose file (a token's
+# lifetime, AUTH_MAX_TOKEN_LIFETIME, is a setting)
+SECRET_NAME = re.compile(r"(^|_)(SECRET|PASSWORD|PASSWD|PASS|TOKEN(?!_LIFETIME$)|CREDENTIALS?|PRIVATE_KEY|"
+                         r"API_KEY)($|_)", re.I)
 # a URI with a password in it
 URI_PASSWORD = re.compile(r"://[^/\s:@]+:([^@\s]+)@")
 

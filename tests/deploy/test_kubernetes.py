@@ -21,7 +21,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.deploy import facts
+from services.common.messaging import identities
+from tests.deploy import broker_topology, facts
 from tests.deploy.kustomize import KustomizeError, build, split_image
 
 K8S = facts.DEPLOY / "k8s"
@@ -38,12 +39,24 @@ NAMESPACE = "cadre"
 CRDS = Path(__file__).parent / "schemas" / "crds"
 PROCESSES = sorted(facts.service_classes())
 SERVICES = [name for name in PROCESSES if name != facts.GATEWAY[0]]
+# a broker user and a store user each: the processes and cadrectl
+IDENTITIES = facts.broker_identities()
+AUTH_SECRET = ("cadre-auth", "AUTH_SECRET")
+AMQP_PORT = 5672
+
+
+def store_password_secret(identity: str) -> str:
+    return f"cadre-mongodb-{identity}-password"
+
 
 # Secrets the manifests use but must not contain, with who makes them. Ops make these before the first
 # apply (docs/deploy.md says how; test_readme_tells_ops_to_create_their_secrets checks it says so):
 OPS_SECRETS = {
-    "cadre-auth": {"AUTH_SECRET"},  # the gateway's token signing secret
-    "cadre-mongodb-password": {"password"},  # the MongoDB user's password; the operator reads it
+    AUTH_SECRET[0]: {AUTH_SECRET[1]},  # the key every process checks tokens with (none with AUTH_JWKS_URL)
+    # each identity's RabbitMQ user, which its User imports, and its MongoDB password, which the MongoDB
+    # operator reads
+    **{broker_topology.secret_name(name): {"username", "password"} for name in IDENTITIES},
+    **{store_password_secret(name): {"password"} for name in IDENTITIES},
 }
 # ... and the operators make these, named after the custom resources (operator_secrets() below):
 RABBITMQ_DEFAULT_USER_KEYS = {"username", "password", "host", "port"}  # <cluster>-default-user
@@ -52,7 +65,7 @@ MONGODB_CONNECTION_KEYS = {"connectionString.standard", "connectionString.standa
 # ConfigMaps the manifests use but do not render: none
 EXTERNAL_CONFIGMAPS: dict[str, set[str]] = {}
 # variables set only to be substituted into another one with $(NAME); config.yaml does not read them
-SUBSTITUTION_ONLY = {"RABBITMQ_USERNAME", "RABBITMQ_PASSWORD", "RABBITMQ_HOST", "RABBITMQ_PORT"}
+SUBSTITUTION_ONLY = {"RABBITMQ_USERNAME", "RABBITMQ_PASSWORD"}
 
 Resources = list[dict]
 
@@ -135,15 +148,39 @@ def config_default(name: str) -> str:
 
 
 def operator_secrets(resources: Resources) -> dict[str, set[str]]:
-    """The Secrets the two operators make for the custom resources rendered, with their keys."""
+    """The Secrets the operators make for the custom resources rendered, with their keys. (The Messaging
+    Topology Operator makes none for a User that imports its credentials, from v1.20.)"""
     made = {f"{name_of(r)}-default-user": RABBITMQ_DEFAULT_USER_KEYS
             for r in of_kind(resources, "RabbitmqCluster")}
+    for secret in store_users(resources):
+        made[secret] = MONGODB_CONNECTION_KEYS
+    return made
+
+
+def store_users(resources: Resources) -> dict[str, dict]:
+    """connection-string Secret -> the MongoDB user it logs in as."""
+    found = {}
     for mongodb in of_kind(resources, "MongoDBCommunity"):
         for user in mongodb["spec"].get("users") or []:
             secret = user.get("connectionStringSecretName") or \
                 f"{name_of(mongodb)}-{user.get('db', 'admin')}-{user['name']}"
-            made[secret] = MONGODB_CONNECTION_KEYS
-    return made
+            found[secret] = user
+    return found
+
+
+def broker_users(resources: Resources) -> dict[str, str]:
+    """identity -> the credentials Secret of the User whose Permission grants exactly that identity's
+    patterns (identities.permissions): who a Secret logs in as, told by what the broker lets it do."""
+    users = {name_of(u): ((u["spec"].get("importCredentialsSecret") or {}).get("name"))
+             for u in of_kind(resources, "User")}
+    found = {}
+    for permission in of_kind(resources, "Permission"):
+        user = (permission["spec"].get("userReference") or {}).get("name")
+        for identity in IDENTITIES:
+            wanted = {k: identities.permissions(identity)[k] for k in ("configure", "write", "read")}
+            if permission["spec"].get("permissions") == wanted and users.get(user):
+                found[identity] = users[user]
+    return found
 
 
 def effective_env(resources: Resources, c: dict) -> dict[str, dict]:
@@ -365,7 +402,9 @@ def check_environment(resources: Resources) -> list[str]:
     for configmap in of_kind(resources, "ConfigMap"):
         for key in sorted(set(configmap.get("data") or {}) - read):
             problems.append(f"ConfigMap {name_of(configmap)}: {key} is not a variable config.yaml reads")
-    rabbit = {f"{name_of(r)}-default-user" for r in of_kind(resources, "RabbitmqCluster")}
+    clusters = {name_of(r) for r in of_kind(resources, "RabbitmqCluster")}
+    own_broker = broker_users(resources)
+    logins = store_users(resources)
     for process, deployments in deployments_by_process(resources).items():
         if process not in PROCESSES:
             continue
@@ -411,38 +450,88 @@ def check_environment(resources: Resources) -> list[str]:
         if not re.fullmatch(r"[1-9][0-9]*", value("EVENT_DELIVERY_LIMIT") or ""):
             problems.append(f"{where}: EVENT_DELIVERY_LIMIT={value('EVENT_DELIVERY_LIMIT')!r}, production "
                             "needs a positive number")
+        # the broker: as this process's own user, at the RabbitmqCluster's Service
         amqp = value("AMQP_URI") or ""
-        match = re.fullmatch(r"amqps?://\$\((\w+)\):\$\((\w+)\)@\$\((\w+)\):\$\((\w+)\)/.*", amqp)
-        refs = [secret_ref(name) for name in match.groups()] if match else []
-        if not match or [r and r[1] for r in refs] != ["username", "password", "host", "port"] \
-                or {r[0] for r in refs} - rabbit or len({r[0] for r in refs}) != 1:
-            problems.append(f"{where}: AMQP_URI={amqp!r} is not built from the username, password, host and "
-                            f"port of a RabbitmqCluster's default-user Secret ({sorted(rabbit)})")
+        match = re.fullmatch(r"amqps?://\$\((\w+)\):\$\((\w+)\)@([a-z0-9.-]+):(\d+)/", amqp)
+        refs = [secret_ref(name) for name in match.groups()[:2]] if match else []
+        own = own_broker.get(process)
+        if not match or refs != [(own, "username"), (own, "password")]:
+            problems.append(f"{where}: AMQP_URI={amqp!r} is not built from the username and password of "
+                            f"{process}'s own broker user (the Secret {own}, which the User granted "
+                            f"{process}'s permissions imports)")
+        elif match.group(3).split(".")[0] not in clusters or int(match.group(4)) != AMQP_PORT:
+            problems.append(f"{where}: AMQP_URI reaches {match.group(3)}:{match.group(4)}, not a "
+                            f"RabbitmqCluster's Service ({sorted(clusters)}) on {AMQP_PORT}")
+        # the store: as the MongoDB user of this process's name
         mongo = secret_ref("MONGODB_URI")
-        databases = granted_databases(resources).get(mongo[0] if mongo else "", set())
         if not mongo or mongo[1] not in ("connectionString.standard", "connectionString.standardSrv"):
             problems.append(f"{where}: MONGODB_URI is not a MongoDB operator's connection string ({mongo})")
-        else:
-            prefix = value("MONGODB_DATABASE_PREFIX") or config_default("MONGODB_DATABASE_PREFIX")
-            database = prefix + process
-            if database not in databases:
-                problems.append(f"{where}: the MongoDB user of {mongo[0]} may not readWrite {database}")
-        if process == facts.GATEWAY[0] and not secret_ref("AUTH_SECRET") and not value("AUTH_JWKS_URL"):
-            problems.append(f"{where}: neither AUTH_SECRET from a Secret nor AUTH_JWKS_URL: no token is "
-                            "accepted")
+        elif (logins.get(mongo[0]) or {}).get("name") != process:
+            problems.append(f"{where}: MONGODB_URI logs in as {(logins.get(mongo[0]) or {}).get('name')!r}, "
+                            f"not as {process}'s own MongoDB user")
+        # every process checks the user's token itself, the services again after the gateway
+        if secret_ref("AUTH_SECRET") != AUTH_SECRET and not value("AUTH_JWKS_URL"):
+            problems.append(f"{where}: neither AUTH_SECRET from {AUTH_SECRET[0]} nor AUTH_JWKS_URL: it "
+                            "would refuse to start")
     return problems
 
 
-def granted_databases(resources: Resources) -> dict[str, set[str]]:
-    """connection-string Secret -> the databases its MongoDB user may readWrite."""
-    granted = {}
-    for mongodb in of_kind(resources, "MongoDBCommunity"):
-        for user in mongodb["spec"].get("users") or []:
-            secret = user.get("connectionStringSecretName") or \
-                f"{name_of(mongodb)}-{user.get('db', 'admin')}-{user['name']}"
-            granted[secret] = {role["db"] for role in user.get("roles") or []
-                               if role["name"] in ("readWrite", "dbOwner")}
-    return granted
+def referenced_secrets(deployment: dict) -> set[str]:
+    """Every Secret a Deployment's pods can read: env, envFrom, volumes, projected volumes."""
+    spec = deployment["spec"]["template"]["spec"]
+    found = set()
+    for c in spec.get("containers", []) + spec.get("initContainers", []):
+        found |= {source["secretRef"]["name"] for source in c.get("envFrom") or [] if "secretRef" in source}
+        found |= {((entry.get("valueFrom") or {}).get("secretKeyRef") or {}).get("name")
+                  for entry in c.get("env") or []}
+    for volume in spec.get("volumes") or []:
+        if "secret" in volume:
+            found.add(volume["secret"]["secretName"])
+        for source in (volume.get("projected") or {}).get("sources") or []:
+            if "secret" in source:
+                found.add(source["secret"]["name"])
+    return found - {None}
+
+
+def check_credentials(resources: Resources) -> list[str]:
+    """A process's pods can read the token key, its own broker user's Secret and its own store user's
+    connection string, and no other Secret: not the broker's administrator, not another process's."""
+    problems = []
+    own_broker = broker_users(resources)
+    logins = store_users(resources)
+    for process, deployments in deployments_by_process(resources).items():
+        if process not in PROCESSES:
+            continue
+        mine = {AUTH_SECRET[0], own_broker.get(process)} | {
+            secret for secret, user in logins.items() if user["name"] == process}
+        for extra in sorted(referenced_secrets(deployments[0]) - mine):
+            problems.append(f"Deployment {name_of(deployments[0])}: reads the Secret {extra}, which is not "
+                            f"{process}'s own")
+    return problems
+
+
+def check_broker_users(resources: Resources) -> list[str]:
+    """The Messaging Topology Operator's Users, Permissions and TopicPermissions are exactly what the
+    code grants each identity (tests/deploy/broker_topology.py renders them from identities.py)."""
+    kinds = ("User", "Permission", "TopicPermission")
+    rendered = {(r["kind"], name_of(r)): r for r in resources if r["kind"] in kinds}
+    wanted = {(r["kind"], name_of(r)): r for r in broker_topology.resources()}
+    regenerate = "python -m tests.deploy.broker_topology > deploy/k8s/base/broker-users.yaml"
+    problems = [f"{kind} {name}: the code grants nothing to it"
+                for kind, name in sorted(set(rendered) - set(wanted))]
+    problems += [f"{kind} {name}: missing ({regenerate})"
+                 for kind, name in sorted(set(wanted) - set(rendered))]
+    for key in sorted(set(wanted) & set(rendered)):
+        if rendered[key]["spec"] != wanted[key]["spec"]:
+            problems.append(f"{key[0]} {key[1]}: differs from the code's {wanted[key]['spec']} "
+                            f"({regenerate})")
+    clusters = {name_of(r) for r in of_kind(resources, "RabbitmqCluster")}
+    for key in sorted(set(rendered)):
+        if (rendered[key]["spec"].get("rabbitmqClusterReference") or {}).get("name") not in clusters:
+            problems.append(f"{key[0]} {key[1]}: not for a RabbitmqCluster rendered here")
+    if set(broker_users(resources)) != set(IDENTITIES):
+        problems.append(f"broker users for {sorted(broker_users(resources))}, expected {sorted(IDENTITIES)}")
+    return problems
 
 
 def check_references(resources: Resources) -> list[str]:
@@ -484,12 +573,17 @@ def check_references(resources: Resources) -> list[str]:
                 need("Secret", secrets, volume["secret"]["secretName"], None, where)
             if "configMap" in volume:
                 need("ConfigMap", configmaps, volume["configMap"]["name"], None, where)
+    ops_made = {k: v for k, v in secrets.items() if k in OPS_SECRETS}
     for mongodb in of_kind(resources, "MongoDBCommunity"):
         for user in mongodb["spec"].get("users") or []:
             ref = user.get("passwordSecretRef")
             if ref:
-                need("Secret", {k: v for k, v in secrets.items() if k in OPS_SECRETS}, ref["name"],
-                     ref.get("key", "password"), f"MongoDBCommunity {name_of(mongodb)} user {user['name']}")
+                need("Secret", ops_made, ref["name"], ref.get("key", "password"),
+                     f"MongoDBCommunity {name_of(mongodb)} user {user['name']}")
+    for user in of_kind(resources, "User"):
+        ref = user["spec"].get("importCredentialsSecret")
+        for key in ("username", "password") if ref else ():
+            need("Secret", ops_made, ref["name"], key, f"User {name_of(user)}")
     return problems
 
 
@@ -554,20 +648,59 @@ def check_store(resources: Resources) -> list[str]:
         if not user.get("scramCredentialsSecretName") or not user.get("passwordSecretRef"):
             problems.append(f"MongoDBCommunity user {user['name']}: needs passwordSecretRef and "
                             "scramCredentialsSecretName")
-    granted = set().union(*granted_databases(resources).values()) if users else set()
+    for field in ("passwordSecretRef", "scramCredentialsSecretName"):
+        values = [repr(user.get(field)) for user in users]
+        for shared in sorted({v for v in values if values.count(v) > 1}):
+            problems.append(f"MongoDBCommunity: users share the {field} {shared}; each needs its own")
     prefix = config_default("MONGODB_DATABASE_PREFIX")
     for configmap in of_kind(resources, "ConfigMap"):
         prefix = (configmap.get("data") or {}).get("MONGODB_DATABASE_PREFIX", prefix)
-    for process in PROCESSES:
-        if prefix + process not in granted:
-            problems.append(f"MongoDBCommunity: no user may readWrite {prefix + process}, the {process} "
-                            "database")
+    names = [user["name"] for user in users]
+    if sorted(names) != sorted(IDENTITIES):
+        problems.append(f"MongoDBCommunity: users {sorted(names)}, expected one per identity "
+                        f"{sorted(IDENTITIES)}")
+    roles = {(role["role"], role["db"]): role for role in spec["security"].get("roles") or []}
+    audit_databases = {prefix + process + facts.AUDIT_SUFFIX for process in PROCESSES}
+    for user in users:
+        builtin, actions = store_grants(user, roles)
+        if user["name"] == facts.OPERATOR:
+            wanted_builtin, wanted_actions = {("read", db) for db in audit_databases}, set()
+        else:
+            own = prefix + user["name"]
+            wanted_builtin = {("readWrite", own)}
+            wanted_actions = {(own + facts.AUDIT_SUFFIX, action) for action in facts.AUDIT_ACTIONS}
+        if builtin != wanted_builtin:
+            problems.append(f"MongoDBCommunity user {user['name']}: roles {sorted(builtin)}, expected "
+                            f"{sorted(wanted_builtin)}")
+        if actions != wanted_actions:
+            problems.append(f"MongoDBCommunity user {user['name']}: may {sorted(actions - wanted_actions)} "
+                            f"and not {sorted(wanted_actions - actions)}")
     return problems
+
+
+def store_grants(user: dict, roles: dict) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """A MongoDB user's (built-in role, database) pairs, and the (database, action) pairs that the
+    custom roles of spec.security.roles add."""
+    builtin, actions = set(), set()
+    for role in user.get("roles") or []:
+        custom = roles.get((role["name"], role["db"]))
+        if custom is None:
+            builtin.add((role["name"], role["db"]))
+            continue
+        if custom.get("roles"):
+            actions.add(("inherits", repr(custom["roles"])))
+        for privilege in custom.get("privileges") or []:
+            resource = privilege["resource"]
+            where = resource.get("db") if resource.get("collection") == "" and resource.get("db") \
+                else repr(resource)
+            actions |= {(where, action) for action in privilege["actions"]}
+    return builtin, actions
 
 
 CHECKS: list[Callable[[Resources], list[str]]] = [
     check_schemas, check_processes, check_disruption_budgets, check_autoscalers, check_environment,
-    check_references, check_no_secret_data, check_gateway_service, check_broker, check_store,
+    check_credentials, check_references, check_no_secret_data, check_gateway_service, check_broker,
+    check_broker_users, check_store,
 ]
 
 
@@ -624,27 +757,67 @@ def test_each_overlay_sets_the_image_tag(overlay):
         assert re.fullmatch(r"\d+\.\d+\.\d+", tag) or entry.get("digest"), "production runs a release"
 
 
+def documented_commands(text: str) -> list[str]:
+    """The shell commands of the README's code blocks, continuation lines joined, each ``for id in
+    LIST; do ... done`` loop unrolled (``$id`` / ``${id}`` replaced by each item)."""
+    blocks = re.findall(r"```sh\n(.*?)```", text, re.S)
+    lines = [line.strip() for block in blocks for line in block.replace("\\\n", " ").splitlines()]
+    commands, loop = [], None
+    for line in lines:
+        if match := re.fullmatch(r"for (\w+) in ([\w ]+); do", line):
+            loop = (match.group(1), match.group(2).split(), [])
+        elif line == "done" and loop:
+            variable, items, body = loop
+            commands += [re.sub(rf"\$\{{?{variable}\}}?", item, command)
+                         for item in items for command in body]
+            loop = None
+        elif loop:
+            loop[2].append(line)
+        else:
+            commands.append(line)
+    return commands
+
+
 def test_readme_tells_ops_to_create_their_secrets():
-    text = README.read_text()
+    commands = documented_commands(README.read_text())
     for secret, keys in OPS_SECRETS.items():
-        assert re.search(rf"kubectl create secret generic {secret}\b", text), secret
+        [create] = [c for c in commands if re.search(rf"kubectl create secret generic {secret}(\s|$)", c)] \
+            or [""]
+        assert create, f"docs/deploy.md does not say how to create {secret}"
         for key in keys:
-            assert f"--from-literal={key}=" in text, (secret, key)
-    assert "kubectl apply -k deploy/k8s/overlays/production" in text
+            assert f"--from-literal={key}=" in create, (secret, key)
+    for identity in IDENTITIES:
+        secret = broker_topology.secret_name(identity)
+        [create] = [c for c in commands if f"create secret generic {secret} " in c]
+        assert f"--from-literal=username={identity} " in create + " ", \
+            f"{secret} must name the user {identity}: consumers check who published an event by name"
+        assert any(re.search(rf"kubectl label secret {secret}\b.*rabbitmq\.com/topology-operator=true", c)
+                   for c in commands), f"{secret}: the topology operator reads only labelled Secrets"
+    assert "kubectl apply -k deploy/k8s/overlays/production" in README.read_text()
 
 
 def test_operator_made_secrets_are_the_documented_ones(production):
     """The operators name their Secrets after the custom resources; the README tells ops which."""
     made = operator_secrets(production)
-    assert set(made) == {"cadre-rabbitmq-default-user", "cadre-mongodb-admin-cadre"}
+    assert set(made) == {"cadre-rabbitmq-default-user"} | {f"cadre-mongodb-admin-{name}"
+                                                           for name in IDENTITIES}
     text = README.read_text()
     for secret in made:
-        assert f"`{secret}`" in text, secret
+        assert f"`{secret}`" in text or f"`{secret.rsplit('-', 1)[0]}-<name>`" in text, secret
 
 
 def test_crd_schemas_are_vendored():
     assert set(CUSTOM_SCHEMAS) == {("rabbitmq.com/v1beta1", "RabbitmqCluster"),
-                                   ("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity")}
+                                   ("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity"),
+                                   ("rabbitmq.com/v1beta1", "User"),
+                                   ("rabbitmq.com/v1beta1", "Permission"),
+                                   ("rabbitmq.com/v1beta1", "TopicPermission")}
+
+
+def test_the_broker_users_file_is_what_the_generator_writes():
+    """Comments included, so that regenerating it changes nothing but what the code changed."""
+    assert (K8S / "base" / "broker-users.yaml").read_text() == broker_topology.render(), \
+        "python -m tests.deploy.broker_topology > deploy/k8s/base/broker-users.yaml"
 
 
 # the checks notice what they are there for: each mutation breaks a copy of the production rendering
@@ -710,14 +883,87 @@ MUTATIONS = {
         check_environment, lambda rs: first(rs, "ConfigMap")["data"].update(EVENT_QUEUE_TYPE="classic")),
     "substitution before definition": (
         check_environment, lambda rs: c_of(rs, "talent")["env"].sort(key=lambda e: e["name"] != "AMQP_URI")),
-    "no auth for the gateway": (
+    "no token key for the gateway": (
         check_environment,
         lambda rs: c_of(rs, "gateway")["env"].remove(env_entry(rs, "gateway", "AUTH_SECRET"))),
+    "no token key for a service": (
+        check_environment, lambda rs: c_of(rs, "care")["env"].remove(env_entry(rs, "care", "AUTH_SECRET"))),
+    "a token key from another Secret": (
+        check_environment, lambda rs: env_entry(rs, "talent", "AUTH_SECRET")["valueFrom"]["secretKeyRef"]
+        .update(name="cadre-rabbitmq-talent", key="password")),
+    "a process connects to the broker as another": (
+        check_environment, lambda rs: [env_entry(rs, "talent", name)["valueFrom"]["secretKeyRef"]
+                                       .update(name="cadre-rabbitmq-appraisal")
+                                       for name in ("RABBITMQ_USERNAME", "RABBITMQ_PASSWORD")]),
+    "a process connects to the broker as its administrator": (
+        check_environment, lambda rs: [env_entry(rs, "care", name)["valueFrom"]["secretKeyRef"]
+                                       .update(name="cadre-rabbitmq-default-user")
+                                       for name in ("RABBITMQ_USERNAME", "RABBITMQ_PASSWORD")]),
+    "the broker is not the cluster's Service": (
+        check_environment, lambda rs: env_entry(rs, "tolerance", "AMQP_URI").update(
+            value="amqp://$(RABBITMQ_USERNAME):$(RABBITMQ_PASSWORD)@rabbitmq.example.org:5672/")),
+    "a process connects to the store as another": (
+        check_environment, lambda rs: env_entry(rs, "accountability", "MONGODB_URI")["valueFrom"]
+        ["secretKeyRef"].update(name="cadre-mongodb-admin-care")),
+    "a process can read the broker administrator's Secret": (
+        check_credentials, lambda rs: c_of(rs, "gateway")["env"].append(
+            {"name": "LOG_LEVEL", "valueFrom": {"secretKeyRef": {"name": "cadre-rabbitmq-default-user",
+                                                                 "key": "password"}}})),
+    "a process can read another process's Secret": (
+        check_credentials, lambda rs: template_of(rs, "talent")["spec"]["volumes"].append(
+            {"name": "other", "secret": {"secretName": "cadre-mongodb-admin-care"}})),
+    "a process can read every Secret of a kind": (
+        check_credentials, lambda rs: c_of(rs, "appraisal")["envFrom"].append(
+            {"secretRef": {"name": "cadre-rabbitmq-cadrectl"}})),
+    "a permission drifts from the code": (
+        check_broker_users, lambda rs: first(rs, "Permission", "cadre-rabbitmq-talent")["spec"]["permissions"]
+        .update(write=".*")),
+    "a topic permission drifts from the code": (
+        check_broker_users, lambda rs: first(rs, "TopicPermission", "cadre-rabbitmq-gateway")["spec"]
+        ["permissions"].update(read=".*")),
+    "a permission on another vhost": (
+        check_broker_users, lambda rs: first(rs, "Permission", "cadre-rabbitmq-care")["spec"]
+        .update(vhost="other")),
+    "an identity without a broker user": (
+        check_broker_users, lambda rs: rs.remove(first(rs, "User", "cadre-rabbitmq-cadrectl"))),
+    "a broker user with management access": (
+        check_broker_users, lambda rs: first(rs, "User", "cadre-rabbitmq-appraisal")["spec"]
+        .update(tags=["administrator"])),
+    "a broker user the code does not know": (
+        check_broker_users, lambda rs: rs.append(
+            {**copy.deepcopy(first(rs, "User", "cadre-rabbitmq-talent")),
+             "metadata": {"name": "cadre-rabbitmq-extra", "namespace": NAMESPACE}})),
     "database not granted": (
-        check_store, lambda rs: first(rs, "MongoDBCommunity")["spec"]["users"][0]["roles"].pop()),
+        check_store, lambda rs: first(rs, "MongoDBCommunity")["spec"]["users"][0]["roles"].pop(0)),
+    "the audit trail may be updated": (
+        check_store, lambda rs: first(rs, "MongoDBCommunity")["spec"]["security"]["roles"][0]["privileges"][0]
+        ["actions"].append("update")),
+    "the audit trail may be dropped": (
+        check_store, lambda rs: first(rs, "MongoDBCommunity")["spec"]["security"]["roles"][2]["privileges"][0]
+        ["actions"].append("dropCollection")),
+    "an audit role that inherits": (
+        check_store, lambda rs: first(rs, "MongoDBCommunity")["spec"]["security"]["roles"][1]
+        .update(roles=[{"name": "readWrite", "db": "cadre_appraisal_audit"}])),
+    "a process may readWrite its audit trail": (
+        check_store, lambda rs: first(rs, "MongoDBCommunity")["spec"]["users"][0]["roles"].append(
+            {"name": "readWrite", "db": "cadre_talent_audit"})),
+    "a process may read another's database": (
+        check_store, lambda rs: first(rs, "MongoDBCommunity")["spec"]["users"][3]["roles"].append(
+            {"name": "read", "db": "cadre_care"})),
+    "cadrectl may change an audit trail": (
+        check_store, lambda rs: first(rs, "MongoDBCommunity")["spec"]["users"][-1]["roles"][0]
+        .update(name="readWrite")),
+    "two users share a password": (
+        check_store, lambda rs: first(rs, "MongoDBCommunity")["spec"]["users"][4]["passwordSecretRef"]
+        .update(name="cadre-mongodb-talent-password")),
+    "an identity without a store user": (
+        check_store, lambda rs: first(rs, "MongoDBCommunity")["spec"]["users"].pop(2)),
     "secret name typo": (
         check_references, lambda rs: env_entry(rs, "appraisal", "MONGODB_URI")["valueFrom"]["secretKeyRef"]
-        .update(name="cadre-mongodb-admin-cadr")),
+        .update(name="cadre-mongodb-admin-apraisal")),
+    "an imported broker Secret no one makes": (
+        check_references, lambda rs: first(rs, "User", "cadre-rabbitmq-care")["spec"]
+        ["importCredentialsSecret"].update(name="cadre-rabbitmq-carer")),
     "secret key typo": (
         check_references, lambda rs: env_entry(rs, "gateway", "AUTH_SECRET")["valueFrom"]["secretKeyRef"]
         .update(key="AUTH_SECRETS")),
@@ -733,6 +979,10 @@ MUTATIONS = {
         check_schemas, lambda rs: first(rs, "RabbitmqCluster")["spec"].update(replica=3)),
     "wrong type in a CRD resource": (
         check_schemas, lambda rs: first(rs, "MongoDBCommunity")["spec"].update(members="three")),
+    "unknown field in a broker user": (
+        check_schemas, lambda rs: first(rs, "User")["spec"].update(importCredentials={"name": "x"})),
+    "wrong type in a topic permission": (
+        check_schemas, lambda rs: first(rs, "TopicPermission")["spec"].update(permissions=".*")),
     "unknown field in a Deployment": (check_schemas, lambda rs: c_of(rs, "talent").update(probe={})),
     "unknown kind": (
         check_schemas, lambda rs: rs.append(

@@ -12,16 +12,19 @@ only what it uses (docs/adr/0022-trust-boundaries.md).
   user; a consumer accepts an event only from its producer's user (consumer.py).
 
 ``BROKER_USERS`` maps a service to its broker user where the names differ (default: the same name).
-``python -m services.common.messaging.identities`` creates the users of the local stack.
+``python -m services.common.messaging.identities`` creates the users of the local stack (``local``) or
+of a deployed broker (``provision``: each identity's password from ``RABBITMQ_PASSWORD_<IDENTITY>``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import secrets
 import sys
+import time
 from functools import cache
 from pathlib import Path
 from urllib.parse import quote, unquote, urlparse
@@ -109,13 +112,14 @@ def topic_permissions(name: str) -> dict[str, str]:
 class Management:
     """The RabbitMQ management API, as an administrator (the local stack's, a test's, an operator's)."""
 
-    def __init__(self, api_uri: str):
+    def __init__(self, api_uri: str, auth: tuple[str, str] | None = None):
+        """``auth`` (user, password), else the credentials in ``api_uri``."""
         import requests
 
         parts = urlparse(api_uri)
         self.base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}/api"
         self.session = requests.Session()
-        self.session.auth = (unquote(parts.username or "guest"), unquote(parts.password or "guest"))
+        self.session.auth = auth or (unquote(parts.username or "guest"), unquote(parts.password or "guest"))
 
     def _put(self, path: str, body: dict) -> None:
         response = self.session.put(self.base + path, json=body, timeout=30)
@@ -206,6 +210,42 @@ def local(api_uri: str, amqp_uri: str, env_file: Path) -> None:
     tmp.replace(env_file)
 
 
+def password_env(identity: str) -> str:
+    return f"RABBITMQ_PASSWORD_{identity.upper()}"
+
+
+def deployed_users(environ=None) -> dict[str, tuple[str, str]]:
+    """Every identity as a user of its own name, its password from ``RABBITMQ_PASSWORD_<IDENTITY>``;
+    refused, naming the variables (never a value), when any is unset or empty."""
+    environ = os.environ if environ is None else environ
+    missing = [password_env(identity) for identity in IDENTITIES if not environ.get(password_env(identity))]
+    if missing:
+        raise ValueError(f"set {', '.join(missing)}: each identity's broker password")
+    return {identity: (identity, environ[password_env(identity)]) for identity in IDENTITIES}
+
+
+def provision(api_uri: str, admin: tuple[str, str], vhost: str = "/", environ=None,
+              wait: float = 60.0) -> list[str]:
+    """A deployed broker's users (``deployed_users``), created or updated and granted on ``vhost``,
+    as the administrator ``admin``; waits up to ``wait`` seconds for the management API to answer.
+    Returns the users provisioned."""
+    import requests
+
+    if urlparse(api_uri).password is not None:
+        raise ValueError("--api must not carry a password; the administrator's comes from the environment")
+    users = deployed_users(environ)
+    management = Management(api_uri, auth=admin)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            management.provision(vhost, users)
+            return [user for user, _ in users.values()]
+        except requests.ConnectionError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(2)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -213,10 +253,35 @@ def main(argv=None) -> int:
     up.add_argument("--api", required=True, help="management API URI of an administrator")
     up.add_argument("--amqp", required=True, help="the broker's AMQP URI (host and port are used)")
     up.add_argument("--file", required=True, type=Path)
+    # no abbreviations: --admin-password must not pass for --admin-password-env
+    deployed = sub.add_parser(
+        "provision", allow_abbrev=False,
+        help="create or update every identity's user on a deployed broker; each password from "
+             "RABBITMQ_PASSWORD_<IDENTITY>, never from the command line")
+    deployed.add_argument("--api", required=True, help="management API URI, without credentials "
+                                                       "(http://rabbitmq:15672)")
+    deployed.add_argument("--admin-user", required=True, help="an administrator of the broker")
+    deployed.add_argument("--admin-password-env", required=True, metavar="VAR",
+                          help="the environment variable holding that administrator's password")
+    deployed.add_argument("--vhost", default="/")
+    deployed.add_argument("--wait", type=float, default=60.0,
+                          help="seconds to wait for the management API to answer")
     sub.add_parser("permissions", help="print every identity's permissions as JSON")
     args = parser.parse_args(argv)
     if args.command == "local":
         local(args.api, args.amqp, args.file)
+    elif args.command == "provision":
+        admin_password = os.environ.get(args.admin_password_env)
+        if not admin_password:
+            parser.error(f"{args.admin_password_env} (--admin-password-env) is not set")
+        try:
+            done = provision(args.api, (args.admin_user, admin_password), args.vhost, wait=args.wait)
+        except ValueError as exc:
+            parser.error(str(exc))
+        except Exception as exc:  # the broker refused or never answered: say so, without a traceback
+            print(f"identities provision: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return 1
+        print(f"broker users provisioned on vhost {args.vhost}: {', '.join(done)}")
     else:
         json.dump({name: {**permissions(name), "topic": topic_permissions(name)}
                    for name in IDENTITIES}, sys.stdout, indent=2)
