@@ -1669,7 +1669,7 @@ def call_due_visits(w: World, case: str, headers: dict):
         if allowed:  # at least the family left unvisited, the most urgent first
             answer = response.json()
             [found] = [f for f in answer if f["family_id"] == family_id]
-            assert (found["status"], found["next_visit"]) == ("OVERDUE", "2020-02-15"), found
+            assert (found["status"], found["next_visit"]) == ("OVERDUE", "2024-09-15"), found
             assert {f["status"] for f in answer} <= {"OVERDUE", "DUE"}, answer
             assert [f["next_visit"] for f in answer] == sorted(f["next_visit"] for f in answer), answer
 
