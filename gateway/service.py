@@ -38,7 +38,7 @@ from services.common.boundary.audit import AuditTrail
 from services.common.boundary.security import Actor
 from services.common.boundary.tokens import CONTEXT_KEY
 from services.common.errors import DomainError, InvalidInput
-from services.common.messaging.amqp import ResilientRpcProxy
+from services.common.messaging.amqp import ServiceProxy
 from services.common.ops.endpoints import Ops
 from services.common.service import AuditEntrySchema, AuditQuerySchema
 from services.common.storage.store import MongoStore
@@ -148,15 +148,6 @@ class Identity(DependencyProvider):
                                         correlation_id=worker_ctx.data.get("correlation_id"))
 
         return Handle()
-
-
-class ServiceProxy(ResilientRpcProxy):
-    """An RPC request that expires when the caller stops waiting (RPC_TIMEOUT): a command
-    answered with 503 is not carried out later, when the service comes back."""
-
-    def setup(self):
-        super().setup()
-        self.options.setdefault("expiration", float(self.container.config.get("RPC_TIMEOUT", 10)))
 
 
 class GatewayService:

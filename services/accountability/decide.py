@@ -13,7 +13,7 @@ from services.accountability import rules
 from services.accountability.events import CaseClosed, CaseOpened, ComplaintFiled, SanctionDecided
 from services.common.clock import as_utc
 from services.common.decision import NOTHING, Change, Event, transition
-from services.common.errors import unknown_copy
+from services.common.errors import Conflict, unknown_copy
 
 Record = Mapping[str, Any]
 
@@ -152,14 +152,39 @@ def hold(case: Record, application_id: str) -> Change:
                                                 application_id]})
 
 
+def hold_from_filing(case: Record, *, application_id: str, cadre_id: str, situation: str,
+                     now: datetime) -> Change:
+    """C-4 (v2): tolerance places the hold itself, before it accepts the application, so no decision
+    slips through between the filing and the hold. The hold and a decision meet on the case's version:
+    a decision written first stands (the application goes on, not holding the case: a later MITIGATED
+    is recorded and reported); a hold written first refuses the decision. While an earlier
+    application for this case stands REJECTED, a new one holds it again only if it names another
+    situation, so re-filing cannot hold a case for ever."""
+    if cadre_id != case["cadre_id"]:
+        raise Conflict(f"case {case['_id']} is about another cadre", code="CASE_OF_ANOTHER_CADRE",
+                       rule="C-4")
+    if any(r["application_id"] == application_id for r in case.get("rulings", [])) \
+            or application_id in (case.get("pending_applications") or []):
+        return NOTHING
+    if rules.hold_refused(case, situation) is not None:
+        return NOTHING
+    return Change(set={"pending_applications": [*(case.get("pending_applications") or []),
+                                                application_id]},
+                  append={"holds": [{"application_id": application_id, "situation": situation,
+                                     "held_at": now}]})
+
+
 def ruling_received(case: Record, ruling: Record, *, now: datetime, by: str) -> Change:
     """C-4: the hold ends. EXEMPTED closes the case without sanction (an earlier decision is marked
     exempted, T-6); MITIGATED leaves only lighter sanctions; REJECTED lets the case go on."""
     changes: dict[str, Any] = {"pending_applications": [
         a for a in case.get("pending_applications") or [] if a != ruling["application_id"]]}
+    situation = next((h["situation"] for h in case.get("holds") or ()
+                      if h["application_id"] == ruling["application_id"]), None)
     appended: dict[str, list] = {"rulings": [{"application_id": ruling["application_id"],
                                               "outcome": ruling["outcome"],
-                                              "ruled_at": ruling["ruled_at"]}]}
+                                              "ruled_at": ruling["ruled_at"],
+                                              "situation": situation}]}
     events = []
     if ruling["outcome"] == "MITIGATED":
         changes["mitigated"] = True

@@ -121,6 +121,7 @@ class ApplicationFiledIn(EventSchema):
     application_id = fields.String(required=True)
     cadre_id = fields.String(required=True)
     case_id = fields.String(load_default=None, allow_none=True)
+    case_held = fields.Boolean(load_default=None, allow_none=True)
 
 
 class RulingMadeIn(EventSchema):

@@ -41,6 +41,8 @@ class Case(Aggregate):
     proposal = DictField()                 # the decision waiting for a second officer
     decision = DictField()                 # the approved decision (sanctions, ban_until, year ...)
     pending_applications = ListField(StringField())  # C-4: tolerance applications not yet ruled
+    # C-4 (v2): each hold as tolerance placed it, with the application's situation (re-filing)
+    holds = ListField(DictField())
     rulings = ListField(DictField())       # C-4: tolerance rulings received
     mitigated = BooleanField(default=False)
     outcome = StringField()                # SANCTIONED, EXEMPTED or DISMISSED once it ends

@@ -174,6 +174,19 @@ def check_grounds(source: str, situations: Sequence[str]) -> None:
                             details={"situations": list(SITUATIONS)})
 
 
+def hold_refused(case: Mapping[str, Any], situation: str) -> str | None:
+    """C-4 (v2): why a new fault-tolerance application does not hold the case, or None when it does.
+    A case decided or ended is not held (the decision stands); nor is one whose application naming
+    the same situation was REJECTED (only another situation holds it again). A first-version ruling
+    kept no situation: it counts as another one."""
+    if case["status"] in (DECIDED, *TERMINAL):
+        return "DECIDED"
+    if any(r.get("outcome") == "REJECTED" and r.get("situation") == situation
+           for r in case.get("rulings") or ()):
+        return "SAME_SITUATION_REJECTED"
+    return None
+
+
 def check_not_on_hold(case: Mapping[str, Any]) -> None:
     """C-4 fault tolerance first: no decision while a tolerance application is pending."""
     pending = case.get("pending_applications") or []

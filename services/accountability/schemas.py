@@ -40,6 +40,15 @@ class CaseIdSchema(Schema):
     case_id = fields.String(required=True, validate=ID)
 
 
+class HoldForApplicationSchema(Schema):
+    """C-4: what tolerance says of an application it is about to accept for the case."""
+
+    case_id = fields.String(required=True, validate=ID)
+    application_id = fields.String(required=True, validate=ID)
+    cadre_id = fields.String(required=True, validate=ID)
+    situation = fields.String(required=True, validate=validate.Regexp(r"^[A-Z][A-Z_]{0,39}$"))
+
+
 class CaseMoveSchema(Schema):
     case_id = fields.String(required=True, validate=ID)
     reason = Text(required=False, max_length=2000)
@@ -119,6 +128,17 @@ class ReportYearSchema(Schema):
 
 
 # Responses
+
+
+class HoldSchema(Schema):
+    """C-4: whether the application holds the case; if not, why (DECIDED: the decision came first;
+    SAME_SITUATION_REJECTED: re-filed for a situation already rejected)."""
+
+    case_id = fields.String()
+    application_id = fields.String()
+    held = fields.Boolean()
+    status = fields.String()
+    not_held_because = fields.String(allow_none=True)
 
 
 class DecisionSchema(Schema):

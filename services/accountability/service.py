@@ -26,6 +26,8 @@ from services.accountability.schemas import (
     ComplaintSchema,
     DismissCaseSchema,
     FileComplaintSchema,
+    HoldForApplicationSchema,
+    HoldSchema,
     ListCasesSchema,
     OpenCaseSchema,
     ProposeDecisionSchema,
@@ -37,7 +39,15 @@ from services.accountability.schemas import (
 )
 from services.accountability.storage import AccountabilityStorage
 from services.common.boundary.rpc import rpc
-from services.common.boundary.security import ANY, DISCIPLINE_OFFICER, ORG_ADMIN
+from services.common.boundary.security import (
+    ANY,
+    CADRE,
+    DISCIPLINE_OFFICER,
+    ORG_ADMIN,
+    OWN_UNIT,
+    SELF,
+    UNIT_ADMIN,
+)
 from services.common.clock import business_year, utcnow
 from services.common.decision import Event
 from services.common.errors import NotFound, Unavailable
@@ -51,6 +61,8 @@ log = logging.getLogger(__name__)
 # accountability is the business of the organisation department and of discipline inspection
 # (docs/permissions.md); the reporter of a complaint is seen by discipline officers only (C-5)
 OFFICERS = {ORG_ADMIN: ANY, DISCIPLINE_OFFICER: ANY}
+# who may file a fault-tolerance application for a case, and so hold it (tolerance's applicants, C-4)
+APPLICANTS = {**OFFICERS, UNIT_ADMIN: OWN_UNIT, CADRE: SELF}
 
 
 class AccountabilityService(ServiceBase):
@@ -119,6 +131,25 @@ class AccountabilityService(ServiceBase):
         return self._change(case_id, lambda case, now, **command: decide.approve_decision(
             case, year=business_year(now, self.config), policy=policy, now=now, **command),
             proposal_id=proposal_id, reason=reason)
+
+    @rpc(request=HoldForApplicationSchema, response=HoldSchema, allow=APPLICANTS)
+    def hold_for_application(self, case_id, application_id, cadre_id, situation):
+        """C-4 (v2): called by tolerance before it accepts an application for the case, as the user
+        who files it: the case is held from the filing (decide.hold_from_filing). No route of the
+        gateway leads here, and of the services only tolerance may send it (its broker user)."""
+        case = self.store.cases.get(case_id)
+        # an applicant who may not see the case learns nothing of it: the same answer as no case
+        scope = {"cadre_id": case["cadre_id"], "unit_id": case.get("unit_id")} if case else {}
+        self.access.check(record=("case", case_id), **scope)
+        if case is None:
+            raise NotFound(f"case {case_id} does not exist", code="CASE_NOT_FOUND")
+        held = self.store.cases.change(case_id, lambda case: decide.hold_from_filing(
+            case, application_id=application_id, cadre_id=cadre_id, situation=situation,
+            now=utcnow()), current=case)
+        pending = application_id in (held.get("pending_applications") or [])
+        return {"case_id": case_id, "application_id": application_id, "held": pending,
+                "status": held["status"],
+                "not_held_because": None if pending else rules.hold_refused(held, situation)}
 
     @rpc(request=CaseIdSchema, response=CaseSchema, allow=OFFICERS)
     def get_case(self, case_id):
@@ -226,9 +257,11 @@ class AccountabilityService(ServiceBase):
 
     @consume(ApplicationFiledIn)
     def on_application_filed(self, event):
-        """C-4 fault tolerance first: the case waits for the ruling."""
+        """C-4 fault tolerance first: the case waits for the ruling. Tolerance holds the case itself
+        before it accepts the application (hold_for_application); this keeps the hold of an
+        application filed by a first-version tolerance, and holds nothing the filing did not."""
         filed = event.payload
-        if filed.get("case_id"):
+        if filed.get("case_id") and filed.get("case_held") is not False:
             self._apply_to_case(filed["case_id"], event,
                                 lambda case: decide.hold(case, filed["application_id"]))
 

@@ -115,10 +115,16 @@ def set_budget(fund: Record | None, *, budget_cents: int, now: datetime, by: str
 
 
 def grant(fund: Record, application: Record, *, cents: int, now: datetime, by: str) -> Change:
-    """K-5: the grant is paid exactly once (an application granted before is not granted again) and
-    the balance never goes negative; the debit, its check and the ledger line are one write."""
+    """K-5: the grant is paid exactly once (an application granted before is not granted again), never
+    for an application the fund has seen rejected, and the balance never goes negative; the debit, its
+    checks and the ledger line are one write. The fund's book is where an approval and a rejection of
+    one application meet: whichever is written there first stands."""
     if application["_id"] in (fund.get("granted_applications") or []):
         return NOTHING
+    if application["_id"] in (fund.get("rejected_applications") or []):
+        raise Conflict(f"hardship application {application['_id']} was rejected",
+                       code="APPLICATION_DECIDED", rule="K-5", details={"status": rules.REJECTED})
+    rules.check_fund_set(fund)
     rules.check_grant(fund["balance_cents"], cents)
     line = {"at": now, "kind": "GRANT", "delta_cents": -cents, "application_id": application["_id"],
             "cadre_id": application["cadre_id"], "by": by}
@@ -150,7 +156,22 @@ def approve(application: Record, line: Record, *, cents: int, note: str | None) 
                       "reason": application["reason"], "amount_cents": cents, "granted_at": at})])
 
 
+def refuse_grant(fund: Record | None, application: Record) -> Change:
+    """K-5: a rejection written into the fund's book first, where it meets any approval of the same
+    application: one the fund granted is not rejected; one rejected is never granted."""
+    if fund and application["_id"] in (fund.get("granted_applications") or []):
+        raise Conflict(f"hardship application {application['_id']} was granted",
+                       code="APPLICATION_DECIDED", rule="K-5", details={"status": rules.APPROVED})
+    if fund and application["_id"] in (fund.get("rejected_applications") or []):
+        return NOTHING
+    if fund is None:  # no budget yet: the book is opened empty, to hold the rejection
+        return Change(set={"budget_cents": 0, "balance_cents": 0, "entries": [],
+                           "rejected_applications": [application["_id"]]})
+    return Change(append={"rejected_applications": [application["_id"]]})
+
+
 def reject(application: Record, *, note: str, now: datetime, by: str) -> Change:
+    """The application rejected, once its rejection is in the fund's book (refuse_grant)."""
     rules.check_application_pending(application)
     return Change(set={"status": rules.REJECTED, "decided_at": now, "decided_by": by,
                        "decision_note": note})

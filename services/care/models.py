@@ -112,6 +112,8 @@ class Fund(Aggregate):
     balance_cents = IntField(required=True, default=0)
     entries = ListField(DictField())  # the ledger: budget changes and grants, in order
     granted_applications = ListField(StringField())  # the guard: each application granted once
+    # and never once rejected: an approval and a rejection of one application meet here (K-5)
+    rejected_applications = ListField(StringField())
 
 
 class HardshipApplication(Aggregate):

@@ -138,6 +138,13 @@ def check_grant(balance_cents: int, amount_cents: int) -> None:
                             details={"remaining_cents": balance_cents, "amount_cents": amount_cents})
 
 
+def check_fund_set(fund: Mapping[str, Any]) -> None:
+    """K-5: grants come from a budget the department set for the year (a book opened only to hold a
+    rejection has none)."""
+    if not any(entry.get("kind") == "BUDGET" for entry in fund.get("entries") or ()):
+        raise Conflict(f"no hardship fund budget is set for {fund['_id']}", code="NO_FUND", rule="K-5")
+
+
 def check_budget(new_budget_cents: int, granted_cents: int) -> None:
     if new_budget_cents < granted_cents:
         raise RuleViolation("the budget cannot be set below what was already granted",

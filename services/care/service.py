@@ -202,10 +202,11 @@ class CareService(ServiceBase):
     @rpc(request=ApproveHardshipSchema, response=HardshipApplicationSchema, allow=CARERS)
     def approve_hardship(self, application_id, amount, note=None):
         """K-5: the grant is paid exactly once and the balance never goes negative, however the
-        approval is retried or raced. The fund's write grants the application once: its balance
-        check, debit and ledger line are one write under the fund's version (decide.grant). The
-        application's approval and its event follow, under its own -- a retry after a crash in
-        between finds the grant and finishes."""
+        approval is retried or raced, and never for an application rejected. The fund's write grants
+        the application once: its checks (not granted, not rejected, the balance), debit and ledger
+        line are one write under the fund's version (decide.grant). The application's approval and
+        its event follow, under its own -- a retry after a crash in between finds the grant and
+        finishes."""
         application = self._application(application_id)
         cents = rules.to_cents(amount)
         if application["status"] == rules.APPROVED and application.get("amount_cents") == cents:
@@ -225,9 +226,16 @@ class CareService(ServiceBase):
 
     @rpc(request=RejectHardshipSchema, response=HardshipApplicationSchema, allow=CARERS)
     def reject_hardship(self, application_id, note):
+        """K-5: an application ends approved with one grant or rejected with none, whatever is raced:
+        the rejection is written into the year's fund book first, under the fund's version, where it
+        meets any approval of the application (decide.grant); then the application. A retry after a
+        crash in between finds the book's word and finishes."""
+        application = self._application(application_id)
+        rules.check_application_pending(application)
+        self.store.funds.change(application["year"], lambda fund: decide.refuse_grant(
+            fund, application), create=True)
         self.store.hardship_applications.change(application_id, lambda application: decide.reject(
-            application, note=note, now=utcnow(), by=self._by()),
-            current=self._application(application_id))
+            application, note=note, now=utcnow(), by=self._by()), current=application)
         return self._application(application_id)
 
     @rpc(request=YearSchema, response=FundSchema, allow=CARERS)

@@ -5,6 +5,7 @@ it stands, the command, the time and who acts. Pure: the service loads, calls on
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,15 @@ def file_application(cadre: Mapping[str, Any], case: Mapping[str, Any] | None,
     }, events=[Event(ApplicationFiled, {
         "application_id": application_id, "cadre_id": cadre["_id"], "unit_id": cadre["unit_id"],
         "situation": situation, "case_id": case_id, "filed_at": now})])
+
+
+def with_hold(filed: Change, held: bool) -> Change:
+    """The filing with what accountability answered (C-4): whether the application holds its case.
+    Not held -- the decision came first, or the situation was rejected before -- it goes on all the
+    same."""
+    [event] = filed.events
+    return replace(filed, set={**filed.set, "case_held": held},
+                   events=[replace(event, payload={**event.payload, "case_held": held})])
 
 
 def start_review(application: Application, *, reason: str | None, now: datetime, by: str) -> Change:

@@ -18,6 +18,9 @@ class ApplicationFiled(EventSchema):
     unit_id = fields.String(required=True)
     situation = fields.String(required=True, validate=validate.OneOf(SITUATIONS))
     case_id = fields.String(required=True, allow_none=True)  # C-4: the case held for the ruling
+    # C-4 (v2): whether accountability held the case when the application was filed (it holds it
+    # before the application is accepted); absent in events of the first version
+    case_held = fields.Boolean(load_default=None, allow_none=True)
     filed_at = fields.AwareDateTime(required=True)
 
 

@@ -1,7 +1,7 @@
 """Tolerance's own database: applications with their assessment and ruling, and its copies of
 talent's roster and of accountability's cases."""
 
-from mongoengine import DateTimeField, DictField, ListField, StringField
+from mongoengine import BooleanField, DateTimeField, DictField, ListField, StringField
 
 from services.common.storage.documents import Aggregate
 from services.tolerance.rules import FILED
@@ -41,6 +41,7 @@ class Application(Aggregate):
     approval_reference = StringField()  # OTHER_APPROVED: the city's approving decision
     facts = StringField(required=True)
     case_id = StringField()
+    case_held = BooleanField(null=True)  # C-4: whether the filing held the case (v2)
     status = StringField(required=True, default=FILED)
     conditions = DictField()   # code -> {holds, evidence, by, at}
     factors = DictField()      # code -> {rating, note, by, at} (T-5 分析研判)

@@ -124,6 +124,7 @@ class ApplicationSchema(Schema):
     approval_reference = fields.String(allow_none=True)
     facts = fields.String()
     case_id = fields.String(allow_none=True)
+    case_held = fields.Boolean(allow_none=True)  # C-4: whether the filing held the case
     status = fields.String()
     # the review's working papers are the reviewing officers'; the applicant reads the ruling
     conditions = fields.Dict(keys=fields.String(), values=fields.Nested(RecordedConditionSchema),

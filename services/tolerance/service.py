@@ -2,6 +2,10 @@
 
 import uuid
 
+import eventlet
+from nameko.dependency_providers import Config
+from nameko.exceptions import RemoteError, UnknownService
+
 from services.common.boundary.rpc import rpc
 from services.common.boundary.security import (
     ANY,
@@ -13,7 +17,8 @@ from services.common.boundary.security import (
     UNIT_ADMIN,
 )
 from services.common.clock import as_utc, utcnow
-from services.common.errors import NotFound
+from services.common.errors import NotFound, Unavailable
+from services.common.messaging.amqp import ServiceProxy
 from services.common.messaging.consumer import consume
 from services.common.messaging.outbox import Outbox
 from services.common.service import ServiceBase
@@ -45,19 +50,26 @@ APPLICANTS = {**OFFICERS, UNIT_ADMIN: OWN_UNIT, CADRE: SELF}
 class ToleranceService(ServiceBase):
     name = "tolerance"
 
+    config = Config()
     store = MongoStore(ToleranceStorage)
     outbox = Outbox(Application)
+    accountability = ServiceProxy("accountability")  # C-4: the hold placed before the filing
 
     @rpc(request=FileApplicationSchema, response=ApplicationSchema, allow=APPLICANTS)
     def file_application(self, cadre_id, situation, facts, approval_reference=None, case_id=None):
-        """T-1; an application answering a case holds it in accountability until ruled (C-4)."""
+        """T-1; an application answering a case holds it in accountability until ruled (C-4). The
+        hold is placed in accountability, as the user filing, before the application is accepted
+        here: from the filing no decision slips through. Accountability down: nothing is filed."""
         cadre = self._cadre(cadre_id)
         application_id = uuid.uuid4().hex
-        self.store.applications.add(decide.file_application(
+        filed = decide.file_application(
             cadre, case_id and self.store.cases.get(case_id),
             case_id and self.store.applications.pending_for_case(case_id),
             application_id=application_id, situation=situation, facts=facts,
-            approval_reference=approval_reference, case_id=case_id, now=utcnow(), by=self._by()))
+            approval_reference=approval_reference, case_id=case_id, now=utcnow(), by=self._by())
+        if case_id:
+            filed = decide.with_hold(filed, self._hold(case_id, application_id, cadre_id, situation))
+        self.store.applications.add(filed)
         return self._application(application_id)
 
     @rpc(request=StartReviewSchema, response=ApplicationSchema, allow=OFFICERS)
@@ -139,6 +151,21 @@ class ToleranceService(ServiceBase):
         self.store.cases.project(event)
 
     # helpers
+
+    def _hold(self, case_id, application_id, cadre_id, situation) -> bool:
+        """C-4: accountability holds the case (or says the decision came first); its refusals
+        (another cadre's case, one this user may not touch) are the caller's answer."""
+        timeout = float(self.config.get("RPC_TIMEOUT", 10))
+        try:
+            with eventlet.Timeout(timeout):
+                answer = self.accountability.hold_for_application(
+                    case_id=case_id, application_id=application_id, cadre_id=cadre_id,
+                    situation=situation)
+        except (eventlet.Timeout, UnknownService, RemoteError) as exc:
+            raise Unavailable(f"accountability could not hold case {case_id} ({type(exc).__name__}); "
+                              "nothing was filed, try again later", code="CASE_HOLD_UNAVAILABLE",
+                              rule="C-4") from None
+        return bool(answer["held"])
 
     def _change(self, application_id, decision, **command):
         """Load in scope, decide, save under the application's version; a lost race is read and

@@ -259,3 +259,55 @@ def test_leave_and_visits_are_checked_against_the_calendar(care, roster):
     with pytest.raises(InvalidInput):
         call(care, "record_visit", family["family_id"], (NOW + timedelta(days=3)).date().isoformat(), "x",
              as_=CARER)
+
+
+class TestApprovalRacedByRejection:
+    """K-5 on the real store: a rejection forced in between an approval's writes, from another worker
+    of the container, as a second officer's command would land."""
+
+    @staticmethod
+    def race(monkeypatch, records_cls, step):
+        real, ran = records_cls.change, []
+
+        def interleaved(self, *args, **kwargs):
+            if not ran:
+                ran.append(True)
+                step()
+            return real(self, *args, **kwargs)
+        monkeypatch.setattr(records_cls, "change", interleaved)
+
+    @pytest.fixture
+    def application(self, care, roster):
+        call(care, "set_fund_budget", NOW.year, "1000", as_=ORG)
+        return call(care, "apply_hardship", "L2", "MAJOR_INCIDENT", "车祸", as_=CARER)["application_id"]
+
+    @staticmethod
+    def reject(care, application, outcome):
+        try:
+            outcome.append(call(care, "reject_hardship", application, "不符合条件", as_=CARER)["status"])
+        except Conflict as refused:
+            outcome.append(refused.code)
+
+    def test_before_the_grant_the_rejection_stands_and_nothing_is_paid(self, care, application,
+                                                                      monkeypatch):
+        from services.care.storage import Funds
+
+        outcome = []
+        self.race(monkeypatch, Funds, lambda: self.reject(care, application, outcome))
+        with pytest.raises(Conflict) as refused:
+            call(care, "approve_hardship", application, "200", as_=CARER)
+        assert (refused.value.code, outcome) == ("APPLICATION_DECIDED", ["REJECTED"])
+        fund = call(care, "fund_ledger", NOW.year, as_=CARER)
+        assert (fund["balance"], [line["kind"] for line in fund["ledger"]]) == ("1000.00", ["BUDGET"])
+
+    def test_after_the_grant_the_rejection_is_refused_and_the_approval_stands(self, care, application,
+                                                                             monkeypatch):
+        from services.care.storage import HardshipApplications
+
+        outcome = []
+        self.race(monkeypatch, HardshipApplications, lambda: self.reject(care, application, outcome))
+        approved = call(care, "approve_hardship", application, "200", as_=CARER)
+        assert (approved["status"], outcome) == ("APPROVED", ["APPLICATION_DECIDED"])
+        fund = call(care, "fund_ledger", NOW.year, as_=CARER)
+        assert (fund["balance"], [line["kind"] for line in fund["ledger"]]) == (
+            "800.00", ["BUDGET", "GRANT"])

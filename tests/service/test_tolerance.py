@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.accountability.events import CadreRegisteredIn as AccountabilityCadreRegisteredIn
+from services.accountability.service import AccountabilityService
 from services.common.clock import utcnow
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from services.common.storage.store import database_name
@@ -44,14 +46,27 @@ def deliver(service, deliver_event):
 
 
 @pytest.fixture
-def roster(deliver):
+def accountability(running):
+    """The real accountability, which tolerance asks to hold a case before it accepts an application
+    for it (C-4)."""
+    return running(AccountabilityService)
+
+
+@pytest.fixture
+def roster(deliver, deliver_event, accountability):
+    """L1, L2 and L9 known to both services, and a case against L1 opened in accountability and
+    known to tolerance: its id."""
     for cadre_id, unit_id in (("L1", "U1"), ("L2", "U1"), ("L9", "U2")):
-        deliver(CadreRegisteredIn, {"cadre_id": cadre_id, "name": "某某", "unit_id": unit_id,
-                                    "level": "DIVISION", "is_leader": True, "is_principal": False},
-                "on_cadre_registered")
-    deliver(CaseOpenedIn, {"case_id": "K1", "cadre_id": "L1", "unit_id": "U1", "source": "INSPECTION",
-                           "situations": ["REFORM_1"], "opened_at": datetime(2026, 1, 2, tzinfo=UTC)},
-            "on_case_opened")
+        cadre = {"cadre_id": cadre_id, "name": "某某", "unit_id": unit_id, "level": "DIVISION",
+                 "is_leader": True, "is_principal": False}
+        deliver(CadreRegisteredIn, cadre, "on_cadre_registered")
+        deliver_event(accountability, AccountabilityCadreRegisteredIn, cadre, "on_cadre_registered")
+    case_id = call(accountability, "open_case", "L1", "INSPECTION", ["REFORM_1"], "招商引资推诿",
+                   as_=OFFICER_A)["case_id"]
+    deliver(CaseOpenedIn, {"case_id": case_id, "cadre_id": "L1", "unit_id": "U1",
+                           "source": "INSPECTION", "situations": ["REFORM_1"],
+                           "opened_at": datetime(2026, 1, 2, tzinfo=UTC)}, "on_case_opened")
+    return case_id
 
 
 def file(service, as_=SELF, **extra):
@@ -81,9 +96,9 @@ def exempt(service, application_id, **extra):
 
 class TestApplications:
     def test_a_cadre_files_for_themselves_and_reads_it(self, service, roster):
-        application = file(service, case_id="K1")
+        application = file(service, case_id=roster)
         assert (application["status"], application["case_id"], application["filed_by"]) == (
-            "FILED", "K1", "cadre-l1")
+            "FILED", roster, "cadre-l1")
         as_applicant = call(service, "get_application", application["application_id"], as_=SELF)
         # the review's working papers are the officers'
         assert {"conditions", "factors", "proposal"}.isdisjoint(as_applicant)
@@ -121,25 +136,25 @@ class TestApplications:
 
     def test_a_case_of_another_cadre_and_a_second_pending_application_are_refused(self, service, roster):
         with pytest.raises(NotFound) as caught:  # as if there were no such case
-            file(service, as_=OFFICER_A, cadre_id="L2", case_id="K1")
+            file(service, as_=OFFICER_A, cadre_id="L2", case_id=roster)
         assert (caught.value.code, caught.value.rule) == ("CASE_NOT_FOUND", "T-1")
-        file(service, case_id="K1")
+        file(service, case_id=roster)
         with pytest.raises(Conflict) as caught:
-            file(service, case_id="K1")
+            file(service, case_id=roster)
         assert caught.value.code == "APPLICATION_PENDING"
 
     def test_filing_is_published_for_accountability(self, service, roster, spy):
         filed = spy("tolerance", "application_filed")
-        application = file(service, case_id="K1")
+        application = file(service, case_id=roster)
         payload = filed()["payload"]
         assert (payload["application_id"], payload["case_id"], payload["cadre_id"]) == (
-            application["application_id"], "K1", "L1")
+            application["application_id"], roster, "L1")
 
 
 class TestAssessmentAndRuling:
     def test_the_whole_path_keeps_who_when_and_why(self, service, roster, spy):
         ruled_event = spy("tolerance", "ruling_made")
-        application = under_review(service, case_id="K1")
+        application = under_review(service, case_id=roster)
         assert call(service, "allowed_outcomes", application["application_id"],
                     as_=OFFICER_A)["allowed"] == [{"outcome": "EXEMPTED", "rules": ["T-3", "T-4"]},
                                                  {"outcome": "MITIGATED", "rules": ["T-4"]}]
@@ -152,7 +167,7 @@ class TestAssessmentAndRuling:
             ("UNDER_REVIEW", "UNDER_REVIEW", "officer-a"), ("UNDER_REVIEW", "RULED", "officer-b")]
         assert ruled["conditions"]["DILIGENT"]["by"] == "officer-a"
         payload = ruled_event()["payload"]
-        assert (payload["outcome"], payload["case_id"], payload["cadre_id"]) == ("EXEMPTED", "K1", "L1")
+        assert (payload["outcome"], payload["case_id"], payload["cadre_id"]) == ("EXEMPTED", roster, "L1")
         assert [m["measure_id"] for m in payload["measures"]] == [
             m["measure_id"] for m in ruled["measures"]]
 

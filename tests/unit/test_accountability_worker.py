@@ -12,7 +12,7 @@ from services.accountability.events import (
     UnitGradedIn,
 )
 from services.accountability.service import AccountabilityService
-from services.common.errors import Conflict, NotFound, RuleViolation
+from services.common.errors import Conflict, Forbidden, NotFound, RuleViolation
 from services.common.messaging.consumer import PermanentFailure
 from tests.unit.workers import Worker, received
 
@@ -188,3 +188,60 @@ def test_a_groundless_complaint_clears_the_cadre_and_the_cases_it_decided(worker
                                          outcome="SUBSTANTIATED", reason="x",
                                          situations=["REFORM_1"])
     assert (refused.value.code, refused.value.rule) == ("COMPLAINT_RESOLVED", "C-5")
+
+
+def held(worker, case_id, application_id="T1", situation="REFORM_EXPLORATION", cadre_id="L1"):
+    return worker.service.hold_for_application(case_id=case_id, application_id=application_id,
+                                               cadre_id=cadre_id, situation=situation)
+
+
+def test_tolerance_holds_the_case_from_the_filing(worker):
+    """C-4 (v2): the hold is placed before the application is accepted; placed again (a retry) it
+    changes nothing; the application's own event then adds nothing."""
+    case_id = verified(worker)
+    assert held(worker, case_id) == {"case_id": case_id, "application_id": "T1", "held": True,
+                                     "status": "VERIFIED", "not_held_because": None}
+    assert held(worker, case_id)["held"] is True
+    worker.service.on_application_filed(received(ApplicationFiledIn, {
+        "application_id": "T1", "cadre_id": "L1", "case_id": case_id, "case_held": True,
+        "filed_at": NOW}))
+    assert worker.stored("cases", case_id)["pending_applications"] == ["T1"]
+    with pytest.raises(RuleViolation) as refused:
+        worker.service.propose_decision(case_id=case_id, **decision())
+    assert (refused.value.code, refused.value.rule) == ("CASE_ON_HOLD", "C-4")
+
+
+def test_a_case_decided_before_the_filing_is_not_held(worker):
+    case_id = verified(worker)
+    worker.service.propose_decision(case_id=case_id, **decision())
+    proposal_id = worker.service.get_case(case_id=case_id)["proposal"]["proposal_id"]
+    worker.as_(**OFFICER_B).service.approve_decision(case_id=case_id, proposal_id=proposal_id)
+    answer = held(worker, case_id)
+    assert (answer["held"], answer["status"], answer["not_held_because"]) == (False, "DECIDED", "DECIDED")
+    worker.service.on_application_filed(received(ApplicationFiledIn, {
+        "application_id": "T1", "cadre_id": "L1", "case_id": case_id, "case_held": False,
+        "filed_at": NOW}))
+    assert worker.stored("cases", case_id).get("pending_applications") in (None, [])
+
+
+def test_re_filing_holds_again_only_for_another_situation(worker):
+    """C-4 (v2): no endless holds by re-filing the same situation once it was rejected."""
+    case_id = verified(worker)
+    assert held(worker, case_id, "T1", "REFORM_EXPLORATION")["held"] is True
+    worker.service.on_ruling_made(ruling(case_id, "REJECTED", application_id="T1"))
+    again = held(worker, case_id, "T2", "REFORM_EXPLORATION")
+    assert (again["held"], again["not_held_because"]) == (False, "SAME_SITUATION_REJECTED")
+    assert held(worker, case_id, "T3", "LEGACY_PROBLEMS")["held"] is True
+    assert worker.stored("cases", case_id)["pending_applications"] == ["T3"]
+
+
+def test_a_hold_for_another_cadre_or_out_of_scope_is_refused(worker):
+    case_id = verified(worker)
+    with pytest.raises(Conflict) as refused:
+        held(worker, case_id, cadre_id="L2")
+    assert (refused.value.code, refused.value.rule) == ("CASE_OF_ANOTHER_CADRE", "C-4")
+    worker.as_(role="CADRE", user_id="l2", cadre_id="L2", unit_id="JA")
+    with pytest.raises(Forbidden):
+        held(worker, case_id, cadre_id="L2")
+    worker.as_(role="CADRE", user_id="l1", cadre_id="L1", unit_id="JA")
+    assert held(worker, case_id)["held"] is True  # the cadre filing for their own case

@@ -178,3 +178,73 @@ def test_a_cadre_sees_an_early_warning_talk_but_not_the_case_behind_it(worker):
     worker.as_(**CARER)
     officer_view = {t["reason"]: t for t in worker.service.list_talks(cadre_id="S1")}
     assert officer_view["EARLY_WARNING"]["matter"]["id"] == "K1"
+
+
+def raced(monkeypatch, records, step):
+    """The next write of ``records`` is preceded by ``step``: another officer's command lands exactly
+    there, between two writes of the command being carried out (outside any lock of the store)."""
+    real, ran = records.change, []
+
+    def interleaved(*args, **kwargs):
+        if not ran:
+            ran.append(True)
+            step()
+        return real(*args, **kwargs)
+    monkeypatch.setattr(records, "change", interleaved)
+
+
+@pytest.fixture
+def funded(worker):
+    application = worker.service.apply_hardship(cadre_id="S1", reason="MAJOR_INCIDENT",
+                                                facts="突发事件")["application_id"]
+    worker.as_(**ADMIN).service.set_fund_budget(year=2026, amount="500")
+    worker.as_(**CARER)
+    return application
+
+
+def rejected(worker, application):
+    try:
+        return worker.service.reject_hardship(application_id=application, note="不符合条件")["status"]
+    except Conflict as refused:
+        return refused.code
+
+
+def test_a_rejection_landing_before_the_grant_is_written_stops_the_grant(worker, funded, monkeypatch):
+    """K-5: the approver read the application pending; the rejection is written before the fund's
+    debit. The rejection stands, and no money leaves the fund."""
+    outcome = []
+    raced(monkeypatch, worker.storage.funds, lambda: outcome.append(rejected(worker, funded)))
+    with pytest.raises(Conflict) as refused:
+        approved(worker, funded, "120.00")
+    assert (refused.value.code, refused.value.rule, outcome) == ("APPLICATION_DECIDED", "K-5", ["REJECTED"])
+    fund = worker.service.fund_ledger(year=2026)
+    assert (fund["balance"], [line["kind"] for line in fund["ledger"]]) == ("500.00", ["BUDGET"])
+    assert worker.stored("hardship_applications", funded)["status"] == "REJECTED"
+    assert worker.types("hardship_applications") == []
+
+
+def test_a_rejection_landing_after_the_grant_is_written_is_refused(worker, funded, monkeypatch):
+    """K-5: the fund has paid, the application is not approved yet, and a rejection comes: it is
+    refused, and the application ends approved with its one grant."""
+    outcome = []
+    raced(monkeypatch, worker.storage.hardship_applications,
+          lambda: outcome.append(rejected(worker, funded)))
+    assert approved(worker, funded, "120.00")["status"] == "APPROVED"
+    assert outcome == ["APPLICATION_DECIDED"]
+    fund = worker.service.fund_ledger(year=2026)
+    assert (fund["balance"], [line["kind"] for line in fund["ledger"]]) == ("380.00", ["BUDGET", "GRANT"])
+    assert worker.types("hardship_applications") == ["care.hardship_granted"]
+
+
+def test_a_rejection_without_a_budget_still_bars_a_later_grant(worker):
+    application = worker.service.apply_hardship(cadre_id="S1", reason="MAJOR_ILLNESS",
+                                                facts="重病")["application_id"]
+    assert rejected(worker, application) == "REJECTED"
+    assert worker.service.fund_ledger(year=2026)["budget"] == "0.00"
+    with pytest.raises(Conflict) as refused:
+        approved(worker, application)
+    assert refused.value.code == "APPLICATION_DECIDED"
+    other = worker.service.apply_hardship(cadre_id="L1", reason="MAJOR_ILLNESS", facts="重病")
+    with pytest.raises(Conflict) as refused:
+        approved(worker, other["application_id"])
+    assert (refused.value.code, refused.value.rule) == ("NO_FUND", "K-5")

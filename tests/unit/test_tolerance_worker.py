@@ -4,8 +4,9 @@ what each command decides, refuses and publishes (DOMAIN.md T)."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from nameko.exceptions import RemoteError, UnknownService
 
-from services.common.errors import Conflict, Forbidden, NotFound, RuleViolation
+from services.common.errors import Conflict, Forbidden, NotFound, RuleViolation, Unavailable
 from services.tolerance.events import CadreRegisteredIn, CaseOpenedIn
 from services.tolerance.rules import CONDITIONS, FACTORS
 from services.tolerance.service import ToleranceService
@@ -47,14 +48,56 @@ def measures():
     return [{"description": "完善审批流程", "due": (NOW + timedelta(days=30)).isoformat()}]
 
 
-def test_filing_records_the_application_and_announces_the_hold_on_its_case(worker):
+def accountability_answers(worker, held=True):
+    worker.service.accountability.hold_for_application.return_value = {
+        "held": held, "not_held_because": None if held else "DECIDED"}
+
+
+def test_filing_holds_the_case_in_accountability_before_the_application_is_accepted(worker):
+    """C-4 (v2): the hold first, as the user filing; then the application and its event."""
+    accountability_answers(worker, held=True)
     application = filed(worker, case_id="K1")
-    assert (application["status"], application["case_id"], application["unit_id"]) == (
-        "FILED", "K1", "JA")
+    assert (application["status"], application["case_id"], application["unit_id"],
+            application["case_held"]) == ("FILED", "K1", "JA", True)
     assert application["history"][0]["to"] == "FILED" and application["proposal"] is None
+    worker.service.accountability.hold_for_application.assert_called_once_with(
+        case_id="K1", application_id=application["application_id"], cadre_id="C1",
+        situation="REFORM_EXPLORATION")
     [event] = worker.published("applications")
     assert event["event_type"] == "tolerance.application_filed"
     assert event["payload"]["case_id"] == "K1" and event["actor"]["user_id"] == "officer-a"
+    assert event["payload"]["case_held"] is True
+
+
+def test_an_application_for_a_case_decided_first_goes_on_without_holding_it(worker):
+    accountability_answers(worker, held=False)
+    application = filed(worker, case_id="K1")
+    assert (application["status"], application["case_held"]) == ("FILED", False)
+    [event] = worker.published("applications")
+    assert event["payload"]["case_held"] is False
+
+
+@pytest.mark.parametrize("failure", [TimeoutError("no answer"), UnknownService("accountability"),
+                                     RemoteError("KeyError", "boom")], ids=repr)
+def test_no_hold_no_filing(worker, failure, monkeypatch):
+    """Accountability unreachable: the filing is refused with 503, and nothing is written."""
+    import eventlet
+
+    def hangs_or_fails(**_):
+        if isinstance(failure, TimeoutError):
+            eventlet.sleep(5)
+        raise failure
+    worker.service.accountability.hold_for_application.side_effect = hangs_or_fails
+    worker.service.config = {"RPC_TIMEOUT": 0.05}
+    with pytest.raises(Unavailable) as refused:
+        filed(worker, case_id="K1")
+    assert (refused.value.code, refused.value.rule) == ("CASE_HOLD_UNAVAILABLE", "C-4")
+    assert worker.storage.applications.newest() == [] and worker.published() == []
+
+
+def test_filing_without_a_case_asks_accountability_nothing(worker):
+    filed(worker)
+    worker.service.accountability.hold_for_application.assert_not_called()
 
 
 @pytest.mark.parametrize("extra,code,rule", [

@@ -166,3 +166,12 @@ class ResilientReplyListener(ReplyListener):
 
 class ResilientRpcProxy(RpcProxy):
     rpc_reply_listener = ResilientReplyListener()
+
+
+class ServiceProxy(ResilientRpcProxy):
+    """An RPC request that expires when the caller stops waiting (RPC_TIMEOUT): a command
+    answered with 503 is not carried out later, when the service comes back."""
+
+    def setup(self):
+        super().setup()
+        self.options.setdefault("expiration", float(self.container.config.get("RPC_TIMEOUT", 10)))

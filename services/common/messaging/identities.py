@@ -97,6 +97,11 @@ def permissions(name: str) -> dict[str, str]:
     }
 
 
+# the RPCs a service makes of another, as the user it acts for: tolerance holds a case before it
+# accepts an application for it (C-4)
+CALLS = {"tolerance": ("accountability.hold_for_application",)}
+
+
 def topic_permissions(name: str) -> dict[str, str]:
     """Routing keys ``name`` may publish with (write) and bind with (read) on ``nameko-rpc``."""
     services = "|".join(SERVICES)
@@ -104,8 +109,9 @@ def topic_permissions(name: str) -> dict[str, str]:
         write, read = _any_of(rf"({services})\.[a-z_]+"), _any_of(REPLY_KEY)
     elif name == OPERATOR:
         write, read = _any_of(rf"({services})\.health"), _any_of(REPLY_KEY)
-    else:  # a service answers on reply keys and binds its own requests
-        write, read = _any_of(REPLY_KEY), _any_of(rf"{name}\.\*", REPLY_KEY)
+    else:  # a service answers on reply keys and binds its own requests; it calls only what CALLS says
+        calls = tuple(re.escape(call) for call in CALLS.get(name, ()))
+        write, read = _any_of(REPLY_KEY, *calls), _any_of(rf"{name}\.\*", REPLY_KEY)
     return {"exchange": RPC_EXCHANGE, "write": write, "read": read}
 
 
