@@ -52,16 +52,20 @@ def start_review(application: Application, *, reason: str | None, now: datetime,
 
 
 def assess(application: Application, *, conditions: Mapping[str, Any], factors: Mapping[str, Any],
-           now: datetime, by: str) -> Change:
-    """Conditions (true or false, with evidence) and factors (a rating and a note) recorded; a later
-    assessment of the same code replaces the earlier one while under review (T-5)."""
+           loss: Mapping[str, Any] | None, now: datetime, by: str) -> Change:
+    """Conditions (true or false, with evidence), factors (a rating and a note) and the loss (a
+    level, with evidence) recorded; a later assessment of the same code, or of the loss, replaces the
+    earlier one while under review (T-5)."""
     rules.check_status(application, rules.UNDER_REVIEW, doing="assess")
     stamp = {"by": by, "at": now}
-    return Change(set={
+    changes = {
         "conditions": {**(application.get("conditions") or {}),
                        **{code: {**value, **stamp} for code, value in conditions.items()}},
         "factors": {**(application.get("factors") or {}),
-                    **{code: {**value, **stamp} for code, value in factors.items()}}})
+                    **{code: {**value, **stamp} for code, value in factors.items()}}}
+    if loss:
+        changes["loss"] = {**loss, **stamp}
+    return Change(set=changes)
 
 
 def propose_ruling(application: Application, *, outcome: str, reasoning: str,

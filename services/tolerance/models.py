@@ -41,6 +41,7 @@ class Application(Aggregate):
     approval_reference = StringField()  # OTHER_APPROVED: the city's approving decision
     facts = StringField(required=True)
     case_id = StringField()
+    loss = DictField()  # T-3, T-4 (v2): {level, evidence, by, at}
     case_held = BooleanField(null=True)  # C-4: whether the filing held the case (v2)
     status = StringField(required=True, default=FILED)
     conditions = DictField()   # code -> {holds, evidence, by, at}

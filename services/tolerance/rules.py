@@ -21,15 +21,42 @@ DECISION_PROCEDURE_FOLLOWED = "DECISION_PROCEDURE_FOLLOWED"
 DILIGENT = "DILIGENT"
 NO_PRIVATE_GAIN = "NO_PRIVATE_GAIN"
 NO_MALICIOUS_COLLUSION = "NO_MALICIOUS_COLLUSION"
-NO_MAJOR_LOSS = "NO_MAJOR_LOSS"
 PROACTIVE_RECTIFICATION = "PROACTIVE_RECTIFICATION"
+# T-1 (v2): the named situation's own qualifying condition (SITUATION_CONDITIONS says what it asks)
+SITUATION_CONDITION = "SITUATION_CONDITION"
 CONDITIONS = (NO_PROHIBITION_VIOLATED, DECISION_PROCEDURE_FOLLOWED, DILIGENT, NO_PRIVATE_GAIN,
-              NO_MALICIOUS_COLLUSION, NO_MAJOR_LOSS, PROACTIVE_RECTIFICATION)
+              NO_MALICIOUS_COLLUSION, PROACTIVE_RECTIFICATION, SITUATION_CONDITION)
+# the first version's condition, replaced by the loss level: kept on applications assessed then
+NO_MAJOR_LOSS = "NO_MAJOR_LOSS"
 # T-2 坚决不容: any of these false is a red line
 RED_LINES = (NO_PROHIBITION_VIOLATED, NO_PRIVATE_GAIN, NO_MALICIOUS_COLLUSION)
-# T-3 免除相关责任
-EXEMPTION_CONDITIONS = (NO_PROHIBITION_VIOLATED, DECISION_PROCEDURE_FOLLOWED, DILIGENT, NO_PRIVATE_GAIN,
-                        NO_MAJOR_LOSS)
+# T-3 免除相关责任 (001), besides clear red lines and no loss at all
+EXEMPTION_CONDITIONS = (SITUATION_CONDITION, DECISION_PROCEDURE_FOLLOWED, DILIGENT)
+# T-4 可不追究或从轻、减轻 (000 item 9)
+LENIENCY_CONDITIONS = (DILIGENT, PROACTIVE_RECTIFICATION)
+
+# (v2) loss is a level: none, some (一定负面影响和损失, 000 item 9), major (重大损失和社会负面影响, 001)
+LOSS_NONE, LOSS_SOME, LOSS_MAJOR = "NONE", "SOME", "MAJOR"
+LOSS_LEVELS = (LOSS_NONE, LOSS_SOME, LOSS_MAJOR)
+
+# (v2) what SITUATION_CONDITION asks of each situation: 001's own words (seeds/001, 大胆容错)
+SITUATION_CONDITIONS = {
+    "REFORM_EXPLORATION": "因政策不明确或缺乏经验出现探索性失误的",
+    "INVESTMENT_AND_TALENT": "经过集体决策给予政策优惠的，或因主动作为、积极担当、"
+                             "创新性开展工作出现一定失误或偏差的",
+    "INDUSTRY_SUPPORT": "因市场风险或其他不可预见因素未取得预期成果和效益的",
+    "URBAN_CONSTRUCTION": "为抢抓时机、节约资源而大胆履职、大力推进，造成一定失误或引发矛盾的",
+    "STREAMLINED_SERVICE": "为提高效率、方便企业和群众而进行容缺受理、容缺审批，"
+                           "事后积极催促行政相对人补齐手续的",
+    "LEGACY_PROBLEMS": "采取必要的临时性、超常规措施化解矛盾，带来一定政策风险的，"
+                       "或在有关规定不明的情况下作出决策，实施后与后出台的政策规定不一致的",
+    "EMERGENCY_RESPONSE": "果断决策、及时处置，出现一定失误，事后积极主动消除影响和挽回损失的",
+    "BOLD_APPOINTMENT": "民主推荐、民主测评得票结果没有真实反映其干事创业状况的干部，"
+                        "敢于从事业发展需要出发大胆使用的",
+    "ADAPTIVE_IMPLEMENTATION": "实事求是地对上级统一部署要求或原定方案进行必要调整，"
+                               "在实践中取得更好效果的",
+    "OTHER_APPROVED": "在市委、市政府权限内经认定需要容错的其他情形",
+}
 
 # T-5 分析研判: the six factors, each rated with a note
 FACTORS = ("MOTIVE_ATTITUDE", "OBJECTIVE_CONDITIONS", "PROCEDURE_METHOD", "NATURE_DEGREE", "CONSEQUENCES",
@@ -53,22 +80,25 @@ class Outcome:
     rules: tuple[str, ...]
 
 
-def allowed_outcomes(conditions: Mapping[str, bool]) -> list[Outcome]:
-    """T-2, T-3, T-4: the outcomes a ruling may have, given all seven conditions.
+def allowed_outcomes(conditions: Mapping[str, bool], loss: str | None) -> list[Outcome]:
+    """T-2, T-3, T-4 (v2): the outcomes a ruling may have, given the seven conditions and the loss.
 
     Decided where the text is terse (docs/adr/0010-tolerance-decisions.md): T-4's "but some loss or
-    negative impact" is read as a concession (可不追究或从轻、减轻 even though there was loss), not as a
-    requirement, so a better fact never takes an outcome away: no loss, diligence and proactive
-    rectification allow what the same with a loss allows. REJECTED is the outcome only where nothing
-    else is allowed: a ruling body that finds the conditions met rules by them (T-5).
+    negative impact" is a concession (可不追究或从轻、减轻 even though there was loss), so a better fact
+    never takes an outcome away -- a condition turning true, or a loss turning smaller. T-3 exempts
+    only with no loss at all; T-4 exempts with none or some, and with the situation's condition and
+    the decision procedure as T-3 asks; a major loss is never exempted, only mitigated. A loss not
+    recorded counts as major. REJECTED is the outcome only where nothing else is allowed.
     """
     if not all(conditions.get(code, False) for code in RED_LINES):
         return [Outcome(REJECTED, ("T-2",))]
+    loss = loss if loss in LOSS_LEVELS else LOSS_MAJOR
+    qualified = all(conditions.get(code, False) for code in EXEMPTION_CONDITIONS)
+    lenient = all(conditions.get(code, False) for code in LENIENCY_CONDITIONS)
     exempted_by = []
-    if all(conditions.get(code, False) for code in EXEMPTION_CONDITIONS):
+    if qualified and loss == LOSS_NONE:
         exempted_by.append("T-3")
-    lenient = conditions.get(DILIGENT, False) and conditions.get(PROACTIVE_RECTIFICATION, False)
-    if lenient:
+    if lenient and qualified and loss in (LOSS_NONE, LOSS_SOME):
         exempted_by.append("T-4")
     found = [Outcome(EXEMPTED, tuple(exempted_by))] if exempted_by else []
     if lenient:
@@ -76,19 +106,34 @@ def allowed_outcomes(conditions: Mapping[str, bool]) -> list[Outcome]:
     return found or [Outcome(REJECTED, ("T-4",))]
 
 
+def recorded_loss(application: Mapping[str, Any]) -> str | None:
+    """The loss level recorded, or read from a first-version assessment: NO_MAJOR_LOSS false was a
+    major loss. NO_MAJOR_LOSS true said only "not major" (none, or some): the level is then still to
+    be recorded before a ruling (check_assessed)."""
+    loss = application.get("loss") or {}
+    if loss.get("level") in LOSS_LEVELS:
+        return loss["level"]
+    first_version = (application.get("conditions") or {}).get(NO_MAJOR_LOSS)
+    if first_version is not None and first_version.get("holds") is False:
+        return LOSS_MAJOR
+    return None
+
+
 def missing(recorded: Mapping[str, Any], expected: Sequence[str]) -> list[str]:
     return [code for code in expected if code not in recorded]
 
 
 def check_assessed(application: Mapping[str, Any]) -> None:
-    """T-5: a ruling rests on all seven conditions and all six factors of 分析研判."""
+    """T-5: a ruling rests on all seven conditions, the loss level and all six factors of 分析研判."""
     conditions = missing(application.get("conditions") or {}, CONDITIONS)
+    loss_missing = recorded_loss(application) is None
     factors = missing(application.get("factors") or {}, FACTORS)
-    if conditions or factors:
+    if conditions or loss_missing or factors:
         raise RuleViolation(
-            "a ruling needs all seven conditions and all six assessment factors recorded",
-            code="ASSESSMENT_INCOMPLETE", rule="T-5",
-            details={"missing_conditions": conditions, "missing_factors": factors})
+            "a ruling needs all seven conditions, the loss level and all six assessment factors "
+            "recorded", code="ASSESSMENT_INCOMPLETE", rule="T-5",
+            details={"missing_conditions": conditions, "loss_missing": loss_missing,
+                     "missing_factors": factors})
 
 
 def check_outcome(outcome: str, allowed: Sequence[Outcome]) -> Outcome:
@@ -170,6 +215,7 @@ def check_case(case: Mapping[str, Any] | None, cadre_id: str, case_id: str,
 
 
 def allowed_for(application: Mapping[str, Any]) -> list[Outcome]:
-    """T-2..T-4 on the conditions the application has recorded."""
+    """T-2..T-4 on the conditions and the loss the application has recorded."""
     return allowed_outcomes({code: value["holds"]
-                             for code, value in (application.get("conditions") or {}).items()})
+                             for code, value in (application.get("conditions") or {}).items()},
+                            recorded_loss(application))

@@ -5,7 +5,15 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.common.boundary.schemas import ID, JsonBool, Text, TransitionSchema, Unset, visible_to
 from services.common.boundary.security import DISCIPLINE_OFFICER, ORG_ADMIN
-from services.tolerance.rules import CONDITIONS, FACTORS, OUTCOMES, RATINGS, SITUATIONS
+from services.tolerance.rules import (
+    CONDITIONS,
+    FACTORS,
+    LOSS_LEVELS,
+    OUTCOMES,
+    RATINGS,
+    SITUATION_CONDITIONS,
+    SITUATIONS,
+)
 
 STATUSES = ("FILED", "UNDER_REVIEW", "RULED")
 
@@ -35,6 +43,13 @@ class ConditionSchema(Schema):
     evidence = Text(max_length=4000)
 
 
+class LossSchema(Schema):
+    """T-3, T-4 (v2): the loss, as a level, with the evidence for it."""
+
+    level = fields.String(required=True, validate=validate.OneOf(LOSS_LEVELS))
+    evidence = Text(max_length=4000)
+
+
 class FactorSchema(Schema):
     rating = fields.String(required=True, validate=validate.OneOf(RATINGS))
     note = Text(max_length=4000)
@@ -45,11 +60,12 @@ class AssessSchema(ApplicationIdSchema):
                              values=fields.Nested(ConditionSchema), load_default=dict)
     factors = fields.Dict(keys=fields.String(validate=validate.OneOf(FACTORS)),
                           values=fields.Nested(FactorSchema), load_default=dict)
+    loss = fields.Nested(LossSchema, load_default=None, allow_none=True)
 
     @validates_schema
     def at_least_one(self, data, **kwargs):
-        if not data.get("conditions") and not data.get("factors"):
-            raise ValidationError("Record at least one condition or factor.", "conditions")
+        if not data.get("conditions") and not data.get("factors") and not data.get("loss"):
+            raise ValidationError("Record at least one condition, factor or the loss.", "conditions")
 
 
 class MeasureInSchema(Schema):
@@ -94,6 +110,11 @@ class RecordedFactorSchema(FactorSchema):
     at = fields.AwareDateTime()
 
 
+class RecordedLossSchema(LossSchema):
+    by = fields.String()
+    at = fields.AwareDateTime()
+
+
 class MeasureSchema(Schema):
     measure_id = fields.String()
     description = fields.String()
@@ -131,6 +152,10 @@ class ApplicationSchema(Schema):
                              metadata=visible_to(ORG_ADMIN, DISCIPLINE_OFFICER))
     factors = fields.Dict(keys=fields.String(), values=fields.Nested(RecordedFactorSchema),
                           metadata=visible_to(ORG_ADMIN, DISCIPLINE_OFFICER))
+    loss = Unset(RecordedLossSchema, metadata=visible_to(ORG_ADMIN, DISCIPLINE_OFFICER))
+    # what SITUATION_CONDITION asks of this application's situation (001's words)
+    situation_condition = fields.Function(lambda application: SITUATION_CONDITIONS.get(
+        application.get("situation")))
     proposal = Unset(RulingSchema, metadata=visible_to(ORG_ADMIN, DISCIPLINE_OFFICER))
     ruling = Unset(RulingSchema)
     measures = fields.List(fields.Nested(MeasureSchema))
@@ -146,8 +171,9 @@ class AllowedOutcomeSchema(Schema):
 
 class AllowedOutcomesSchema(Schema):
     application_id = fields.String()
-    complete = fields.Boolean()  # all seven conditions recorded: the outcomes can be computed
+    complete = fields.Boolean()  # the seven conditions and the loss recorded: outcomes computed
     missing_conditions = fields.List(fields.String())
+    loss_missing = fields.Boolean()
     missing_factors = fields.List(fields.String())
     allowed = fields.List(fields.Nested(AllowedOutcomeSchema))
 

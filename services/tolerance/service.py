@@ -77,19 +77,23 @@ class ToleranceService(ServiceBase):
         return self._change(application_id, decide.start_review, reason=reason)
 
     @rpc(request=AssessSchema, response=ApplicationSchema, allow=OFFICERS)
-    def assess(self, application_id, conditions, factors):
+    def assess(self, application_id, conditions, factors, loss=None):
         """Record conditions (true/false with evidence) and factors (a rating and a note); a
         later assessment of the same code replaces the earlier one while under review."""
-        return self._change(application_id, decide.assess, conditions=conditions, factors=factors)
+        return self._change(application_id, decide.assess, conditions=conditions, factors=factors,
+                            loss=loss)
 
     @rpc(request=ApplicationIdSchema, response=AllowedOutcomesSchema, allow=OFFICERS)
     def allowed_outcomes(self, application_id):
-        """T-2..T-5: the outcomes the recorded conditions allow, each with the rules behind it."""
+        """T-2..T-5: the outcomes the recorded conditions and loss allow, each with the rules behind
+        it."""
         application = self._application(application_id)
         missing = rules.missing(application.get("conditions") or {}, rules.CONDITIONS)
-        allowed = [] if missing else rules.allowed_for(application)
-        return {"application_id": application_id, "complete": not missing,
-                "missing_conditions": missing,
+        loss_missing = rules.recorded_loss(application) is None
+        complete = not missing and not loss_missing
+        allowed = rules.allowed_for(application) if complete else []
+        return {"application_id": application_id, "complete": complete,
+                "missing_conditions": missing, "loss_missing": loss_missing,
                 "missing_factors": rules.missing(application.get("factors") or {}, rules.FACTORS),
                 "allowed": [{"outcome": o.outcome, "rules": list(o.rules)} for o in allowed]}
 

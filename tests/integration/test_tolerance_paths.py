@@ -55,7 +55,7 @@ def rule(suite, application_id, outcome, conditions=ALL_HOLD):
     with rpc(suite, OFFICER_A) as cluster:
         cluster.tolerance.start_review(application_id=application_id)
         cluster.tolerance.assess(application_id=application_id, conditions=conditions,
-                                 factors=ALL_FACTORS)
+                                 factors=ALL_FACTORS, loss={"level": "NONE", "evidence": "未造成损失"})
         proposal = cluster.tolerance.propose_ruling(
             application_id=application_id, outcome=outcome, reasoning="分析研判后认定",
             measures=[{"description": "建立风险评估机制", "due": due}])["proposal"]

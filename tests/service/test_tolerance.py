@@ -23,6 +23,7 @@ OTHER_CADRE = actor("CADRE", user_id="cadre-l2", cadre_id="L2", unit_id="U1")
 UNIT_ADMIN_U2 = actor("UNIT_ADMIN", user_id="ua-u2", unit_id="U2")
 
 ALL_HOLD = {code: {"holds": True, "evidence": "经核实"} for code in CONDITIONS}
+NO_LOSS = {"level": "NONE", "evidence": "审计未发现损失"}
 ALL_FACTORS = {code: {"rating": "FAVOURABLE", "note": "研判"} for code in FACTORS}
 
 
@@ -75,11 +76,11 @@ def file(service, as_=SELF, **extra):
     return call(service, "file_application", **body, as_=as_)
 
 
-def under_review(service, conditions=ALL_HOLD, factors=ALL_FACTORS, **extra):
+def under_review(service, conditions=ALL_HOLD, factors=ALL_FACTORS, loss=NO_LOSS, **extra):
     application = file(service, **extra)
     call(service, "start_review", application["application_id"], as_=OFFICER_A)
     return call(service, "assess", application["application_id"], conditions=conditions,
-                factors=factors, as_=OFFICER_A)
+                factors=factors, loss=loss, as_=OFFICER_A)
 
 
 def approve(service, application_id, as_=OFFICER_B):

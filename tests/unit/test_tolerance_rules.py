@@ -19,26 +19,31 @@ SITUATIONS = ("REFORM_EXPLORATION", "INVESTMENT_AND_TALENT", "INDUSTRY_SUPPORT",
               "STREAMLINED_SERVICE", "LEGACY_PROBLEMS", "EMERGENCY_RESPONSE", "BOLD_APPOINTMENT",
               "ADAPTIVE_IMPLEMENTATION", "OTHER_APPROVED")
 CONDITIONS = ("NO_PROHIBITION_VIOLATED", "DECISION_PROCEDURE_FOLLOWED", "DILIGENT", "NO_PRIVATE_GAIN",
-              "NO_MALICIOUS_COLLUSION", "NO_MAJOR_LOSS", "PROACTIVE_RECTIFICATION")
+              "NO_MALICIOUS_COLLUSION", "PROACTIVE_RECTIFICATION", "SITUATION_CONDITION")
 # T-2 坚决不容: a prohibition violated, private gain, malicious collusion
 RED_LINES = ("NO_PROHIBITION_VIOLATED", "NO_PRIVATE_GAIN", "NO_MALICIOUS_COLLUSION")
-# T-3 免除相关责任 (001)
-EXEMPTION_CONDITIONS = ("NO_PROHIBITION_VIOLATED", "DECISION_PROCEDURE_FOLLOWED", "DILIGENT",
-                        "NO_PRIVATE_GAIN", "NO_MAJOR_LOSS")
+# T-3 (v2): the situation's condition, the decision procedure, diligence (and no loss, red lines clear)
+EXEMPTION_CONDITIONS = ("SITUATION_CONDITION", "DECISION_PROCEDURE_FOLLOWED", "DILIGENT")
+# (v2) loss as a level, from the best to the worst
+LOSSES = ("NONE", "SOME", "MAJOR")
 # T-5 分析研判 (000 item 10)
 FACTORS = ("MOTIVE_ATTITUDE", "OBJECTIVE_CONDITIONS", "PROCEDURE_METHOD", "NATURE_DEGREE", "CONSEQUENCES",
            "LOSS_RECOVERY")
 
 
-def test_the_ten_situations_in_001s_order():
-    # rule T-1
+def test_the_ten_situations_in_001s_order_each_with_its_own_condition():
+    # rule T-1 (v2): SITUATION_CONDITION asks each situation's own condition, in 001's words
     assert rules.SITUATIONS == SITUATIONS
     assert rules.OTHER_APPROVED == "OTHER_APPROVED"
+    assert list(rules.SITUATION_CONDITIONS) == list(SITUATIONS)
+    assert rules.SITUATION_CONDITIONS["REFORM_EXPLORATION"] == "因政策不明确或缺乏经验出现探索性失误的"
+    assert "事后积极主动消除影响和挽回损失" in rules.SITUATION_CONDITIONS["EMERGENCY_RESPONSE"]
 
 
-def test_the_seven_conditions_and_six_factors():
-    # rules T-2..T-5
+def test_the_seven_conditions_the_loss_levels_and_six_factors():
+    # rules T-2..T-5 (v2): SITUATION_CONDITION in, NO_MAJOR_LOSS out (loss is a level)
     assert rules.CONDITIONS == CONDITIONS
+    assert rules.LOSS_LEVELS == LOSSES
     assert rules.FACTORS == FACTORS
 
 
@@ -48,10 +53,8 @@ def test_the_red_lines_are_t2s():
 
 
 def test_the_exemption_conditions_are_t3s():
-    # rule T-3: every condition but malicious collusion (a red line anyway) and proactive rectification (T-4)
+    # rule T-3 (v2)
     assert rules.EXEMPTION_CONDITIONS == EXEMPTION_CONDITIONS
-    assert set(CONDITIONS) - set(rules.EXEMPTION_CONDITIONS) == {"NO_MALICIOUS_COLLUSION",
-                                                                "PROACTIVE_RECTIFICATION"}
 
 
 def test_the_outcomes_states_and_measure_states():
@@ -62,85 +65,96 @@ def test_the_outcomes_states_and_measure_states():
     assert (rules.OPEN, rules.DONE) == ("OPEN", "DONE")
 
 
-# --- the outcome table over all 2^7 combinations ---------------------------------------------------------
+# --- the outcome table over all 2^7 x 3 combinations -----------------------------------------------------
 
 
-def expected_outcomes(c):
-    """The oracle, from DOMAIN.md T-2..T-4 as the docstring of allowed_outcomes reads them."""
+def expected_outcomes(c, loss):
+    """The oracle, from DOMAIN.md T-2..T-4 (v2) as the docstring of allowed_outcomes reads them."""
     # T-2: a red line crossed is REJECTED, whatever else holds
     if not (c["NO_PROHIBITION_VIOLATED"] and c["NO_PRIVATE_GAIN"] and c["NO_MALICIOUS_COLLUSION"]):
         return [("REJECTED", ("T-2",))]
-    # the red lines are clear from here on, so T-3 needs only the rest of its five
-    t3 = c["DECISION_PROCEDURE_FOLLOWED"] and c["DILIGENT"] and c["NO_MAJOR_LOSS"]
-    # T-4: diligent and proactively rectified; loss or no loss (the loss is a concession, not a requirement)
+    qualified = c["SITUATION_CONDITION"] and c["DECISION_PROCEDURE_FOLLOWED"] and c["DILIGENT"]
+    # T-3: qualified and no loss at all
+    t3 = qualified and loss == "NONE"
+    # T-4: diligent and proactively rectified: exempted only with no major loss and qualified as T-3
+    # asks, mitigated whatever the loss -- a major loss is never exempted
     t4 = c["DILIGENT"] and c["PROACTIVE_RECTIFICATION"]
-    if t3 and t4:
-        return [("EXEMPTED", ("T-3", "T-4")), ("MITIGATED", ("T-4",))]
-    if t3:
-        return [("EXEMPTED", ("T-3",))]
+    t4_exempts = t4 and qualified and loss in ("NONE", "SOME")
+    exempted_by = tuple(rule for rule, holds in (("T-3", t3), ("T-4", t4_exempts)) if holds)
+    found = [("EXEMPTED", exempted_by)] if exempted_by else []
     if t4:
-        return [("EXEMPTED", ("T-4",)), ("MITIGATED", ("T-4",))]
-    # T-4: anything else
-    return [("REJECTED", ("T-4",))]
+        found.append(("MITIGATED", ("T-4",)))
+    return found or [("REJECTED", ("T-4",))]
 
 
-def expected_refusal_rule(c):
-    """The rule a refused ruling names: T-2 for a red line, T-4 for nothing allowed, the single rule behind
-    what is allowed, else T-5 (several rules)."""
-    if not (c["NO_PROHIBITION_VIOLATED"] and c["NO_PRIVATE_GAIN"] and c["NO_MALICIOUS_COLLUSION"]):
-        return "T-2"
-    t3 = c["DECISION_PROCEDURE_FOLLOWED"] and c["DILIGENT"] and c["NO_MAJOR_LOSS"]
-    t4 = c["DILIGENT"] and c["PROACTIVE_RECTIFICATION"]
-    if t3 and t4:
-        return "T-5"
-    if t3:
-        return "T-3"
-    return "T-4"  # T-4 alone allows EXEMPTED and MITIGATED; neither leaves REJECTED by T-4
+def expected_refusal_rule(c, loss):
+    """The rule a refused ruling names: T-2 for a red line, the single rule behind what is allowed,
+    else T-5 (several rules)."""
+    allowed_rules = {rule for _, rules_ in expected_outcomes(c, loss) for rule in rules_}
+    return allowed_rules.pop() if len(allowed_rules) == 1 else "T-5"
 
 
-ALL_COMBINATIONS = [dict(zip(CONDITIONS, values, strict=True))
-                    for values in itertools.product((False, True), repeat=len(CONDITIONS))]
+ALL_COMBINATIONS = [(dict(zip(CONDITIONS, values, strict=True)), loss)
+                    for values in itertools.product((False, True), repeat=len(CONDITIONS))
+                    for loss in LOSSES]
 
 
-def combination_id(c):
-    return "".join("1" if c[code] else "0" for code in CONDITIONS)
+def combination_id(combination):
+    c, loss = combination
+    return "".join("1" if c[code] else "0" for code in CONDITIONS) + f"-{loss}"
 
 
 def as_pairs(allowed):
     return [(option.outcome, option.rules) for option in allowed]
 
 
-def test_there_are_128_combinations_and_the_oracle_splits_them_as_expected():
-    # 3 red lines: 7 of their 8 values cross one (7 * 16 = 112); of the 16 with them clear, one has T-3 and
-    # T-4, one T-3 alone (no proactive rectification), three T-4 alone (procedure or loss failing), 11 nothing
-    assert len(ALL_COMBINATIONS) == 128
-    assert len({combination_id(c) for c in ALL_COMBINATIONS}) == 128
+def test_there_are_384_combinations_and_the_oracle_splits_them_as_expected():
+    # red lines: 7 of their 8 values cross one (7 * 16 * 3 = 336); of the 48 with them clear (the other
+    # four conditions x three losses), counted by hand from the rules:
+    # - T-3 and T-4 (exempted by both, or mitigated): all four hold, no loss                      -> 1
+    # - T-3 alone: qualified, no rectification, no loss                                              -> 1
+    # - T-4 exempts, T-3 not: all four hold, some loss                                               -> 1
+    # - mitigated only: diligent and rectified, and a major loss (4 of the other two) or not
+    #   qualified (3 of the other two, none or some loss: 3 * 2)                                      -> 4 + 6
+    # - nothing: 48 - 13                                                                             -> 35
+    assert len(ALL_COMBINATIONS) == 384
+    assert len({combination_id(c) for c in ALL_COMBINATIONS}) == 384
     counts = {}
-    for c in ALL_COMBINATIONS:
-        key = tuple(expected_outcomes(c))
+    for c, loss in ALL_COMBINATIONS:
+        key = tuple(expected_outcomes(c, loss))
         counts[key] = counts.get(key, 0) + 1
     assert counts == {
-        (("REJECTED", ("T-2",)),): 112,
+        (("REJECTED", ("T-2",)),): 336,
         (("EXEMPTED", ("T-3", "T-4")), ("MITIGATED", ("T-4",))): 1,
         (("EXEMPTED", ("T-3",)),): 1,
-        (("EXEMPTED", ("T-4",)), ("MITIGATED", ("T-4",))): 3,
-        (("REJECTED", ("T-4",)),): 11,
+        (("EXEMPTED", ("T-4",)), ("MITIGATED", ("T-4",))): 1,
+        (("MITIGATED", ("T-4",)),): 10,
+        (("REJECTED", ("T-4",)),): 35,
     }
 
 
-@pytest.mark.parametrize("conditions", ALL_COMBINATIONS, ids=combination_id)
-def test_allowed_outcomes(conditions):
+@pytest.mark.parametrize("combination", ALL_COMBINATIONS, ids=combination_id)
+def test_allowed_outcomes(combination):
     # rules T-2, T-3, T-4: the exact outcomes, in order, each with the rules that allow it
-    allowed = rules.allowed_outcomes(conditions)
+    conditions, loss = combination
+    allowed = rules.allowed_outcomes(conditions, loss)
     assert all(isinstance(option, rules.Outcome) for option in allowed)
-    assert as_pairs(allowed) == expected_outcomes(conditions)
+    assert as_pairs(allowed) == expected_outcomes(conditions, loss)
 
 
-@pytest.mark.parametrize("conditions", ALL_COMBINATIONS, ids=combination_id)
-def test_check_outcome_over_all_combinations(conditions):
+@pytest.mark.parametrize("combination", ALL_COMBINATIONS, ids=combination_id)
+def test_a_major_loss_is_never_exempted(combination):
+    # rule T-4 (v2)
+    conditions, _ = combination
+    assert "EXEMPTED" not in dict(as_pairs(rules.allowed_outcomes(conditions, "MAJOR")))
+
+
+@pytest.mark.parametrize("combination", ALL_COMBINATIONS, ids=combination_id)
+def test_check_outcome_over_all_combinations(combination):
     # rule T-5: an allowed outcome is accepted with its rules; any other is refused, naming the rule
-    expected = expected_outcomes(conditions)
-    allowed = rules.allowed_outcomes(conditions)
+    conditions, loss = combination
+    expected = expected_outcomes(conditions, loss)
+    allowed = rules.allowed_outcomes(conditions, loss)
     for outcome, outcome_rules in expected:
         assert rules.check_outcome(outcome, allowed) == rules.Outcome(outcome, outcome_rules)
     for outcome in ("EXEMPTED", "MITIGATED", "REJECTED", "PARDONED"):
@@ -149,7 +163,7 @@ def test_check_outcome_over_all_combinations(conditions):
         with pytest.raises(RuleViolation) as caught:
             rules.check_outcome(outcome, allowed)
         assert caught.value.code == "OUTCOME_NOT_ALLOWED"
-        assert caught.value.rule == expected_refusal_rule(conditions)
+        assert caught.value.rule == expected_refusal_rule(conditions, loss)
         assert caught.value.details == {
             "outcome": outcome,
             "rules": sorted({rule for _, outcome_rules in expected for rule in outcome_rules}),
@@ -157,36 +171,41 @@ def test_check_outcome_over_all_combinations(conditions):
         }
 
 
-def test_unrecorded_conditions_do_not_hold():
+def test_unrecorded_conditions_do_not_hold_and_an_unrecorded_loss_is_major():
     # rules T-2, T-4: a condition not recorded does not hold (a red line is clear only once established)
-    assert as_pairs(rules.allowed_outcomes({})) == [("REJECTED", ("T-2",))]
+    assert as_pairs(rules.allowed_outcomes({}, "NONE")) == [("REJECTED", ("T-2",))]
     clear = dict.fromkeys(RED_LINES, True)
-    assert as_pairs(rules.allowed_outcomes(clear)) == [("REJECTED", ("T-4",))]
+    assert as_pairs(rules.allowed_outcomes(clear, "NONE")) == [("REJECTED", ("T-4",))]
+    everything = dict.fromkeys(CONDITIONS, True)
+    assert as_pairs(rules.allowed_outcomes(everything, None)) == [("MITIGATED", ("T-4",))]
 
 
-# Monotonicity: every one of the seven conditions is a fact in the cadre's favour (no prohibition violated, no
-# private gain, diligent, ...). The docstring decides that T-4's "but some loss" is a concession, so a better
-# fact never takes an outcome away; REJECTED is only the fallback where nothing else is allowed, so it is the
-# one outcome that may vanish when a condition turns true (REJECTED by T-4 becomes EXEMPTED/MITIGATED, and
-# REJECTED by T-2 may become anything). The rules behind a kept outcome never shrink either.
-FLIPS = [(c, code) for c in ALL_COMBINATIONS for code in CONDITIONS if not c[code]]
+# Monotonicity: every one of the seven conditions is a fact in the cadre's favour, and so is a smaller loss.
+# The docstring decides that T-4's "but some loss" is a concession, so a better fact never takes an outcome
+# away; REJECTED is only the fallback where nothing else is allowed, so it is the one outcome that may
+# vanish when a fact improves. The rules behind a kept outcome never shrink either.
+BETTER_LOSS = {"MAJOR": "SOME", "SOME": "NONE"}
+FLIPS = ([((c, loss), {**c, code: True}, loss, code) for c, loss in ALL_COMBINATIONS
+          for code in CONDITIONS if not c[code]]
+         + [((c, loss), c, BETTER_LOSS[loss], f"loss {loss}->{BETTER_LOSS[loss]}")
+            for c, loss in ALL_COMBINATIONS if loss in BETTER_LOSS])
 
 
-@pytest.mark.parametrize("conditions,code", FLIPS,
-                         ids=[f"{combination_id(c)}+{code}" for c, code in FLIPS])
-def test_a_better_fact_never_takes_an_outcome_away(conditions, code):
+@pytest.mark.parametrize("before,conditions,loss,what", FLIPS,
+                         ids=[f"{combination_id(b)}+{what}" for b, _, _, what in FLIPS])
+def test_a_better_fact_never_takes_an_outcome_away(before, conditions, loss, what):
     # rules T-2, T-3, T-4
-    before = dict(as_pairs(rules.allowed_outcomes(conditions)))
-    after = dict(as_pairs(rules.allowed_outcomes({**conditions, code: True})))
-    for outcome, outcome_rules in before.items():
+    was = dict(as_pairs(rules.allowed_outcomes(*before)))
+    now = dict(as_pairs(rules.allowed_outcomes(conditions, loss)))
+    for outcome, outcome_rules in was.items():
         if outcome == "REJECTED":
             continue
-        assert outcome in after, f"turning {code} true took {outcome} away"
-        assert set(outcome_rules) <= set(after[outcome])
+        assert outcome in now, f"{what} took {outcome} away"
+        assert set(outcome_rules) <= set(now[outcome])
 
 
-def test_the_monotonicity_flips_cover_every_false_condition():
-    assert len(FLIPS) == 128 * 7 // 2
+def test_the_monotonicity_flips_cover_every_false_condition_and_every_loss_step():
+    assert len(FLIPS) == 384 * 7 // 2 + 128 * 2
 
 
 # --- check_outcome, by example ---------------------------------------------------------------------------
@@ -194,9 +213,9 @@ def test_the_monotonicity_flips_cover_every_false_condition():
 EVERYTHING = dict.fromkeys(CONDITIONS, True)
 
 
-def refused(outcome, conditions):
+def refused(outcome, conditions, loss="NONE"):
     with pytest.raises(RuleViolation) as caught:
-        rules.check_outcome(outcome, rules.allowed_outcomes(conditions))
+        rules.check_outcome(outcome, rules.allowed_outcomes(conditions, loss))
     assert caught.value.code == "OUTCOME_NOT_ALLOWED"
     assert caught.value.details["outcome"] == outcome
     return caught.value
@@ -214,7 +233,7 @@ def test_a_red_line_refuses_leniency_naming_t2(red_line, outcome):
 
 @pytest.mark.parametrize("outcome", ["EXEMPTED", "MITIGATED"])
 def test_nothing_met_refuses_leniency_naming_t4(outcome):
-    # rule T-4: red lines clear, but neither diligent nor rectified
+    # rule T-4: red lines clear, but not diligent
     error = refused(outcome, {**EVERYTHING, "DILIGENT": False})
     assert error.rule == "T-4"
     assert error.details["allowed"] == [{"outcome": "REJECTED", "rules": ["T-4"]}]
@@ -229,13 +248,25 @@ def test_t3_alone_refuses_mitigated_and_rejected_naming_t3():
         assert error.details["allowed"] == [{"outcome": "EXEMPTED", "rules": ["T-3"]}]
 
 
-def test_t4_alone_refuses_rejected_naming_t4():
-    # rule T-4: a major loss, diligent and rectified: EXEMPTED or MITIGATED, both by T-4
-    error = refused("REJECTED", {**EVERYTHING, "NO_MAJOR_LOSS": False})
+def test_some_loss_exempts_by_t4_only():
+    # rule T-4 (v2): some loss, everything else holding: EXEMPTED or MITIGATED, both by T-4
+    error = refused("REJECTED", EVERYTHING, "SOME")
     assert error.rule == "T-4"
-    assert error.details["rules"] == ["T-4"]
     assert error.details["allowed"] == [{"outcome": "EXEMPTED", "rules": ["T-4"]},
                                         {"outcome": "MITIGATED", "rules": ["T-4"]}]
+
+
+def test_a_major_loss_refuses_exemption_naming_t4():
+    # rule T-4 (v2): 重大损失 -- mitigated at most
+    error = refused("EXEMPTED", EVERYTHING, "MAJOR")
+    assert error.rule == "T-4"
+    assert error.details["allowed"] == [{"outcome": "MITIGATED", "rules": ["T-4"]}]
+
+
+def test_without_the_situations_condition_nothing_is_exempted():
+    # rules T-3, T-4 (v2): the situation's own condition is what makes it an exemptable situation
+    error = refused("EXEMPTED", {**EVERYTHING, "SITUATION_CONDITION": False})
+    assert error.details["allowed"] == [{"outcome": "MITIGATED", "rules": ["T-4"]}]
 
 
 def test_several_rules_refuse_naming_t5():
@@ -249,19 +280,35 @@ def test_several_rules_refuse_naming_t5():
 
 def test_check_outcome_returns_the_allowed_option():
     # rule T-5
-    allowed = rules.allowed_outcomes(EVERYTHING)
+    allowed = rules.allowed_outcomes(EVERYTHING, "NONE")
     assert rules.check_outcome("EXEMPTED", allowed) == rules.Outcome("EXEMPTED", ("T-3", "T-4"))
     assert rules.check_outcome("MITIGATED", allowed) == rules.Outcome("MITIGATED", ("T-4",))
+
+
+# --- a first-version assessment (NO_MAJOR_LOSS) ----------------------------------------------------------
+
+
+def test_a_first_version_no_major_loss_false_reads_as_a_major_loss():
+    application = {"conditions": {"NO_MAJOR_LOSS": {"holds": False, "evidence": "重大损失"}}}
+    assert rules.recorded_loss(application) == "MAJOR"
+
+
+def test_a_first_version_no_major_loss_true_leaves_the_level_to_be_recorded():
+    # "not major" is none or some: T-3 and T-4 answer differently, so an officer records which
+    application = {"conditions": {"NO_MAJOR_LOSS": {"holds": True, "evidence": "无重大损失"}}}
+    assert rules.recorded_loss(application) is None
+    assert rules.recorded_loss({**application, "loss": {"level": "SOME"}}) == "SOME"
 
 
 # --- check_assessed (T-5) --------------------------------------------------------------------------------
 
 
-def assessed(conditions=CONDITIONS, factors=FACTORS, holds=True):
+def assessed(conditions=CONDITIONS, factors=FACTORS, holds=True, loss="NONE"):
     return {
         "_id": "A1",
         "conditions": {code: {"holds": holds, "evidence": "会议纪要", "by": "officer-1", "at": NOW}
                        for code in conditions},
+        "loss": {"level": loss, "evidence": "审计", "by": "officer-1", "at": NOW} if loss else {},
         "factors": {code: {"rating": "FAVOURABLE", "note": "", "by": "officer-1", "at": NOW}
                     for code in factors},
     }
@@ -285,23 +332,30 @@ def incomplete(application):
 def test_each_condition_is_needed(absent):
     # rule T-5
     details = incomplete(assessed(conditions=[c for c in CONDITIONS if c != absent]))
-    assert details == {"missing_conditions": [absent], "missing_factors": []}
+    assert details == {"missing_conditions": [absent], "loss_missing": False, "missing_factors": []}
 
 
 @pytest.mark.parametrize("absent", FACTORS)
 def test_each_factor_is_needed(absent):
     # rule T-5
     details = incomplete(assessed(factors=[f for f in FACTORS if f != absent]))
-    assert details == {"missing_conditions": [], "missing_factors": [absent]}
+    assert details == {"missing_conditions": [], "loss_missing": False, "missing_factors": [absent]}
+
+
+def test_the_loss_is_needed():
+    # rule T-5 (v2)
+    assert incomplete(assessed(loss=None)) == {"missing_conditions": [], "loss_missing": True,
+                                               "missing_factors": []}
 
 
 def test_the_missing_ones_are_named_in_the_domains_order():
     # rule T-5
-    application = assessed(conditions=["DILIGENT", "NO_MAJOR_LOSS", "NO_PRIVATE_GAIN"],
+    application = assessed(conditions=["DILIGENT", "SITUATION_CONDITION", "NO_PRIVATE_GAIN"],
                            factors=["CONSEQUENCES", "MOTIVE_ATTITUDE"])
     assert incomplete(application) == {
         "missing_conditions": ["NO_PROHIBITION_VIOLATED", "DECISION_PROCEDURE_FOLLOWED",
                                "NO_MALICIOUS_COLLUSION", "PROACTIVE_RECTIFICATION"],
+        "loss_missing": False,
         "missing_factors": ["OBJECTIVE_CONDITIONS", "PROCEDURE_METHOD", "NATURE_DEGREE", "LOSS_RECOVERY"],
     }
 
@@ -313,7 +367,7 @@ def test_the_missing_ones_are_named_in_the_domains_order():
 ])
 def test_nothing_assessed_names_everything(application):
     # rule T-5
-    assert incomplete(application) == {"missing_conditions": list(CONDITIONS),
+    assert incomplete(application) == {"missing_conditions": list(CONDITIONS), "loss_missing": True,
                                        "missing_factors": list(FACTORS)}
 
 

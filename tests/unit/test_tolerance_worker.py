@@ -27,8 +27,9 @@ def worker(frozen_clock):
     return worker
 
 
-def assessed(holding=CONDITIONS):
+def assessed(holding=CONDITIONS, loss="NONE"):
     return {"conditions": {c: {"holds": c in holding, "evidence": "卷宗"} for c in CONDITIONS},
+            "loss": {"level": loss, "evidence": "审计报告"},
             "factors": {f: {"rating": "FAVOURABLE", "note": "研判"} for f in FACTORS}}
 
 
@@ -198,3 +199,47 @@ def test_the_copies_it_keeps_come_from_events_once(worker):
                                      "source": "COMPLAINT", "opened_at": NOW})
     worker.service.on_case_opened(opened)
     assert worker.stored("cases", "K3")["cadre_id"] == "C3"
+
+
+V1_CONDITIONS = ("NO_PROHIBITION_VIOLATED", "DECISION_PROCEDURE_FOLLOWED", "DILIGENT", "NO_PRIVATE_GAIN",
+                 "NO_MALICIOUS_COLLUSION", "NO_MAJOR_LOSS", "PROACTIVE_RECTIFICATION")
+
+
+def first_version_assessment(worker, major_loss: bool):
+    """An application assessed under the first version, as its store holds it: seven conditions with
+    NO_MAJOR_LOSS, no SITUATION_CONDITION, no loss level."""
+    application = filed(worker)
+    worker.service.start_review(application_id=application["application_id"])
+    stamp = {"by": "officer-a", "at": NOW}
+    worker.storage.store.database["applications"].update_one(
+        {"_id": application["application_id"]}, {"$set": {
+            "conditions": {c: {"holds": not (c == "NO_MAJOR_LOSS" and major_loss), "evidence": "卷宗",
+                               **stamp} for c in V1_CONDITIONS},
+            "factors": {f: {"rating": "FAVOURABLE", "note": "研判", **stamp} for f in FACTORS}}})
+    return application["application_id"]
+
+
+def test_a_first_version_assessment_keeps_working_and_asks_only_what_is_new(worker):
+    """A major loss recorded the first way is read as loss MAJOR; the situation's own condition is
+    still to be recorded, and then the v2 outcomes follow: a major loss is never exempted."""
+    application_id = first_version_assessment(worker, major_loss=True)
+    before = worker.service.allowed_outcomes(application_id=application_id)
+    assert (before["complete"], before["missing_conditions"], before["loss_missing"]) == (
+        False, ["SITUATION_CONDITION"], False)
+    worker.service.assess(application_id=application_id, conditions={
+        "SITUATION_CONDITION": {"holds": True, "evidence": "因政策不明确"}})
+    after = worker.service.allowed_outcomes(application_id=application_id)
+    assert (after["complete"], after["allowed"]) == (True, [{"outcome": "MITIGATED", "rules": ["T-4"]}])
+
+
+def test_a_first_version_no_major_loss_needs_the_loss_level_before_a_ruling(worker):
+    application_id = first_version_assessment(worker, major_loss=False)
+    worker.service.assess(application_id=application_id, conditions={
+        "SITUATION_CONDITION": {"holds": True, "evidence": "因政策不明确"}})
+    with pytest.raises(RuleViolation) as refused:
+        worker.service.propose_ruling(application_id=application_id, outcome="MITIGATED",
+                                      reasoning="理由", measures=measures())
+    assert (refused.value.code, refused.value.details["loss_missing"]) == ("ASSESSMENT_INCOMPLETE", True)
+    worker.service.assess(application_id=application_id, loss={"level": "SOME", "evidence": "少量损失"})
+    assert worker.service.allowed_outcomes(application_id=application_id)["allowed"] == [
+        {"outcome": "EXEMPTED", "rules": ["T-4"]}, {"outcome": "MITIGATED", "rules": ["T-4"]}]

@@ -678,8 +678,9 @@ def roster_csv(rows: list[tuple[str, str]]) -> str:
 
 # a MINOR matter allows one light sanction (C-2)
 PROPOSAL = {"severity": "MINOR", "sanctions": ["ADMONISHMENT"], "reason": "情节较轻"}
-# every condition holds and every factor is rated (T-5): EXEMPTED (T-3, T-4) or MITIGATED (T-4)
+# every condition holds, no loss, every factor is rated (T-5): EXEMPTED (T-3, T-4) or MITIGATED (T-4)
 ASSESSMENT = {"conditions": {code: {"holds": True, "evidence": "经查属实"} for code in CONDITIONS},
+              "loss": {"level": "NONE", "evidence": "未造成损失"},
               "factors": {code: {"rating": "FAVOURABLE", "note": "综合研判"} for code in FACTORS}}
 ALLOWED_OUTCOMES = [{"outcome": "EXEMPTED", "rules": ["T-3", "T-4"]},
                     {"outcome": "MITIGATED", "rules": ["T-4"]}]
