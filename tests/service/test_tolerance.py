@@ -102,7 +102,7 @@ class TestApplications:
             "FILED", roster, "cadre-l1")
         as_applicant = call(service, "get_application", application["application_id"], as_=SELF)
         # the review's working papers are the officers'
-        assert {"conditions", "factors", "proposal"}.isdisjoint(as_applicant)
+        assert {"conditions", "factors", "proposal", "loss"}.isdisjoint(as_applicant)
         assert "conditions" in call(service, "get_application", application["application_id"],
                                     as_=OFFICER_A)
         assert [a["application_id"] for a in call(service, "list_applications", cadre_id="L1",

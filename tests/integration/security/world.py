@@ -1062,7 +1062,7 @@ def call_file_application(w: World, case: str, headers: dict):
             answer = response.json()
             assert filed[0]["status"] == "FILED", filed
             assert answer == {k: v for k, v in filed[0].items() if k in answer}, (answer, filed)
-            assert set(filed[0]) - set(answer) <= {"conditions", "factors", "proposal"}, answer
+            assert set(filed[0]) - set(answer) <= {"conditions", "factors", "proposal", "loss"}, answer
 
     return response, 201, effect
 
