@@ -10,10 +10,16 @@ from datetime import datetime
 from typing import Any
 
 from services.accountability import rules
-from services.accountability.events import CaseClosed, CaseOpened, ComplaintFiled, SanctionDecided
+from services.accountability.events import (
+    CaseClosed,
+    CaseOpened,
+    ComplaintFiled,
+    LateMitigationRecorded,
+    SanctionDecided,
+)
 from services.common.clock import as_utc
 from services.common.decision import NOTHING, Change, Event, transition
-from services.common.errors import Conflict, unknown_copy
+from services.common.errors import Conflict, RuleViolation, unknown_copy
 
 Record = Mapping[str, Any]
 
@@ -77,6 +83,18 @@ def move(case: Record, move: str, *, reason: str | None, now: datetime, by: str,
                                    "outcome": closed, "closed_at": now})] if closed else ())
 
 
+def verify(case: Record, *, findings: str, discipline_due: bool, now: datetime, by: str) -> Change:
+    """C-1 verified; the finding records whether discipline is due (C-2). An APPRAISAL_FAIL case is
+    decided within C-3's own ladder, which has no disciplinary sanction: a discipline due there is
+    a matter for a case of its own."""
+    if discipline_due and case["source"] == rules.APPRAISAL_FAIL:
+        raise RuleViolation("an APPRAISAL_FAIL case is decided as ADMONISHMENT or one organisational "
+                            "handling; open a case of its own for the discipline due",
+                            code="DISCIPLINE_NOT_IN_LADDER", rule="C-3")
+    return move(case, "verify", reason=findings, now=now, by=by,
+                changes={"findings": findings, "discipline_due": discipline_due})
+
+
 def propose_decision(case: Record, *, severity: str, public_outcry: bool, bad_impact: bool,
                      sanctions: Sequence[str], disciplinary: Mapping[str, Any] | None, reason: str,
                      proposal_id: str, now: datetime, by: str) -> Change:
@@ -85,7 +103,8 @@ def propose_decision(case: Record, *, severity: str, public_outcry: bool, bad_im
     rules.check_move(case, "propose")
     rules.check_not_on_hold(case)
     option = rules.check_sanctions(sanctions, rules.allowed_sanction_sets(
-        case["source"], severity, public_outcry, bad_impact, mitigated=bool(case.get("mitigated"))))
+        case["source"], severity, public_outcry, bad_impact, mitigated=bool(case.get("mitigated")),
+        discipline_due=case.get("discipline_due")))
     rules.check_disciplinary_terms(option.sanctions, disciplinary)
     proposal = {"proposal_id": proposal_id, "severity": severity, "public_outcry": public_outcry,
                 "bad_impact": bad_impact, "sanctions": list(option.sanctions),
@@ -109,7 +128,7 @@ def approve_decision(case: Record, *, proposal_id: str, reason: str | None, year
     # a MITIGATED ruling may have arrived since the proposal: the ladder is asked again
     rules.check_sanctions(proposal["sanctions"], rules.allowed_sanction_sets(
         case["source"], proposal["severity"], proposal["public_outcry"], proposal["bad_impact"],
-        mitigated=bool(case.get("mitigated"))))
+        mitigated=bool(case.get("mitigated")), discipline_due=case.get("discipline_due")))
     disciplinary = proposal.get("disciplinary") or {}
     decision = {**proposal, "approved_by": by, "approved_at": now, "year": year,
                 "ban_until": rules.ban_until(proposal["sanctions"], now, policy.ban_months,
@@ -186,7 +205,19 @@ def ruling_received(case: Record, ruling: Record, *, now: datetime, by: str) -> 
                                               "ruled_at": ruling["ruled_at"],
                                               "situation": situation}]}
     events = []
-    if ruling["outcome"] == "MITIGATED":
+    if ruling["outcome"] == "MITIGATED" and case.get("decision"):
+        # C-4 (v2): after the decision -- recorded and reported, the sanction not undone silently
+        appended["late_mitigations"] = [{"application_id": ruling["application_id"],
+                                         "ruled_at": ruling["ruled_at"]}]
+        appended["history"] = [transition(
+            case["status"], case["status"], by, now,
+            f"fault tolerance ruled MITIGATED after the decision ({ruling['application_id']})",
+            action="late_mitigation")]
+        events.append(Event(LateMitigationRecorded, {
+            "case_id": case["_id"], "cadre_id": case["cadre_id"],
+            "application_id": ruling["application_id"],
+            "sanctions": list(case["decision"].get("sanctions") or ()), "ruled_at": ruling["ruled_at"]}))
+    elif ruling["outcome"] == "MITIGATED":
         changes["mitigated"] = True
     elif ruling["outcome"] == "EXEMPTED" and case["status"] != rules.DISMISSED \
             and case.get("outcome") not in (rules.EXEMPTED, rules.CLEARED):

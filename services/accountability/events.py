@@ -49,6 +49,20 @@ class CaseClosed(EventSchema):
     closed_at = fields.AwareDateTime(required=True)
 
 
+class LateMitigationRecorded(EventSchema):
+    """C-4 (v2): a MITIGATED ruling that came after the decision. The decided sanction stands -- it is
+    not undone silently -- and this reports it, for the officers to review the decision."""
+
+    event_type = "accountability.late_mitigation_recorded"
+    schema_version = 1
+
+    case_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    application_id = fields.String(required=True)
+    sanctions = fields.List(fields.String(), required=True)  # the decision as it stands
+    ruled_at = fields.AwareDateTime(required=True)
+
+
 class CadreCleared(EventSchema):
     event_type = "accountability.cadre_cleared"
     schema_version = 1

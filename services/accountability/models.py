@@ -38,11 +38,14 @@ class Case(Aggregate):
     status = StringField(required=True, default=OPEN)
     history = ListField(DictField())       # who, when, from, to, why
     findings = StringField()               # what the investigation verified
+    discipline_due = BooleanField(null=True)  # C-2 (v2): the finding that discipline is due
     proposal = DictField()                 # the decision waiting for a second officer
     decision = DictField()                 # the approved decision (sanctions, ban_until, year ...)
     pending_applications = ListField(StringField())  # C-4: tolerance applications not yet ruled
     # C-4 (v2): each hold as tolerance placed it, with the application's situation (re-filing)
     holds = ListField(DictField())
+    # C-4 (v2): MITIGATED rulings that came after the decision, recorded and reported
+    late_mitigations = ListField(DictField())
     rulings = ListField(DictField())       # C-4: tolerance rulings received
     mitigated = BooleanField(default=False)
     outcome = StringField()                # SANCTIONED, EXEMPTED or DISMISSED once it ends

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import combinations
 from typing import Any
 
 from services.common.clock import add_months
@@ -74,20 +75,29 @@ def requires_organisational_handling(severity: str, public_outcry: bool, bad_imp
     return severity == SERIOUS or public_outcry or bad_impact
 
 
+def _light_groups(light: Sequence[str]) -> list[tuple[str, ...]]:
+    """Every non-empty combination of ``light``: 情节较轻 allows light sanctions, one or more (v2)."""
+    return [group for size in range(1, len(light) + 1) for group in combinations(light, size)]
+
+
 def allowed_sanction_sets(source: str, severity: str, public_outcry: bool = False,
-                          bad_impact: bool = False, mitigated: bool = False) -> list[SanctionSet]:
+                          bad_impact: bool = False, mitigated: bool = False,
+                          discipline_due: bool | None = None) -> list[SanctionSet]:
     """Every sanction set a decision may carry, with the rule behind each.
 
     Decisions written down here (the seeds give the ladder, not the arithmetic):
-    - one sanction of a kind: a light sanction is one of the three; organisational handling is
-      one measure (a cadre is transferred *or* removed);
-    - C-2 ``MINOR``: one light sanction. Otherwise one organisational handling, alone or joined by
-      ``DISCIPLINARY``, or ``DISCIPLINARY`` alone (组织处理和党纪政务处分可单独使用，也可合并使用);
-    - C-3 ``APPRAISAL_FAIL``: ``ADMONISHMENT`` or one organisational handling, whatever the severity;
-    - C-4 ``MITIGATED`` (从轻、减轻): one step down the ladder -- where organisational handling was
-      required, one light sanction; where light sanctions were allowed, the two lighter than
-      ``ADMONISHMENT``; an ``APPRAISAL_FAIL`` case, ``ADMONISHMENT`` only. Never ``DISCIPLINARY``:
-      a mitigated matter is not one for a disciplinary sanction.
+    - C-2 (v2) ``MINOR``: light sanctions, one or more of them. Otherwise organisational handling,
+      one measure (a cadre is transferred *or* removed).
+    - C-2 (v2) independently of severity, the verified finding says whether discipline is due
+      (``discipline_due``): when it is, ``DISCIPLINARY`` is required -- alone, or joined to what the
+      severity calls for (组织处理和党纪政务处分可单独使用，也可合并使用); when it is not, it is refused.
+      Read for ``MINOR`` as: ``DISCIPLINARY`` alone or with light sanctions. A case verified under the
+      first version (``discipline_due`` unknown) keeps the first ladder: ``DISCIPLINARY`` optional with
+      organisational handling, or alone; never with light sanctions.
+    - C-3 ``APPRAISAL_FAIL``: ``ADMONISHMENT`` or one organisational handling, nothing else.
+    - C-4 (v2) ``MITIGATED`` (从轻、减轻), one step lighter: where organisational handling was
+      required, light sanctions; where light sanctions were, those lighter than ``ADMONISHMENT``;
+      where discipline is due, ``DISCIPLINARY`` alone; an ``APPRAISAL_FAIL`` case, ``ADMONISHMENT``.
     """
     if source == APPRAISAL_FAIL:
         if mitigated:
@@ -95,12 +105,17 @@ def allowed_sanction_sets(source: str, severity: str, public_outcry: bool = Fals
         return _sets([(ADMONISHMENT,), *((o,) for o in ORGANISATIONAL)], "C-3")
     heavy = requires_organisational_handling(severity, public_outcry, bad_impact)
     if mitigated:
+        if discipline_due:
+            return _sets([(DISCIPLINARY,)], "C-4")
         lighter = LIGHT if heavy else tuple(s for s in LIGHT if s != ADMONISHMENT)
-        return _sets(((s,) for s in lighter), "C-4")
-    if not heavy:
-        return _sets(((s,) for s in LIGHT), "C-2")
-    return _sets([*((o,) for o in ORGANISATIONAL), *((o, DISCIPLINARY) for o in ORGANISATIONAL),
-                  (DISCIPLINARY,)], "C-2")
+        return _sets(_light_groups(lighter), "C-4")
+    called_for = [(o,) for o in ORGANISATIONAL] if heavy else _light_groups(LIGHT)
+    if discipline_due:
+        return _sets([(DISCIPLINARY,), *((*group, DISCIPLINARY) for group in called_for)], "C-2")
+    if discipline_due is None and heavy:  # verified under the first version
+        return _sets([*called_for, *((*group, DISCIPLINARY) for group in called_for),
+                      (DISCIPLINARY,)], "C-2")
+    return _sets(called_for, "C-2")
 
 
 def check_sanctions(proposed: Sequence[str], allowed: Sequence[SanctionSet]) -> SanctionSet:

@@ -57,6 +57,9 @@ class CaseMoveSchema(Schema):
 class VerifyCaseSchema(Schema):
     case_id = fields.String(required=True, validate=ID)
     findings = Text(max_length=4000)
+    # C-2 (v2): whether the finding is that discipline is due (应追究纪律责任): then DISCIPLINARY is
+    # required, else refused
+    discipline_due = JsonBool(load_default=False)
 
 
 class DismissCaseSchema(Schema):
@@ -80,7 +83,7 @@ class SanctionsQuerySchema(Schema):
 
 class ProposeDecisionSchema(SanctionsQuerySchema):
     sanctions = fields.List(fields.String(validate=validate.OneOf(SANCTIONS)), required=True,
-                            validate=[validate.Length(min=1, max=3), unique])
+                            validate=[validate.Length(min=1, max=4), unique])
     disciplinary = fields.Nested(DisciplinarySchema, load_default=None, allow_none=True)
     reason = Text(max_length=2000)
 
@@ -179,11 +182,14 @@ class CaseSchema(Schema):
     status = fields.String()
     outcome = fields.String(allow_none=True)
     findings = fields.String(allow_none=True)
+    discipline_due = fields.Boolean(allow_none=True)  # C-2: null for a case verified before v2
     proposal = Unset(DecisionSchema)
     decision = Unset(DecisionSchema)
     pending_applications = fields.List(fields.String())
     rulings = fields.List(fields.Nested(CaseRulingSchema))
     mitigated = fields.Boolean()
+    # C-4 (v2): MITIGATED rulings that came after the decision: [{application_id, ruled_at}]
+    late_mitigations = fields.List(fields.Dict(), dump_default=list)
     history = fields.List(fields.Nested(TransitionSchema))
     opened_at = fields.AwareDateTime()
 
@@ -199,6 +205,7 @@ class AllowedSanctionsSchema(Schema):
     public_outcry = fields.Boolean()
     bad_impact = fields.Boolean()
     mitigated = fields.Boolean()
+    discipline_due = fields.Boolean(allow_none=True)
     allowed = fields.List(fields.Nested(SanctionSetSchema))
 
 

@@ -90,9 +90,9 @@ class AccountabilityService(ServiceBase):
         return self._change(case_id, decide.move, move="start_investigation", reason=reason)
 
     @rpc(request=VerifyCaseSchema, response=CaseSchema, allow=OFFICERS)
-    def verify_case(self, case_id, findings):
-        return self._change(case_id, decide.move, move="verify", reason=findings,
-                            changes={"findings": findings})
+    def verify_case(self, case_id, findings, discipline_due=False):
+        """C-1 verified, with the finding and whether discipline is due (C-2)."""
+        return self._change(case_id, decide.verify, findings=findings, discipline_due=discipline_due)
 
     @rpc(request=DismissCaseSchema, response=CaseSchema, allow=OFFICERS)
     def dismiss_case(self, case_id, reason):
@@ -110,9 +110,11 @@ class AccountabilityService(ServiceBase):
         """C-2, C-3, C-4: the sanction sets a decision on this case may carry."""
         case = self._case(case_id)
         allowed = rules.allowed_sanction_sets(case["source"], severity, public_outcry, bad_impact,
-                                              mitigated=bool(case.get("mitigated")))
+                                              mitigated=bool(case.get("mitigated")),
+                                              discipline_due=case.get("discipline_due"))
         return {"case_id": case_id, "severity": severity, "public_outcry": public_outcry,
                 "bad_impact": bad_impact, "mitigated": bool(case.get("mitigated")),
+                "discipline_due": case.get("discipline_due"),
                 "allowed": [{"sanctions": list(s.sanctions), "rule": s.rule} for s in allowed]}
 
     @rpc(request=ProposeDecisionSchema, response=CaseSchema, allow=OFFICERS)

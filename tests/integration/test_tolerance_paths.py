@@ -126,8 +126,10 @@ def test_a_mitigation_leaves_only_lighter_sanctions(suite):
             cluster.accountability.propose_decision(case_id=case_id, severity="SERIOUS",
                                                     sanctions=["TRANSFER"], reason="x")
     assert caught.value.rule == "C-4"
-    assert {tuple(s["sanctions"]) for s in allowed["allowed"]} == {
-        ("CRITICISM_EDUCATION",), ("CIRCULATED_CRITICISM",), ("ADMONISHMENT",)}
+    # C-4 (v2): one step lighter -- light sanctions, one or more, instead of organisational handling
+    assert {s["rule"] for s in allowed["allowed"]} == {"C-4"}
+    assert {s for a in allowed["allowed"] for s in a["sanctions"]} == {
+        "CRITICISM_EDUCATION", "CIRCULATED_CRITICISM", "ADMONISHMENT"}
 
 
 def test_an_exemption_after_the_sanction_lifts_its_a6_bar_in_appraisal(suite):

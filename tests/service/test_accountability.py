@@ -67,10 +67,11 @@ def open_case(service, cadre_id="L1", as_=OFFICER_A, **extra):
     return call(service, "open_case", **body, as_=as_)
 
 
-def verified_case(service, **extra):
+def verified_case(service, discipline_due=False, **extra):
     case = open_case(service, **extra)
     call(service, "start_investigation", case["case_id"], as_=OFFICER_A)
-    return call(service, "verify_case", case["case_id"], "查实：推进不力", as_=OFFICER_A)
+    return call(service, "verify_case", case["case_id"], "查实：推进不力", discipline_due=discipline_due,
+                as_=OFFICER_A)
 
 
 def approve(service, case_id, as_):
@@ -107,7 +108,7 @@ class TestCases:
         assert all(datetime.fromisoformat(h["at"]).tzinfo is not None for h in closed["history"])
 
     def test_the_decision_carries_the_promotion_ban_end(self, service, roster):
-        case = verified_case(service)
+        case = verified_case(service, discipline_due=True)
         call(service, "propose_decision", case["case_id"], severity="SERIOUS",
              sanctions=["DEMOTION", "DISCIPLINARY"], reason="情节较重",
              disciplinary={"text": "党内严重警告", "ban_months": 18}, as_=OFFICER_A)
@@ -171,12 +172,21 @@ class TestCases:
     def test_allowed_sanctions_answers_the_ladder_for_the_case(self, service, roster):
         case = verified_case(service)
         minor = call(service, "allowed_sanctions", case["case_id"], "MINOR", as_=OFFICER_A)
-        assert [s["sanctions"] for s in minor["allowed"]] == [
+        # C-2 (v2): light sanctions, one or more; no discipline due, so no DISCIPLINARY
+        assert [s["sanctions"] for s in minor["allowed"]][:3] == [
             ["CRITICISM_EDUCATION"], ["CIRCULATED_CRITICISM"], ["ADMONISHMENT"]]
+        assert len(minor["allowed"]) == 7 and minor["discipline_due"] is False
         impact = call(service, "allowed_sanctions", case["case_id"], "MINOR", bad_impact=True,
                       as_=OFFICER_A)
-        assert ["DISCIPLINARY"] in [s["sanctions"] for s in impact["allowed"]]
+        assert [s["sanctions"] for s in impact["allowed"]] == [
+            ["TRANSFER"], ["NON_LEADERSHIP_POST"], ["RESIGNATION_FOR_FAULT"], ["ORDERED_RESIGNATION"],
+            ["REMOVAL"], ["DEMOTION"]]
         assert {s["rule"] for s in impact["allowed"]} == {"C-2"}
+        due = verified_case(service, discipline_due=True)
+        impact = call(service, "allowed_sanctions", due["case_id"], "MINOR", bad_impact=True,
+                      as_=OFFICER_A)
+        assert ["DISCIPLINARY"] in [s["sanctions"] for s in impact["allowed"]]
+        assert all("DISCIPLINARY" in s["sanctions"] for s in impact["allowed"])
 
 
 class TestFourEyes:
@@ -458,7 +468,7 @@ class TestComplaints:
 def test_the_yearly_report_counts_organisational_handlings_per_type_and_unit(service, roster):
     years = set()
     for sanctions in (["TRANSFER"], ["TRANSFER"], ["DEMOTION", "DISCIPLINARY"]):
-        case = verified_case(service)
+        case = verified_case(service, discipline_due="DISCIPLINARY" in sanctions)
         call(service, "propose_decision", case["case_id"], severity="SERIOUS", sanctions=sanctions,
              reason="x", disciplinary={"text": "警告", "ban_months": 6} if len(sanctions) > 1 else None,
              as_=OFFICER_A)

@@ -24,9 +24,15 @@ def sets(*groups):
     return {frozenset(group) for group in groups}
 
 
-# C-2 MINOR: one light sanction
-LIGHT_ONLY = sets(("CRITICISM_EDUCATION",), ("CIRCULATED_CRITICISM",), ("ADMONISHMENT",))
-# C-2 SERIOUS / outcry / bad impact: one organisational handling, alone or with DISCIPLINARY, or DISCIPLINARY
+def non_empty_subsets(items):
+    return [combo for size in range(1, len(items) + 1) for combo in itertools.combinations(items, size)]
+
+
+# C-2 (v2) MINOR: light sanctions, one or more of them
+LIGHT_ONLY = sets(*non_empty_subsets(LIGHT))
+ORGANISATIONAL_ONE = sets(*((o,) for o in ORGANISATIONAL))
+# C-2 for a case verified under the first version (discipline_due unknown), SERIOUS / outcry / bad impact:
+# one organisational handling, alone or with DISCIPLINARY, or DISCIPLINARY alone
 ORGANISATIONAL_OR_DISCIPLINARY = sets(
     ("TRANSFER",), ("NON_LEADERSHIP_POST",), ("RESIGNATION_FOR_FAULT",), ("ORDERED_RESIGNATION",),
     ("REMOVAL",), ("DEMOTION",),
@@ -35,37 +41,50 @@ ORGANISATIONAL_OR_DISCIPLINARY = sets(
     ("REMOVAL", "DISCIPLINARY"), ("DEMOTION", "DISCIPLINARY"),
     ("DISCIPLINARY",),
 )
+# C-2 (v2) discipline due: DISCIPLINARY required, alone or joined to what the severity calls for
+DUE_HEAVY = sets(("DISCIPLINARY",), *((o, "DISCIPLINARY") for o in ORGANISATIONAL))
+DUE_LIGHT = sets(("DISCIPLINARY",), *((*g, "DISCIPLINARY") for g in non_empty_subsets(LIGHT)))
 # C-3 APPRAISAL_FAIL: ADMONISHMENT or one organisational handling, whatever the severity
 APPRAISAL_FAIL_SETS = sets(
     ("ADMONISHMENT",), ("TRANSFER",), ("NON_LEADERSHIP_POST",), ("RESIGNATION_FOR_FAULT",),
     ("ORDERED_RESIGNATION",), ("REMOVAL",), ("DEMOTION",),
 )
-# C-4 MITIGATED: one step down the ladder, never DISCIPLINARY
+# C-4 (v2) MITIGATED: one step lighter -- light sanctions instead of organisational handling, the ones
+# lighter than ADMONISHMENT instead of light ones, DISCIPLINARY alone where discipline is due
 MITIGATED_FROM_ORGANISATIONAL = LIGHT_ONLY
-MITIGATED_FROM_LIGHT = sets(("CRITICISM_EDUCATION",), ("CIRCULATED_CRITICISM",))
+MITIGATED_FROM_LIGHT = sets(("CRITICISM_EDUCATION",), ("CIRCULATED_CRITICISM",),
+                            ("CRITICISM_EDUCATION", "CIRCULATED_CRITICISM"))
+MITIGATED_DUE = sets(("DISCIPLINARY",))
 MITIGATED_APPRAISAL_FAIL = sets(("ADMONISHMENT",))
 
 SOURCES = ("INSPECTION", "SPECIAL_ASSESSMENT", "COMPLAINT", "APPRAISAL_FAIL", "OTHER")
 
 
-def expected_ladder(source, severity, public_outcry, bad_impact, mitigated):
+def expected_ladder(source, severity, public_outcry, bad_impact, mitigated, discipline_due=None):
     """The table above, by category: (allowed sets, rule id)."""
     if source == "APPRAISAL_FAIL":
         return (MITIGATED_APPRAISAL_FAIL, "C-4") if mitigated else (APPRAISAL_FAIL_SETS, "C-3")
     heavy = severity == "SERIOUS" or public_outcry or bad_impact
     if mitigated:
+        if discipline_due:
+            return MITIGATED_DUE, "C-4"
         return (MITIGATED_FROM_ORGANISATIONAL if heavy else MITIGATED_FROM_LIGHT), "C-4"
-    return (ORGANISATIONAL_OR_DISCIPLINARY if heavy else LIGHT_ONLY), "C-2"
+    if discipline_due:
+        return (DUE_HEAVY if heavy else DUE_LIGHT), "C-2"
+    if discipline_due is None and heavy:
+        return ORGANISATIONAL_OR_DISCIPLINARY, "C-2"
+    return (ORGANISATIONAL_ONE if heavy else LIGHT_ONLY), "C-2"
 
 
-# every proposal of up to two sanctions, plus a few of three: whatever the table does not allow is refused
-CANDIDATES = [
-    frozenset(combo) for size in (0, 1, 2) for combo in itertools.combinations(ALL_SANCTIONS, size)
-] + [
+# every proposal of up to two sanctions, every light combination with and without DISCIPLINARY, and a few
+# more: whatever the table does not allow is refused
+CANDIDATES = list({
+    *(frozenset(combo) for size in (0, 1, 2) for combo in itertools.combinations(ALL_SANCTIONS, size)),
+    *(frozenset(g) for g in non_empty_subsets(LIGHT)),
+    *(frozenset((*g, "DISCIPLINARY")) for g in non_empty_subsets(LIGHT)),
     frozenset(("TRANSFER", "DISCIPLINARY", "ADMONISHMENT")),
     frozenset(("TRANSFER", "REMOVAL", "DISCIPLINARY")),
-    frozenset(LIGHT),
-]
+})
 
 
 def test_the_sanction_vocabulary_is_the_domains():
@@ -76,12 +95,15 @@ def test_the_sanction_vocabulary_is_the_domains():
     assert rules.SEVERITIES == ("MINOR", "SERIOUS")
 
 
-@pytest.mark.parametrize("source,severity,public_outcry,bad_impact,mitigated", list(itertools.product(
-    SOURCES, ("MINOR", "SERIOUS"), (False, True), (False, True), (False, True))))
-def test_the_ladder(source, severity, public_outcry, bad_impact, mitigated):
-    # rules C-2, C-3, C-4
-    expected, rule = expected_ladder(source, severity, public_outcry, bad_impact, mitigated)
-    allowed = rules.allowed_sanction_sets(source, severity, public_outcry, bad_impact, mitigated)
+@pytest.mark.parametrize("source,severity,public_outcry,bad_impact,mitigated,discipline_due",
+                         list(itertools.product(SOURCES, ("MINOR", "SERIOUS"), (False, True), (False, True),
+                                                (False, True), (None, False, True))))
+def test_the_ladder(source, severity, public_outcry, bad_impact, mitigated, discipline_due):
+    # rules C-2, C-3, C-4 (v2)
+    expected, rule = expected_ladder(source, severity, public_outcry, bad_impact, mitigated,
+                                     discipline_due)
+    allowed = rules.allowed_sanction_sets(source, severity, public_outcry, bad_impact, mitigated,
+                                          discipline_due)
 
     assert {frozenset(option.sanctions) for option in allowed} == expected
     assert len(allowed) == len(expected)  # no set offered twice
@@ -105,8 +127,10 @@ def test_the_ladder(source, severity, public_outcry, bad_impact, mitigated):
         assert len(caught.value.details["allowed"]) == len(expected)
 
 
-def refusal(proposed, source, severity, public_outcry=False, bad_impact=False, mitigated=False):
-    allowed = rules.allowed_sanction_sets(source, severity, public_outcry, bad_impact, mitigated)
+def refusal(proposed, source, severity, public_outcry=False, bad_impact=False, mitigated=False,
+            discipline_due=None):
+    allowed = rules.allowed_sanction_sets(source, severity, public_outcry, bad_impact, mitigated,
+                                          discipline_due)
     with pytest.raises(RuleViolation) as caught:
         rules.check_sanctions(proposed, allowed)
     assert caught.value.code == "SANCTION_NOT_ALLOWED"
@@ -155,10 +179,41 @@ def refusal(proposed, source, severity, public_outcry=False, bad_impact=False, m
      MITIGATED_APPRAISAL_FAIL),
 ])
 def test_forbidden_combinations_are_refused_with_the_rule_and_what_is_allowed(proposed, case, rule, expected):
+    # a case verified under the first version: discipline_due unknown
     error = refusal(proposed, *case)
     assert error.rule == rule
     assert {frozenset(s) for s in error.details["allowed"]} == expected
     assert error.details["proposed"] == sorted(set(proposed))
+
+
+@pytest.mark.parametrize("proposed,case,rule,expected", [
+    # discipline due: DISCIPLINARY is required, however heavy (C-2)
+    (["TRANSFER"], ("INSPECTION", "SERIOUS"), "C-2", DUE_HEAVY),
+    (["ADMONISHMENT"], ("INSPECTION", "MINOR"), "C-2", DUE_LIGHT),
+    # ... and where it is mitigated, DISCIPLINARY alone (C-4)
+    (["ADMONISHMENT", "DISCIPLINARY"], ("INSPECTION", "SERIOUS", False, False, True), "C-4", MITIGATED_DUE),
+])
+def test_discipline_due_requires_disciplinary(proposed, case, rule, expected):
+    error = refusal(proposed, *case, discipline_due=True)
+    assert (error.rule, {frozenset(s) for s in error.details["allowed"]}) == (rule, expected)
+
+
+@pytest.mark.parametrize("proposed,case", [
+    (["TRANSFER", "DISCIPLINARY"], ("INSPECTION", "SERIOUS")),
+    (["DISCIPLINARY"], ("INSPECTION", "SERIOUS", True)),
+    (["ADMONISHMENT", "DISCIPLINARY"], ("INSPECTION", "MINOR")),
+])
+def test_discipline_not_due_refuses_disciplinary(proposed, case):
+    # rule C-2 (v2): when the finding is that discipline is not due, DISCIPLINARY is refused
+    error = refusal(proposed, *case, discipline_due=False)
+    assert error.rule == "C-2"
+    assert all("DISCIPLINARY" not in s for s in error.details["allowed"])
+
+
+def test_light_sanctions_may_be_combined():
+    # rule C-2 (v2): 情节较轻 -- light sanctions, one or more of them
+    allowed = rules.allowed_sanction_sets("INSPECTION", "MINOR", discipline_due=False)
+    assert rules.check_sanctions(list(LIGHT), allowed).sanctions == tuple(sorted(LIGHT))
 
 
 def test_check_sanctions_ignores_order_and_duplicates():

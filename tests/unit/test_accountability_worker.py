@@ -114,8 +114,12 @@ def test_a_filed_tolerance_application_holds_the_case_until_its_ruling(worker):
     assert (case["pending_applications"], case["mitigated"]) == ([], True)
     allowed = worker.service.allowed_sanctions(case_id=case_id, severity="SERIOUS",
                                                public_outcry=False, bad_impact=False)["allowed"]
+    # C-4 (v2): light sanctions, one or more, instead of organisational handling
     assert {tuple(a["sanctions"]) for a in allowed} == {
-        ("CRITICISM_EDUCATION",), ("CIRCULATED_CRITICISM",), ("ADMONISHMENT",)}
+        ("CRITICISM_EDUCATION",), ("CIRCULATED_CRITICISM",), ("ADMONISHMENT",),
+        ("CIRCULATED_CRITICISM", "CRITICISM_EDUCATION"), ("ADMONISHMENT", "CIRCULATED_CRITICISM"),
+        ("ADMONISHMENT", "CRITICISM_EDUCATION"),
+        ("ADMONISHMENT", "CIRCULATED_CRITICISM", "CRITICISM_EDUCATION")}
 
 
 def test_an_exempted_ruling_closes_the_case_once(worker):
@@ -245,3 +249,60 @@ def test_a_hold_for_another_cadre_or_out_of_scope_is_refused(worker):
         held(worker, case_id, cadre_id="L2")
     worker.as_(role="CADRE", user_id="l1", cadre_id="L1", unit_id="JA")
     assert held(worker, case_id)["held"] is True  # the cadre filing for their own case
+
+
+def test_a_finding_that_discipline_is_due_requires_a_disciplinary_sanction(worker):
+    """C-2 (v2): recorded at verification; DISCIPLINARY required, alone or with the handling."""
+    case_id = opened(worker)["case_id"]
+    worker.service.start_investigation(case_id=case_id)
+    verified_case = worker.service.verify_case(case_id=case_id, findings="属实，应追究纪律责任",
+                                               discipline_due=True)
+    assert verified_case["discipline_due"] is True
+    with pytest.raises(RuleViolation) as refused:
+        worker.service.propose_decision(case_id=case_id, **decision())
+    assert (refused.value.code, refused.value.rule) == ("SANCTION_NOT_ALLOWED", "C-2")
+    terms = {"text": "党内警告", "ban_months": 12}
+    proposed = worker.service.propose_decision(case_id=case_id, **decision(
+        sanctions=("TRANSFER", "DISCIPLINARY"), disciplinary=terms))
+    assert sorted(proposed["proposal"]["sanctions"]) == ["DISCIPLINARY", "TRANSFER"]
+
+
+def test_without_discipline_due_a_disciplinary_sanction_is_refused(worker):
+    case_id = verified(worker)
+    assert worker.service.get_case(case_id=case_id)["discipline_due"] is False
+    with pytest.raises(RuleViolation) as refused:
+        worker.service.propose_decision(case_id=case_id, **decision(
+            sanctions=("TRANSFER", "DISCIPLINARY"), disciplinary={"text": "党内警告", "ban_months": 12}))
+    assert (refused.value.code, refused.value.rule) == ("SANCTION_NOT_ALLOWED", "C-2")
+
+
+def test_an_appraisal_fail_case_does_not_take_a_discipline_finding():
+    """C-3 decides APPRAISAL_FAIL cases within its own ladder, which has no disciplinary sanction."""
+    from services.accountability import decide
+
+    case = {"_id": "K1", "cadre_id": "L1", "source": "APPRAISAL_FAIL", "status": "INVESTIGATING"}
+    with pytest.raises(RuleViolation) as refused:
+        decide.verify(case, findings="考核不合格属实", discipline_due=True, now=NOW, by="officer-a")
+    assert (refused.value.code, refused.value.rule) == ("DISCIPLINE_NOT_IN_LADDER", "C-3")
+    assert decide.verify(case, findings="考核不合格属实", discipline_due=False, now=NOW,
+                         by="officer-a").set["status"] == "VERIFIED"
+
+
+def test_a_mitigation_after_the_decision_is_recorded_and_reported_not_applied(worker):
+    """C-4 (v2): the decided sanction stands; the late MITIGATED is on the case and announced."""
+    case_id = verified(worker)
+    worker.service.propose_decision(case_id=case_id, **decision())
+    proposal_id = worker.service.get_case(case_id=case_id)["proposal"]["proposal_id"]
+    worker.as_(**OFFICER_B).service.approve_decision(case_id=case_id, proposal_id=proposal_id)
+    late = ruling(case_id, "MITIGATED")
+    worker.service.on_ruling_made(late)
+    worker.service.on_ruling_made(late)  # redelivered: recorded once
+    case = worker.service.get_case(case_id=case_id)
+    assert (case["status"], case["decision"]["sanctions"], case["mitigated"]) == (
+        "DECIDED", ["TRANSFER"], False)
+    assert [m["application_id"] for m in case["late_mitigations"]] == ["T1"]
+    assert case["history"][-1]["action"] == "late_mitigation"
+    reported = [e for e in worker.published("cases")
+                if e["event_type"] == "accountability.late_mitigation_recorded"]
+    assert [(e["payload"]["application_id"], e["payload"]["sanctions"]) for e in reported] == [
+        ("T1", ["TRANSFER"])]

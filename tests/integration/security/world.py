@@ -955,11 +955,13 @@ def call_allowed_sanctions(w: World, case: str, headers: dict):
                       headers=headers)
 
     def effect(allowed: bool):
-        if allowed:  # C-2: a MINOR matter, one light sanction
+        if allowed:  # C-2 (v2): a MINOR matter, light sanctions, one or more (the open case has no
+            # finding on discipline yet)
             answer = response.json()
-            assert [(s["sanctions"], s["rule"]) for s in answer["allowed"]] == [
+            assert [(s["sanctions"], s["rule"]) for s in answer["allowed"]][:3] == [
                 (["CRITICISM_EDUCATION"], "C-2"), (["CIRCULATED_CRITICISM"], "C-2"),
                 (["ADMONISHMENT"], "C-2")], answer
+            assert len(answer["allowed"]) == 7 and answer["discipline_due"] is None, answer
 
     return response, 200, effect
 
