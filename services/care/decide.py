@@ -81,7 +81,7 @@ def health_check(cadre: Record, *, year: int, checked_on: date, policy: rules.Po
     return Change(set={
         "check_id": f"{cadre['_id']}:{year}", "cadre_id": cadre["_id"], "unit_id": cadre["unit_id"],
         "year": year, "checked_on": checked_on, "recorded_at": now, "recorded_by": by,
-        "standard": rules.health_standard(cadre.get("grassroots_years") or 0, policy.hardship_years)})
+        "standard": rules.cadre_standard(cadre, policy.hardship_years)})
 
 
 def record_leave(leave: Record | None, cadre: Record, *, year: int, days: int, starts_on: date,

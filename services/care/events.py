@@ -46,6 +46,8 @@ class CadreRegisteredIn(EventSchema):
     is_principal = fields.Boolean(required=True)
     grassroots_years = fields.Integer(required=True)
     service_years = fields.Integer(required=True)
+    # K-2 (v2); absent from events of the first version
+    emergency_front_line = fields.Boolean(load_default=False)
     revision = fields.Integer(load_default=1)
 
 

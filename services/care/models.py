@@ -28,6 +28,7 @@ class CadreCopy(Aggregate):
     is_principal = BooleanField()
     grassroots_years = IntField()
     service_years = IntField()
+    emergency_front_line = BooleanField()  # K-2 (v2)
     revision = IntField()
     cleared = ListField(DictField())  # accountability.cadre_cleared: 澄清正名, recorded
 

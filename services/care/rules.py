@@ -77,9 +77,17 @@ def overdue_talks(talks: Iterable[Mapping[str, Any]], now: datetime) -> list[Map
                   key=lambda t: t["due_at"])
 
 
-def health_standard(grassroots_years: int, hardship_years: int = DEFAULT_HARDSHIP_YEARS) -> str:
-    """K-2: the ENHANCED check for cadres long in grassroots and hardship posts (roster facts)."""
-    return ENHANCED if grassroots_years >= hardship_years else STANDARD
+def health_standard(grassroots_years: int, hardship_years: int = DEFAULT_HARDSHIP_YEARS,
+                    emergency_front_line: bool = False) -> str:
+    """K-2 (v2): the ENHANCED check for cadres long in grassroots and hardship posts, or serving on
+    the front line of urgent, difficult, dangerous and heavy work (急难险重工作一线) -- roster facts."""
+    return ENHANCED if grassroots_years >= hardship_years or emergency_front_line else STANDARD
+
+
+def cadre_standard(cadre: Mapping[str, Any], hardship_years: int = DEFAULT_HARDSHIP_YEARS) -> str:
+    """K-2 for a cadre as care keeps it (a copy of the first version has no front-line fact)."""
+    return health_standard(cadre.get("grassroots_years") or 0, hardship_years,
+                           bool(cadre.get("emergency_front_line")))
 
 
 def completion(cadres: Iterable[Mapping[str, Any]], checked: Mapping[str, Mapping[str, Any]],
@@ -87,8 +95,7 @@ def completion(cadres: Iterable[Mapping[str, Any]], checked: Mapping[str, Mappin
     """K-2: a unit's yearly completion -- who was checked, to which standard, who is missing."""
     cadres = list(cadres)
     missing = sorted(c["_id"] for c in cadres if c["_id"] not in checked)
-    enhanced_due = [c["_id"] for c in cadres
-                    if health_standard(c.get("grassroots_years", 0), hardship_years) == ENHANCED]
+    enhanced_due = [c["_id"] for c in cadres if cadre_standard(c, hardship_years) == ENHANCED]
     done = len(cadres) - len(missing)
     return {
         "cadres": len(cadres), "checked": done, "missing": missing,
@@ -100,7 +107,10 @@ def completion(cadres: Iterable[Mapping[str, Any]], checked: Mapping[str, Mappin
 
 
 def leave_entitlement(service_years: int, table=DEFAULT_LEAVE_DAYS) -> int:
-    """K-3: paid leave days by years of service [national default 5 / 10 / 15]."""
+    """K-3 (v2): paid leave days by years of service [national default 5 / 10 / 15]; none under one
+    year of service (``service_years`` counts whole years, so 0)."""
+    if service_years < 1:
+        return 0
     for below, days in table:
         if below is None or service_years < below:
             return days

@@ -23,7 +23,15 @@ from services.talent.events import (
 Record = Mapping[str, Any]
 
 ROSTER_FACTS = ("name", "unit_id", "level", "is_leader", "is_principal", "birth_date",
-                "grassroots_years", "service_years")
+                "grassroots_years", "service_years", "staff_category", "post_since",
+                "emergency_front_line")
+# (v2) facts a cadre registered under the first version does not have: read as these
+FIRST_VERSION_FACTS = {"staff_category": None, "post_since": None, "emergency_front_line": False}
+
+
+def roster_facts(cadre: Record) -> dict[str, Any]:
+    """The cadre's roster facts, a first-version record's missing ones as FIRST_VERSION_FACTS."""
+    return {k: cadre.get(k, FIRST_VERSION_FACTS.get(k)) for k in ROSTER_FACTS}
 IN_SELECTION, NOT_IN_SELECTION = "IN_SELECTION", "NOT_IN_SELECTION"
 
 
@@ -40,10 +48,10 @@ def register_unit(*, unit_id: str, name: str, unit_type: str, now: datetime) -> 
 def register_cadre(facts: Record, *, now: datetime) -> Change:
     """A new cadre on the roster at revision 1, announced whole: every service keeps its copy."""
     return Change(set={
-        "cadre_id": facts["cadre_id"], **{k: facts[k] for k in ROSTER_FACTS}, "registered_at": now,
+        "cadre_id": facts["cadre_id"], **roster_facts(facts), "registered_at": now,
         "revision": 1, "version": 1, "selection_status": NOT_IN_SELECTION, "appraisal_results": [],
         "sanctions": [], "liftings": [], "commendations": [], "postings": [], "applied_events": [],
-    }, events=[Event(CadreRegistered, {**facts, "revision": 1})])
+    }, events=[Event(CadreRegistered, {**facts, **roster_facts(facts), "revision": 1})])
 
 
 def update_cadre(cadre: Record, *, changes: Mapping[str, Any]) -> Change:
@@ -59,8 +67,7 @@ def roster_change(cadre: Record, change: Change) -> Change:
     if not change:
         return change
     revision = cadre.get("revision", 1) + 1
-    facts = {**{k: cadre[k] for k in ROSTER_FACTS}, **change.set}
-    facts = {k: facts[k] for k in ROSTER_FACTS}
+    facts = roster_facts({**cadre, **change.set})
     return Change(set={**change.set, "revision": revision}, append=change.append,
                   events=[*change.events, Event(CadreUpdated, {
                       "cadre_id": cadre["_id"], **facts, "revision": revision})])

@@ -12,7 +12,7 @@ from mongoengine import (
 )
 
 from services.common.storage.documents import Aggregate
-from services.talent.rules import LEVELS, UNIT_TYPES
+from services.talent.rules import LEVELS, STAFF_CATEGORIES, UNIT_TYPES
 
 
 class Unit(Aggregate):
@@ -38,6 +38,10 @@ class Cadre(Aggregate):
     birth_date = DateField(required=True)
     grassroots_years = IntField(required=True, min_value=0)
     service_years = IntField(required=True, min_value=0)
+    # (v2) absent on cadres registered under the first version (decide.FIRST_VERSION_FACTS)
+    staff_category = StringField(null=True, choices=STAFF_CATEGORIES)
+    post_since = DateField(null=True)  # 任现职时间
+    emergency_front_line = BooleanField(default=False)  # 急难险重工作一线 (K-2)
     registered_at = DateTimeField(required=True)
     # the roster record's revision: every change bumps it and travels on talent.cadre_updated, so
     # the copies other services keep apply the latest and ignore a late older one

@@ -17,6 +17,8 @@ from services.common.errors import Conflict, RuleViolation
 UNIT_TYPES = ("DISTRICT", "STREET_TOWNSHIP", "CITY_DEPARTMENT", "STATE_ENTERPRISE",
               "PUBLIC_INSTITUTION")
 LEVELS = ("BUREAU_PRINCIPAL", "BUREAU_DEPUTY", "DIVISION", "SECTION", "STAFF")
+# (v2) the three workforces of 000 item 14, and the rest: A-1's two pools in street units, L-6's moves
+STAFF_CATEGORIES = ("CIVIL_SERVANT", "PUBLIC_INSTITUTION_STAFF", "ENTERPRISE_MANAGER", "OTHER")
 
 # What a reason does to a cadre's eligibility.
 SELECTION_PRIORITY = "SELECTION_PRIORITY"  # 选拔任用优先考虑

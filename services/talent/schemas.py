@@ -10,7 +10,15 @@ from marshmallow import Schema, ValidationError, fields, validate
 from services.common.boundary.schemas import ID, YEAR, JsonBool, Name, Text, TransitionSchema, unique
 from services.common.clock import business_date, utcnow
 from services.common.errors import InvalidInput
-from services.talent.rules import EXIT_DECLINE, EXIT_HEALTH, LEVELS, PROFILES, STANDARDS, UNIT_TYPES
+from services.talent.rules import (
+    EXIT_DECLINE,
+    EXIT_HEALTH,
+    LEVELS,
+    PROFILES,
+    STAFF_CATEGORIES,
+    STANDARDS,
+    UNIT_TYPES,
+)
 
 
 class UnitSchema(Schema):
@@ -28,6 +36,12 @@ def _plausible_birth(day):
 YEARS = validate.Range(min=0, max=80)  # years of service or in grassroots posts
 
 
+def _plausible_post_since(day):
+    if not date(1949, 10, 1) <= day <= business_date(utcnow()):
+        raise ValidationError("The day the current post was taken: from 1949-10-01 to today.")
+    return True
+
+
 class CadreSchema(Schema):
     cadre_id = fields.String(required=True, validate=ID)
     name = Name()
@@ -38,6 +52,12 @@ class CadreSchema(Schema):
     birth_date = fields.Date(required=True, validate=_plausible_birth)
     grassroots_years = fields.Integer(required=True, strict=True, validate=YEARS)
     service_years = fields.Integer(required=True, strict=True, validate=YEARS)
+    # (v2) the workforce (A-1's pools in street units), 任现职时间 (the posting history starts there; a
+    # cadre without it is taken as in post since registration) and 急难险重工作一线 (K-2)
+    staff_category = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.OneOf(STAFF_CATEGORIES))
+    post_since = fields.Date(load_default=None, allow_none=True, validate=_plausible_post_since)
+    emergency_front_line = JsonBool(load_default=False)
 
 
 class CadreIdSchema(Schema):
@@ -62,6 +82,9 @@ class UpdateCadreSchema(Schema):
     birth_date = fields.Date(validate=_plausible_birth)
     grassroots_years = fields.Integer(strict=True, validate=YEARS)
     service_years = fields.Integer(strict=True, validate=YEARS)
+    staff_category = fields.String(validate=validate.OneOf(STAFF_CATEGORIES))
+    post_since = fields.Date(validate=_plausible_post_since)
+    emergency_front_line = JsonBool()
 
 
 class ListCadresSchema(Schema):
@@ -248,16 +271,20 @@ def read_roster(text):
     by CadreSchema with their line numbers, errors per line). A file that cannot be read at all is
     InvalidInput."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    expected = set(CadreSchema().fields)
     try:
-        names = reader.fieldnames or []
+        given = reader.fieldnames or []
     except csv.Error as exc:
         raise InvalidInput(f"the CSV cannot be read: {exc}", code="CSV_MALFORMED") from None
-    if set(names) != expected or len(names) != len(set(names)):
+    # a column is named in English or in Chinese, as the department's own sheets name it
+    names = [ROSTER_COLUMNS.get((name or "").strip(), (name or "").strip()) for name in given]
+    reader.fieldnames = names
+    known = set(CadreSchema().fields)
+    required = known - set(OPTIONAL_COLUMNS)
+    if not required <= set(names) or not set(names) <= known or len(names) != len(set(names)):
         raise InvalidInput("the CSV header must name each of the roster's fields once",
                            code="CSV_HEADER", details={
-                               "missing": sorted(expected - set(names)),
-                               "unknown": sorted(set(names) - expected),
+                               "missing": sorted(required - set(names)),
+                               "unknown": sorted(set(names) - known),
                                "repeated": sorted({n for n in names if names.count(n) > 1})})
     schema = CadreSchema()
     rows, errors, seen, lines = [], [], {}, 0
@@ -277,10 +304,19 @@ def read_roster(text):
             errors.append({"row": line, "cadre_id": raw.get("cadre_id"),
                            "fields": {"_row": ["Wrong number of columns."]}})
             continue
-        typed = {**raw, "is_leader": _flag(raw["is_leader"]),
+        typed = {**raw, "level": LEVEL_LABELS.get(raw["level"].strip(), raw["level"]),
+                 "is_leader": _flag(raw["is_leader"]),
                  "is_principal": _flag(raw["is_principal"]),
                  "grassroots_years": _number(raw["grassroots_years"]),
                  "service_years": _number(raw["service_years"])}
+        for name in OPTIONAL_COLUMNS:  # an empty cell of a column a first-version sheet lacks
+            if name in typed and not typed[name].strip():
+                del typed[name]
+        if "staff_category" in typed:
+            typed["staff_category"] = STAFF_CATEGORY_LABELS.get(typed["staff_category"].strip(),
+                                                                typed["staff_category"])
+        if "emergency_front_line" in typed:
+            typed["emergency_front_line"] = _flag(typed["emergency_front_line"])
         try:
             row = schema.load(typed)
         except ValidationError as exc:
@@ -294,6 +330,21 @@ def read_roster(text):
         seen[row["cadre_id"]] = line
         rows.append((line, row))
     return lines, rows, errors
+
+
+# the roster's columns as officers' sheets name them (DOMAIN.md shared vocabulary), beside the English
+ROSTER_COLUMNS = {
+    "干部编号": "cadre_id", "姓名": "name", "单位编号": "unit_id", "职级": "level",
+    "是否领导干部": "is_leader", "是否党政主要领导": "is_principal", "出生日期": "birth_date",
+    "基层一线艰苦地区工作年限": "grassroots_years", "工作年限": "service_years",
+    "人员类别": "staff_category", "任现职时间": "post_since", "是否急难险重工作一线": "emergency_front_line",
+}
+# columns a first-version roster sheet does not have
+OPTIONAL_COLUMNS = ("staff_category", "post_since", "emergency_front_line")
+LEVEL_LABELS = {"市管正局级": "BUREAU_PRINCIPAL", "市管副局级": "BUREAU_DEPUTY", "处级": "DIVISION",
+                "科级": "SECTION", "其他": "STAFF"}
+STAFF_CATEGORY_LABELS = {"公务员": "CIVIL_SERVANT", "事业单位工作人员": "PUBLIC_INSTITUTION_STAFF",
+                         "国有企业经营管理人员": "ENTERPRISE_MANAGER", "其他": "OTHER"}
 
 
 def _flag(text):

@@ -406,4 +406,4 @@ def _not_in_roster(cadre_id) -> NotFound:
 
 
 def _roster_facts(cadre):
-    return {k: cadre[k] for k in decide.ROSTER_FACTS}
+    return decide.roster_facts(cadre)

@@ -38,10 +38,11 @@ class Cadres(Records):
 
     document = Cadre
     noun = "cadre"
-    dates = ("birth_date",)
+    dates = ("birth_date", "post_since")
 
     def load(self, cadre):
-        return cadre and {**cadre, "cadre_id": cadre["_id"], "birth_date": as_date(cadre["birth_date"])}
+        return cadre and {**cadre, "cadre_id": cadre["_id"], "birth_date": as_date(cadre["birth_date"]),
+                          "post_since": as_date(cadre.get("post_since"))}
 
     def register(self, new) -> dict:
         """A new cadre and its registration event, written as built: a roster import writes
@@ -66,7 +67,8 @@ class Cadres(Records):
     def _stored(self, new) -> dict:
         facts = dict(new.set)
         stored = {"_id": facts.pop("cadre_id"), **facts,
-                  "birth_date": stored_date(facts["birth_date"])}
+                  "birth_date": stored_date(facts["birth_date"]),
+                  "post_since": facts["post_since"] and stored_date(facts["post_since"])}
         return with_events(stored, self.store.envelopes(new.events))
 
     def by_ids(self, cadre_ids) -> dict[str, dict]:

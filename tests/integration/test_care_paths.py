@@ -9,7 +9,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from services.common.clock import utcnow
 from tests.helpers import actor, wait_for
 from tests.integration.test_accountability_paths import accountability, decide, open_case, register_leader
-from tests.integration.test_slice import register_unit
+from tests.integration.test_slice import new_id, register_unit
 
 pytestmark = pytest.mark.integration
 
@@ -69,3 +69,29 @@ def test_a_hardship_grant_opens_a_major_setback_talk(suite):
                                                  amount="2000.00")
     assert (approved["status"], approved["amount"]) == ("APPROVED", "2000.00")
     wait_for_talks(suite, cadre_id, [("MAJOR_SETBACK", "hardship_grant")])
+
+
+def test_the_front_line_and_a_first_year_reach_care_from_the_roster(suite):
+    """K-2, K-3 (v2) across the broker: talent registers a cadre on the emergency front line in their
+    first year; care checks them to the ENHANCED standard and gives no paid leave yet."""
+    unit_id = register_unit(suite)
+    cadre_id = new_id("F")
+    response = suite.post("/cadres", {
+        "cadre_id": cadre_id, "name": "抢险队员", "unit_id": unit_id, "level": "STAFF",
+        "is_leader": False, "is_principal": False, "birth_date": "1998-09-09", "grassroots_years": 0,
+        "service_years": 0, "staff_category": "CIVIL_SERVANT", "emergency_front_line": True})
+    assert response.status_code == 201, response.text
+    year = utcnow().year
+
+    def entitlement():
+        with rpc(suite, CARER) as cluster:
+            try:
+                return cluster.care.leave_entitlement(cadre_id=cadre_id, year=year)
+            except Exception:  # noqa: BLE001 - care has not learnt the cadre yet
+                return None
+    assert wait_for(entitlement, timeout=20, interval=0.3, what="care to learn the cadre")[
+        "entitlement"] == 0
+    with rpc(suite, CARER) as cluster:
+        check = cluster.care.record_health_check(cadre_id=cadre_id, year=year,
+                                                 checked_on=utcnow().date().isoformat())
+    assert check["standard"] == "ENHANCED"

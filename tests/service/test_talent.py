@@ -83,7 +83,8 @@ class TestRoster:
         answer = call(talent, "update_cadre", "D1", level="BUREAU_PRINCIPAL", is_principal=True)
         assert (answer["level"], answer["revision"]) == ("BUREAU_PRINCIPAL", 2)
         payload = updated()["payload"]
-        assert payload == {**DEPUTY, "level": "BUREAU_PRINCIPAL", "is_principal": True, "revision": 2}
+        assert payload == {**DEPUTY, "level": "BUREAU_PRINCIPAL", "is_principal": True, "revision": 2,
+                           "staff_category": None, "post_since": None, "emergency_front_line": False}
 
     def test_an_update_needs_a_change_and_a_unit_admin_keeps_to_their_unit(self, talent, roster):
         with pytest.raises(InvalidInput):

@@ -186,25 +186,26 @@ def test_an_empty_unit_has_rate_zero():
 
 
 @pytest.mark.parametrize("years,days", [
-    (0, 5), (9, 5), (10, 10), (19, 10), (20, 15), (40, 15),
+    (0, 0), (1, 5), (9, 5), (10, 10), (19, 10), (20, 15), (40, 15),
 ])
 def test_the_national_default_leave_entitlement(years, days):
-    # rule K-3 [national default]: <10 years 5 days, <20 years 10 days, otherwise 15
+    # rule K-3 (v2) [national default]: none under one year, <10 years 5 days, <20 years 10, otherwise 15
     assert rules.leave_entitlement(years) == days
 
 
 @pytest.mark.parametrize("years,days", [
-    (0, 3), (4, 3), (5, 7), (14, 7), (15, 12), (29, 12), (30, 20), (50, 20),
+    (0, 0), (1, 3), (4, 3), (5, 7), (14, 7), (15, 12), (29, 12), (30, 20), (50, 20),
 ])
 def test_a_custom_leave_table(years, days):
-    # rule K-3: the table is configurable, rows read top down
+    # rule K-3: the table is configurable, rows read top down; under one year, none whatever the table
     table = ((5, 3), (15, 7), (30, 12), (None, 20))
     assert rules.leave_entitlement(years, table) == days
 
 
 def test_a_leave_table_of_one_open_row():
-    assert rules.leave_entitlement(0, ((None, 8),)) == 8
+    assert rules.leave_entitlement(1, ((None, 8),)) == 8
     assert rules.leave_entitlement(60, ((None, 8),)) == 8
+    assert rules.leave_entitlement(0, ((None, 8),)) == 0
 
 
 @pytest.mark.parametrize("table", [((10, 5), (20, 10)), ()])
@@ -458,3 +459,17 @@ TODAY = date(2025, 3, 15)
 def test_visit_status(due, status):
     # rule K-6
     assert rules.visit_status(due, TODAY) == status
+
+
+@pytest.mark.parametrize("grassroots,front_line,expected", [
+    (0, False, "STANDARD"), (0, True, "ENHANCED"), (5, False, "ENHANCED"), (5, True, "ENHANCED"),
+])
+def test_the_emergency_front_line_calls_for_the_enhanced_check(grassroots, front_line, expected):
+    # rule K-2 (v2): long in hardship posts, or on the front line of 急难险重 work
+    assert rules.health_standard(grassroots, 5, front_line) == expected
+    assert rules.cadre_standard({"grassroots_years": grassroots, "emergency_front_line": front_line},
+                                5) == expected
+
+
+def test_a_first_version_copy_has_no_front_line_and_keeps_its_standard():
+    assert rules.cadre_standard({"grassroots_years": 2}, 5) == "STANDARD"

@@ -58,7 +58,7 @@ def test_one_open_talk_per_cadre_and_reason_opened_by_people(worker):
 
 
 def test_leave_is_granted_by_service_years_and_never_overdrawn(worker):
-    assert worker.service.leave_entitlement(cadre_id="N1", year=2026)["entitlement"] == 5
+    assert worker.service.leave_entitlement(cadre_id="N1", year=2026)["entitlement"] == 0  # K-3 (v2)
     assert worker.service.leave_entitlement(cadre_id="L1", year=2026)["entitlement"] == 15
     taken = worker.service.record_leave(cadre_id="S1", year=2026, days=3, starts_on="2026-05-04")
     assert (taken["taken"], taken["remaining"]) == (3, 2)

@@ -148,3 +148,63 @@ def test_a_roster_import_with_a_wrong_row_imports_nothing(worker):
         "N1,新人,JA,SECTION,false,false,1995-01-01,0,1", "C1,干部,JA,SECTION,false,false,1990-03-15,6,10"]))
     assert (report["imported"], report["unchanged"]) == (1, 1)
     assert worker.service.young_cadres(unit_id="JA")[0]["cadre_id"] == "N1"
+
+
+def test_the_second_reading_s_cadre_facts_are_registered_changed_and_announced(worker):
+    """v2 shared vocabulary: staff_category, post_since (任现职时间), emergency_front_line (K-2)."""
+    cadre = worker.service.register_cadre(
+        cadre_id="V2", name="周九", unit_id="JA", level="SECTION", is_leader=False, is_principal=False,
+        birth_date="1986-05-05", grassroots_years=1, service_years=12, staff_category="CIVIL_SERVANT",
+        post_since="2021-03-01", emergency_front_line=True)
+    assert (cadre["staff_category"], cadre["post_since"], cadre["emergency_front_line"]) == (
+        "CIVIL_SERVANT", "2021-03-01", True)
+    registered = worker.published("cadres")[-1]
+    assert registered["payload"]["emergency_front_line"] is True
+    assert registered["payload"]["post_since"] == "2021-03-01"
+    changed = worker.service.update_cadre(cadre_id="V2", staff_category="OTHER",
+                                          emergency_front_line=False)
+    assert (changed["staff_category"], changed["emergency_front_line"], changed["revision"]) == (
+        "OTHER", False, 2)
+    with pytest.raises(InvalidInput) as refused:
+        worker.service.update_cadre(cadre_id="V2", post_since="2999-01-01")
+    assert list(refused.value.fields) == ["post_since"]
+
+
+def test_a_cadre_of_the_first_version_keeps_working(worker):
+    """A roster record written before v2 has none of the new facts: read as none, changed as any."""
+    worker.put("cadres", {"_id": "OLD", "name": "老干部", "unit_id": "JA", "level": "DIVISION",
+                          "is_leader": True, "is_principal": False,
+                          "birth_date": datetime(1970, 1, 1), "grassroots_years": 2,
+                          "service_years": 25, "registered_at": NOW, "revision": 3, "version": 3,
+                          "selection_status": "NOT_IN_SELECTION"})
+    changed = worker.service.update_cadre(cadre_id="OLD", service_years=26)
+    assert changed["revision"] == 4
+    payload = worker.published("cadres")[-1]["payload"]
+    assert (payload["staff_category"], payload["post_since"], payload["emergency_front_line"]) == (
+        None, None, False)
+
+
+def test_a_roster_sheet_in_chinese_with_the_new_columns_is_imported(worker):
+    sheet = "\n".join([
+        "干部编号,姓名,单位编号,职级,是否领导干部,是否党政主要领导,出生日期,基层一线艰苦地区工作年限,工作年限,"
+        "人员类别,任现职时间,是否急难险重工作一线",
+        "Z1,吴十,JA,科级,否,否,1990-01-01,6,8,公务员,2022-07-01,是",
+        "Z2,郑十一,JA,SECTION,false,false,1991-02-02,0,3,,,"])
+    report = worker.service.import_roster(csv=sheet)
+    assert (report["imported"], report["errors"]) == (2, [])
+    z1 = worker.service.get_cadre(cadre_id="Z1")
+    assert (z1["level"], z1["staff_category"], z1["post_since"], z1["emergency_front_line"]) == (
+        "SECTION", "CIVIL_SERVANT", "2022-07-01", True)
+    z2 = worker.service.get_cadre(cadre_id="Z2")
+    assert (z2["staff_category"], z2["post_since"], z2["emergency_front_line"]) == (None, None, False)
+    again = worker.service.import_roster(csv=sheet)  # the same sheet again: nothing twice
+    assert (again["imported"], again["unchanged"]) == (0, 2)
+
+
+def test_a_roster_sheet_with_a_bad_new_fact_names_it(worker):
+    sheet = "\n".join([
+        "cadre_id,name,unit_id,level,is_leader,is_principal,birth_date,grassroots_years,service_years,"
+        "staff_category",
+        "Z3,王十二,JA,SECTION,false,false,1990-01-01,0,3,SOLDIER"])
+    report = worker.service.import_roster(csv=sheet)
+    assert (report["imported"], report["errors"][0]["fields"].keys()) == (0, {"staff_category"})
