@@ -22,6 +22,7 @@ from services.accountability.schemas import (
     FileComplaintSchema,
     ListCasesSchema,
     OpenCaseSchema,
+    OpenComplaintsSchema,
     ProposeDecisionSchema,
     ReportLineSchema,
     ResolveComplaintSchema,
@@ -54,6 +55,7 @@ from services.care.schemas import (
     LeaveSchema,
     ListTalksSchema,
     OpenTalkSchema,
+    PendingHardshipSchema,
     RecordHealthCheckSchema,
     RecordLeaveSchema,
     RecordVisitSchema,
@@ -85,6 +87,8 @@ from services.talent.schemas import (
     PoolEntrySchema,
     PoolQuerySchema,
     ProgrammeSchema,
+    RotationEntrySchema,
+    RotationQuerySchema,
     SelectionSchema,
     UnitSchema,
     UpdateCadreSchema,
@@ -166,6 +170,11 @@ ROUTES: tuple[Route, ...] = (
           "nothing is imported if any is wrong; cadres already registered with the same facts are "
           "left alone", body=ImportRosterSchema, response=ImportReportSchema,
           max_body_bytes=ROSTER_IMPORT_MAX_BODY_BYTES),
+    Route("rotation_list", "GET", "/talent/rotation", "talent", "rotation_list",
+          "Leading cadres who must (10 years or more in post) or should (5 or more) rotate, and cadres "
+          "long in grassroots posts with an EXCELLENT or a commendation listed for priority exchange; "
+          "per unit, longest in post first (交流轮岗, L-7; a unit administrator names their own unit)",
+          query=RotationQuerySchema, response=RotationEntrySchema, many=True),
     Route("young_cadres", "GET", "/talent/young-cadres", "talent", "young_cadres",
           "Cadres under the configured age, youngest first (L-4; a unit administrator names their "
           "own unit)", query=YoungCadresSchema, response=YoungCadreSchema, many=True),
@@ -261,6 +270,9 @@ ROUTES: tuple[Route, ...] = (
     Route("file_complaint", "POST", "/accountability/complaints", "accountability", "file_complaint",
           "File a complaint (信访举报) against a cadre, named or anonymous; expedited while the cadre "
           "is under selection (C-5)", body=FileComplaintSchema, response=ComplaintSchema, status=201),
+    Route("open_complaints", "GET", "/accountability/complaints", "accountability", "open_complaints",
+          "Complaints not resolved yet with their deadlines, the earliest (most overdue) first (C-5)",
+          query=OpenComplaintsSchema, response=ComplaintSchema, many=True),
     Route("get_complaint", "GET", "/accountability/complaints/<string:complaint_id>", "accountability",
           "get_complaint", "A complaint; its reporter is shown to discipline officers only (C-5)",
           response=ComplaintSchema),
@@ -351,6 +363,9 @@ ROUTES: tuple[Route, ...] = (
     Route("apply_hardship", "POST", "/care/hardship-applications", "care", "apply_hardship",
           "Apply to the hardship fund for a cadre: natural disaster, major illness or major incident "
           "(K-5)", body=ApplyHardshipSchema, response=HardshipApplicationSchema, status=201),
+    Route("pending_hardship", "GET", "/care/hardship-applications/pending", "care", "pending_hardship",
+          "Hardship applications waiting for a decision, oldest first (K-5)",
+          query=PendingHardshipSchema, response=HardshipApplicationSchema, many=True),
     Route("approve_hardship", "POST", "/care/hardship-applications/<string:application_id>/approval",
           "care", "approve_hardship", "Approve a pending application with the amount granted from "
           "its year's fund: paid exactly once, the balance never negative; care.hardship_granted "

@@ -14,6 +14,7 @@ from services.accountability.events import (
     CaseClosed,
     CaseOpened,
     ComplaintFiled,
+    FalseAccusationReferred,
     LateMitigationRecorded,
     SanctionDecided,
 )
@@ -251,22 +252,32 @@ def file_complaint(cadre: Record, *, complaint_id: str, matter: str,
         "expedited": expedited, "filed_at": now, "due_at": due})])
 
 
-def resolution(complaint: Record, prior_case: Record | None, cadre: Record | None, *, outcome: str,
+def resolution(complaint: Record, prior: Record | None, cadre: Record | None, *, outcome: str,
                reason: str, repeat_of: str | None, situations: Sequence[str], now: datetime,
-               by: str) -> dict[str, Any]:
+               by: str, prior_kind: str = "case") -> dict[str, Any]:
     """C-5: what each outcome needs before it may be recorded, and what is recorded with it. A
     substantiated complaint opens a case, so its cadre must be a leading cadre accountability knows."""
-    rules.check_resolution(complaint, outcome, prior_case, situations)
+    rules.check_resolution(complaint, outcome, prior, situations, prior_kind)
     if outcome == rules.SUBSTANTIATED:
         if cadre is None or "unit_id" not in cadre:
             raise unknown_copy("cadre", complaint["cadre_id"], "accountability")
         rules.check_leading_cadre(cadre)
     found = {"outcome": outcome, "reason": reason, "resolved_at": now, "resolved_by": by}
     if outcome == rules.REPEAT:
-        found["repeat_of"] = repeat_of
+        found["repeat_of"], found["repeat_of_kind"] = repeat_of, prior_kind
     if outcome == rules.FALSE_ACCUSATION:
         found["referral"] = {"at": now, "by": by, "reason": reason}  # 依纪依法严肃处理
     return found
+
+
+def false_accusation_referral(complaint: Record, *, now: datetime) -> Event:
+    """C-5 (v2): 诬告陷害 referred, for discipline inspection's systems: who reported what against
+    whom. The reporter's identity, kept from everyone but discipline officers, goes to them."""
+    return Event(FalseAccusationReferred, {
+        "complaint_id": complaint["_id"], "cadre_id": complaint["cadre_id"],
+        "unit_id": complaint["unit_id"], "reporter": dict(complaint.get("reporter") or {}),
+        "matter": complaint["matter"], "reason": (complaint.get("referral") or {}).get("reason"),
+        "referred_at": now})
 
 
 def resuming(complaint: Record, outcome: str) -> bool:

@@ -1,7 +1,7 @@
 """Accountability's events: what it publishes (the producer's full payloads) and, of what it consumes, only
 the fields it relies on (ARCHITECTURE.md §2)."""
 
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
 from services.accountability.rules import SANCTIONS, SOURCES
 from services.common.messaging.events import EventSchema
@@ -61,6 +61,28 @@ class LateMitigationRecorded(EventSchema):
     application_id = fields.String(required=True)
     sanctions = fields.List(fields.String(), required=True)  # the decision as it stands
     ruled_at = fields.AwareDateTime(required=True)
+
+
+class ReporterOut(Schema):
+    name = fields.String(required=True)
+    contact = fields.String(allow_none=True)
+
+
+class FalseAccusationReferred(EventSchema):
+    """C-5 (v2) 诬告陷害: a named reporter's complaint found to be a false accusation, referred for
+    handling according to discipline and law. For discipline inspection's systems: it names the
+    reporter, so only what discipline inspection runs should bind to it."""
+
+    event_type = "accountability.false_accusation_referred"
+    schema_version = 1
+
+    complaint_id = fields.String(required=True)
+    cadre_id = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    reporter = fields.Nested(ReporterOut, required=True)
+    matter = fields.String(required=True)
+    reason = fields.String(allow_none=True)
+    referred_at = fields.AwareDateTime(required=True)
 
 
 class CadreCleared(EventSchema):

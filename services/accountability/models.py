@@ -69,6 +69,7 @@ class Complaint(Aggregate):
     outcome = StringField()
     reason = StringField()
     repeat_of = StringField()
+    repeat_of_kind = StringField()  # C-5 (v2): the earlier matter is a case or a complaint
     case_id = StringField()
     referral = DictField()  # FALSE_ACCUSATION: referred for handling
     resolved_at = DateTimeField()

@@ -293,17 +293,31 @@ def was_verified_and_closed(case: Mapping[str, Any]) -> bool:
     return case["status"] == CLOSED and any(t["to"] == VERIFIED for t in case.get("history", []))
 
 
-def check_resolution(complaint: Mapping[str, Any], outcome: str, prior_case: Mapping[str, Any] | None,
-                     situations: Sequence[str]) -> None:
-    """C-5: what each outcome needs before it may be recorded."""
+def concluded(prior: Mapping[str, Any], kind: str) -> bool:
+    """C-5 (v2) 已查核清楚: a case verified and decided (or closed after that), or dismissed; a
+    complaint found groundless or a false accusation, or itself closed as a repeat of one."""
+    if kind == "case":
+        return prior["status"] == DISMISSED or (
+            prior["status"] in (DECIDED, CLOSED)
+            and any(t["to"] == VERIFIED for t in prior.get("history", [])))
+    return prior.get("status") == RESOLVED and prior.get("outcome") in (
+        GROUNDLESS, FALSE_ACCUSATION, REPEAT)
+
+
+def check_resolution(complaint: Mapping[str, Any], outcome: str, prior: Mapping[str, Any] | None,
+                     situations: Sequence[str], prior_kind: str = "case") -> None:
+    """C-5: what each outcome needs before it may be recorded. A REPEAT cites the earlier matter
+    about the same cadre, a case or a complaint, which must be concluded (v2: any concluded matter,
+    not only a case verified and closed)."""
     if outcome == REPEAT:
-        if prior_case is None or prior_case["cadre_id"] != complaint["cadre_id"] \
-                or not was_verified_and_closed(prior_case):
+        if prior is None or prior["cadre_id"] != complaint["cadre_id"] \
+                or prior["_id"] == complaint["_id"] or not concluded(prior, prior_kind):
             raise RuleViolation(
-                "REPEAT needs the earlier case about the same cadre, verified and closed "
+                "REPEAT cites an earlier matter about the same cadre already looked into and "
+                "concluded: a case verified and decided, or dismissed; a complaint found groundless "
                 "(已查核清楚的重复性举报不再调查)", code="NOT_A_REPEAT", rule="C-5",
-                details={"repeat_of": prior_case and prior_case["_id"],
-                         "status": prior_case and prior_case["status"]})
+                details={"repeat_of": prior and prior["_id"], "kind": prior and prior_kind,
+                         "status": prior and prior["status"]})
     elif outcome == FALSE_ACCUSATION and not complaint.get("reporter"):
         raise RuleViolation("only a named reporter can be found to have made a false accusation "
                             "(实名举报者诬告陷害)", code="ANONYMOUS_REPORTER", rule="C-5")

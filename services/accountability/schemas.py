@@ -117,11 +117,16 @@ class ComplaintIdSchema(Schema):
     complaint_id = fields.String(required=True, validate=ID)
 
 
+class OpenComplaintsSchema(Schema):
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
 class ResolveComplaintSchema(Schema):
     complaint_id = fields.String(required=True, validate=ID)
     outcome = fields.String(required=True, validate=validate.OneOf(COMPLAINT_OUTCOMES))
     reason = Text(max_length=2000)
-    repeat_of = fields.String(load_default=None, allow_none=True, validate=ID)  # REPEAT: the case
+    # REPEAT: the earlier matter, a case or a complaint, concluded (C-5)
+    repeat_of = fields.String(load_default=None, allow_none=True, validate=ID)
     situations = fields.List(fields.String(validate=validate.OneOf(SITUATIONS)),
                              load_default=list, validate=unique)  # SUBSTANTIATED: the new case's
 
@@ -230,9 +235,11 @@ class ComplaintSchema(Schema):
     outcome = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
     repeat_of = fields.String(allow_none=True)
+    repeat_of_kind = fields.String(allow_none=True)  # case or complaint
     case_id = fields.String(allow_none=True)
     referred = fields.Boolean()
     resolved_at = fields.AwareDateTime(allow_none=True)
+    overdue = fields.Boolean()  # in the open list: past its deadline (C-5)
 
 
 class ReportLineSchema(Schema):

@@ -30,6 +30,7 @@ from services.accountability.schemas import (
     HoldSchema,
     ListCasesSchema,
     OpenCaseSchema,
+    OpenComplaintsSchema,
     ProposeDecisionSchema,
     ReportLineSchema,
     ReportYearSchema,
@@ -48,7 +49,7 @@ from services.common.boundary.security import (
     SELF,
     UNIT_ADMIN,
 )
-from services.common.clock import business_year, utcnow
+from services.common.clock import as_utc, business_year, utcnow
 from services.common.decision import Event
 from services.common.errors import NotFound, Unavailable
 from services.common.messaging.consumer import PermanentFailure, consume
@@ -182,6 +183,14 @@ class AccountabilityService(ServiceBase):
             policy=self._policy(), now=utcnow(), by=self._by()))
         return self._complaint(complaint_id)
 
+    @rpc(request=OpenComplaintsSchema, response=ComplaintSchema, many=True, allow=OFFICERS)
+    def open_complaints(self, limit=100):
+        """C-5 (v2): the complaints not resolved yet with their deadlines, overdue first."""
+        self.access.check(record=("complaints", "open"))
+        now = utcnow()
+        return [{**c, "overdue": as_utc(c["due_at"]) < now}
+                for c in self.store.complaints.open_by_deadline(limit)]
+
     @rpc(request=ComplaintIdSchema, response=ComplaintSchema, allow=OFFICERS)
     def get_complaint(self, complaint_id):
         return self._complaint(complaint_id)
@@ -197,11 +206,13 @@ class AccountabilityService(ServiceBase):
         complaint = self._complaint(complaint_id)
         if not decide.resuming(complaint, outcome):
             rules.check_complaint_open(complaint)
-        prior = self._case(repeat_of) if outcome == rules.REPEAT and repeat_of else None
+        prior, prior_kind = self._earlier_matter(repeat_of) if outcome == rules.REPEAT \
+            else (None, "case")
         cadre = self.store.cadres.get(complaint["cadre_id"])
         now, by = utcnow(), self._by()
         resolution = decide.resolution(complaint, prior, cadre, outcome=outcome, reason=reason,
-                                       repeat_of=repeat_of, situations=situations, now=now, by=by)
+                                       repeat_of=repeat_of, situations=situations, now=now, by=by,
+                                       prior_kind=prior_kind)
         if not self.store.complaints.claim(complaint_id, resolution):
             complaint = self._complaint(complaint_id)
             if not decide.resuming(complaint, outcome):
@@ -209,6 +220,9 @@ class AccountabilityService(ServiceBase):
         events, finished = [], {"status": rules.RESOLVED}
         if outcome == rules.SUBSTANTIATED:
             finished["case_id"] = self._case_from_complaint(complaint, cadre, situations, now, by)
+        if outcome == rules.FALSE_ACCUSATION:
+            events.append(decide.false_accusation_referral(
+                {**complaint, **resolution}, now=now))
         if outcome in rules.CLEARING_OUTCOMES:
             # 澄清正名、消除影响: the cases that investigated the report end, and what they decided
             # is lifted wherever it restricts the cadre (A-6, L-3)
@@ -316,6 +330,16 @@ class AccountabilityService(ServiceBase):
             cadre, case_id=case_id, source=rules.COMPLAINT, situations=situations,
             summary=complaint["matter"], now=now, by=by, complaint_id=complaint["_id"]))
         return case_id
+
+    def _earlier_matter(self, matter_id):
+        """C-5: the matter a REPEAT cites, a case or a complaint: (record, kind), or (None, "case")."""
+        if not matter_id:
+            return None, "case"
+        case = self.store.cases.get(matter_id)
+        if case is not None:
+            return case, "case"
+        complaint = self.store.complaints.get(matter_id)
+        return (complaint, "complaint") if complaint is not None else (None, "case")
 
     def _case(self, case_id):
         self.access.check(record=("case", case_id))

@@ -42,6 +42,11 @@ class Complaints(Records):
         self.store.update_one(Complaint, {"_id": complaint_id, "status": rules.RESOLVING},
                               {"$set": finished, "$inc": {"version": 1}}, events)
 
+    def open_by_deadline(self, limit: int) -> list[dict]:
+        """C-5 (v2): complaints not resolved yet, the earliest deadline (the most overdue) first."""
+        return list(self.collection.find({"status": {"$in": [rules.FILED, rules.RESOLVING]}})
+                    .sort([("due_at", 1), ("_id", 1)]).limit(limit))
+
     def not_expedited(self, cadre_id):
         return self.collection.find({"cadre_id": cadre_id, "status": rules.FILED, "expedited": False})
 

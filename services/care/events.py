@@ -68,6 +68,7 @@ class CaseOpenedIn(EventSchema):
 
     case_id = fields.String(required=True)
     cadre_id = fields.String(required=True)
+    complaint_id = fields.String(load_default=None, allow_none=True)  # K-1 (v2): the complaint's matter
     opened_at = fields.AwareDateTime(required=True)
 
 

@@ -123,6 +123,10 @@ class ApproveHardshipSchema(Schema):
     note = Text(required=False, max_length=2000)
 
 
+class PendingHardshipSchema(Schema):
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
 class RejectHardshipSchema(Schema):
     application_id = fields.String(required=True, validate=ID)
     note = Text(max_length=2000)

@@ -32,6 +32,7 @@ from services.care.schemas import (
     LeaveSchema,
     ListTalksSchema,
     OpenTalkSchema,
+    PendingHardshipSchema,
     RecordHealthCheckSchema,
     RecordLeaveSchema,
     RecordVisitSchema,
@@ -238,6 +239,12 @@ class CareService(ServiceBase):
             application, note=note, now=utcnow(), by=self._by()), current=application)
         return self._application(application_id)
 
+    @rpc(request=PendingHardshipSchema, response=HardshipApplicationSchema, many=True, allow=CARERS)
+    def pending_hardship(self, limit=100):
+        """K-5 (v2): the applications waiting for a decision, oldest first: a care officer's list."""
+        self.access.check(record=("hardship_applications", "pending"))
+        return self.store.hardship_applications.pending(limit)
+
     @rpc(request=YearSchema, response=FundSchema, allow=CARERS)
     def fund_ledger(self, year):
         """K-5: the year's budget, grants and balance, line by line, for a person to audit."""
@@ -279,7 +286,13 @@ class CareService(ServiceBase):
 
     @consume(CaseOpenedIn)
     def on_case_opened(self, event):
-        self._talk_for(event, rules.EARLY_WARNING, "case", event.payload["case_id"])
+        """K-1 (v2): a case opened from a complaint is the complaint's matter -- the one talk the
+        complaint opened (or will open, whichever event comes first), not a second."""
+        complaint_id = event.payload.get("complaint_id")
+        if complaint_id:
+            self._talk_for(event, rules.EARLY_WARNING, "complaint", complaint_id)
+        else:
+            self._talk_for(event, rules.EARLY_WARNING, "case", event.payload["case_id"])
 
     @consume(ComplaintFiledIn)
     def on_complaint_filed(self, event):

@@ -83,6 +83,11 @@ class HardshipApplications(Records):
     document = HardshipApplication
     noun = "hardship application"
 
+    def pending(self, limit: int) -> list[dict]:
+        """K-5 (v2): the applications waiting for a decision, oldest first."""
+        return [self.load(a) for a in self.collection.find({"status": rules.PENDING}).sort(
+            [("filed_at", 1), ("_id", 1)]).limit(limit)]
+
 
 class Families(Records):
     """K-6: the families of cadres who died on duty."""

@@ -86,6 +86,13 @@ def business_date(moment: datetime, config: Mapping | None = None):
     return moment.astimezone(ZoneInfo(zone)).date()
 
 
+def business_year_start(year: int, config: Mapping | None = None) -> datetime:
+    """The moment ``year`` begins where the department works, in UTC: a term that runs "to the end
+    of year Y" ends at ``business_year_start(Y + 1)``."""
+    zone = (config or {}).get("BUSINESS_TIMEZONE") or DEFAULT_BUSINESS_TIMEZONE
+    return datetime(year, 1, 1, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
 def add_months(moment, months: int):
     """Calendar months, the day clipped to the month's end (31 Jan + 1 month = 28/29 Feb); a date or
     a datetime, whose time and zone are kept."""

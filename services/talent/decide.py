@@ -54,6 +54,17 @@ def register_cadre(facts: Record, *, now: datetime) -> Change:
     }, events=[Event(CadreRegistered, {**facts, **roster_facts(facts), "revision": 1})])
 
 
+def cleared(clearing: Record, event_id: str) -> Change:
+    """C-5 澄清正名 (v2): the clearing kept for the cadre's profile, and each sanction the untrue
+    report led to lifted (L-3)."""
+    return Change(append={
+        "clearings": [{"complaint_id": clearing["complaint_id"], "outcome": clearing.get("outcome"),
+                       "cleared_at": clearing["cleared_at"], "event_id": event_id}],
+        "liftings": [{"case_id": case_id, "rule": "C-5", "event_id": event_id,
+                      "complaint_id": clearing["complaint_id"], "at": clearing["cleared_at"]}
+                     for case_id in clearing["case_ids"]]})
+
+
 def update_cadre(cadre: Record, *, changes: Mapping[str, Any]) -> Change:
     """Changed roster facts (a move to another unit is a posting, L-6)."""
     if not changes:

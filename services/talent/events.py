@@ -133,6 +133,7 @@ class CadreClearedIn(EventSchema):
 
     cadre_id = fields.String(required=True)
     complaint_id = fields.String(required=True)
+    outcome = fields.String(load_default=None)  # GROUNDLESS or FALSE_ACCUSATION: shown (v2)
     case_ids = fields.List(fields.String(), required=True)
     cleared_at = fields.AwareDateTime(required=True)
 

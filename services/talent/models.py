@@ -51,6 +51,7 @@ class Cadre(Aggregate):
     appraisal_results = ListField(DictField())
     sanctions = ListField(DictField())          # accountability.sanction_decided
     liftings = ListField(DictField())           # tolerance.ruling_made EXEMPTED, cadre_cleared
+    clearings = ListField(DictField())          # accountability.cadre_cleared: 澄清正名, shown
     commendations = ListField(DictField())      # appraisal.commendation_awarded (L-5 results)
     # L-1, L-2: the cadre's place in the lion-type pool as officers recorded it
     pool = DictField()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from services.common.clock import DEFAULT_BUSINESS_TIMEZONE, business_year_start
 from services.common.errors import Conflict, RuleViolation
 
 # Shared vocabulary (DOMAIN.md)
@@ -36,19 +37,40 @@ PRIORITY_KINDS = ("ANNUAL", "SPECIAL")
 # L-4 young cadres and L-5 grassroots priority [policy values]
 DEFAULT_YOUNG_CADRE_MAX_AGE = 40
 DEFAULT_GRASSROOTS_PRIORITY_YEARS = 5
+# A-5 (v2): an EXCELLENT of year Y gives priority until the end of year Y + this
+DEFAULT_EXCELLENT_PRIORITY_YEARS = 1
+# L-7 (v2) [national default]: leading cadres this long in one post must rotate, or should
+DEFAULT_ROTATION_MUST_YEARS = 10
+DEFAULT_ROTATION_SHOULD_YEARS = 5
 
 
 @dataclass(frozen=True)
 class Policy:
-    """The policy values talent decides with: L-4's age, L-5's grassroots years."""
+    """The policy values talent decides with: L-4's age, L-5's grassroots years, A-5's term, and
+    where the department's year turns."""
 
     young_cadre_max_age: int = DEFAULT_YOUNG_CADRE_MAX_AGE
     grassroots_priority_years: int = DEFAULT_GRASSROOTS_PRIORITY_YEARS
+    excellent_priority_years: int = DEFAULT_EXCELLENT_PRIORITY_YEARS
+    business_timezone: str = DEFAULT_BUSINESS_TIMEZONE
+    rotation_must_years: int = DEFAULT_ROTATION_MUST_YEARS
+    rotation_should_years: int = DEFAULT_ROTATION_SHOULD_YEARS
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Policy:
+        priority_years = config.get("EXCELLENT_PRIORITY_YEARS")
         return cls(int(config.get("YOUNG_CADRE_MAX_AGE") or DEFAULT_YOUNG_CADRE_MAX_AGE),
-                   int(config.get("GRASSROOTS_PRIORITY_YEARS") or DEFAULT_GRASSROOTS_PRIORITY_YEARS))
+                   int(config.get("GRASSROOTS_PRIORITY_YEARS") or DEFAULT_GRASSROOTS_PRIORITY_YEARS),
+                   DEFAULT_EXCELLENT_PRIORITY_YEARS if priority_years in (None, "")
+                   else int(priority_years),
+                   config.get("BUSINESS_TIMEZONE") or DEFAULT_BUSINESS_TIMEZONE,
+                   int(config.get("ROTATION_MUST_YEARS") or DEFAULT_ROTATION_MUST_YEARS),
+                   int(config.get("ROTATION_SHOULD_YEARS") or DEFAULT_ROTATION_SHOULD_YEARS))
+
+    def excellent_priority_ends(self, year: int) -> datetime:
+        """A-5 (v2): when the priority of an EXCELLENT of ``year`` lapses."""
+        return business_year_start(year + self.excellent_priority_years + 1,
+                                   {"BUSINESS_TIMEZONE": self.business_timezone})
 
 
 @dataclass(frozen=True)
@@ -82,19 +104,21 @@ def latest_result_per_cycle(results: Iterable[Mapping[str, Any]]) -> list[Mappin
     return sorted(latest.values(), key=lambda r: (r["finalized_at"], r["cycle_id"]))
 
 
-def excellent_priority(results: Iterable[Mapping[str, Any]]) -> list[Reason]:
-    """Rule A-5: EXCELLENT (annual or special) -> selection priority and training priority.
-
-    The policy text sets no end date, so the priority holds from the result onwards.
-    """
+def excellent_priority(results: Iterable[Mapping[str, Any]], policy: Policy | None = None) -> list[Reason]:
+    """Rule A-5 (v2): EXCELLENT (annual or special) -> selection priority and training priority,
+    from the result until the end of the following year (``EXCELLENT_PRIORITY_YEARS``, 1) where the
+    department works. A later EXCELLENT renews it with a term of its own; an amendment that takes
+    the EXCELLENT away takes the reason with it (the cycle's latest result counts)."""
+    policy = policy or Policy()
     reasons = []
     for result in latest_result_per_cycle(results):
         if result["grade"] != "EXCELLENT" or result["kind"] not in PRIORITY_KINDS:
             continue
         detail = f"{result['kind']} appraisal {result['year']}: EXCELLENT"
+        until = policy.excellent_priority_ends(result["year"])
         for effect in (SELECTION_PRIORITY, TRAINING_PRIORITY):
             reasons.append(Reason("A-5", effect, result["event_id"], result["finalized_at"],
-                                  None, detail))
+                                  until, detail))
     return reasons
 
 
@@ -164,9 +188,10 @@ def eligibility(results: Iterable[Mapping[str, Any]], now: datetime,
                 unit_grades: Iterable[Mapping[str, Any]] = (),
                 is_principal: bool = False,
                 sanctions: Iterable[Mapping[str, Any]] = (),
-                liftings: Iterable[Mapping[str, Any]] = ()) -> Eligibility:
+                liftings: Iterable[Mapping[str, Any]] = (),
+                policy: Policy | None = None) -> Eligibility:
     """Rule L-3: the cadre's eligibility now, with every reason that is in force."""
-    reasons = [r for r in excellent_priority(results) if r.active_at(now)]
+    reasons = [r for r in excellent_priority(results, policy) if r.active_at(now)]
     if is_principal:
         reasons += [r for r in merit_drought(unit_grades) if r.active_at(now)]
     reasons += [r for r in promotion_bans(sanctions, liftings) if r.active_at(now)]
@@ -273,6 +298,46 @@ def young(cadres: Iterable[Mapping[str, Any]], today: date, max_age: int) -> lis
     """L-4: cadres under ``max_age``, youngest first, as the reserve lion-type selection looks at."""
     found = [{**cadre, "age": age_on(cadre["birth_date"], today)} for cadre in cadres]
     return sorted((c for c in found if c["age"] < max_age), key=lambda c: (c["age"], c["cadre_id"]))
+
+
+# L-7 rotation (交流轮岗, 000 item 14)
+
+MUST_ROTATE, SHOULD_ROTATE = "MUST", "SHOULD"
+
+
+def years_between(start: date, today: date) -> int:
+    """Whole years from ``start`` to ``today``."""
+    return age_on(start, today)
+
+
+def rotation_list(cadres: Iterable[Mapping[str, Any]], today: date, policy: Policy,
+                  distinguished: set[str] = frozenset()) -> list[dict[str, Any]]:
+    """L-7 (v2): leading cadres ``ROTATION_MUST_YEARS`` (10) or more in their post must rotate, those
+    ``ROTATION_SHOULD_YEARS`` (5) or more should; cadres long in grassroots or hardship posts
+    (``GRASSROOTS_PRIORITY_YEARS``) with an EXCELLENT result or a commendation (``distinguished``)
+    are listed for priority exchange (优先考虑交流). Per unit, longest in post first. The post is held
+    since ``post_since`` (任现职时间); a cadre registered without it counts from registration, and
+    the entry says so (``post_since_assumed``)."""
+    found = []
+    for cadre in cadres:
+        since = cadre.get("post_since")
+        assumed = since is None
+        if assumed:
+            since = cadre["registered_at"].date() if cadre.get("registered_at") else today
+        years = years_between(since, today)
+        rotation = None
+        if cadre.get("is_leader"):
+            if years >= policy.rotation_must_years:
+                rotation = MUST_ROTATE
+            elif years >= policy.rotation_should_years:
+                rotation = SHOULD_ROTATE
+        priority = (cadre.get("grassroots_years") or 0) >= policy.grassroots_priority_years \
+            and cadre["cadre_id"] in distinguished
+        if rotation or priority:
+            found.append({**cadre, "post_since": since, "post_since_assumed": assumed,
+                          "years_in_post": years, "rotation": rotation,
+                          "priority_exchange": priority})
+    return sorted(found, key=lambda c: (c["unit_id"], -c["years_in_post"], c["cadre_id"]))
 
 
 # L-5 incentive training (激励性调训)

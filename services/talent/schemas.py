@@ -64,11 +64,19 @@ class CadreIdSchema(Schema):
     cadre_id = fields.String(required=True, validate=ID)
 
 
+class ClearingSchema(Schema):
+    complaint_id = fields.String()
+    outcome = fields.String()  # GROUNDLESS or FALSE_ACCUSATION
+    cleared_at = fields.AwareDateTime()
+
+
 class CadreViewSchema(CadreSchema):
     """A cadre's roster record as it is read."""
 
     revision = fields.Integer()
     selection_status = fields.String()
+    # C-5 澄清正名 (v2): complaints found untrue, shown on the profile
+    clearings = fields.List(fields.Nested(ClearingSchema), dump_default=list)
 
 
 class UpdateCadreSchema(Schema):
@@ -193,6 +201,26 @@ class YoungCadreSchema(Schema):
     level = fields.String()
     birth_date = fields.Date()
     age = fields.Integer()
+
+
+class RotationQuerySchema(Schema):
+    unit_id = fields.String(load_default=None, validate=ID)
+
+
+class RotationEntrySchema(Schema):
+    """L-7: a cadre due to rotate (MUST or SHOULD), or listed for priority exchange."""
+
+    cadre_id = fields.String()
+    name = fields.String()
+    unit_id = fields.String()
+    level = fields.String()
+    is_leader = fields.Boolean()
+    post_since = fields.Date()
+    post_since_assumed = fields.Boolean()  # no 任现职时间 on the roster: counted from registration
+    years_in_post = fields.Integer()
+    rotation = fields.String(allow_none=True)  # MUST (10 years or more), SHOULD (5 or more)
+    priority_exchange = fields.Boolean()  # long in grassroots posts, with an EXCELLENT or a commendation
+    grassroots_years = fields.Integer()
 
 
 class CreateProgrammeSchema(Schema):

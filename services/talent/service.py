@@ -54,6 +54,8 @@ from services.talent.schemas import (
     PoolEntrySchema,
     PoolQuerySchema,
     ProgrammeSchema,
+    RotationEntrySchema,
+    RotationQuerySchema,
     SelectionSchema,
     UnitSchema,
     UpdateCadreSchema,
@@ -186,7 +188,7 @@ class TalentService(ServiceBase):
         answer = rules.eligibility(
             self._results_of([cadre])[cadre_id], now, unit.get("performance_grades") or [],
             is_principal=cadre["is_principal"], sanctions=cadre.get("sanctions") or [],
-            liftings=cadre.get("liftings") or [])
+            liftings=cadre.get("liftings") or [], policy=self._policy())
         return {"cadre_id": cadre_id, "computed_at": now, **answer.__dict__}
 
     @rpc(request=YoungCadresSchema, response=YoungCadreSchema, many=True,
@@ -197,6 +199,22 @@ class TalentService(ServiceBase):
         self.access.check(unit_id=unit_id, record=("unit", unit_id or "*"))
         return rules.young(self.store.cadres.in_unit(unit_id), business_date(utcnow(), self.config),
                            self._policy().young_cadre_max_age)
+
+    @rpc(request=RotationQuerySchema, response=RotationEntrySchema, many=True,
+         allow={ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT})
+    def rotation_list(self, unit_id=None):
+        """L-7 (v2): who must or should rotate, and who is listed for priority exchange, per unit,
+        longest in post first."""
+        self.access.check(unit_id=unit_id, record=("unit", unit_id or "*"))
+        cadres = self.store.cadres.in_unit(unit_id)
+        now, policy = utcnow(), self._policy()
+        long_in_grassroots = [c for c in cadres
+                              if (c.get("grassroots_years") or 0) >= policy.grassroots_priority_years]
+        results = self._results_of(long_in_grassroots)
+        distinguished = {c["_id"] for c in long_in_grassroots
+                         if c.get("commendations") or any(
+                             r.rule == "A-5" for r in rules.excellent_priority(results[c["_id"]], policy))}
+        return rules.rotation_list(cadres, business_date(now, self.config), policy, distinguished)
 
     # the lion-type pool (L-1, L-2)
 
@@ -259,14 +277,15 @@ class TalentService(ServiceBase):
         if unknown:
             raise NotFound("some candidates are not on the roster", code="CADRE_NOT_FOUND",
                            details={"unknown": unknown})
-        years, now = self._policy().grassroots_priority_years, utcnow()
+        policy, now = self._policy(), utcnow()
+        years = policy.grassroots_priority_years
         results = self._results_of(found.values())
         pool = []
         for cadre_id in candidates:
             cadre = found[cadre_id]
             eligibility = rules.eligibility(results[cadre_id], now,
                                             sanctions=cadre.get("sanctions") or [],
-                                            liftings=cadre.get("liftings") or [])
+                                            liftings=cadre.get("liftings") or [], policy=policy)
             pool.append({"cadre_id": cadre_id, "grassroots_years": cadre["grassroots_years"],
                          "priority": rules.training_priority(
                              cadre, eligibility.training_priority, bool(cadre.get("commendations")),
@@ -316,14 +335,10 @@ class TalentService(ServiceBase):
 
     @consume(CadreClearedIn)
     def on_cadre_cleared(self, event):
-        """C-5 澄清正名: the sanctions decided on an untrue report are lifted."""
+        """C-5 澄清正名: the clearing is recorded and shown on the cadre's profile (v2), and the
+        sanctions decided on the untrue report are lifted."""
         cleared = event.payload
-        if not cleared["case_ids"]:
-            return
-        self._apply(cleared["cadre_id"], event, lambda cadre: Change(append={"liftings": [
-            {"case_id": case_id, "rule": "C-5", "event_id": event.event_id,
-             "complaint_id": cleared["complaint_id"], "at": cleared["cleared_at"]}
-            for case_id in cleared["case_ids"]]}))
+        self._apply(cleared["cadre_id"], event, lambda cadre: decide.cleared(cleared, event.event_id))
 
     @consume(UnitGradedIn)
     def on_unit_graded(self, event):

@@ -494,28 +494,47 @@ def prior(cadre_id="C1", status="CLOSED", path=("OPEN", "INVESTIGATING", "VERIFI
     return {"_id": "case-0", "cadre_id": cadre_id, "status": status, "history": history}
 
 
-def test_a_repeat_of_a_verified_and_closed_case_about_the_same_cadre_is_accepted():
-    rules.check_resolution(complaint(), "REPEAT", prior(), [])  # rule C-5
-
-
-@pytest.mark.parametrize("earlier,details", [
-    (None, {"repeat_of": None, "status": None}),
-    # a case about another cadre
-    (prior(cadre_id="C2"), {"repeat_of": "case-0", "status": "CLOSED"}),
-    # a dismissed case: never verified
-    (prior(status="DISMISSED", path=("OPEN", "INVESTIGATING", "DISMISSED")),
-     {"repeat_of": "case-0", "status": "DISMISSED"}),
-    # closed, but its history never went through VERIFIED (e.g. EXEMPTED while investigating)
-    (prior(path=("OPEN", "INVESTIGATING", "CLOSED")), {"repeat_of": "case-0", "status": "CLOSED"}),
-    ({**prior(), "history": []}, {"repeat_of": "case-0", "status": "CLOSED"}),  # no history at all
-    # verified and decided, not yet closed
-    (prior(status="DECIDED", path=("OPEN", "INVESTIGATING", "VERIFIED", "DECIDED")),
-     {"repeat_of": "case-0", "status": "DECIDED"}),
+@pytest.mark.parametrize("earlier", [
+    prior(),  # verified, decided and closed
+    # v2: verified and decided, not yet closed; dismissed (looked into and concluded)
+    prior(status="DECIDED", path=("OPEN", "INVESTIGATING", "VERIFIED", "DECIDED")),
+    prior(status="DISMISSED", path=("OPEN", "INVESTIGATING", "DISMISSED")),
 ])
-def test_a_repeat_needs_a_verified_and_closed_case_about_the_same_cadre(earlier, details):
+def test_a_repeat_of_a_concluded_case_about_the_same_cadre_is_accepted(earlier):
+    rules.check_resolution(complaint(), "REPEAT", earlier, [])  # rule C-5 (v2)
+
+
+@pytest.mark.parametrize("outcome", ["GROUNDLESS", "FALSE_ACCUSATION", "REPEAT"])
+def test_a_repeat_of_a_concluded_complaint_is_accepted(outcome):
+    # rule C-5 (v2): a complaint found groundless is a matter concluded too
+    earlier = {**complaint(status="RESOLVED", outcome=outcome), "_id": "cp-0"}
+    rules.check_resolution(complaint(), "REPEAT", earlier, [], prior_kind="complaint")
+
+
+@pytest.mark.parametrize("earlier,kind,details", [
+    (None, "case", {"repeat_of": None, "kind": None, "status": None}),
+    # a case about another cadre
+    (prior(cadre_id="C2"), "case", {"repeat_of": "case-0", "kind": "case", "status": "CLOSED"}),
+    # closed, but its history never went through VERIFIED (e.g. EXEMPTED while investigating)
+    (prior(path=("OPEN", "INVESTIGATING", "CLOSED")), "case",
+     {"repeat_of": "case-0", "kind": "case", "status": "CLOSED"}),
+    ({**prior(), "history": []}, "case", {"repeat_of": "case-0", "kind": "case", "status": "CLOSED"}),
+    # still being looked into
+    (prior(status="VERIFIED", path=("OPEN", "INVESTIGATING", "VERIFIED")), "case",
+     {"repeat_of": "case-0", "kind": "case", "status": "VERIFIED"}),
+    # a complaint still open, or one that was substantiated (its case is the matter)
+    ({**complaint(), "_id": "cp-0"}, "complaint",
+     {"repeat_of": "cp-0", "kind": "complaint", "status": "FILED"}),
+    ({**complaint(status="RESOLVED", outcome="SUBSTANTIATED"), "_id": "cp-0"}, "complaint",
+     {"repeat_of": "cp-0", "kind": "complaint", "status": "RESOLVED"}),
+    # the complaint itself
+    (complaint(status="RESOLVED", outcome="GROUNDLESS"), "complaint",
+     {"repeat_of": "cp-1", "kind": "complaint", "status": "RESOLVED"}),
+])
+def test_a_repeat_needs_a_concluded_matter_about_the_same_cadre(earlier, kind, details):
     # rule C-5: 已查核清楚的重复性举报不再调查
     with pytest.raises(RuleViolation) as caught:
-        rules.check_resolution(complaint(), "REPEAT", earlier, [])
+        rules.check_resolution(complaint(), "REPEAT", earlier, [], prior_kind=kind)
     assert caught.value.code == "NOT_A_REPEAT"
     assert caught.value.rule == "C-5"
     assert caught.value.details == details

@@ -306,3 +306,51 @@ def test_a_mitigation_after_the_decision_is_recorded_and_reported_not_applied(wo
                 if e["event_type"] == "accountability.late_mitigation_recorded"]
     assert [(e["payload"]["application_id"], e["payload"]["sanctions"]) for e in reported] == [
         ("T1", ["TRANSFER"])]
+
+
+def test_a_false_accusation_is_referred_by_an_event_naming_the_reporter(worker):
+    """C-5 (v2): 诬告陷害 referred to discipline inspection, and the cadre cleared."""
+    complaint = worker.service.file_complaint(cadre_id="L2", matter="捏造事实", reporter={
+        "name": "某某", "contact": "13800000000"})
+    worker.service.resolve_complaint(complaint_id=complaint["complaint_id"], outcome="FALSE_ACCUSATION",
+                                     reason="经查系诬告")
+    published = {e["event_type"]: e["payload"] for e in worker.published("complaints")}
+    referred = published["accountability.false_accusation_referred"]
+    assert (referred["complaint_id"], referred["cadre_id"], referred["reporter"]["name"],
+            referred["reason"]) == (complaint["complaint_id"], "L2", "某某", "经查系诬告")
+    assert "accountability.cadre_cleared" in published
+
+
+def test_a_repeat_of_a_complaint_found_groundless_cites_it(worker):
+    """C-5 (v2): a repeat of any concluded matter -- here a complaint found groundless -- is closed
+    REPEAT without reinvestigation, citing it."""
+    first = worker.service.file_complaint(cadre_id="L1", matter="反映问题")
+    worker.service.resolve_complaint(complaint_id=first["complaint_id"], outcome="GROUNDLESS",
+                                     reason="查无实据")
+    again = worker.service.file_complaint(cadre_id="L1", matter="再次反映同一问题")
+    resolved = worker.service.resolve_complaint(complaint_id=again["complaint_id"], outcome="REPEAT",
+                                                reason="已查核清楚", repeat_of=first["complaint_id"])
+    assert (resolved["outcome"], resolved["repeat_of"], resolved["repeat_of_kind"]) == (
+        "REPEAT", first["complaint_id"], "complaint")
+    other = worker.service.file_complaint(cadre_id="L2", matter="反映")
+    with pytest.raises(RuleViolation) as refused:  # not this cadre's matter
+        worker.service.resolve_complaint(complaint_id=other["complaint_id"], outcome="REPEAT",
+                                         reason="x", repeat_of=first["complaint_id"])
+    assert refused.value.code == "NOT_A_REPEAT"
+
+
+def test_officers_list_open_complaints_by_deadline(worker, frozen_clock):
+    from datetime import timedelta
+
+    from services.common.clock import CLOCK
+
+    late = worker.service.file_complaint(cadre_id="L1", matter="反映一")
+    CLOCK.set(NOW + timedelta(days=1), running=False)
+    soon = worker.service.file_complaint(cadre_id="L2", matter="反映二")
+    done = worker.service.file_complaint(cadre_id="L2", matter="反映三")
+    worker.service.resolve_complaint(complaint_id=done["complaint_id"], outcome="GROUNDLESS",
+                                     reason="查无实据")
+    CLOCK.set(NOW + timedelta(days=60, hours=12), running=False)  # the first is past its 60 days
+    listed = worker.service.open_complaints()
+    assert [(c["complaint_id"], c["overdue"]) for c in listed] == [
+        (late["complaint_id"], True), (soon["complaint_id"], False)]

@@ -8,7 +8,7 @@ import pytest
 from services.care import decide
 from services.care.events import CaseOpenedIn, HardshipGrantedIn
 from services.care.service import CareService
-from services.common.errors import Conflict, InvalidInput, RuleViolation
+from services.common.errors import Conflict, Forbidden, InvalidInput, RuleViolation
 from tests.unit.workers import Worker, received
 
 NOW = datetime(2026, 6, 15, 2, 0, tzinfo=UTC)
@@ -248,3 +248,37 @@ def test_a_rejection_without_a_budget_still_bars_a_later_grant(worker):
     with pytest.raises(Conflict) as refused:
         approved(worker, other["application_id"])
     assert (refused.value.code, refused.value.rule) == ("NO_FUND", "K-5")
+
+
+def test_care_officers_list_the_pending_applications_oldest_first(worker, frozen_clock):
+    from datetime import timedelta
+
+    from services.common.clock import CLOCK
+
+    first = worker.service.apply_hardship(cadre_id="S1", reason="MAJOR_ILLNESS", facts="重病")
+    CLOCK.set(NOW + timedelta(hours=1), running=False)
+    second = worker.service.apply_hardship(cadre_id="L1", reason="NATURAL_DISASTER", facts="受灾")
+    worker.service.reject_hardship(application_id=first["application_id"], note="不符合条件")
+    CLOCK.set(NOW + timedelta(hours=2), running=False)
+    third = worker.service.apply_hardship(cadre_id="N1", reason="MAJOR_INCIDENT", facts="事故")
+    pending = worker.service.pending_hardship()
+    assert [a["application_id"] for a in pending] == [second["application_id"], third["application_id"]]
+    worker.as_(role="CADRE", user_id="self", cadre_id="S1")
+    with pytest.raises(Forbidden):
+        worker.service.pending_hardship()
+
+
+@pytest.mark.parametrize("complaint_first", [True, False])
+def test_a_case_opened_from_a_complaint_is_the_complaint_s_one_early_warning(worker, complaint_first):
+    """K-1 (v2): one EARLY_WARNING per matter, whichever of the two events comes first."""
+    from services.care.events import ComplaintFiledIn
+
+    filed = received(ComplaintFiledIn, {"complaint_id": "Q1", "cadre_id": "L1", "filed_at": NOW})
+    opened = received(CaseOpenedIn, {"case_id": "K7", "cadre_id": "L1", "complaint_id": "Q1",
+                                     "opened_at": NOW})
+    for event in ([filed, opened] if complaint_first else [opened, filed]):
+        handler = worker.service.on_complaint_filed if event is filed else worker.service.on_case_opened
+        handler(event)
+    [talk] = worker.service.list_talks(cadre_id="L1")
+    assert (talk["reason"], talk["matter"]["type"], talk["matter"]["id"]) == (
+        "EARLY_WARNING", "complaint", "Q1")

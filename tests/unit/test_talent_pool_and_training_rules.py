@@ -189,11 +189,23 @@ def test_a_scripted_history_changes_the_answer_without_manual_edits():
         assert answer.promotable is False, now
         assert {r for r in reasons if r[0] == "C"} == {("C", "PROMOTION_BAN", "s2")}
 
-    # ... until its end date, when the cadre is promotable again with nobody acting
+    # A-5 (v2): the 2024 EXCELLENT's priority lapses at the end of 2025 in Wuhan (16:00 UTC on 31 Dec)
+    _, reasons = ask(datetime(2025, 12, 31, 15, 59, tzinfo=UTC))
+    assert ("A-5", "SELECTION_PRIORITY", "r2024") in reasons
+    answer, reasons = ask(datetime(2025, 12, 31, 16, 0, tzinfo=UTC))
+    assert not answer.selection_priority and not any(r[0] == "A-5" for r in reasons)
+
+    # ... and the ban ends on its date, when the cadre is promotable again with nobody acting
     answer, reasons = ask(at(2026, 6, 1))
     assert answer.promotable is True
-    assert reasons == {("A-5", "SELECTION_PRIORITY", "r2024"), ("A-5", "TRAINING_PRIORITY", "r2024"),
-                       ("T-6", "RESTRICTION_LIFTED", "x1")}  # K1's lifting is still said
+    assert reasons == {("T-6", "RESTRICTION_LIFTED", "x1")}  # K1's lifting is still said
+
+    # A-5 (v2): a later EXCELLENT renews the priority, to the end of the year after its own
+    results.append(result(cycle="cy2025", year=2025, event="r2025", finalized_at=at(2026, 1, 12)))
+    answer, reasons = ask(at(2026, 6, 2))
+    assert answer.selection_priority and ("A-5", "SELECTION_PRIORITY", "r2025") in reasons
+    [until] = {r.valid_until for r in answer.reasons if r.rule == "A-5"}
+    assert until == datetime(2026, 12, 31, 16, 0, tzinfo=UTC)
 
 
 # --- L-1: nomination evidence, profile, admission, pool status -----------------------------------------
@@ -639,3 +651,18 @@ def test_allocate_does_not_touch_the_candidates():
     candidates = [dict(c) for c in CANDIDATES]
     rules.allocate(candidates, 3)
     assert candidates == CANDIDATES
+
+
+def test_the_priority_term_is_a_policy_value():
+    # rule A-5 (v2): EXCELLENT_PRIORITY_YEARS
+    two_years = rules.Policy(excellent_priority_years=2)
+    [reason, _] = rules.excellent_priority([result(year=2024)], two_years)
+    assert reason.valid_until == datetime(2026, 12, 31, 16, 0, tzinfo=UTC)
+    assert rules.Policy.from_config({"EXCELLENT_PRIORITY_YEARS": "0"}).excellent_priority_years == 0
+
+
+def test_an_amendment_taking_the_excellent_away_takes_the_priority():
+    # rule A-5 (v2): the cycle's latest result counts
+    amended = [result(event="r1", finalized_at=at(2025, 1, 10)),
+               result(grade="COMPETENT", event="r1-amended", finalized_at=at(2025, 2, 1))]
+    assert rules.eligibility(amended, at(2025, 3, 1)).reasons == []

@@ -208,3 +208,49 @@ def test_a_roster_sheet_with_a_bad_new_fact_names_it(worker):
         "Z3,王十二,JA,SECTION,false,false,1990-01-01,0,3,SOLDIER"])
     report = worker.service.import_roster(csv=sheet)
     assert (report["imported"], report["errors"][0]["fields"].keys()) == (0, {"staff_category"})
+
+
+def test_the_rotation_list_names_who_must_or_should_rotate_longest_first(worker):
+    """L-7 (v2): leading cadres 10 years or more in their post must rotate, 5 or more should; long
+    grassroots service with a commendation is listed for priority exchange."""
+    for cadre_id, leader, since, grassroots in (("R10", True, "2015-01-01", 0),
+                                                ("R7", True, "2019-03-01", 0),
+                                                ("R3", True, "2023-03-01", 0),
+                                                ("S9", False, "2010-01-01", 0),
+                                                ("G6", False, "2024-01-01", 6)):
+        worker.service.register_cadre(cadre_id=cadre_id, name="干部", unit_id="JA", level="DIVISION",
+                                      is_leader=leader, is_principal=False, birth_date="1975-01-02",
+                                      grassroots_years=grassroots, service_years=20,
+                                      post_since=since)
+    worker.storage.store.database["cadres"].update_one(
+        {"_id": "G6"}, {"$push": {"commendations": {"kind": "MERIT_CITATION"}}})
+    listed = worker.service.rotation_list(unit_id="JA")
+    assert [(c["cadre_id"], c["rotation"], c["years_in_post"], c["priority_exchange"])
+            for c in listed] == [("R10", "MUST", 11, False), ("R7", "SHOULD", 7, False),
+                                 ("G6", None, 2, True)]
+    worker.as_(role="UNIT_ADMIN", user_id="ua-hk", unit_id="HK")
+    with pytest.raises(Forbidden):
+        worker.service.rotation_list(unit_id="JA")
+
+
+def test_a_leader_without_a_post_date_counts_from_registration_and_says_so(worker):
+    worker.put("cadres", {"_id": "OLD", "name": "老干部", "unit_id": "HK", "level": "DIVISION",
+                          "is_leader": True, "is_principal": False,
+                          "birth_date": datetime(1970, 1, 1), "grassroots_years": 2,
+                          "service_years": 25, "registered_at": datetime(2014, 6, 1, tzinfo=UTC),
+                          "revision": 1, "version": 1, "selection_status": "NOT_IN_SELECTION"})
+    [entry] = worker.service.rotation_list(unit_id="HK")
+    assert (entry["rotation"], entry["post_since"], entry["post_since_assumed"]) == (
+        "MUST", "2014-06-01", True)
+
+
+def test_a_clearing_is_shown_on_the_cadre_s_profile_even_without_a_sanction(worker):
+    """C-5 (v2) 澄清正名: recorded once, shown on the profile; sanctions it names are lifted."""
+    from services.talent.events import CadreClearedIn
+
+    clearing = received(CadreClearedIn, {"cadre_id": "C1", "complaint_id": "Q1",
+                                         "outcome": "GROUNDLESS", "cleared_at": NOW, "case_ids": []})
+    worker.service.on_cadre_cleared(clearing)
+    worker.service.on_cadre_cleared(clearing)  # redelivered: recorded once
+    assert [(c["complaint_id"], c["outcome"]) for c in worker.service.get_cadre(cadre_id="C1")[
+        "clearings"]] == [("Q1", "GROUNDLESS")]

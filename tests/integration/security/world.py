@@ -516,6 +516,14 @@ class World:
                    for unit_id in (self.unit_a, self.unit_b)}
         return {case: by_unit[self.units[case]] for case in CASES}
 
+    @functools.cached_property
+    def long_in_post(self) -> dict[str, str]:
+        """A leading cadre in the same post since 2014 (L-7: must rotate) of each case's unit."""
+        by_unit = {unit_id: self.register_cadre(unit_id, is_leader=True, level="DIVISION",
+                                                post_since="2014-03-01")
+                   for unit_id in (self.unit_a, self.unit_b)}
+        return {case: by_unit[self.units[case]] for case in CASES}
+
     def create_programme(self) -> str:
         response = self.post("/talent/programmes",
                              {"name": f"激励性调训班 {new_id('p')}", "year": 2026, "seats": 2})
@@ -1025,6 +1033,21 @@ def call_get_complaint(w: World, case: str, headers: dict):
     return response, 200, effect
 
 
+def call_open_complaints(w: World, case: str, headers: dict):
+    complaint_id = w.standing_complaints[case]
+    response = w.get("/accountability/complaints", headers=headers, limit=1000)
+
+    def effect(allowed: bool):
+        if allowed:  # C-5: the open ones, the earliest deadline first; the reporter per role
+            answer = response.json()
+            [found] = [c for c in answer if c["complaint_id"] == complaint_id]
+            assert found["status"] == "FILED" and found["overdue"] is False, found
+            assert [c["due_at"] for c in answer] == sorted(c["due_at"] for c in answer), answer
+            assert {c["status"] for c in answer} <= {"FILED", "RESOLVING"}, answer
+
+    return response, 200, effect
+
+
 def call_resolve_complaint(w: World, case: str, headers: dict):
     complaint_id = w.file_complaint(case)["complaint_id"]
     response = w.post(f"/accountability/complaints/{complaint_id}/resolution",
@@ -1289,6 +1312,22 @@ def call_young_cadres(w: World, case: str, headers: dict):
             assert cadre_id in [c["cadre_id"] for c in answer], answer
             assert all(c["age"] < 40 for c in answer), answer
             assert [c["age"] for c in answer] == sorted(c["age"] for c in answer), answer
+
+    return response, 200, effect
+
+
+def call_rotation_list(w: World, case: str, headers: dict):
+    unit_id, cadre_id = w.units[case], w.long_in_post[case]
+    response = w.get("/talent/rotation", headers=headers, unit_id=unit_id)
+
+    def effect(allowed: bool):
+        if allowed:  # L-7: the unit's leader twelve years in post must rotate
+            answer = response.json()
+            assert {c["unit_id"] for c in answer} == {unit_id}, answer
+            [entry] = [c for c in answer if c["cadre_id"] == cadre_id]
+            assert (entry["rotation"], entry["years_in_post"] >= 12) == ("MUST", True), entry
+            assert [c["years_in_post"] for c in answer] == sorted(
+                (c["years_in_post"] for c in answer), reverse=True), answer
 
     return response, 200, effect
 
@@ -1608,6 +1647,20 @@ def call_reject_hardship(w: World, case: str, headers: dict):
     return response, 200, effect
 
 
+def call_pending_hardship(w: World, case: str, headers: dict):
+    application_id = w.apply_hardship(case)
+    response = w.get("/care/hardship-applications/pending", headers=headers, limit=1000)
+
+    def effect(allowed: bool):
+        if allowed:  # K-5: the pending ones only, the oldest first
+            answer = response.json()
+            assert application_id in [a["application_id"] for a in answer], answer
+            assert {a["status"] for a in answer} == {"PENDING"}, answer
+            assert [a["filed_at"] for a in answer] == sorted(a["filed_at"] for a in answer), answer
+
+    return response, 200, effect
+
+
 def call_fund_ledger(w: World, case: str, headers: dict):
     year = w.fund_year
     response = w.get(f"/care/fund/{year}", headers=headers)
@@ -1701,6 +1754,7 @@ CALLS: dict[str, Call] = {
     "POST /cadres/{cadre_id}/selection/end": call_end_selection,
     "POST /cadres/{cadre_id}/postings": call_change_posting,
     "GET /talent/young-cadres": call_young_cadres,
+    "GET /talent/rotation": call_rotation_list,
     "GET /talent/pool": call_get_pool,
     "POST /talent/pool/{cadre_id}/nomination": call_nominate,
     "POST /talent/pool/{cadre_id}/assessment": call_assess_nomination,
@@ -1730,6 +1784,7 @@ CALLS: dict[str, Call] = {
     "POST /accountability/cases/{case_id}/approval": call_approve_decision,
     "POST /accountability/cases/{case_id}/closure": call_close_case,
     "POST /accountability/complaints": call_file_complaint,
+    "GET /accountability/complaints": call_open_complaints,
     "GET /accountability/complaints/{complaint_id}": call_get_complaint,
     "POST /accountability/complaints/{complaint_id}/resolution": call_resolve_complaint,
     "GET /accountability/reports/demotions/{year}": call_demotion_report,
@@ -1757,6 +1812,7 @@ CALLS: dict[str, Call] = {
     "GET /care/cadres/{cadre_id}/referrals": call_list_referrals,
     "POST /care/fund/budget": call_set_fund_budget,
     "POST /care/hardship-applications": call_apply_hardship,
+    "GET /care/hardship-applications/pending": call_pending_hardship,
     "POST /care/hardship-applications/{application_id}/approval": call_approve_hardship,
     "POST /care/hardship-applications/{application_id}/rejection": call_reject_hardship,
     "GET /care/fund/{year}": call_fund_ledger,
