@@ -134,6 +134,9 @@ def approve_decision(case: Record, *, proposal_id: str, reason: str | None, year
     decision = {**proposal, "approved_by": by, "approved_at": now, "year": year,
                 "ban_until": rules.ban_until(proposal["sanctions"], now, policy.ban_months,
                                              disciplinary.get("ban_months")),
+                "restrictions": rules.restrictions(proposal["sanctions"], now, policy.ban_months,
+                                                   disciplinary.get("ban_months"),
+                                                   policy.no_higher_post_months),
                 "exempted": False, "cleared": False}
     return Change(
         set={"status": target, "decision": decision, "proposal": {}},
@@ -144,7 +147,8 @@ def approve_decision(case: Record, *, proposal_id: str, reason: str | None, year
             "organisational_handling": any(map(rules.is_organisational, proposal["sanctions"])),
             "disciplinary": rules.DISCIPLINARY in proposal["sanctions"],
             "severity": proposal["severity"], "mitigated": bool(case.get("mitigated")),
-            "decided_at": now, "ban_until": decision["ban_until"]})])
+            "decided_at": now, "ban_until": decision["ban_until"],
+            "restrictions": decision["restrictions"]})])
 
 
 def clear(case: Record, *, complaint_id: str, reason: str, now: datetime, by: str) -> Change:

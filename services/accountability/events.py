@@ -3,7 +3,7 @@ the fields it relies on (ARCHITECTURE.md §2)."""
 
 from marshmallow import Schema, fields, validate
 
-from services.accountability.rules import SANCTIONS, SOURCES
+from services.accountability.rules import RESTRICTION_KINDS, SANCTIONS, SOURCES
 from services.common.messaging.events import EventSchema
 
 # Events published
@@ -22,6 +22,11 @@ class CaseOpened(EventSchema):
     opened_at = fields.AwareDateTime(required=True)
 
 
+class RestrictionOut(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(RESTRICTION_KINDS))
+    until = fields.AwareDateTime(required=True)
+
+
 class SanctionDecided(EventSchema):
     event_type = "accountability.sanction_decided"
     schema_version = 1
@@ -37,6 +42,8 @@ class SanctionDecided(EventSchema):
     mitigated = fields.Boolean(required=True)
     decided_at = fields.AwareDateTime(required=True)
     ban_until = fields.AwareDateTime(required=True, allow_none=True)  # the promotion ban's end
+    # C-7 (v2): each restriction the decision carries and its end
+    restrictions = fields.List(fields.Nested(RestrictionOut), load_default=list)
 
 
 class CaseClosed(EventSchema):

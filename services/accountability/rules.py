@@ -154,6 +154,39 @@ def ban_until(sanctions: Sequence[str], decided_at: datetime, months: Mapping[st
     return add_months(decided_at, longest) if longest > 0 else None
 
 
+# C-7 (v2): the restrictions each sanction carries, with the policy value that sets each term
+NO_PROMOTION, NO_LEADERSHIP_POST, NO_HIGHER_POST = "NO_PROMOTION", "NO_LEADERSHIP_POST", "NO_HIGHER_POST"
+RESTRICTION_KINDS = (NO_PROMOTION, NO_LEADERSHIP_POST, NO_HIGHER_POST)
+STEPPED_DOWN = ("RESIGNATION_FOR_FAULT", "ORDERED_RESIGNATION", "REMOVAL")
+DEFAULT_NO_HIGHER_POST_MONTHS = 24
+
+
+def restrictions(sanctions: Sequence[str], decided_at: datetime, months: Mapping[str, int],
+                 disciplinary_months: int | None = None,
+                 no_higher_post_months: int = DEFAULT_NO_HIGHER_POST_MONTHS) -> list[dict[str, Any]]:
+    """C-7 (v2) [national default, each a policy value]: what a decision restricts, and until when.
+    ADMONISHMENT, TRANSFER, NON_LEADERSHIP_POST and DEMOTION bar promotion (诫勉期内不得提拔或者重用);
+    a resignation or removal bars any leadership post for its term and any post above the former
+    level for ``no_higher_post_months`` (一年内不得安排领导职务，两年内不得担任高于原任职务层次的领导职务);
+    DISCIPLINARY bars promotion for the term entered with it. Of one kind, the longest term stands."""
+    terms: dict[str, int] = {}
+
+    def bar(kind: str, term: int) -> None:
+        if term > 0:
+            terms[kind] = max(terms.get(kind, 0), term)
+
+    for sanction in sanctions:
+        if sanction == DISCIPLINARY:
+            bar(NO_PROMOTION, disciplinary_months or 0)
+        elif sanction in STEPPED_DOWN:
+            bar(NO_LEADERSHIP_POST, months.get(sanction, 0))
+            bar(NO_HIGHER_POST, no_higher_post_months)
+        else:
+            bar(NO_PROMOTION, months.get(sanction, 0))
+    return [{"kind": kind, "until": add_months(decided_at, terms[kind])}
+            for kind in RESTRICTION_KINDS if kind in terms]
+
+
 def is_organisational(sanction: str) -> bool:
     return sanction in ORGANISATIONAL
 
@@ -252,6 +285,7 @@ class Policy:
     ban_months: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_BAN_MONTHS))
     complaint_days: int = DEFAULT_COMPLAINT_DAYS
     expedited_complaint_days: int = DEFAULT_EXPEDITED_COMPLAINT_DAYS
+    no_higher_post_months: int = DEFAULT_NO_HIGHER_POST_MONTHS
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Policy:
@@ -263,7 +297,8 @@ class Policy:
             raise ValueError(f"PROMOTION_BAN_MONTHS must map sanctions to whole months: "
                              f"{configured!r}") from None
         return cls(bans, int(config.get("COMPLAINT_DAYS") or DEFAULT_COMPLAINT_DAYS),
-                   int(config.get("EXPEDITED_COMPLAINT_DAYS") or DEFAULT_EXPEDITED_COMPLAINT_DAYS))
+                   int(config.get("EXPEDITED_COMPLAINT_DAYS") or DEFAULT_EXPEDITED_COMPLAINT_DAYS),
+                   int(config.get("NO_HIGHER_POST_MONTHS") or DEFAULT_NO_HIGHER_POST_MONTHS))
 
 
 def complaint_due(filed_at: datetime, expedited: bool, days: int, expedited_days: int) -> datetime:

@@ -164,6 +164,7 @@ class DecisionSchema(Schema):
     approved_at = fields.AwareDateTime()
     year = fields.Integer()
     ban_until = fields.AwareDateTime(allow_none=True)
+    restrictions = fields.List(fields.Dict(), dump_default=list)  # C-7: [{kind, until}]
     exempted = fields.Boolean()
     cleared = fields.Boolean()  # the complaint behind it proved untrue (C-5)
 

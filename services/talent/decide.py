@@ -92,6 +92,10 @@ def change_posting(cadre: Record, *, unit_id: str, post: str, reason: str, is_pr
     last = (cadre.get("postings") or [{}])[-1]
     if cadre["unit_id"] == unit_id and last.get("to_unit_id") == unit_id and last.get("post") == post:
         return NOTHING
+    # C-7 (v2): to a leadership post, or to a level above the cadre's, not while restricted
+    rules.check_restrictions(
+        in_force(cadre, now), leadership_post=bool(is_leader or is_principal),
+        higher_post=level is not None and rules.LEVELS.index(level) < rules.LEVELS.index(cadre["level"]))
     facts = {"unit_id": unit_id, "is_principal": is_principal,
              **{k: v for k, v in (("is_leader", is_leader), ("level", level)) if v is not None}}
     return roster_change(cadre, Change(set=facts, append={"postings": [{
@@ -101,11 +105,19 @@ def change_posting(cadre: Record, *, unit_id: str, post: str, reason: str, is_pr
             "post": post, "changed_at": now})]))
 
 
+def in_force(cadre: Record, now: datetime) -> list[rules.Reason]:
+    """C-7: the cadre's restrictions in force at ``now`` (exempted and cleared matters lifted)."""
+    return [r for r in rules.promotion_bans(cadre.get("sanctions") or [], cadre.get("liftings") or [])
+            if r.active_at(now)]
+
+
 def selection(cadre: Record, *, status: str, now: datetime) -> Change:
     """C-5: a cadre under selection (accountability expedites their complaints); already so, nothing
     to announce."""
     if cadre.get("selection_status", NOT_IN_SELECTION) == status:
         return NOTHING
+    if status == IN_SELECTION:  # C-7 (v2): a selection for promotion, not while restricted
+        rules.check_restrictions(in_force(cadre, now), promotion=True)
     return Change(set={"selection_status": status}, events=[Event(SelectionStatusChanged, {
         "cadre_id": cadre["_id"], "status": status, "changed_at": now})])
 

@@ -1,7 +1,7 @@
 """Talent's events: what it publishes (the producer's full payloads) and, of what it consumes, only
 the fields it relies on (ARCHITECTURE.md §2)."""
 
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
 from services.common.messaging.events import EventSchema
 from services.talent.schemas import CadreSchema, UnitSchema
@@ -100,6 +100,12 @@ class ResultAmendedIn(EventSchema):
     amended_at = fields.AwareDateTime(required=True)
 
 
+class RestrictionIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(
+        ("NO_PROMOTION", "NO_LEADERSHIP_POST", "NO_HIGHER_POST")))
+    until = fields.AwareDateTime(required=True)
+
+
 class SanctionDecidedIn(EventSchema):
     """Promotion bans (C) and L-2(a) pool exit."""
 
@@ -112,6 +118,8 @@ class SanctionDecidedIn(EventSchema):
     disciplinary = fields.Boolean(required=True)
     decided_at = fields.AwareDateTime(required=True)
     ban_until = fields.AwareDateTime(required=True, allow_none=True)
+    # C-7 (v2): each restriction and its end; absent from first-version events (ban_until then)
+    restrictions = fields.List(fields.Nested(RestrictionIn), load_default=list)
 
 
 class RulingMadeIn(EventSchema):

@@ -24,7 +24,12 @@ STAFF_CATEGORIES = ("CIVIL_SERVANT", "PUBLIC_INSTITUTION_STAFF", "ENTERPRISE_MAN
 # What a reason does to a cadre's eligibility.
 SELECTION_PRIORITY = "SELECTION_PRIORITY"  # 选拔任用优先考虑
 TRAINING_PRIORITY = "TRAINING_PRIORITY"    # 优先调训
-PROMOTION_BAN = "PROMOTION_BAN"            # may not be promoted now
+PROMOTION_BAN = "PROMOTION_BAN"            # may not be promoted now (C-7 NO_PROMOTION)
+LEADERSHIP_POST_BAN = "LEADERSHIP_POST_BAN"  # may take no leadership post (C-7 NO_LEADERSHIP_POST)
+HIGHER_POST_BAN = "HIGHER_POST_BAN"        # no post above the former level (C-7 NO_HIGHER_POST)
+# C-7 (v2): accountability's restriction kinds as eligibility effects
+RESTRICTION_EFFECTS = {"NO_PROMOTION": PROMOTION_BAN, "NO_LEADERSHIP_POST": LEADERSHIP_POST_BAN,
+                       "NO_HIGHER_POST": HIGHER_POST_BAN}
 NO_PRIORITY_PROMOTION = "NO_PRIORITY_PROMOTION"  # 不得优先提拔: priority in selection withheld
 RESTRICTION_LIFTED = "RESTRICTION_LIFTED"  # informs: a restriction that no longer holds, and why
 
@@ -89,6 +94,7 @@ class Reason:
 @dataclass(frozen=True)
 class Eligibility:
     promotable: bool
+    leadership_post_allowed: bool
     selection_priority: bool
     training_priority: bool
     reasons: list[Reason] = field(default_factory=list)
@@ -162,25 +168,38 @@ def lifted_cases(liftings: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str
     return {lifting["case_id"]: lifting for lifting in liftings}
 
 
+def sanction_restrictions(sanction: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """C-7: the restrictions a decided sanction carries, each ``{kind, until}``. A sanction decided
+    under the first version carried one promotion ban (``ban_until``): read as NO_PROMOTION."""
+    if sanction.get("restrictions"):
+        return sanction["restrictions"]
+    return [{"kind": "NO_PROMOTION", "until": sanction["ban_until"]}] if sanction.get("ban_until") else []
+
+
 def promotion_bans(sanctions: Iterable[Mapping[str, Any]],
                    liftings: Iterable[Mapping[str, Any]] = ()) -> list[Reason]:
-    """DOMAIN.md C, promotion bans [national default]: a decided sanction bars promotion until its
-    ``ban_until``; an exempted (T-6) or cleared (C-5) matter bars nothing, whichever came first."""
+    """C-7 (v2) [national default]: a decided sanction restricts what its kinds name -- promotion,
+    a leadership post, a post above the former level -- each until its own end; an exempted (T-6)
+    or cleared (C-5) matter restricts nothing, whichever came first."""
     lifted = lifted_cases(liftings)
     reasons = []
     for sanction in sanctions:
+        restrictions = sanction_restrictions(sanction)
         lifting = lifted.get(sanction["case_id"])
-        if lifting is not None and sanction.get("ban_until"):
+        if lifting is not None and restrictions:
             # L-3: what was lifted, by which rule and event (T-6 exemption, C-5 clearing)
             reasons.append(Reason(
                 lifting["rule"], RESTRICTION_LIFTED, lifting["event_id"], lifting["at"], None,
-                f"the ban of case {sanction['case_id']} is lifted"))
-        if lifting is not None or not sanction.get("ban_until"):
+                f"the restrictions of case {sanction['case_id']} are lifted"))
+        if lifting is not None:
             continue
-        reasons.append(Reason(
-            "C", PROMOTION_BAN, sanction["event_id"], sanction["decided_at"], sanction["ban_until"],
-            f"{' + '.join(sanction['sanctions'])} decided in case {sanction['case_id']}: no "
-            f"promotion until {sanction['ban_until'].isoformat()}"))
+        for restriction in restrictions:
+            until = restriction["until"]
+            reasons.append(Reason(
+                "C-7", RESTRICTION_EFFECTS[restriction["kind"]], sanction["event_id"],
+                sanction["decided_at"], until,
+                f"{' + '.join(sanction['sanctions'])} decided in case {sanction['case_id']}: "
+                f"{restriction['kind']} until {until.isoformat()}"))
     return reasons
 
 
@@ -197,7 +216,9 @@ def eligibility(results: Iterable[Mapping[str, Any]], now: datetime,
     reasons += [r for r in promotion_bans(sanctions, liftings) if r.active_at(now)]
     effects = {r.effect for r in reasons}
     return Eligibility(
-        promotable=PROMOTION_BAN not in effects,
+        # a promotion is a higher post: either restriction bars it
+        promotable=not {PROMOTION_BAN, HIGHER_POST_BAN} & effects,
+        leadership_post_allowed=LEADERSHIP_POST_BAN not in effects,
         selection_priority=SELECTION_PRIORITY in effects and NO_PRIORITY_PROMOTION not in effects,
         training_priority=TRAINING_PRIORITY in effects,
         reasons=reasons,
@@ -378,3 +399,23 @@ def allocate(candidates: Iterable[Mapping[str, Any]], seats: int) -> list[dict[s
             "reason": f"{why}; rank {rank} of {len(ordered)} for {seats} seats: "
                       f"{'seated' if seated else 'no seat left'}"})
     return allocation
+
+
+def check_restrictions(reasons: Iterable[Reason], *, promotion: bool = False,
+                       leadership_post: bool = False, higher_post: bool = False) -> None:
+    """C-7 (v2): a restriction in force blocks what it names -- a selection for promotion under
+    NO_PROMOTION or NO_HIGHER_POST, a posting to a leadership post under NO_LEADERSHIP_POST, to a
+    higher level under NO_HIGHER_POST (and NO_PROMOTION: a promotion) -- refused with its end."""
+    blocking = set()
+    if promotion or higher_post:
+        blocking |= {PROMOTION_BAN, HIGHER_POST_BAN}
+    if leadership_post:
+        blocking.add(LEADERSHIP_POST_BAN)
+    found = [r for r in reasons if r.effect in blocking]
+    if found:
+        until = max(r.valid_until for r in found if r.valid_until)
+        raise RuleViolation(
+            "a restriction in force forbids this until " + until.isoformat(), code="RESTRICTED",
+            rule="C-7", details={"restrictions": [
+                {"effect": r.effect, "until": r.valid_until.isoformat(), "source_event_id": r.source_event_id}
+                for r in found]})

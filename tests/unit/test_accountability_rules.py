@@ -637,3 +637,36 @@ def test_the_17_situations_in_001s_order():
         "PARTY_GOVERNANCE_5",
     )
     assert len(rules.SITUATIONS) == 17
+
+
+# --- C-7 (v2): the restrictions each sanction carries ----------------------------------------------------
+
+BANS = {"ADMONISHMENT": 6, "TRANSFER": 12, "NON_LEADERSHIP_POST": 12, "RESIGNATION_FOR_FAULT": 12,
+        "ORDERED_RESIGNATION": 12, "REMOVAL": 12, "DEMOTION": 24}
+
+
+@pytest.mark.parametrize("sanctions,expected", [
+    (["ADMONISHMENT"], [("NO_PROMOTION", 6)]),
+    (["TRANSFER"], [("NO_PROMOTION", 12)]),
+    (["NON_LEADERSHIP_POST"], [("NO_PROMOTION", 12)]),
+    (["RESIGNATION_FOR_FAULT"], [("NO_LEADERSHIP_POST", 12), ("NO_HIGHER_POST", 24)]),
+    (["ORDERED_RESIGNATION"], [("NO_LEADERSHIP_POST", 12), ("NO_HIGHER_POST", 24)]),
+    (["REMOVAL"], [("NO_LEADERSHIP_POST", 12), ("NO_HIGHER_POST", 24)]),
+    (["DEMOTION"], [("NO_PROMOTION", 24)]),
+    (["DISCIPLINARY"], [("NO_PROMOTION", 18)]),
+    (["REMOVAL", "DISCIPLINARY"], [("NO_PROMOTION", 18), ("NO_LEADERSHIP_POST", 12), ("NO_HIGHER_POST", 24)]),
+    (["CRITICISM_EDUCATION"], []),
+])
+def test_each_sanction_restricts_what_the_table_says_for_its_term(sanctions, expected):
+    # rule C-7 (v2) [national default]
+    decided = datetime(2025, 3, 15, 9, 30, tzinfo=UTC)
+    found = rules.restrictions(sanctions, decided, BANS, disciplinary_months=18)
+    assert [(r["kind"], r["until"]) for r in found] == [
+        (kind, rules.add_months(decided, months)) for kind, months in expected]
+
+
+def test_the_no_higher_post_term_is_a_policy_value():
+    decided = datetime(2025, 3, 15, tzinfo=UTC)
+    [_, higher] = rules.restrictions(["REMOVAL"], decided, BANS, no_higher_post_months=36)
+    assert higher == {"kind": "NO_HIGHER_POST", "until": datetime(2028, 3, 15, tzinfo=UTC)}
+    assert rules.Policy.from_config({"NO_HIGHER_POST_MONTHS": "36"}).no_higher_post_months == 36

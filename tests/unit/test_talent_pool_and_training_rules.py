@@ -69,7 +69,7 @@ def test_a_sanction_with_a_ban_gives_a_promotion_ban_reason():
     # DOMAIN.md C promotion bans [national default]: the reason cites rule C and the decision's event
     facts = [admonishment("K1", event="ev-decided", decided_at=DECIDED, ban_until=BAN_UNTIL)]
     [reason] = rules.promotion_bans(facts)
-    assert (reason.rule, reason.effect, reason.source_event_id) == ("C", "PROMOTION_BAN", "ev-decided")
+    assert (reason.rule, reason.effect, reason.source_event_id) == ("C-7", "PROMOTION_BAN", "ev-decided")
     assert (reason.valid_from, reason.valid_until) == (DECIDED, BAN_UNTIL)
     assert "ADMONISHMENT" in reason.detail and "K1" in reason.detail and "2025-07-10" in reason.detail
 
@@ -88,7 +88,7 @@ def test_not_promotable_while_the_ban_runs(now):
     answer = rules.eligibility([], now, sanctions=facts)
     assert answer.promotable is False
     assert [(r.rule, r.effect, r.source_event_id) for r in answer.reasons] == [
-        ("C", "PROMOTION_BAN", "ev-K1")]
+        ("C-7", "PROMOTION_BAN", "ev-K1")]
 
 
 @pytest.mark.parametrize("now", [BAN_UNTIL, BAN_UNTIL + timedelta(seconds=1),
@@ -152,7 +152,7 @@ def test_lifting_one_case_keeps_the_other_cases_ban():
              sanction("K2", decided_at=DECIDED + timedelta(days=1), ban_until=at(2026, 1, 11))]
     answer = rules.eligibility([], DECIDED + timedelta(days=10), sanctions=facts, liftings=[lifting("K1")])
     assert answer.promotable is False
-    assert [(r.rule, r.source_event_id) for r in answer.reasons] == [("C", "ev-K2")]
+    assert [(r.rule, r.source_event_id) for r in answer.reasons] == [("C-7", "ev-K2")]
 
 
 def test_a_scripted_history_changes_the_answer_without_manual_edits():
@@ -173,7 +173,7 @@ def test_a_scripted_history_changes_the_answer_without_manual_edits():
     sanctions.append(admonishment("K1", event="s1", decided_at=at(2025, 2, 1), ban_until=at(2025, 8, 1)))
     answer, reasons = ask(at(2025, 3, 1))
     assert answer.promotable is False
-    assert ("C", "PROMOTION_BAN", "s1") in reasons
+    assert ("C-7", "PROMOTION_BAN", "s1") in reasons
 
     # T-6: the matter is exempted, so the ban is lifted long before its date
     liftings.append(lifting("K1", rule="T-6", event="x1", when=at(2025, 4, 1)))
@@ -187,7 +187,7 @@ def test_a_scripted_history_changes_the_answer_without_manual_edits():
     for now in (at(2025, 6, 1), at(2025, 12, 31), at(2026, 6, 1) - timedelta(seconds=1)):
         answer, reasons = ask(now)
         assert answer.promotable is False, now
-        assert {r for r in reasons if r[0] == "C"} == {("C", "PROMOTION_BAN", "s2")}
+        assert {r for r in reasons if r[0] == "C-7"} == {("C-7", "PROMOTION_BAN", "s2")}
 
     # A-5 (v2): the 2024 EXCELLENT's priority lapses at the end of 2025 in Wuhan (16:00 UTC on 31 Dec)
     _, reasons = ask(datetime(2025, 12, 31, 15, 59, tzinfo=UTC))

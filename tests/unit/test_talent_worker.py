@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from services.talent.events import ResultFinalizedIn, RulingMadeIn, SanctionDecidedIn
 from services.talent.rules import STANDARDS
 from services.talent.service import TalentService
@@ -116,7 +116,7 @@ def test_eligibility_is_computed_from_the_facts_received(worker):
     worker.service.on_sanction_decided(sanction(cadre_id="C2", case_id="K2"))
     answer = worker.service.get_eligibility(cadre_id="C2")
     effects = {(reason["rule"], reason["effect"]) for reason in answer["reasons"]}
-    assert {("A-5", "SELECTION_PRIORITY"), ("C", "PROMOTION_BAN")} <= effects
+    assert {("A-5", "SELECTION_PRIORITY"), ("C-7", "PROMOTION_BAN")} <= effects
     assert (answer["promotable"], answer["selection_priority"]) == (False, True)
     with pytest.raises(NotFound) as refused:
         worker.service.on_result_finalized(received(ResultFinalizedIn, {
@@ -254,3 +254,43 @@ def test_a_clearing_is_shown_on_the_cadre_s_profile_even_without_a_sanction(work
     worker.service.on_cadre_cleared(clearing)  # redelivered: recorded once
     assert [(c["complaint_id"], c["outcome"]) for c in worker.service.get_cadre(cadre_id="C1")[
         "clearings"]] == [("Q1", "GROUNDLESS")]
+
+
+def restricted(worker, cadre_id, sanctions, kinds, case_id="K9"):
+    from datetime import timedelta
+
+    worker.service.on_sanction_decided(received(SanctionDecidedIn, {
+        "case_id": case_id, "cadre_id": cadre_id, "sanctions": sanctions,
+        "organisational_handling": True, "disciplinary": False, "decided_at": NOW,
+        "ban_until": NOW + timedelta(days=365),
+        "restrictions": [{"kind": kind, "until": NOW + timedelta(days=days)} for kind, days in kinds]}))
+
+
+def test_a_restriction_in_force_blocks_a_selection_for_promotion(worker):
+    """C-7 (v2): NO_PROMOTION (or NO_HIGHER_POST) refuses start_selection, naming its end."""
+    restricted(worker, "C1", ["ADMONISHMENT"], [("NO_PROMOTION", 180)])
+    with pytest.raises(RuleViolation) as refused:
+        worker.service.start_selection(cadre_id="C1")
+    assert (refused.value.code, refused.value.rule) == ("RESTRICTED", "C-7")
+    assert refused.value.details["restrictions"][0]["until"].startswith("2026-12-12")
+    worker.service.on_ruling_made(received(RulingMadeIn, {
+        "application_id": "T9", "cadre_id": "C1", "case_id": "K9", "outcome": "EXEMPTED",
+        "ruled_at": NOW, "measures": []}))
+    assert worker.service.start_selection(cadre_id="C1")["selection_status"] == "IN_SELECTION"  # T-6
+
+
+def test_after_a_removal_no_leadership_post_and_no_higher_level(worker):
+    """C-7 (v2): 一年内不得安排领导职务，两年内不得担任高于原任职务层次的领导职务."""
+    restricted(worker, "C2", ["REMOVAL"], [("NO_LEADERSHIP_POST", 365), ("NO_HIGHER_POST", 730)])
+    answer = worker.service.get_eligibility(cadre_id="C2")
+    assert (answer["promotable"], answer["leadership_post_allowed"]) == (False, False)
+    with pytest.raises(RuleViolation) as refused:
+        worker.service.change_posting(cadre_id="C2", unit_id="HK", post="副主任", reason="交流",
+                                      is_principal=False, is_leader=True)
+    assert (refused.value.code, refused.value.rule) == ("RESTRICTED", "C-7")
+    with pytest.raises(RuleViolation):
+        worker.service.change_posting(cadre_id="C2", unit_id="HK", post="科员", reason="交流",
+                                      is_principal=False, is_leader=False, level="DIVISION")
+    moved = worker.service.change_posting(cadre_id="C2", unit_id="HK", post="科员", reason="交流",
+                                          is_principal=False, is_leader=False, level="STAFF")
+    assert (moved["unit_id"], moved["level"]) == ("HK", "STAFF")
