@@ -29,6 +29,9 @@ from services.accountability.schemas import (
     SanctionsQuerySchema,
     VerifyCaseSchema,
 )
+from services.accountability.schemas import (
+    ReportYearSchema as DemotionReportSchema,
+)
 from services.appraisal.schemas import (
     AmendResultSchema,
     CadreResultSchema,
@@ -281,8 +284,10 @@ ROUTES: tuple[Route, ...] = (
           "REPEAT closes it, FALSE_ACCUSATION refers the reporter, GROUNDLESS clears the cadre (C-5)",
           body=ResolveComplaintSchema, response=ComplaintSchema),
     Route("demotion_report", "GET", "/accountability/reports/demotions/<string:year>", "accountability",
-          "demotion_report", "The year's organisational handlings per type and unit: cadres moved "
-          "down (C-6)", response=ReportLineSchema, many=True),
+          "demotion_report", "The year's leading cadres moved down, per type and unit: organisational "
+          "handlings decided and downward postings by cause; with the cadres named, or "
+          "published=true for the counts alone (C-6)", query=DemotionReportSchema,
+          response=ReportLineSchema, many=True),
     Route("file_application", "POST", "/tolerance/applications", "tolerance", "file_application",
           "File a fault-tolerance application for a cadre: one of the ten situations, the facts and "
           "optionally the accountability case it answers, which is held until the ruling (T-1, C-4)",

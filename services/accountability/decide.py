@@ -18,7 +18,7 @@ from services.accountability.events import (
     LateMitigationRecorded,
     SanctionDecided,
 )
-from services.common.clock import as_utc
+from services.common.clock import as_utc, business_year
 from services.common.decision import NOTHING, Change, Event, transition
 from services.common.errors import Conflict, RuleViolation, unknown_copy
 
@@ -287,6 +287,17 @@ def false_accusation_referral(complaint: Record, *, now: datetime) -> Event:
 def resuming(complaint: Record, outcome: str) -> bool:
     """A retry of the same resolution, claimed before: it carries on from where it stopped."""
     return complaint["status"] == rules.RESOLVING and complaint.get("outcome") == outcome
+
+
+def downward_move(posting: Record, event_id: str, config: Mapping[str, Any]) -> Change | None:
+    """C-6 (v2): a posting DOWN of a leading cadre, as the yearly report counts it (the year where
+    the department works); any other posting, nothing."""
+    if posting.get("direction") != "DOWN" or not posting.get("is_leader"):
+        return None
+    return Change(set={
+        "move_id": event_id, "cadre_id": posting["cadre_id"], "name": posting.get("name"),
+        "unit_id": posting["from_unit_id"], "cause": posting.get("down_cause") or "OTHER",
+        "year": business_year(posting["changed_at"], config), "moved_at": posting["changed_at"]})
 
 
 def selection_changed(cadre: Record | None, status: str, changed_at: datetime) -> Change:

@@ -137,6 +137,20 @@ class CadreUpdatedIn(CadreRegisteredIn):
     event_type = "talent.cadre_updated"
 
 
+class PostingChangedIn(EventSchema):
+    """talent.posting_changed: C-6 counts a leading cadre moved DOWN, with its cause."""
+
+    event_type = "talent.posting_changed"
+
+    cadre_id = fields.String(required=True)
+    from_unit_id = fields.String(required=True)
+    changed_at = fields.AwareDateTime(required=True)
+    direction = fields.String(load_default=None, allow_none=True)
+    down_cause = fields.String(load_default=None, allow_none=True)
+    is_leader = fields.Boolean(load_default=None, allow_none=True)
+    name = fields.String(load_default=None, allow_none=True)
+
+
 class SelectionStatusChangedIn(EventSchema):
     """talent.selection_status_changed: C-5 expedites complaints while IN_SELECTION."""
 

@@ -1,6 +1,7 @@
-"""Accountability's own database: cases, complaints, and its copy of talent's roster."""
+"""Accountability's own database: cases, complaints, the downward moves talent announced, and its copy
+of talent's roster."""
 
-from mongoengine import BooleanField, DateTimeField, DictField, ListField, StringField
+from mongoengine import BooleanField, DateTimeField, DictField, IntField, ListField, StringField
 
 from services.accountability.rules import FILED, OPEN
 from services.common.storage.documents import Aggregate
@@ -75,3 +76,19 @@ class Complaint(Aggregate):
     resolved_at = DateTimeField()
     resolved_by = StringField()
     filed_by = StringField()
+
+
+class DownwardMove(Aggregate):
+    """C-6 (v2): a leading cadre moved down by a posting in talent (talent.posting_changed, DOWN), with
+    its cause: counted in the yearly report beside the organisational handlings decided here. Keyed by
+    the event, so a redelivery is the same move."""
+
+    meta = {"collection": "downward_moves", "indexes": ["year"]}
+
+    move_id = StringField(primary_key=True)
+    cadre_id = StringField(required=True)
+    name = StringField()
+    unit_id = StringField(required=True)  # the unit the cadre was moved down from
+    cause = StringField(required=True)  # UNFIT_FOR_POST, DEMOTION, OTHER
+    year = IntField(required=True)
+    moved_at = DateTimeField(required=True)

@@ -154,6 +154,9 @@ def ban_until(sanctions: Sequence[str], decided_at: datetime, months: Mapping[st
     return add_months(decided_at, longest) if longest > 0 else None
 
 
+# C-6 (v2): why talent moved a cadre down (its L-6 posting causes)
+DOWN_CAUSES = ("UNFIT_FOR_POST", "DEMOTION", "OTHER")
+
 # C-7 (v2): the restrictions each sanction carries, with the policy value that sets each term
 NO_PROMOTION, NO_LEADERSHIP_POST, NO_HIGHER_POST = "NO_PROMOTION", "NO_LEADERSHIP_POST", "NO_HIGHER_POST"
 RESTRICTION_KINDS = (NO_PROMOTION, NO_LEADERSHIP_POST, NO_HIGHER_POST)
@@ -365,16 +368,26 @@ def check_resolution(complaint: Mapping[str, Any], outcome: str, prior: Mapping[
 # C-6 yearly report of cadres moved down (领导干部"下"的情况)
 
 
-def demotion_report(decisions: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Organisational handlings per type, unit and year, from decided, non-exempted sanctions."""
-    counts: dict[tuple[int, str, str], int] = {}
+def demotion_report(decisions: Iterable[Mapping[str, Any]],
+                    moves: Iterable[Mapping[str, Any]] = ()) -> list[dict[str, Any]]:
+    """C-6 (v2) 领导干部"下"的情况: every downward move of a leading cadre in the year, per type and unit
+    -- organisational handlings decided here (non-exempted, not cleared), and downward postings
+    recorded in talent, by cause (``POSTING_UNFIT_FOR_POST``, ``POSTING_DEMOTION``,
+    ``POSTING_OTHER``) -- each line with the cadres it counts (the officers' copy) and the count (the
+    published one)."""
+    lines: dict[tuple[int, str, str], list[dict[str, Any]]] = {}
     for decision in decisions:
         if decision.get("exempted"):
-            continue  # T-6: an exempted matter never counts
+            continue  # T-6: an exempted matter never counts; C-5: nor a cleared one
         for sanction in decision["sanctions"]:
             if is_organisational(sanction):
-                key = (decision["year"], decision["unit_id"], sanction)
-                counts[key] = counts.get(key, 0) + 1
-    order = sorted(counts, key=lambda key: (key[0], key[1], ORGANISATIONAL.index(key[2])))
-    return [{"year": year, "unit_id": unit_id, "handling": handling, "count": counts[year, unit_id, handling]}
+                lines.setdefault((decision["year"], decision["unit_id"], sanction), []).append(
+                    {"cadre_id": decision.get("cadre_id"), "name": decision.get("name")})
+    for move in moves:
+        lines.setdefault((move["year"], move["unit_id"], f"POSTING_{move['cause']}"), []).append(
+            {"cadre_id": move["cadre_id"], "name": move.get("name")})
+    kinds = [*ORGANISATIONAL, *(f"POSTING_{cause}" for cause in DOWN_CAUSES)]
+    order = sorted(lines, key=lambda key: (key[0], key[1], kinds.index(key[2])))
+    return [{"year": year, "unit_id": unit_id, "handling": handling,
+             "count": len(lines[year, unit_id, handling]), "cadres": lines[year, unit_id, handling]}
             for year, unit_id, handling in order]

@@ -15,6 +15,7 @@ from services.common.boundary.schemas import (
     YEAR,
     JsonBool,
     Name,
+    QueryBool,
     Text,
     TransitionSchema,
     Unset,
@@ -133,6 +134,7 @@ class ResolveComplaintSchema(Schema):
 
 class ReportYearSchema(Schema):
     year = fields.Integer(required=True, validate=YEAR)  # not strict: it arrives in a URL path
+    published = QueryBool(load_default=False)  # C-6: the counts alone, the copy to publish
 
 
 # Responses
@@ -243,8 +245,14 @@ class ComplaintSchema(Schema):
     overdue = fields.Boolean()  # in the open list: past its deadline (C-5)
 
 
+class ReportedCadreSchema(Schema):
+    cadre_id = fields.String()
+    name = fields.String(allow_none=True)
+
+
 class ReportLineSchema(Schema):
     year = fields.Integer()
     unit_id = fields.String()
-    handling = fields.String()
+    handling = fields.String()  # an organisational handling, or POSTING_<cause> (C-6)
     count = fields.Integer()
+    cadres = fields.List(fields.Nested(ReportedCadreSchema))  # the officers' copy only

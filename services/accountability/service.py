@@ -11,6 +11,7 @@ from services.accountability.events import (
     CadreCleared,
     CadreRegisteredIn,
     CadreUpdatedIn,
+    PostingChangedIn,
     RulingMadeIn,
     SelectionStatusChangedIn,
     UnitGradedIn,
@@ -164,13 +165,20 @@ class AccountabilityService(ServiceBase):
         return self.store.cases.newest(limit, cadre_id=cadre_id, status=status)
 
     @rpc(request=ReportYearSchema, response=ReportLineSchema, many=True, allow=OFFICERS)
-    def demotion_report(self, year):
-        """C-6: organisational handlings decided in the year, per type and unit."""
+    def demotion_report(self, year, published=False):
+        """C-6 (v2): every downward move of a leading cadre in the year, per type and unit: the
+        organisational handlings decided here and the downward postings talent recorded. The
+        officers' copy names the cadres; ``published`` gives the counts alone."""
         self.access.check(record=("demotion_report", str(year)))
-        return rules.demotion_report(
-            {**case["decision"], "unit_id": case["unit_id"],
-             "exempted": case["decision"].get("exempted") or case["decision"].get("cleared")}
-            for case in self.store.cases.decided_in(year))
+        cases = list(self.store.cases.decided_in(year))
+        names = self.store.cadres.names({case["cadre_id"] for case in cases})
+        lines = rules.demotion_report(
+            ({**case["decision"], "unit_id": case["unit_id"], "cadre_id": case["cadre_id"],
+              "name": names.get(case["cadre_id"]),
+              "exempted": case["decision"].get("exempted") or case["decision"].get("cleared")}
+             for case in cases), self.store.downward_moves.in_year(year))
+        return [{k: v for k, v in line.items() if k != "cadres"} if published else line
+                for line in lines]
 
     # complaints (C-5)
 
@@ -236,6 +244,13 @@ class AccountabilityService(ServiceBase):
         return self._complaint(complaint_id)
 
     # events
+
+    @consume(PostingChangedIn)
+    def on_posting_changed(self, event):
+        """C-6 (v2): a leading cadre moved down by a posting counts in the yearly report, once."""
+        move = decide.downward_move(event.payload, event.event_id, self.config)
+        if move:
+            self.store.downward_moves.add_once(move)
 
     @consume(CadreRegisteredIn)
     def on_cadre_registered(self, event):

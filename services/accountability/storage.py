@@ -2,7 +2,7 @@
 talent's cadres."""
 
 from services.accountability import rules
-from services.accountability.models import CadreCopy, Case, Complaint
+from services.accountability.models import CadreCopy, Case, Complaint, DownwardMove
 from services.common.storage.records import Copies, Records, Storage
 
 
@@ -57,6 +57,14 @@ class Complaints(Records):
             {"$set": {"expedited": True, "due_at": due_at}, "$inc": {"version": 1}})
 
 
+class DownwardMoves(Records):
+    document = DownwardMove
+    noun = "downward move"
+
+    def in_year(self, year: int) -> list[dict]:
+        return list(self.collection.find({"year": year}))
+
+
 class Cadres(Copies):
     """Talent's cadres, and whether each is under selection (C-5)."""
 
@@ -66,9 +74,15 @@ class Cadres(Copies):
     def principal_leaders(self, unit_id):
         return self.collection.find({"unit_id": unit_id, "is_principal": True})
 
+    def names(self, cadre_ids) -> dict[str, str | None]:
+        """C-6: the names the officers' copy of the report gives."""
+        return {key: cadre.get("name") for key, cadre in self.store.by_ids(
+            CadreCopy, list(cadre_ids), {"name": 1}).items()}
+
 
 class AccountabilityStorage(Storage):
     cases = Cases
     complaints = Complaints
     cadres = Cadres
+    downward_moves = DownwardMoves
 

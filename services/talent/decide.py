@@ -85,7 +85,8 @@ def roster_change(cadre: Record, change: Change) -> Change:
 
 
 def change_posting(cadre: Record, *, unit_id: str, post: str, reason: str, is_principal: bool,
-                   is_leader: bool | None, level: str | None, now: datetime, by: str) -> Change:
+                   is_leader: bool | None, level: str | None, kind: str, direction: str,
+                   down_cause: str | None, now: datetime, by: str) -> Change:
     """L-6 交流轮岗: the move is recorded and announced (care opens a JOB_ADJUSTMENT talk, K-1); the
     new post says whether the cadre leads the unit (A-1..A-4 read it). The same posting again (a
     retried request) changes nothing."""
@@ -98,11 +99,13 @@ def change_posting(cadre: Record, *, unit_id: str, post: str, reason: str, is_pr
         higher_post=level is not None and rules.LEVELS.index(level) < rules.LEVELS.index(cadre["level"]))
     facts = {"unit_id": unit_id, "is_principal": is_principal,
              **{k: v for k, v in (("is_leader", is_leader), ("level", level)) if v is not None}}
+    move = {"kind": kind, "direction": direction, "down_cause": down_cause}
     return roster_change(cadre, Change(set=facts, append={"postings": [{
         "from_unit_id": cadre["unit_id"], "to_unit_id": unit_id, "post": post, "reason": reason,
-        "at": now, "by": by}]}, events=[Event(PostingChanged, {
+        **move, "at": now, "by": by}]}, events=[Event(PostingChanged, {
             "cadre_id": cadre["_id"], "from_unit_id": cadre["unit_id"], "to_unit_id": unit_id,
-            "post": post, "changed_at": now})]))
+            "post": post, "changed_at": now, **move, "name": cadre.get("name"),
+            "is_leader": bool(cadre.get("is_leader"))})]))
 
 
 def in_force(cadre: Record, now: datetime) -> list[rules.Reason]:

@@ -41,6 +41,12 @@ class PostingChanged(EventSchema):
     to_unit_id = fields.String(required=True)
     post = fields.String(required=True)
     changed_at = fields.AwareDateTime(required=True)
+    # L-6 (v2): kind and direction; a move DOWN with its cause is counted in C-6's yearly report
+    kind = fields.String(allow_none=True)
+    direction = fields.String(allow_none=True)
+    down_cause = fields.String(allow_none=True)
+    is_leader = fields.Boolean(allow_none=True)  # C-6 counts leading cadres moved down
+    name = fields.String(allow_none=True)  # the officers' copy of C-6 names them
 
 
 class PoolExited(EventSchema):

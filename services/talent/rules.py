@@ -20,6 +20,12 @@ UNIT_TYPES = ("DISTRICT", "STREET_TOWNSHIP", "CITY_DEPARTMENT", "STATE_ENTERPRIS
 LEVELS = ("BUREAU_PRINCIPAL", "BUREAU_DEPUTY", "DIVISION", "SECTION", "STAFF")
 # (v2) the three workforces of 000 item 14, and the rest: A-1's two pools in street units, L-6's moves
 STAFF_CATEGORIES = ("CIVIL_SERVANT", "PUBLIC_INSTITUTION_STAFF", "ENTERPRISE_MANAGER", "OTHER")
+# L-6 (v2): 制度性, 规范性, 配置性, 培养性 exchange (000 item 14), and 上挂外派 practice postings (item 13)
+POSTING_KINDS = ("INSTITUTIONAL", "REGULATORY", "ALLOCATION", "DEVELOPMENTAL", "SECONDMENT")
+UP, LATERAL, DOWN = "UP", "LATERAL", "DOWN"
+DIRECTIONS = (UP, LATERAL, DOWN)
+# C-6: why a cadre was moved down (不适宜担任现职, 降职, other)
+DOWN_CAUSES = ("UNFIT_FOR_POST", "DEMOTION", "OTHER")
 
 # What a reason does to a cadre's eligibility.
 SELECTION_PRIORITY = "SELECTION_PRIORITY"  # 选拔任用优先考虑

@@ -5,15 +5,18 @@ import csv
 import io
 from datetime import date
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.boundary.schemas import ID, YEAR, JsonBool, Name, Text, TransitionSchema, unique
 from services.common.clock import business_date, utcnow
 from services.common.errors import InvalidInput
 from services.talent.rules import (
+    DIRECTIONS,
+    DOWN_CAUSES,
     EXIT_DECLINE,
     EXIT_HEALTH,
     LEVELS,
+    POSTING_KINDS,
     PROFILES,
     STAFF_CATEGORIES,
     STANDARDS,
@@ -262,6 +265,16 @@ class ChangePostingSchema(Schema):
     is_principal = JsonBool(required=True)
     is_leader = JsonBool(load_default=None, allow_none=True)
     level = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LEVELS))
+    # L-6 (v2): the exchange's kind and its direction; a move DOWN says why (C-6)
+    kind = fields.String(required=True, validate=validate.OneOf(POSTING_KINDS))
+    direction = fields.String(required=True, validate=validate.OneOf(DIRECTIONS))
+    down_cause = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DOWN_CAUSES))
+
+    @validates_schema
+    def a_move_down_says_why(self, data, **kwargs):
+        if (data.get("direction") == "DOWN") != bool(data.get("down_cause")):
+            raise ValidationError("A move DOWN names its cause (UNFIT_FOR_POST, DEMOTION, OTHER); "
+                                  "no other move does.", "down_cause")
 
 
 class PostingSchema(Schema):
@@ -269,6 +282,9 @@ class PostingSchema(Schema):
     to_unit_id = fields.String()
     post = fields.String()
     reason = fields.String()
+    kind = fields.String(allow_none=True)  # L-6 (v2); null for a first-version posting
+    direction = fields.String(allow_none=True)
+    down_cause = fields.String(allow_none=True)
     at = fields.AwareDateTime()
     by = fields.String()
 

@@ -168,15 +168,15 @@ class TalentService(ServiceBase):
             cadre, status=decide.NOT_IN_SELECTION, now=now))
 
     @rpc(request=ChangePostingSchema, response=CadreViewSchema, allow=DEPARTMENT)
-    def change_posting(self, cadre_id, unit_id, post, reason, is_principal, is_leader=None,
-                       level=None):
+    def change_posting(self, cadre_id, unit_id, post, reason, is_principal, kind, direction,
+                       is_leader=None, level=None, down_cause=None):
         """L-6 交流轮岗: the move is recorded and announced (care opens a JOB_ADJUSTMENT talk);
         the new post says whether the cadre leads the unit (A-1..A-4 read it). The same posting
         again (a retried request) changes nothing."""
         self._unit(unit_id)
         return self._change(cadre_id, decide.change_posting, unit_id=unit_id, post=post,
                             reason=reason, is_principal=is_principal, is_leader=is_leader,
-                            level=level)
+                            level=level, kind=kind, direction=direction, down_cause=down_cause)
 
     # eligibility (L-3) and young cadres (L-4)
 

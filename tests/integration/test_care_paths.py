@@ -44,7 +44,8 @@ def test_accountability_and_talent_open_their_talks_once(suite):
     decide(suite, case["case_id"])  # TRANSFER: organisational handling
     with rpc(suite, ORG) as cluster:
         cluster.talent.change_posting(cadre_id=cadre_id, unit_id=other_unit, post="副区长",
-                                      reason="交流轮岗", is_principal=False)
+                                      reason="交流轮岗", is_principal=False, kind="INSTITUTIONAL",
+                                      direction="LATERAL")
     wait_for_talks(suite, cadre_id, [("EARLY_WARNING", "case"), ("EARLY_WARNING", "complaint"),
                                      ("JOB_ADJUSTMENT", "posting"), ("JOB_ADJUSTMENT", "sanction")])
 

@@ -102,12 +102,15 @@ class TestRoster:
     def test_a_posting_moves_the_cadre_and_is_announced(self, talent, roster, spy):
         posted = spy("talent", "posting_changed")
         moved = call(talent, "change_posting", "D1", unit_id="U2", post="区长助理", reason="交流轮岗",
-                     is_principal=False)
+                     is_principal=False, kind="INSTITUTIONAL", direction="LATERAL")
         assert moved["unit_id"] == "U2"
         payload = posted()["payload"]
         assert (payload["from_unit_id"], payload["to_unit_id"], payload["post"]) == ("U1", "U2", "区长助理")
+        assert (payload["kind"], payload["direction"], payload["down_cause"]) == (
+            "INSTITUTIONAL", "LATERAL", None)
         with pytest.raises(NotFound):
-            call(talent, "change_posting", "D1", unit_id="NOWHERE", post="x", reason="x", is_principal=False)
+            call(talent, "change_posting", "D1", unit_id="NOWHERE", post="x", reason="x",
+                 is_principal=False, kind="INSTITUTIONAL", direction="LATERAL")
 
 
 class TestImport:

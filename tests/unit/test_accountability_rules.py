@@ -608,7 +608,8 @@ def test_demotion_report_counts_organisational_handlings_per_year_unit_and_type(
         decision(2025, "U1", "NON_LEADERSHIP_POST"),
         {"year": 2025, "unit_id": "U1", "sanctions": ["ORDERED_RESIGNATION"]},  # no exempted key
     ]
-    assert rules.demotion_report(decisions) == [
+    assert [{k: v for k, v in line.items() if k != "cadres"}
+            for line in rules.demotion_report(decisions)] == [
         {"year": 2024, "unit_id": "U1", "handling": "REMOVAL", "count": 1},
         {"year": 2025, "unit_id": "U1", "handling": "TRANSFER", "count": 2},
         {"year": 2025, "unit_id": "U1", "handling": "NON_LEADERSHIP_POST", "count": 1},
@@ -670,3 +671,20 @@ def test_the_no_higher_post_term_is_a_policy_value():
     [_, higher] = rules.restrictions(["REMOVAL"], decided, BANS, no_higher_post_months=36)
     assert higher == {"kind": "NO_HIGHER_POST", "until": datetime(2028, 3, 15, tzinfo=UTC)}
     assert rules.Policy.from_config({"NO_HIGHER_POST_MONTHS": "36"}).no_higher_post_months == 36
+
+
+def test_downward_postings_from_talent_count_beside_the_handlings_with_names():
+    # rule C-6 (v2): moves down from any source, per type and unit, with names for the officers
+    decisions = [{"year": 2025, "unit_id": "U1", "sanctions": ["TRANSFER"], "cadre_id": "L1",
+                  "name": "王五"}]
+    moves = [{"year": 2025, "unit_id": "U1", "cause": "UNFIT_FOR_POST", "cadre_id": "L2", "name": "赵六"},
+             {"year": 2025, "unit_id": "U1", "cause": "UNFIT_FOR_POST", "cadre_id": "L3", "name": "钱七"},
+             {"year": 2025, "unit_id": "U0", "cause": "DEMOTION", "cadre_id": "L4", "name": "孙八"}]
+    assert rules.demotion_report(decisions, moves) == [
+        {"year": 2025, "unit_id": "U0", "handling": "POSTING_DEMOTION", "count": 1,
+         "cadres": [{"cadre_id": "L4", "name": "孙八"}]},
+        {"year": 2025, "unit_id": "U1", "handling": "TRANSFER", "count": 1,
+         "cadres": [{"cadre_id": "L1", "name": "王五"}]},
+        {"year": 2025, "unit_id": "U1", "handling": "POSTING_UNFIT_FOR_POST", "count": 2,
+         "cadres": [{"cadre_id": "L2", "name": "赵六"}, {"cadre_id": "L3", "name": "钱七"}]},
+    ]

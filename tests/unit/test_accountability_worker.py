@@ -354,3 +354,23 @@ def test_officers_list_open_complaints_by_deadline(worker, frozen_clock):
     listed = worker.service.open_complaints()
     assert [(c["complaint_id"], c["overdue"]) for c in listed] == [
         (late["complaint_id"], True), (soon["complaint_id"], False)]
+
+
+def test_a_leader_moved_down_by_a_posting_counts_in_the_yearly_report_once(worker):
+    """C-6 (v2): downward postings from talent beside the handlings decided here; officers see names,
+    the published copy counts."""
+    from services.accountability.events import PostingChangedIn
+
+    down = received(PostingChangedIn, {"cadre_id": "L2", "from_unit_id": "JA", "changed_at": NOW,
+                                       "direction": "DOWN", "down_cause": "UNFIT_FOR_POST",
+                                       "is_leader": True, "name": "副区长"})
+    worker.service.on_posting_changed(down)
+    worker.service.on_posting_changed(down)  # redelivered: counted once
+    worker.service.on_posting_changed(received(PostingChangedIn, {  # lateral: not a move down
+        "cadre_id": "L1", "from_unit_id": "JA", "changed_at": NOW, "direction": "LATERAL",
+        "is_leader": True, "name": "区长"}))
+    assert worker.service.demotion_report(year=2026) == [
+        {"year": 2026, "unit_id": "JA", "handling": "POSTING_UNFIT_FOR_POST", "count": 1,
+         "cadres": [{"cadre_id": "L2", "name": "副区长"}]}]
+    assert worker.service.demotion_report(year=2026, published=True) == [
+        {"year": 2026, "unit_id": "JA", "handling": "POSTING_UNFIT_FOR_POST", "count": 1}]

@@ -64,10 +64,11 @@ def test_a_roster_change_is_published_whole_with_the_next_revision(worker):
 
 def test_a_posting_moves_the_cadre_once_and_a_unit_admin_only_reads_their_own(worker):
     moved = worker.service.change_posting(cadre_id="C1", unit_id="HK", post="副区长", reason="交流",
-                                          is_principal=False, is_leader=True)
+                                          is_principal=False, is_leader=True, kind="DEVELOPMENTAL",
+                                          direction="LATERAL")
     assert (moved["unit_id"], moved["is_leader"], moved["revision"]) == ("HK", True, 2)
     again = worker.service.change_posting(cadre_id="C1", unit_id="HK", post="副区长", reason="交流",
-                                          is_principal=False)
+                                          is_principal=False, kind="DEVELOPMENTAL", direction="LATERAL")
     assert again["revision"] == 2
     types = [e["event_type"] for e in worker.published("cadres")
              if e["payload"]["cadre_id"] == "C1"]
@@ -286,11 +287,29 @@ def test_after_a_removal_no_leadership_post_and_no_higher_level(worker):
     assert (answer["promotable"], answer["leadership_post_allowed"]) == (False, False)
     with pytest.raises(RuleViolation) as refused:
         worker.service.change_posting(cadre_id="C2", unit_id="HK", post="副主任", reason="交流",
-                                      is_principal=False, is_leader=True)
+                                      is_principal=False, is_leader=True, kind="ALLOCATION",
+                                      direction="LATERAL")
     assert (refused.value.code, refused.value.rule) == ("RESTRICTED", "C-7")
     with pytest.raises(RuleViolation):
         worker.service.change_posting(cadre_id="C2", unit_id="HK", post="科员", reason="交流",
-                                      is_principal=False, is_leader=False, level="DIVISION")
+                                      is_principal=False, is_leader=False, level="DIVISION",
+                                      kind="ALLOCATION", direction="UP")
     moved = worker.service.change_posting(cadre_id="C2", unit_id="HK", post="科员", reason="交流",
-                                          is_principal=False, is_leader=False, level="STAFF")
+                                          is_principal=False, is_leader=False, level="STAFF",
+                                          kind="REGULATORY", direction="DOWN", down_cause="UNFIT_FOR_POST")
     assert (moved["unit_id"], moved["level"]) == ("HK", "STAFF")
+
+
+def test_a_posting_says_its_kind_and_direction_and_a_move_down_its_cause(worker):
+    """L-6 (v2), C-6: kind and direction on the posting and its event; DOWN names its cause."""
+    with pytest.raises(InvalidInput) as refused:
+        worker.service.change_posting(cadre_id="C2", unit_id="HK", post="科员", reason="不适宜担任现职",
+                                      is_principal=False, kind="REGULATORY", direction="DOWN")
+    assert list(refused.value.fields) == ["down_cause"]
+    worker.service.change_posting(cadre_id="C2", unit_id="HK", post="科员", reason="不适宜担任现职",
+                                  is_principal=False, kind="REGULATORY", direction="DOWN",
+                                  down_cause="UNFIT_FOR_POST")
+    [posted] = [e["payload"] for e in worker.published("cadres")
+                if e["event_type"] == "talent.posting_changed"]
+    assert (posted["kind"], posted["direction"], posted["down_cause"]) == (
+        "REGULATORY", "DOWN", "UNFIT_FOR_POST")

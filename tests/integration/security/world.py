@@ -1291,7 +1291,8 @@ def call_change_posting(w: World, case: str, headers: dict):
     after = w.unit_a if before == w.unit_b else w.unit_b
     cadre_id = w.register_cadre(before)
     response = w.post(f"/cadres/{cadre_id}/postings", {"unit_id": after, "post": "区长助理",
-                                                       "reason": "交流轮岗", "is_principal": False},
+                                                       "reason": "交流轮岗", "is_principal": False,
+                                                       "kind": "DEVELOPMENTAL", "direction": "LATERAL"},
                       headers=headers)
 
     def effect(allowed: bool):
