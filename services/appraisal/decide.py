@@ -113,13 +113,16 @@ def amend_result(cycle: Record, cadre: Record | None, *, cadre_id: str, grade: s
 
 
 def commend(cadre: Record | None, *, commendation_id: str, cadre_id: str, year: int, kind: str,
-            deed: str, typical_example: bool, current_year: int, now: datetime, by: str) -> Change:
-    """A-8: a merit citation or commendation for a cadre's deed, announced (talent reads it, L-5)."""
+            deed: str, deed_kind: str, typical_example: bool, current_year: int, now: datetime,
+            by: str) -> Change:
+    """A-8: a merit citation, commendation or yearly selection for a cadre's deed, announced (talent
+    reads it, L-5)."""
     rules.ensure_not_future(year, current_year)
     if cadre is None:
         raise unknown_copy("cadre", cadre_id, "appraisal")
     facts = {"commendation_id": commendation_id, "cadre_id": cadre_id, "unit_id": cadre["unit_id"],
-             "year": year, "kind": kind, "deed": deed, "typical_example": typical_example,
+             "year": year, "kind": kind, "deed": deed, "deed_kind": deed_kind,
+             "typical_example": typical_example,
              "awarded_at": now}
     return Change(set={**facts, "awarded_by": by}, events=[Event(CommendationAwarded, facts)])
 

@@ -3,7 +3,7 @@ the fields it relies on (ARCHITECTURE.md §2)."""
 
 from marshmallow import fields, validate
 
-from services.appraisal.rules import COMMENDATION_KINDS, GRADES, KINDS
+from services.appraisal.rules import COMMENDATION_KINDS, DEED_KINDS, GRADES, KINDS
 from services.common.messaging.events import EventSchema
 
 # Events published
@@ -49,6 +49,7 @@ class CommendationAwarded(EventSchema):
     year = fields.Integer(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(COMMENDATION_KINDS))
     deed = fields.String(required=True)
+    deed_kind = fields.String(required=True, validate=validate.OneOf(DEED_KINDS))
     typical_example = fields.Boolean(required=True)
     awarded_at = fields.AwareDateTime(required=True)
 

@@ -45,7 +45,8 @@ class UnitGrade(Aggregate):
 
 
 class Commendation(Aggregate):
-    """A-8: a merit citation (记功) or commendation (嘉奖) with the deed."""
+    """A-8: a merit citation (记功), commendation (嘉奖) or yearly selection (优秀共产党员, 人民满意的
+    公务员) with the deed and its kind."""
 
     meta = {"collection": "commendations", "indexes": ["year", "cadre_id"]}
 
@@ -55,6 +56,7 @@ class Commendation(Aggregate):
     year = IntField(required=True)
     kind = StringField(required=True)
     deed = StringField(required=True)
+    deed_kind = StringField()  # A-8 (v2); absent on first-version commendations
     typical_example = BooleanField(default=False)  # 优秀干部典型 of the year
     awarded_at = DateTimeField(required=True)
     awarded_by = StringField()

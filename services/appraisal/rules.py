@@ -16,8 +16,11 @@ GRADES = ("EXCELLENT", "COMPETENT", "BASICALLY_COMPETENT", "INCOMPETENT")
 EXCELLENT = "EXCELLENT"
 ANNUAL = "ANNUAL"
 
-# A-8 commendations (表彰, 000 item 15)
-COMMENDATION_KINDS = ("MERIT_CITATION", "COMMENDATION")
+# A-8 (v2) commendations (表彰, 000 item 15): 记功, 嘉奖, and the yearly selections 优秀共产党员 and
+# 人民满意的公务员, recorded the same way; each with its deed and the deed's kind
+COMMENDATION_KINDS = ("MERIT_CITATION", "COMMENDATION", "OUTSTANDING_PARTY_MEMBER",
+                      "PEOPLE_SATISFIED_CIVIL_SERVANT")
+DEED_KINDS = ("EMERGENCY_HANDLING", "HIGHER_SUPPORT_WON", "MAJOR_WORK", "OTHER")
 
 # unit performance grades (绩效考评); more may be configured, only MERIT and FAIL carry rules
 UNIT_GRADES = ("MERIT", "PASS", "FAIL")

@@ -3,7 +3,7 @@ bodies). Its events are in events.py."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from services.appraisal.rules import COMMENDATION_KINDS, GRADES, KINDS
+from services.appraisal.rules import COMMENDATION_KINDS, DEED_KINDS, GRADES, KINDS
 from services.common.boundary.schemas import ID, YEAR, JsonBool, Text
 
 
@@ -56,6 +56,8 @@ class CommendSchema(Schema):
     year = fields.Integer(required=True, strict=True, validate=YEAR)
     kind = fields.String(required=True, validate=validate.OneOf(COMMENDATION_KINDS))
     deed = Text(max_length=4000)
+    # A-8 (v2): 处理突发事件, 争取上级支持, 承担重要工作, other
+    deed_kind = fields.String(required=True, validate=validate.OneOf(DEED_KINDS))
     typical_example = JsonBool(load_default=False)
 
 
@@ -66,6 +68,7 @@ class CommendationSchema(Schema):
     year = fields.Integer()
     kind = fields.String()
     deed = fields.String()
+    deed_kind = fields.String(allow_none=True)  # null for a first-version commendation
     typical_example = fields.Boolean()
     awarded_at = fields.AwareDateTime()
 

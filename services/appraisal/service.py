@@ -129,15 +129,15 @@ class AppraisalService(ServiceBase):
         return self.store.cycles.results_of(cadre_id)
 
     @rpc(request=CommendSchema, response=CommendationSchema, allow={ORG_ADMIN: ANY})
-    def commend(self, cadre_id, year, kind, deed, typical_example):
-        """A-8: a merit citation or commendation for a cadre's deed."""
+    def commend(self, cadre_id, year, kind, deed, deed_kind, typical_example):
+        """A-8: a merit citation, commendation or yearly selection for a cadre's deed."""
         self.access.check(cadre_id=cadre_id, record=("cadre", cadre_id))
         now = utcnow()
         # the same deed commended again (a retried request) is the same commendation
         commendation_id = uuid.uuid5(COMMENDATION_IDS, f"{cadre_id}:{year}:{kind}:{deed}").hex
         self.store.commendations.add_once(decide.commend(
             self.store.cadres.get(cadre_id), commendation_id=commendation_id, cadre_id=cadre_id,
-            year=year, kind=kind, deed=deed, typical_example=typical_example,
+            year=year, kind=kind, deed=deed, deed_kind=deed_kind, typical_example=typical_example,
             current_year=business_year(now, self.config), now=now, by=self._by()))
         return self.store.commendations.get(commendation_id)
 

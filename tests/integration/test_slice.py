@@ -354,7 +354,7 @@ def test_commendations_are_awarded_with_the_deed_and_listed_by_year(suite):
 
     def commend(cadre_id, **extra):
         body = {"cadre_id": cadre_id, "year": 2022, "kind": "COMMENDATION", "deed": "抗洪抢险",
-                **extra}
+                "deed_kind": "EMERGENCY_HANDLING", **extra}
         return suite.post("/appraisal/commendations", body)
 
     def once_known(cadre_id, **extra):

@@ -118,7 +118,8 @@ def test_a_commendation_counts_for_training_priority(suite):
     unit_id = register_unit(suite)
     commended, other = register_cadre(suite, unit_id), register_cadre(suite, unit_id)  # 5 grassroots years
     wait_for(lambda: suite.post("/appraisal/commendations", {
-        "cadre_id": commended, "year": 2025, "kind": "MERIT_CITATION", "deed": "防汛"}).status_code == 201,
+        "cadre_id": commended, "year": 2025, "kind": "MERIT_CITATION", "deed": "防汛",
+        "deed_kind": "EMERGENCY_HANDLING"}).status_code == 201,
         timeout=20, interval=0.2, what="appraisal to learn the cadre")
 
     def seated():

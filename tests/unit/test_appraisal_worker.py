@@ -7,7 +7,7 @@ import pytest
 
 from services.appraisal.events import RulingMadeIn, SanctionDecidedIn
 from services.appraisal.service import AppraisalService
-from services.common.errors import Conflict, Forbidden, NotFound, RuleViolation
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from tests.unit.workers import Worker, received
 
 NOW = datetime(2026, 6, 15, 2, 0, tzinfo=UTC)
@@ -139,9 +139,23 @@ def test_a_unit_is_graded_once_a_year_and_a_deed_commended_once(worker):
     assert worker.types("unit_grades") == ["appraisal.unit_graded"]
 
     deed = {"cadre_id": "C1", "year": 2025, "kind": "MERIT_CITATION", "deed": "抗洪抢险",
-            "typical_example": True}
+            "deed_kind": "EMERGENCY_HANDLING", "typical_example": True}
     first = worker.service.commend(**deed)
     assert worker.service.commend(**deed) == first
     assert worker.types("commendations") == ["appraisal.commendation_awarded"]
     with pytest.raises(Conflict):
         worker.service.commend(**{**deed, "year": 2027})
+
+
+@pytest.mark.parametrize("kind", ["OUTSTANDING_PARTY_MEMBER", "PEOPLE_SATISFIED_CIVIL_SERVANT"])
+def test_the_yearly_selections_are_recorded_as_commendations_with_the_deed_s_kind(worker, kind):
+    """A-8 (v2): 优秀共产党员 and 人民满意的公务员 recorded the same way, each deed with its kind."""
+    awarded = worker.service.commend(cadre_id="C1", year=2025, kind=kind, deed="扎根基层服务群众",
+                                     deed_kind="MAJOR_WORK", typical_example=False)
+    assert (awarded["kind"], awarded["deed_kind"]) == (kind, "MAJOR_WORK")
+    [event] = worker.published("commendations")
+    assert (event["payload"]["kind"], event["payload"]["deed_kind"]) == (kind, "MAJOR_WORK")
+    with pytest.raises(InvalidInput) as refused:
+        worker.service.commend(cadre_id="C1", year=2025, kind=kind, deed="x", deed_kind="LUCK",
+                               typical_example=False)
+    assert list(refused.value.fields) == ["deed_kind"]

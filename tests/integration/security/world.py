@@ -851,7 +851,8 @@ def call_commend(w: World, case: str, headers: dict):
     cadre_id = w.cadres[case]
     deed = f"抗洪抢险 {new_id('deed')}"
     response = w.post("/appraisal/commendations", {"cadre_id": cadre_id, "year": 2025,
-                                                   "kind": "COMMENDATION", "deed": deed},
+                                                   "kind": "COMMENDATION", "deed": deed,
+                                                   "deed_kind": "MAJOR_WORK"},
                       headers=headers)
 
     def effect(allowed: bool):
