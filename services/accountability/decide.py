@@ -168,10 +168,12 @@ def clear(case: Record, *, complaint_id: str, reason: str, now: datetime, by: st
 
 def hold(case: Record, application_id: str) -> Change:
     """C-4 fault tolerance first: the case waits for the application's ruling -- unless the ruling
-    came first."""
-    if any(r["application_id"] == application_id for r in case.get("rulings", [])) \
-            or application_id in (case.get("pending_applications") or []):
+    came first. For a hold tolerance placed before filing, the application's event confirms it: the
+    filing was completed."""
+    if any(r["application_id"] == application_id for r in case.get("rulings", [])):
         return NOTHING
+    if application_id in (case.get("pending_applications") or []):
+        return confirm_hold(case, application_id)
     return Change(set={"pending_applications": [*(case.get("pending_applications") or []),
                                                 application_id]})
 
@@ -196,6 +198,46 @@ def hold_from_filing(case: Record, *, application_id: str, cadre_id: str, situat
                                                 application_id]},
                   append={"holds": [{"application_id": application_id, "situation": situation,
                                      "held_at": now}]})
+
+
+def confirm_hold(case: Record, application_id: str) -> Change:
+    """C-4: the application behind a hold exists (its event came, or tolerance said so)."""
+    holds = case.get("holds") or []
+    if not any(h["application_id"] == application_id and not h.get("confirmed") for h in holds):
+        return NOTHING
+    return Change(set={"holds": [{**h, "confirmed": True} if h["application_id"] == application_id
+                                 else h for h in holds]})
+
+
+def stale_holds(case: Record, now: datetime, settle_seconds: int) -> list[str]:
+    """C-4: holds placed before a filing that was never confirmed, older than tolerance's filing
+    window and a margin: the filing may have died between the hold and its own write."""
+    pending = set(case.get("pending_applications") or ())
+    return [h["application_id"] for h in case.get("holds") or ()
+            if h["application_id"] in pending and not h.get("confirmed")
+            and (now - as_utc(h["held_at"])).total_seconds() > settle_seconds]
+
+
+def release_stale_hold(case: Record, application_id: str, *, now: datetime, by: str) -> Change:
+    """C-4: tolerance has no such application, and past its filing window never will: the hold of a
+    filing that never completed ends, said in the history."""
+    if application_id not in (case.get("pending_applications") or []):
+        return NOTHING
+    return Change(
+        set={"pending_applications": [a for a in case["pending_applications"] if a != application_id],
+             "holds": [h for h in case.get("holds") or () if h["application_id"] != application_id]},
+        append={"history": [transition(case["status"], case["status"], by, now,
+                                       f"the filing of application {application_id} never completed",
+                                       action="hold_released")]})
+
+
+def settled_hold(application_id: str, *, exists: bool, now: datetime, by: str):
+    """C-4: the decision for a stale hold once tolerance has answered: confirm it, or end it."""
+    def decision(case: Record) -> Change:
+        if exists:
+            return confirm_hold(case, application_id)
+        return release_stale_hold(case, application_id, now=now, by=by)
+    return decision
 
 
 def ruling_received(case: Record, ruling: Record, *, now: datetime, by: str) -> Change:

@@ -3,7 +3,9 @@
 import logging
 import uuid
 
+import eventlet
 from nameko.dependency_providers import Config
+from nameko.exceptions import RemoteError, UnknownService
 
 from services.accountability import decide, rules
 from services.accountability.events import (
@@ -53,12 +55,17 @@ from services.common.boundary.security import (
 from services.common.clock import as_utc, business_year, utcnow
 from services.common.decision import Event
 from services.common.errors import NotFound, Unavailable
+from services.common.messaging.amqp import ServiceProxy
 from services.common.messaging.consumer import PermanentFailure, consume
 from services.common.messaging.outbox import Outbox
 from services.common.service import ServiceBase
 from services.common.storage.store import MissingTarget, MongoStore
 
 log = logging.getLogger(__name__)
+
+# C-4: a hold unconfirmed this long is settled with tolerance: well past tolerance's filing window
+# (FILING_WINDOW_SECONDS), so that an answer "no such application" is final
+DEFAULT_HOLD_SETTLE_SECONDS = 300
 
 # accountability is the business of the organisation department and of discipline inspection
 # (docs/permissions.md); the reporter of a complaint is seen by discipline officers only (C-5)
@@ -73,6 +80,7 @@ class AccountabilityService(ServiceBase):
     config = Config()
     store = MongoStore(AccountabilityStorage)
     outbox = Outbox(Case, Complaint)
+    tolerance = ServiceProxy("tolerance")  # C-4: whether a filing behind a stale hold completed
 
     # cases (C-1)
 
@@ -123,6 +131,7 @@ class AccountabilityService(ServiceBase):
     def propose_decision(self, case_id, severity, public_outcry, bad_impact, sanctions,
                          disciplinary, reason):
         """The first of the four eyes: a decision within the ladder, waiting for approval."""
+        self._settle_stale_holds(case_id)
         return self._change(case_id, decide.propose_decision, severity=severity,
                             public_outcry=public_outcry, bad_impact=bad_impact, sanctions=sanctions,
                             disciplinary=disciplinary, reason=reason, proposal_id=uuid.uuid4().hex)
@@ -132,6 +141,7 @@ class AccountabilityService(ServiceBase):
         """The second of the four eyes: another officer approves; the sanction is decided and
         published with the promotion ban's end (DOMAIN.md C, promotion bans)."""
         policy = self._policy()
+        self._settle_stale_holds(case_id)
         return self._change(case_id, lambda case, now, **command: decide.approve_decision(
             case, year=business_year(now, self.config), policy=policy, now=now, **command),
             proposal_id=proposal_id, reason=reason)
@@ -345,6 +355,26 @@ class AccountabilityService(ServiceBase):
             cadre, case_id=case_id, source=rules.COMPLAINT, situations=situations,
             summary=complaint["matter"], now=now, by=by, complaint_id=complaint["_id"]))
         return case_id
+
+    def _settle_stale_holds(self, case_id):
+        """C-4: a hold tolerance placed for a filing that never completed (the process died between
+        the hold and its write) would hold the case for ever. Past tolerance's filing window and a
+        margin, tolerance is asked, as the deciding officer, whether the application exists: if
+        not, the hold ends; if so, it is confirmed. Tolerance unreachable: the hold stands."""
+        case = self._case(case_id)
+        now = utcnow()
+        settle = int(self.config.get("HOLD_SETTLE_SECONDS") or DEFAULT_HOLD_SETTLE_SECONDS)
+        for application_id in decide.stale_holds(case, now, settle):
+            try:
+                with eventlet.Timeout(float(self.config.get("RPC_TIMEOUT", 10))):
+                    exists = self.tolerance.application_exists(
+                        application_id=application_id)["exists"]
+            except (eventlet.Timeout, UnknownService, RemoteError):
+                log.warning("case %s: tolerance could not say whether application %s exists",
+                            case_id, application_id)
+                continue
+            self.store.cases.change(case_id, decide.settled_hold(
+                application_id, exists=exists, now=now, by=self._by()))
 
     def _earlier_matter(self, matter_id):
         """C-5: the matter a REPEAT cites, a case or a complaint: (record, kind), or (None, "case")."""

@@ -137,6 +137,11 @@ class RulingSchema(Schema):
     approved_at = fields.AwareDateTime()
 
 
+class ExistsSchema(Schema):
+    application_id = fields.String()
+    exists = fields.Boolean()
+
+
 class ApplicationSchema(Schema):
     application_id = fields.String(attribute="_id")
     cadre_id = fields.String()

@@ -33,6 +33,7 @@ from services.tolerance.schemas import (
     ApproveRulingSchema,
     AssessSchema,
     CompleteMeasureSchema,
+    ExistsSchema,
     FileApplicationSchema,
     ListApplicationsSchema,
     OverdueMeasureSchema,
@@ -43,6 +44,8 @@ from services.tolerance.storage import ToleranceStorage
 
 # the review is the organisation department's and discipline inspection's (docs/permissions.md)
 OFFICERS = {ORG_ADMIN: ANY, DISCIPLINE_OFFICER: ANY}
+# C-4: a filing writes its application within this many seconds of asking for the hold, or not at all
+DEFAULT_FILING_WINDOW_SECONDS = 60
 # a cadre applies for themselves, a unit for its cadres (T-1); they read what they filed
 APPLICANTS = {**OFFICERS, UNIT_ADMIN: OWN_UNIT, CADRE: SELF}
 
@@ -62,6 +65,7 @@ class ToleranceService(ServiceBase):
         here: from the filing no decision slips through. Accountability down: nothing is filed."""
         cadre = self._cadre(cadre_id)
         application_id = uuid.uuid4().hex
+        started = utcnow()
         filed = decide.file_application(
             cadre, case_id and self.store.cases.get(case_id),
             case_id and self.store.applications.pending_for_case(case_id),
@@ -69,8 +73,21 @@ class ToleranceService(ServiceBase):
             approval_reference=approval_reference, case_id=case_id, now=utcnow(), by=self._by())
         if case_id:
             filed = decide.with_hold(filed, self._hold(case_id, application_id, cadre_id, situation))
+            # past the window, accountability may already have asked whether this application
+            # exists and released its hold: it is not written late
+            window = float(self.config.get("FILING_WINDOW_SECONDS") or DEFAULT_FILING_WINDOW_SECONDS)
+            if (utcnow() - started).total_seconds() > window:
+                raise Unavailable(f"the filing took longer than {window:g} s; nothing was filed, "
+                                  "try again", code="FILING_TIMED_OUT", rule="C-4")
         self.store.applications.add(filed)
         return self._application(application_id)
+
+    @rpc(request=ApplicationIdSchema, response=ExistsSchema, allow=OFFICERS)
+    def application_exists(self, application_id):
+        """C-4: asked by accountability about a hold whose filing it never saw completed."""
+        self.access.check(record=("application", application_id))
+        return {"application_id": application_id,
+                "exists": self.store.applications.exists(application_id)}
 
     @rpc(request=StartReviewSchema, response=ApplicationSchema, allow=OFFICERS)
     def start_review(self, application_id, reason=None):

@@ -374,3 +374,48 @@ def test_a_leader_moved_down_by_a_posting_counts_in_the_yearly_report_once(worke
          "cadres": [{"cadre_id": "L2", "name": "副区长"}]}]
     assert worker.service.demotion_report(year=2026, published=True) == [
         {"year": 2026, "unit_id": "JA", "handling": "POSTING_UNFIT_FOR_POST", "count": 1}]
+
+
+@pytest.mark.parametrize("exists", [False, True])
+def test_a_hold_whose_filing_never_completed_is_settled_with_tolerance(worker, exists):
+    """C-4: tolerance died between the hold and its own write. Past HOLD_SETTLE_SECONDS the deciding
+    officer's call asks tolerance: no such application, the hold ends; one, it is confirmed."""
+    from datetime import timedelta
+
+    from services.common.clock import CLOCK
+
+    case_id = verified(worker)
+    assert held(worker, case_id)["held"] is True
+    worker.service.tolerance.application_exists.return_value = {"application_id": "T1",
+                                                                "exists": exists}
+    CLOCK.set(NOW + timedelta(seconds=299), running=False)  # within the margin: not asked
+    with pytest.raises(RuleViolation):
+        worker.service.propose_decision(case_id=case_id, **decision())
+    worker.service.tolerance.application_exists.assert_not_called()
+    CLOCK.set(NOW + timedelta(seconds=301), running=False)
+    if exists:
+        with pytest.raises(RuleViolation) as refused:
+            worker.service.propose_decision(case_id=case_id, **decision())
+        assert refused.value.code == "CASE_ON_HOLD"
+        assert worker.stored("cases", case_id)["holds"][0]["confirmed"] is True
+    else:
+        proposed = worker.service.propose_decision(case_id=case_id, **decision())
+        assert proposed["pending_applications"] == []
+        assert proposed["history"][-2]["action"] == "hold_released"
+    worker.service.tolerance.application_exists.assert_called_once_with(application_id="T1")
+
+
+def test_a_hold_confirmed_by_the_application_s_event_is_not_asked_about(worker):
+    from datetime import timedelta
+
+    from services.common.clock import CLOCK
+
+    case_id = verified(worker)
+    held(worker, case_id)
+    worker.service.on_application_filed(received(ApplicationFiledIn, {
+        "application_id": "T1", "cadre_id": "L1", "case_id": case_id, "case_held": True,
+        "filed_at": NOW}))
+    CLOCK.set(NOW + timedelta(hours=1), running=False)
+    with pytest.raises(RuleViolation):
+        worker.service.propose_decision(case_id=case_id, **decision())
+    worker.service.tolerance.application_exists.assert_not_called()

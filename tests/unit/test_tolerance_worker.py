@@ -243,3 +243,24 @@ def test_a_first_version_no_major_loss_needs_the_loss_level_before_a_ruling(work
     worker.service.assess(application_id=application_id, loss={"level": "SOME", "evidence": "少量损失"})
     assert worker.service.allowed_outcomes(application_id=application_id)["allowed"] == [
         {"outcome": "EXEMPTED", "rules": ["T-4"]}, {"outcome": "MITIGATED", "rules": ["T-4"]}]
+
+
+def test_a_filing_that_outlasts_its_window_writes_nothing(worker):
+    """C-4: past FILING_WINDOW_SECONDS accountability may have released the hold as a filing that
+    never completed: the application is not written late."""
+    from services.common.clock import CLOCK
+
+    def slow_hold(**_):
+        CLOCK.set(NOW + timedelta(seconds=61), running=False)
+        return {"held": True}
+    worker.service.accountability.hold_for_application.side_effect = slow_hold
+    with pytest.raises(Unavailable) as refused:
+        filed(worker, case_id="K1")
+    assert (refused.value.code, refused.value.rule) == ("FILING_TIMED_OUT", "C-4")
+    assert worker.storage.applications.newest() == [] and worker.published() == []
+
+
+def test_officers_ask_whether_an_application_exists(worker):
+    application = filed(worker)
+    assert worker.service.application_exists(application_id=application["application_id"])["exists"]
+    assert not worker.service.application_exists(application_id="never-written")["exists"]

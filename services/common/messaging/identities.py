@@ -98,8 +98,10 @@ def permissions(name: str) -> dict[str, str]:
 
 
 # the RPCs a service makes of another, as the user it acts for: tolerance holds a case before it
-# accepts an application for it (C-4)
-CALLS = {"tolerance": ("accountability.hold_for_application",)}
+# accepts an application for it, and accountability asks whether the filing behind a stale hold
+# completed (C-4)
+CALLS = {"tolerance": ("accountability.hold_for_application",),
+         "accountability": ("tolerance.application_exists",)}
 
 
 def topic_permissions(name: str) -> dict[str, str]:
