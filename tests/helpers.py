@@ -105,3 +105,17 @@ def call(container, method, *args, as_=ADMIN, **kwargs):
 
     with entrypoint_hook(container, method, context_data=as_user(as_)) as hook:
         return hook(*args, **kwargs)
+
+
+def before_next_write(monkeypatch, records, step) -> None:
+    """The next ``change`` of ``records`` (a storage Records class, or one instance) is preceded by
+    ``step``, once: another user's command lands exactly there, between two writes of the command
+    being carried out, outside any lock of the store -- a forced interleaving, not a hoped-for one."""
+    real, ran = records.change, []
+
+    def interleaved(*args, **kwargs):
+        if not ran:
+            ran.append(True)
+            step()
+        return real(*args, **kwargs)
+    monkeypatch.setattr(records, "change", interleaved)

@@ -17,7 +17,7 @@ from services.care.events import (
 from services.care.service import CareService
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from services.common.storage.store import database_name
-from tests.helpers import TEST_NOW, actor, as_user, call, wait_for
+from tests.helpers import TEST_NOW, actor, as_user, before_next_write, call, wait_for
 
 CARER = actor("CARE_OFFICER", user_id="carer-1")
 ORG = actor("ORG_ADMIN", user_id="org-1")
@@ -265,17 +265,6 @@ class TestApprovalRacedByRejection:
     """K-5 on the real store: a rejection forced in between an approval's writes, from another worker
     of the container, as a second officer's command would land."""
 
-    @staticmethod
-    def race(monkeypatch, records_cls, step):
-        real, ran = records_cls.change, []
-
-        def interleaved(self, *args, **kwargs):
-            if not ran:
-                ran.append(True)
-                step()
-            return real(self, *args, **kwargs)
-        monkeypatch.setattr(records_cls, "change", interleaved)
-
     @pytest.fixture
     def application(self, care, roster):
         call(care, "set_fund_budget", NOW.year, "1000", as_=ORG)
@@ -293,7 +282,7 @@ class TestApprovalRacedByRejection:
         from services.care.storage import Funds
 
         outcome = []
-        self.race(monkeypatch, Funds, lambda: self.reject(care, application, outcome))
+        before_next_write(monkeypatch, Funds, lambda: self.reject(care, application, outcome))
         with pytest.raises(Conflict) as refused:
             call(care, "approve_hardship", application, "200", as_=CARER)
         assert (refused.value.code, outcome) == ("APPLICATION_DECIDED", ["REJECTED"])
@@ -305,7 +294,7 @@ class TestApprovalRacedByRejection:
         from services.care.storage import HardshipApplications
 
         outcome = []
-        self.race(monkeypatch, HardshipApplications, lambda: self.reject(care, application, outcome))
+        before_next_write(monkeypatch, HardshipApplications, lambda: self.reject(care, application, outcome))
         approved = call(care, "approve_hardship", application, "200", as_=CARER)
         assert (approved["status"], outcome) == ("APPROVED", ["APPLICATION_DECIDED"])
         fund = call(care, "fund_ledger", NOW.year, as_=CARER)

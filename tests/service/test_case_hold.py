@@ -12,7 +12,7 @@ from services.accountability.storage import Cases
 from services.common.errors import RuleViolation
 from services.tolerance.events import CadreRegisteredIn, CaseOpenedIn
 from services.tolerance.service import ToleranceService
-from tests.helpers import actor, call
+from tests.helpers import actor, before_next_write, call
 
 OFFICER_A = actor("DISCIPLINE_OFFICER", user_id="officer-a")
 OFFICER_B = actor("DISCIPLINE_OFFICER", user_id="officer-b")
@@ -55,15 +55,9 @@ def test_a_filing_between_the_approval_s_read_and_write_holds_the_case(services,
                                                                        monkeypatch):
     accountability, tolerance = services
     case_id, proposal_id = proposed
-    real, started, filed = Cases.change, [], []
-
-    def filing_lands_first(self, *args, **kwargs):
-        # the approval has read the case, not on hold; the cadre's filing lands before it writes
-        if not started:
-            started.append(True)
-            filed.append(file(tolerance, case_id))
-        return real(self, *args, **kwargs)
-    monkeypatch.setattr(Cases, "change", filing_lands_first)
+    filed = []
+    # the approval has read the case, not on hold; the cadre's filing lands before it writes
+    before_next_write(monkeypatch, Cases, lambda: filed.append(file(tolerance, case_id)))
 
     with pytest.raises(RuleViolation) as refused:
         call(accountability, "approve_decision", case_id, proposal_id, as_=OFFICER_B)

@@ -9,6 +9,7 @@ from services.care import decide
 from services.care.events import CaseOpenedIn, HardshipGrantedIn
 from services.care.service import CareService
 from services.common.errors import Conflict, Forbidden, InvalidInput, RuleViolation
+from tests.helpers import before_next_write
 from tests.unit.workers import Worker, received
 
 NOW = datetime(2026, 6, 15, 2, 0, tzinfo=UTC)
@@ -180,19 +181,6 @@ def test_a_cadre_sees_an_early_warning_talk_but_not_the_case_behind_it(worker):
     assert officer_view["EARLY_WARNING"]["matter"]["id"] == "K1"
 
 
-def raced(monkeypatch, records, step):
-    """The next write of ``records`` is preceded by ``step``: another officer's command lands exactly
-    there, between two writes of the command being carried out (outside any lock of the store)."""
-    real, ran = records.change, []
-
-    def interleaved(*args, **kwargs):
-        if not ran:
-            ran.append(True)
-            step()
-        return real(*args, **kwargs)
-    monkeypatch.setattr(records, "change", interleaved)
-
-
 @pytest.fixture
 def funded(worker):
     application = worker.service.apply_hardship(cadre_id="S1", reason="MAJOR_INCIDENT",
@@ -213,7 +201,7 @@ def test_a_rejection_landing_before_the_grant_is_written_stops_the_grant(worker,
     """K-5: the approver read the application pending; the rejection is written before the fund's
     debit. The rejection stands, and no money leaves the fund."""
     outcome = []
-    raced(monkeypatch, worker.storage.funds, lambda: outcome.append(rejected(worker, funded)))
+    before_next_write(monkeypatch, worker.storage.funds, lambda: outcome.append(rejected(worker, funded)))
     with pytest.raises(Conflict) as refused:
         approved(worker, funded, "120.00")
     assert (refused.value.code, refused.value.rule, outcome) == ("APPLICATION_DECIDED", "K-5", ["REJECTED"])
@@ -227,7 +215,7 @@ def test_a_rejection_landing_after_the_grant_is_written_is_refused(worker, funde
     """K-5: the fund has paid, the application is not approved yet, and a rejection comes: it is
     refused, and the application ends approved with its one grant."""
     outcome = []
-    raced(monkeypatch, worker.storage.hardship_applications,
+    before_next_write(monkeypatch, worker.storage.hardship_applications,
           lambda: outcome.append(rejected(worker, funded)))
     assert approved(worker, funded, "120.00")["status"] == "APPROVED"
     assert outcome == ["APPLICATION_DECIDED"]
