@@ -13,7 +13,7 @@ class Cases(Records):
 
     def decided_in(self, year: int):
         """The decisions approved in ``year`` with their cases' units (C-6)."""
-        return self.collection.find({"decision.year": year}, {"decision": 1, "unit_id": 1})
+        return self.collection.find({"decision.year": year}, {"decision": 1, "unit_id": 1, "cadre_id": 1})
 
     def of_complaint(self, complaint_id) -> list[dict]:
         return list(self.collection.find({"complaint_id": complaint_id}))

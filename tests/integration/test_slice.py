@@ -232,7 +232,7 @@ def test_a_permanently_failing_handler_dead_letters_and_nothing_is_lost(suite):
 def test_talent_down_while_a_cycle_is_finalized_gets_it_when_back(suite):
     unit_id = register_unit(suite)
     cadre_id = register_cadre(suite, unit_id)
-    cycle_id = open_cycle(suite, unit_id, year=2024, kind="SPECIAL")
+    cycle_id = open_cycle(suite, unit_id, year=2025, kind="SPECIAL")
     record_grade(suite, cycle_id, cadre_id, "EXCELLENT")
 
     suite.stop("talent")
@@ -264,7 +264,7 @@ def test_three_years_without_merit_withhold_a_principals_priority_in_talent(suit
         "is_leader": True, "is_principal": True, "birth_date": "1972-03-04",
         "grassroots_years": 10, "service_years": 25})
     assert response.status_code == 201, response.text
-    cycle_id = open_cycle(suite, unit_id, year=2021, kind="SPECIAL")
+    cycle_id = open_cycle(suite, unit_id, year=2025, kind="SPECIAL")
     record_grade(suite, cycle_id, principal_id, "EXCELLENT")
     assert suite.post(f"/appraisal/cycles/{cycle_id}/finalize").status_code == 200
     wait_for_priority(suite, principal_id)
@@ -315,7 +315,7 @@ def test_a_principal_leaders_excellent_needs_the_units_merit(suite):
 def test_an_amended_result_is_kept_in_history_and_republished_to_talent(suite):
     unit_id = register_unit(suite)
     cadre_id = register_cadre(suite, unit_id)
-    cycle_id = open_cycle(suite, unit_id, year=2023, kind="SPECIAL")
+    cycle_id = open_cycle(suite, unit_id, year=2025, kind="SPECIAL")
     record_grade(suite, cycle_id, cadre_id, "EXCELLENT")
     path = f"/appraisal/cycles/{cycle_id}/amendments"
     early = suite.post(path, {"cadre_id": cadre_id, "grade": "COMPETENT", "reason": "复核"})

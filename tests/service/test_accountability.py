@@ -480,10 +480,13 @@ def test_the_yearly_report_counts_organisational_handlings_per_type_and_unit(ser
     approve(service, minor["case_id"], as_=OFFICER_B)
 
     [year] = years
-    assert call(service, "demotion_report", year, as_=ORG) == [
+    assert call(service, "demotion_report", year, published=True, as_=ORG) == [
         {"year": year, "unit_id": "U1", "handling": "TRANSFER", "count": 2},
         {"year": year, "unit_id": "U1", "handling": "DEMOTION", "count": 1},
     ]
+    # the officers' copy names the cadres counted (C-6)
+    named = call(service, "demotion_report", year, as_=ORG)
+    assert [c["cadre_id"] for c in named[0]["cadres"]] == ["L1", "L1"]
     assert call(service, "demotion_report", year - 1, as_=ORG) == []
 
 
@@ -504,7 +507,10 @@ def test_the_decision_is_published_with_its_ban_and_its_year(service, roster, sp
         "year": decided["decision"]["year"], "sanctions": ["TRANSFER"],
         "organisational_handling": True, "disciplinary": False, "severity": "SERIOUS",
         "mitigated": False, "decided_at": payload["decided_at"],
-        "ban_until": payload["ban_until"]}
+        "ban_until": payload["ban_until"], "restrictions": payload["restrictions"]}
+    # C-7: a transfer bars promotion for twelve months
+    assert [(r["kind"], r["until"]) for r in payload["restrictions"]] == [
+        ("NO_PROMOTION", payload["ban_until"])]
     assert datetime.fromisoformat(payload["ban_until"]) == datetime.fromisoformat(
         decided["decision"]["ban_until"])
 

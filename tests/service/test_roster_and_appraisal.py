@@ -201,10 +201,11 @@ def test_results_kept_on_the_cadre_before_adr_0017_still_count_once(roster, tale
                                                                     config, mongo_client):
     """A database from before ADR 0017 holds results on the cadre document: eligibility reads them
     beside the Result documents, and the same event kept both ways is one fact."""
-    old = {"event_id": "e-old", "cycle_id": "cy0", "cadre_id": "C1", "year": 2024, "kind": "ANNUAL",
-           "grade": "EXCELLENT", "finalized_at": datetime(2025, 1, 10, tzinfo=UTC)}
+    # a SPECIAL appraisal of 2025: its priority still runs in June 2026 (A-5: to the end of Y + 1)
+    old = {"event_id": "e-old", "cycle_id": "cy0", "cadre_id": "C1", "year": 2025, "kind": "SPECIAL",
+           "grade": "EXCELLENT", "finalized_at": datetime(2025, 7, 10, tzinfo=UTC)}
     event = build_envelope(ResultFinalizedIn, {
-        **old, "cycle_id": "cy1", "year": 2025, "finalized_at": datetime(2026, 1, 10, tzinfo=UTC)},
+        **old, "cycle_id": "cy1", "kind": "ANNUAL", "finalized_at": datetime(2026, 1, 10, tzinfo=UTC)},
         producer="appraisal")
     twice = {**event["payload"], "finalized_at": datetime(2026, 1, 10, tzinfo=UTC),
              "event_id": event["event_id"]}
