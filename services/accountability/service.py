@@ -3,9 +3,7 @@
 import logging
 import uuid
 
-import eventlet
 from nameko.dependency_providers import Config
-from nameko.exceptions import RemoteError, UnknownService
 
 from services.accountability import decide, rules
 from services.accountability.events import (
@@ -55,7 +53,7 @@ from services.common.boundary.security import (
 from services.common.clock import as_utc, business_year, utcnow
 from services.common.decision import Event
 from services.common.errors import NotFound, Unavailable
-from services.common.messaging.amqp import ServiceProxy
+from services.common.messaging.amqp import NoAnswer, ServiceProxy, ask
 from services.common.messaging.consumer import PermanentFailure, consume
 from services.common.messaging.outbox import Outbox
 from services.common.service import ServiceBase
@@ -366,10 +364,9 @@ class AccountabilityService(ServiceBase):
         settle = int(self.config.get("HOLD_SETTLE_SECONDS") or DEFAULT_HOLD_SETTLE_SECONDS)
         for application_id in decide.stale_holds(case, now, settle):
             try:
-                with eventlet.Timeout(float(self.config.get("RPC_TIMEOUT", 10))):
-                    exists = self.tolerance.application_exists(
-                        application_id=application_id)["exists"]
-            except (eventlet.Timeout, UnknownService, RemoteError):
+                exists = ask(self.config, self.tolerance.application_exists,
+                             application_id=application_id)["exists"]
+            except NoAnswer:
                 log.warning("case %s: tolerance could not say whether application %s exists",
                             case_id, application_id)
                 continue

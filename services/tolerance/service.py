@@ -2,9 +2,7 @@
 
 import uuid
 
-import eventlet
 from nameko.dependency_providers import Config
-from nameko.exceptions import RemoteError, UnknownService
 
 from services.common.boundary.rpc import rpc
 from services.common.boundary.security import (
@@ -18,7 +16,7 @@ from services.common.boundary.security import (
 )
 from services.common.clock import as_utc, utcnow
 from services.common.errors import NotFound, Unavailable
-from services.common.messaging.amqp import ServiceProxy
+from services.common.messaging.amqp import NoAnswer, ServiceProxy, ask
 from services.common.messaging.consumer import consume
 from services.common.messaging.outbox import Outbox
 from services.common.service import ServiceBase
@@ -176,15 +174,12 @@ class ToleranceService(ServiceBase):
     def _hold(self, case_id, application_id, cadre_id, situation) -> bool:
         """C-4: accountability holds the case (or says the decision came first); its refusals
         (another cadre's case, one this user may not touch) are the caller's answer."""
-        timeout = float(self.config.get("RPC_TIMEOUT", 10))
         try:
-            with eventlet.Timeout(timeout):
-                answer = self.accountability.hold_for_application(
-                    case_id=case_id, application_id=application_id, cadre_id=cadre_id,
-                    situation=situation)
-        except (eventlet.Timeout, UnknownService, RemoteError) as exc:
-            raise Unavailable(f"accountability could not hold case {case_id} ({type(exc).__name__}); "
-                              "nothing was filed, try again later", code="CASE_HOLD_UNAVAILABLE",
+            answer = ask(self.config, self.accountability.hold_for_application, case_id=case_id,
+                         application_id=application_id, cadre_id=cadre_id, situation=situation)
+        except NoAnswer as exc:
+            raise Unavailable(f"accountability could not hold case {case_id} ({exc}); nothing was "
+                              "filed, try again later", code="CASE_HOLD_UNAVAILABLE",
                               rule="C-4") from None
         return bool(answer["held"])
 

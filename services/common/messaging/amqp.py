@@ -21,6 +21,7 @@ import eventlet
 from amqp.exceptions import ConnectionError as AMQPConnectionError
 from eventlet.semaphore import Semaphore
 from kombu.exceptions import OperationalError
+from nameko.exceptions import RemoteError, UnknownService
 from nameko.messaging import QueueConsumer
 from nameko.rpc import ReplyListener, Rpc, RpcConsumer, RpcProxy
 
@@ -175,3 +176,18 @@ class ServiceProxy(ResilientRpcProxy):
     def setup(self):
         super().setup()
         self.options.setdefault("expiration", float(self.container.config.get("RPC_TIMEOUT", 10)))
+
+
+class NoAnswer(Exception):
+    """Another service gave no answer: not running, slower than RPC_TIMEOUT, or failed unexpectedly."""
+
+
+def ask(config, method, **arguments):
+    """One service calling another (a ServiceProxy's ``method``) as the user it acts for, within
+    RPC_TIMEOUT. The other's refusals (DomainErrors) are raised as they are; no answer is NoAnswer,
+    for the caller to say what that means for its own command."""
+    try:
+        with eventlet.Timeout(float(config.get("RPC_TIMEOUT", 10))):
+            return method(**arguments)
+    except (eventlet.Timeout, UnknownService, RemoteError) as exc:
+        raise NoAnswer(type(exc).__name__) from None
