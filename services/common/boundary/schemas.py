@@ -20,6 +20,8 @@ ID = [validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$",
 
 # a year of appraisal, of a budget, of a report
 YEAR = validate.Range(min=2000, max=2100)
+
+
 class JsonBool(fields.Boolean):
     """true and false as JSON booleans only: "yes", 1 or "true" are refused, not guessed (a set of
     truthy values would not do: 1 == True in Python)."""
@@ -39,6 +41,7 @@ class QueryBool(fields.Boolean):
         if value in ("true", "false") and type(value) is str:
             return value == "true"
         raise self.make_error("invalid", input=value)
+
 
 # Characters that make text read as something else: C0/C1 controls (a line break or tab is allowed
 # in free text, never in a name) and the direction marks, embeddings, overrides and isolates that
