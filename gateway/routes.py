@@ -35,11 +35,14 @@ from services.accountability.schemas import (
 from services.appraisal.schemas import (
     AmendResultSchema,
     CadreResultSchema,
+    ChangeParticipantSchema,
     CommendationSchema,
     CommendSchema,
+    CreateQuotaGroupSchema,
     CycleSchema,
     GradeUnitSchema,
     OpenCycleSchema,
+    QuotaGroupSchema,
     QuotaSchema,
     RecordGradeSchema,
     RecordGradesSchema,
@@ -217,9 +220,21 @@ ROUTES: tuple[Route, ...] = (
           "record_grades", "Record up to 1,000 grades of a cycle at once, checked in order as one "
           "grade each; if one is refused none is recorded, and the refusal names its row",
           body=RecordGradesSchema, response=CycleSchema),
+    Route("change_participant", "POST", "/appraisal/cycles/<string:cycle_id>/participants",
+          "appraisal", "change_participant", "Add a cadre of the unit to an annual cycle's "
+          "participants, remove one, or mark one not rated (不确定等次), with the reason; a grade they "
+          "had goes with them (A-1)", body=ChangeParticipantSchema, response=CycleSchema),
     Route("finalize_cycle", "POST", "/appraisal/cycles/<string:cycle_id>/finalize", "appraisal",
-          "finalize_cycle", "Finalize a cycle: results become immutable and are published",
+          "finalize_cycle", "Finalize a cycle once every participant has a grade, within its quota "
+          "(its quota group's, if pooled): results become immutable and are published (A-1)",
           response=CycleSchema),
+    Route("create_quota_group", "POST", "/appraisal/quota-groups", "appraisal",
+          "create_quota_group", "Pool the open annual cycles of several units of one year into one "
+          "quota group (合并计算, A-1)", body=CreateQuotaGroupSchema, response=QuotaGroupSchema,
+          status=201),
+    Route("get_quota_group", "GET", "/appraisal/quota-groups/<string:group_id>", "appraisal",
+          "get_quota_group", "A quota group's sheet: the pooled quota by pool, and each unit's "
+          "share (A-1)", response=QuotaGroupSchema),
     Route("amend_result", "POST", "/appraisal/cycles/<string:cycle_id>/amendments", "appraisal",
           "amend_result", "Correct a finalized result, with the reason; the history is kept and the "
           "consequences are republished", body=AmendResultSchema, response=CycleSchema),
@@ -237,7 +252,8 @@ ROUTES: tuple[Route, ...] = (
           body=GradeUnitSchema, response=UnitGradeSchema, status=201),
     Route("get_unit_quota", "GET", "/appraisal/units/<string:unit_id>/quotas/<string:year>",
           "appraisal", "get_unit_quota",
-          "A unit's EXCELLENT quota for a year's annual appraisal, and how much is used (A-1)",
+          "A unit's quota sheet for a year's annual appraisal: each pool's EXCELLENT quota and its use, "
+          "and its quota group's when pooled (A-1)",
           response=QuotaSchema),
     Route("open_case", "POST", "/accountability/cases", "accountability", "open_case",
           "Open an accountability case against a leading cadre, naming the situations (C-1)",

@@ -84,6 +84,8 @@ class CadreRegisteredIn(EventSchema):
     level = fields.String(required=True)
     is_leader = fields.Boolean(required=True)
     is_principal = fields.Boolean(required=True)
+    # A-1 (v2): a street unit's civil servants are a pool of their own; none before categories
+    staff_category = fields.String(load_default=None, allow_none=True)
     revision = fields.Integer(load_default=1)  # orders roster changes: the later one wins
 
 

@@ -27,6 +27,7 @@ class CadreCopy(Aggregate):
     level = StringField()
     is_leader = BooleanField()
     is_principal = BooleanField()
+    staff_category = StringField()  # A-1 (v2) pools; absent for cadres registered before it
 
 
 class UnitGrade(Aggregate):
@@ -78,6 +79,32 @@ class Cycle(Aggregate):
     results = ListField(DictField())
     opened_at = DateTimeField(required=True)
     finalized_at = DateTimeField()
+    # A-1 (v2): an annual cycle's participants ({cadre_id, pool}), listed from the roster when it
+    # opens (a cycle opened before lists has none until an officer changes it); the cadres not rated
+    # (不确定等次) with the reason; every change with who, when and why; its quota group
+    participants = ListField(DictField())
+    participants_listed_at = DateTimeField()
+    not_rated = ListField(DictField())
+    participant_changes = ListField(DictField())
+    group_id = StringField()
+
+
+class QuotaGroup(Aggregate):
+    """A-1 (v2) pooling (合并计算): annual cycles of several units of one year counted against one
+    quota. Formed in steps (FORMING, each cycle claimed, FORMED); a group still FORMING after its
+    window was abandoned and claims nothing."""
+
+    meta = {"collection": "quota_groups", "indexes": ["year"]}
+
+    group_id = StringField(primary_key=True)
+    name = StringField(required=True)
+    year = IntField(required=True)
+    cycle_ids = ListField(StringField())
+    unit_ids = ListField(StringField())
+    state = StringField(required=True)
+    created_at = DateTimeField(required=True)
+    formed_at = DateTimeField()
+    created_by = StringField()
 
 
 class Restriction(Aggregate):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +31,13 @@ MERIT = "MERIT"
 DEFAULT_EXCELLENT_RATIO = Decimal("0.15")
 DEFAULT_STREET_EXCELLENT_RATIO = Decimal("0.20")
 STREET_TOWNSHIP = "STREET_TOWNSHIP"
+CIVIL_SERVANT = "CIVIL_SERVANT"
+# A-1 (v2) quota pools: a street unit's civil servants, and everyone else
+DEFAULT_POOL = "DEFAULT"
+STREET_CIVIL_SERVANT = "STREET_CIVIL_SERVANT"
+POOLS = (DEFAULT_POOL, STREET_CIVIL_SERVANT)
+PARTICIPANTS = "participants"
+LISTED_AT = "participants_listed_at"  # marks a cycle with a list (an empty list is a list)
 
 
 @dataclass(frozen=True)
@@ -54,30 +62,45 @@ class Policy:
 
 @dataclass(frozen=True)
 class Quota:
-    """A unit's EXCELLENT quota for a year's annual appraisal (rule A-1)."""
+    """One pool's EXCELLENT quota for a year's annual appraisal (rule A-1): a unit's, or a quota
+    group's when units are pooled."""
 
     participants: int
     ratio: Decimal
     maximum: int
     used: int
+    pool: str = DEFAULT_POOL
 
     @property
     def remaining(self) -> int:
         return max(self.maximum - self.used, 0)
 
 
-def excellent_ratio(unit_type: str | None, ratios: Mapping[str, Decimal] | None = None) -> Decimal:
-    """Rule A-1: the street (township) ratio applies to the whole unit -- the roster carries no
-    civil-servant flag, and a street office's cadres are civil servants."""
+def pool_of(unit_type: str | None, staff_category: str | None) -> str:
+    """A-1 (v2): a street (township) unit has two pools, its civil servants at the street ratio and
+    everyone else at the default one; other units have one. Reading: a cadre whose category the
+    roster does not know (registered before categories) counts, in a street unit, as a civil
+    servant -- the first version's reading, that a street office's cadres are civil servants."""
+    if unit_type == STREET_TOWNSHIP and staff_category in (CIVIL_SERVANT, None):
+        return STREET_CIVIL_SERVANT
+    return DEFAULT_POOL
+
+
+def pool_ratio(pool: str, ratios: Mapping[str, Decimal] | None = None) -> Decimal:
     ratios = ratios or {}
-    if unit_type == STREET_TOWNSHIP:
+    if pool == STREET_CIVIL_SERVANT:
         return Decimal(ratios.get(STREET_TOWNSHIP, DEFAULT_STREET_EXCELLENT_RATIO))
     return Decimal(ratios.get("DEFAULT", DEFAULT_EXCELLENT_RATIO))
 
 
-def quota(participants: int, ratio: Decimal, used: int) -> Quota:
+def excellent_ratio(unit_type: str | None, ratios: Mapping[str, Decimal] | None = None) -> Decimal:
+    """The ratio of a unit's civil servants' pool (A-1)."""
+    return pool_ratio(pool_of(unit_type, CIVIL_SERVANT), ratios)
+
+
+def quota(participants: int, ratio: Decimal, used: int, pool: str = DEFAULT_POOL) -> Quota:
     """Rule A-1: at most floor(participants × ratio) EXCELLENT grades (exact decimal arithmetic)."""
-    return Quota(participants, ratio, math.floor(Decimal(participants) * ratio), used)
+    return Quota(participants, ratio, math.floor(Decimal(participants) * ratio), used, pool)
 
 
 def counts_for_quota(cadre: Mapping[str, Any]) -> bool:
@@ -85,18 +108,102 @@ def counts_for_quota(cadre: Mapping[str, Any]) -> bool:
     return not cadre.get("is_principal")
 
 
+def has_participant_list(cycle: Mapping[str, Any]) -> bool:
+    """A-1 (v2): annual cycles keep their own participant list; one opened before lists existed has
+    none, and its participants are, as then, the unit's non-principal roster."""
+    return cycle.get(LISTED_AT) is not None
+
+
+def listed_participants(unit_type: str | None, roster: Sequence[Mapping[str, Any]]
+                        ) -> list[dict[str, Any]]:
+    """A-1 (v2): a new annual cycle's participants -- the unit's roster without its principal
+    leaders -- each in their pool."""
+    return [{"cadre_id": cadre["_id"], "pool": pool_of(unit_type, cadre.get("staff_category"))}
+            for cadre in sorted(roster, key=lambda c: c["_id"]) if counts_for_quota(cadre)]
+
+
+def participants_by_pool(cycle: Mapping[str, Any], unit_type: str | None,
+                         roster: Sequence[Mapping[str, Any]] = ()) -> Counter:
+    """How many participants each pool has: the cycle's list, or for a cycle without one the
+    unit's non-principal roster (``roster``: the unit's cadres as appraisal knows them)."""
+    if has_participant_list(cycle):
+        return Counter(p["pool"] for p in cycle.get(PARTICIPANTS) or ())
+    return Counter(p["pool"] for p in listed_participants(unit_type, roster))
+
+
+def excellent_by_pool(cycle: Mapping[str, Any], unit_type: str | None,
+                      roster: Sequence[Mapping[str, Any]] = ()) -> Counter:
+    """EXCELLENT grades taking a place in each pool. A result written before pools has none: its
+    pool is its cadre's, as the roster says now."""
+    categories = {cadre["_id"]: cadre.get("staff_category") for cadre in roster}
+    return Counter(
+        r.get("pool") or pool_of(unit_type, categories.get(r["cadre_id"]))
+        for r in cycle.get("results", ()) if r["grade"] == EXCELLENT and r.get("in_quota", True))
+
+
+def quota_sheet(participants: Counter, used: Counter,
+                ratios: Mapping[str, Decimal] | None = None) -> dict[str, Quota]:
+    """A-1: each pool's quota and its use (a unit's or a quota group's, summed over its units)."""
+    return {pool: quota(participants[pool], pool_ratio(pool, ratios), used[pool], pool)
+            for pool in sorted(set(participants) | set(used))}
+
+
+@dataclass(frozen=True)
+class QuotaTerms:
+    """What A-1 counts besides the cycle itself: its unit's type, the ratios, the unit's roster (for
+    a cycle without a list), and, for a cycle in a quota group, the participants and EXCELLENT
+    grades of the group's other cycles, by pool."""
+
+    unit_type: str | None
+    ratios: Mapping[str, Decimal] = field(default_factory=dict)
+    roster: Sequence[Mapping[str, Any]] = ()
+    other_participants: Counter = field(default_factory=Counter)
+    other_used: Counter = field(default_factory=Counter)
+
+    def sheet(self, cycle: Mapping[str, Any]) -> dict[str, Quota]:
+        return quota_sheet(participants_by_pool(cycle, self.unit_type, self.roster)
+                           + self.other_participants,
+                           excellent_by_pool(cycle, self.unit_type, self.roster) + self.other_used,
+                           self.ratios)
+
+    def pool(self, cycle: Mapping[str, Any], cadre: Mapping[str, Any]) -> str:
+        """The cadre's pool: as listed in the cycle, else by their category."""
+        for listed in cycle.get(PARTICIPANTS) or ():
+            if listed["cadre_id"] == cadre["_id"]:
+                return listed["pool"]
+        return pool_of(self.unit_type, cadre.get("staff_category"))
+
+    def quota_of(self, cycle: Mapping[str, Any], pool: str) -> Quota:
+        return self.sheet(cycle).get(pool) or quota(0, pool_ratio(pool, self.ratios), 0, pool)
+
+
+def sheet_totals(sheet: Mapping[str, Quota], ratio: Decimal) -> dict[str, Any]:
+    """A unit's quota sheet: its pools and their totals; one ratio only when there is one pool
+    (``ratio``: the unit's, while it has no participants)."""
+    pools = list(sheet.values())
+    return {"participants": sum(q.participants for q in pools),
+            "ratio": pools[0].ratio if len(pools) == 1 else (ratio if not pools else None),
+            "maximum": sum(q.maximum for q in pools), "used": sum(q.used for q in pools),
+            "remaining": sum(q.remaining for q in pools), "pools": pools}
+
+
 def check_excellent_quota(kind: str, grade: str, cadre: Mapping[str, Any], unit_quota: Quota,
                           already_excellent: bool) -> None:
-    """Rule A-1: refuse an EXCELLENT annual grade beyond the unit's quota, naming the figures."""
+    """Rule A-1: refuse an EXCELLENT annual grade beyond its pool's quota, naming the figures."""
     if kind != ANNUAL or grade != EXCELLENT or not counts_for_quota(cadre) or already_excellent:
         return
     if unit_quota.used >= unit_quota.maximum:
-        raise RuleViolation(
-            f"the unit's EXCELLENT quota is used up: {unit_quota.used} of {unit_quota.maximum} "
-            f"(floor of {unit_quota.participants} participants × {unit_quota.ratio})",
-            code="EXCELLENT_QUOTA_EXCEEDED", rule="A-1",
-            details={"participants": unit_quota.participants, "ratio": str(unit_quota.ratio),
-                     "max": unit_quota.maximum, "used": unit_quota.used})
+        raise _over_quota(f"the {unit_quota.pool} pool's EXCELLENT quota is used up", unit_quota)
+
+
+def _over_quota(message: str, pool_quota: Quota) -> RuleViolation:
+    return RuleViolation(
+        f"{message}: {pool_quota.used} of {pool_quota.maximum} (floor of "
+        f"{pool_quota.participants} participants × {pool_quota.ratio})",
+        code="EXCELLENT_QUOTA_EXCEEDED", rule="A-1",
+        details={"quota": "EXCELLENT", "pool": pool_quota.pool,
+                 "participants": pool_quota.participants, "ratio": str(pool_quota.ratio),
+                 "max": pool_quota.maximum, "used": pool_quota.used})
 
 
 def check_principal_excellent(kind: str, grade: str, cadre: Mapping[str, Any],
@@ -200,12 +307,13 @@ def ensure_cadre_in_unit(cycle: Mapping[str, Any], cadre: Mapping[str, Any]) -> 
 
 
 def with_grade(results: Sequence[Mapping[str, Any]], cadre: Mapping[str, Any], grade: str,
-               now: datetime, comment: str | None = None) -> list[dict[str, Any]]:
+               now: datetime, comment: str | None = None, pool: str | None = None
+               ) -> list[dict[str, Any]]:
     """The cycle's results with the cadre graded ``grade`` (a re-grade replaces, while OPEN);
     ``comment`` is the appraisal's reasoning fed back to the cadre (A-7)."""
     kept = [dict(r) for r in results if r["cadre_id"] != cadre["_id"]]
     return [*kept, {"cadre_id": cadre["_id"], "grade": grade, "recorded_at": now,
-                    "in_quota": counts_for_quota(cadre), "comment": comment}]
+                    "in_quota": counts_for_quota(cadre), "pool": pool, "comment": comment}]
 
 
 def excellent_used(results: Sequence[Mapping[str, Any]], except_cadre: str | None = None) -> int:
@@ -214,15 +322,14 @@ def excellent_used(results: Sequence[Mapping[str, Any]], except_cadre: str | Non
                and r["cadre_id"] != except_cadre)
 
 
-def check_quota_at_finalize(kind: str, unit_quota: Quota) -> None:
-    """Rule A-1 again when the cycle closes: the roster may have shrunk since the grades."""
-    if kind == ANNUAL and unit_quota.used > unit_quota.maximum:
-        raise RuleViolation(
-            f"the cycle has {unit_quota.used} EXCELLENT grades in quota but the unit's quota is "
-            f"{unit_quota.maximum} (floor of {unit_quota.participants} participants × "
-            f"{unit_quota.ratio})", code="EXCELLENT_QUOTA_EXCEEDED", rule="A-1",
-            details={"participants": unit_quota.participants, "ratio": str(unit_quota.ratio),
-                     "max": unit_quota.maximum, "used": unit_quota.used})
+def check_within_quota(kind: str, sheet: Mapping[str, Quota]) -> None:
+    """Rule A-1 when the cycle closes or loses a participant: participants may have left since the
+    grades, and the grades of a quota group's other units count too."""
+    if kind != ANNUAL:
+        return
+    for pool_quota in sheet.values():
+        if pool_quota.used > pool_quota.maximum:
+            raise _over_quota(f"the {pool_quota.pool} pool has too many EXCELLENT grades", pool_quota)
 
 
 def check_unit_grade(grade: str, allowed: Sequence[str]) -> None:
@@ -245,3 +352,144 @@ def finalized_results(cycle: Mapping[str, Any], now: datetime) -> list[dict[str,
         }
         for result in sorted(cycle["results"], key=lambda r: r["cadre_id"])
     ]
+
+
+# A-1 (v2) participants (参加考核人员): the cycle's own list, changed by an officer with a reason
+
+ADD, REMOVE, NOT_RATED = "ADD", "REMOVE", "NOT_RATED"
+PARTICIPANT_CHANGES = (ADD, REMOVE, NOT_RATED)
+
+
+def ensure_annual(cycle: Mapping[str, Any]) -> None:
+    """Participants and quotas are the annual appraisal's (A-1)."""
+    if cycle["kind"] != ANNUAL:
+        raise Conflict(f"cycle {cycle['_id']} is a {cycle['kind']} appraisal: only annual cycles have "
+                       "a participant list and a quota", code="NOT_AN_ANNUAL_CYCLE", rule="A-1",
+                       details={"cycle_id": cycle["_id"], "kind": cycle["kind"]})
+
+
+def with_participant_change(cycle: Mapping[str, Any], participants: Sequence[Mapping[str, Any]],
+                            cadre: Mapping[str, Any], pool: str, change: str, reason: str,
+                            by: str, now: datetime) -> dict[str, Any]:
+    """The cycle's participants, its cadres not rated (不确定等次), its results and the change's
+    history entry after ``change`` of ``cadre`` (``participants``: the list as it stands). A cadre
+    removed or not rated is no participant, and a grade they had goes with them (kept in the
+    history)."""
+    cadre_id = cadre["_id"]
+    if cadre.get("is_principal"):
+        raise RuleViolation(f"cadre {cadre_id} is a principal leader, appraised by the city: outside "
+                            "the unit's participants and quota", code="PRINCIPAL_NOT_PARTICIPANT",
+                            rule="A-1", details={"cadre_id": cadre_id})
+    listed = any(p["cadre_id"] == cadre_id for p in participants)
+    not_rated = [dict(n) for n in cycle.get("not_rated", ())]
+    was_not_rated = any(n["cadre_id"] == cadre_id for n in not_rated)
+    if change == ADD and listed:
+        raise Conflict(f"cadre {cadre_id} is already a participant", code="ALREADY_PARTICIPANT",
+                       rule="A-1", details={"cadre_id": cadre_id})
+    if change == REMOVE and not listed:
+        raise Conflict(f"cadre {cadre_id} is not a participant of this cycle",
+                       code="NOT_A_PARTICIPANT", rule="A-1", details={"cadre_id": cadre_id})
+    if change == NOT_RATED and was_not_rated:
+        raise Conflict(f"cadre {cadre_id} is already marked not rated", code="ALREADY_NOT_RATED",
+                       rule="A-1", details={"cadre_id": cadre_id})
+    kept = [dict(p) for p in participants if p["cadre_id"] != cadre_id]
+    not_rated = [n for n in not_rated if n["cadre_id"] != cadre_id]
+    if change == ADD:
+        kept.append({"cadre_id": cadre_id, "pool": pool})
+    elif change == NOT_RATED:
+        not_rated.append({"cadre_id": cadre_id, "reason": reason, "by": by, "at": now})
+    results = list(cycle.get("results", ()))
+    dropped = next((r["grade"] for r in results if r["cadre_id"] == cadre_id), None)
+    if change != ADD:
+        results = [dict(r) for r in results if r["cadre_id"] != cadre_id]
+    entry = {"cadre_id": cadre_id, "change": change, "reason": reason, "by": by, "at": now,
+             "grade_dropped": dropped if change != ADD else None}
+    return {PARTICIPANTS: sorted(kept, key=lambda p: p["cadre_id"]), "not_rated": not_rated,
+            "results": results, "entry": entry}
+
+
+def listed_for_grading(cycle: Mapping[str, Any], cadre: Mapping[str, Any], pool: str,
+                       now: datetime) -> dict[str, Any]:
+    """A-1 (v2): a cycle with a list grades its participants (and its principal leaders, appraised by
+    the city outside it). Reading: a cadre of the unit graded while not on the list -- one who
+    joined the roster after the cycle opened -- joins it, the grade being the officer's act of
+    appraising them; one an officer removed or marked not rated is refused until added back.
+    Returns what changes in the cycle (nothing when the cadre is listed)."""
+    if not has_participant_list(cycle) or not counts_for_quota(cadre):
+        return {}
+    if any(p["cadre_id"] == cadre["_id"] for p in cycle.get(PARTICIPANTS) or ()):
+        return {}
+    not_rated = next((n for n in cycle.get("not_rated") or () if n["cadre_id"] == cadre["_id"]), None)
+    removed = next((c for c in reversed(cycle.get("participant_changes") or ())
+                    if c["cadre_id"] == cadre["_id"] and c["change"] == REMOVE), None)
+    if not_rated or removed:
+        why = not_rated or removed
+        raise Conflict(
+            f"cadre {cadre['_id']} was {'marked not rated' if not_rated else 'removed'} "
+            f"({why['reason']}): add them to the participants again before grading them",
+            code="NOT_A_PARTICIPANT", rule="A-1",
+            details={"cadre_id": cadre["_id"], "change": NOT_RATED if not_rated else REMOVE})
+    entry = {"cadre_id": cadre["_id"], "change": ADD, "reason": "graded: in the unit's roster",
+             "by": None, "at": now, "grade_dropped": None}
+    return {PARTICIPANTS: sorted([*(cycle.get(PARTICIPANTS) or ()),
+                                  {"cadre_id": cadre["_id"], "pool": pool}],
+                                 key=lambda p: p["cadre_id"]),
+            "participant_changes": [*(cycle.get("participant_changes") or ()), entry]}
+
+
+def ungraded(cycle: Mapping[str, Any]) -> list[str]:
+    """A-1 (v2): the participants without a grade (none for a cycle without a list)."""
+    graded = {r["cadre_id"] for r in cycle.get("results", ())}
+    return [p["cadre_id"] for p in cycle.get(PARTICIPANTS, ()) if p["cadre_id"] not in graded]
+
+
+def check_all_graded(cycle: Mapping[str, Any], names: Mapping[str, str]) -> None:
+    """A-1 (v2): a cycle is finalized only when every participant has a grade; the refusal names
+    those without one."""
+    missing = ungraded(cycle)
+    if missing:
+        raise RuleViolation(
+            f"{len(missing)} participant(s) have no grade yet: "
+            + ", ".join(f"{names.get(c) or c} ({c})" for c in missing[:20])
+            + (" …" if len(missing) > 20 else ""),
+            code="PARTICIPANTS_UNGRADED", rule="A-1",
+            details={"ungraded": [{"cadre_id": c, "name": names.get(c)} for c in missing]})
+
+
+# A-1 (v2) pooling (合并计算): annual cycles of several units of one year in one quota group
+
+def check_quota_group(cycles: Sequence[Mapping[str, Any]], cycle_ids: Sequence[str]) -> None:
+    """A quota group joins two or more open annual cycles of one year, none already in a group."""
+    found = {c["_id"] for c in cycles}
+    missing = [c for c in cycle_ids if c not in found]
+    if missing:
+        raise Conflict(f"no cycle {', '.join(missing)}", code="CYCLE_NOT_FOUND",
+                       details={"cycle_ids": missing})
+    for cycle in cycles:
+        ensure_annual(cycle)
+        if cycle["status"] != OPEN:
+            raise Conflict(f"cycle {cycle['_id']} is already {cycle['status']}: units are pooled "
+                           "before any of their cycles is finalized", code="CYCLE_FINALIZED",
+                           rule="A-1", details={"cycle_id": cycle["_id"]})
+    years = sorted({c["year"] for c in cycles})
+    if len(years) > 1:
+        raise Conflict(f"a quota group pools the cycles of one year, not of {years}",
+                       code="QUOTA_GROUP_YEARS", rule="A-1", details={"years": years})
+    units = [c["unit_id"] for c in cycles]
+    if len(set(units)) != len(units):
+        raise Conflict("a quota group pools different units' cycles", code="QUOTA_GROUP_UNITS",
+                       rule="A-1", details={"unit_ids": units})
+
+
+# a quota group's state: FORMING while its cycles are claimed one by one, FORMED when all are
+FORMING, FORMED, ABANDONED = "FORMING", "FORMED", "ABANDONED"
+
+
+def group_in_force(group: Mapping[str, Any] | None, now: datetime, forming_seconds: int) -> str | None:
+    """FORMED: the group's quota binds its cycles; FORMING: not yet (a finalize waits); None: no
+    group -- none named, abandoned, or FORMING longer than its window (its forming died midway)."""
+    if not group or group["state"] == ABANDONED:
+        return None
+    if group["state"] == FORMING and (now - group["created_at"]).total_seconds() > forming_seconds:
+        return None
+    return group["state"]

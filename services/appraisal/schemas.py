@@ -1,10 +1,17 @@
 """Appraisal's RPC payloads: what its methods take and answer (the gateway's request and response
 bodies). Its events are in events.py."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, pre_dump, validate, validates
 
-from services.appraisal.rules import COMMENDATION_KINDS, DEED_KINDS, GRADES, KINDS
-from services.common.boundary.schemas import ID, YEAR, JsonBool, Text
+from services.appraisal.rules import (
+    COMMENDATION_KINDS,
+    DEED_KINDS,
+    GRADES,
+    KINDS,
+    LISTED_AT,
+    PARTICIPANT_CHANGES,
+)
+from services.common.boundary.schemas import ID, YEAR, JsonBool, Name, Text, unique
 
 
 class OpenCycleSchema(Schema):
@@ -120,14 +127,83 @@ class UnitYearSchema(Schema):
     year = fields.Integer(required=True, validate=YEAR)  # not strict: it arrives in a URL path
 
 
-class QuotaSchema(Schema):
-    unit_id = fields.String()
-    year = fields.Integer()
+class PoolQuotaSchema(Schema):
+    """A-1: one pool's quota -- a street unit's civil servants (STREET_CIVIL_SERVANT, 20 %) or
+    everyone else (DEFAULT, 15 %)."""
+
+    pool = fields.String()
     participants = fields.Integer()
     ratio = fields.Decimal(as_string=True)
     max = fields.Integer(attribute="maximum")
     used = fields.Integer()
     remaining = fields.Integer()
+
+
+class GroupQuotaSchema(Schema):
+    """The quota group a unit's cycle is pooled in: the group's quota is the one that binds."""
+
+    group_id = fields.String()
+    name = fields.String()
+    state = fields.String()
+    pools = fields.List(fields.Nested(PoolQuotaSchema))
+
+
+class QuotaSchema(Schema):
+    """A unit's quota sheet for a year: its totals (``ratio``: null when the unit has two pools),
+    each pool, and the quota group it is pooled in, if any."""
+
+    unit_id = fields.String()
+    year = fields.Integer()
+    participants = fields.Integer()
+    ratio = fields.Decimal(as_string=True, allow_none=True)
+    max = fields.Integer(attribute="maximum")
+    used = fields.Integer()
+    remaining = fields.Integer()
+    pools = fields.List(fields.Nested(PoolQuotaSchema))
+    group = fields.Nested(GroupQuotaSchema, allow_none=True)
+
+
+class ChangeParticipantSchema(Schema):
+    cycle_id = fields.String(required=True, validate=ID)
+    cadre_id = fields.String(required=True, validate=ID)
+    # A-1 (v2): add a cadre of the unit, remove one, or mark one not rated (不确定等次)
+    change = fields.String(required=True, validate=validate.OneOf(PARTICIPANT_CHANGES))
+    reason = Text(max_length=2000)
+
+
+MAX_CYCLES_PER_GROUP = 200
+
+
+class CreateQuotaGroupSchema(Schema):
+    name = Name(max_length=200)
+    cycle_ids = fields.List(fields.String(validate=ID), required=True,
+                            validate=[validate.Length(min=2, max=MAX_CYCLES_PER_GROUP), unique])
+
+
+class QuotaGroupIdSchema(Schema):
+    group_id = fields.String(required=True, validate=ID)
+
+
+class GroupUnitSchema(Schema):
+    unit_id = fields.String()
+    cycle_id = fields.String()
+    status = fields.String()
+    pools = fields.List(fields.Nested(PoolQuotaSchema))
+
+
+class QuotaGroupSchema(Schema):
+    """A quota group's sheet: the pooled quota by pool, and each unit's share."""
+
+    group_id = fields.String(attribute="_id")
+    name = fields.String()
+    year = fields.Integer()
+    state = fields.String()
+    cycle_ids = fields.List(fields.String())
+    unit_ids = fields.List(fields.String())
+    created_at = fields.AwareDateTime()
+    formed_at = fields.AwareDateTime(allow_none=True)
+    pools = fields.List(fields.Nested(PoolQuotaSchema))
+    units = fields.List(fields.Nested(GroupUnitSchema))
 
 
 class CycleIdSchema(Schema):
@@ -139,8 +215,30 @@ class ResultSchema(Schema):
     grade = fields.String()
     recorded_at = fields.AwareDateTime()
     in_quota = fields.Boolean()  # A-1: principal leaders are outside the unit's quota
+    pool = fields.String(allow_none=True)  # A-1 (v2); null on a result recorded before pools
     comment = fields.String(allow_none=True)
     amendments = fields.List(fields.Nested(AmendmentSchema))
+
+
+class ParticipantSchema(Schema):
+    cadre_id = fields.String()
+    pool = fields.String()
+
+
+class NotRatedSchema(Schema):
+    cadre_id = fields.String()
+    reason = fields.String()
+    by = fields.String()
+    at = fields.AwareDateTime()
+
+
+class ParticipantChangeSchema(Schema):
+    cadre_id = fields.String()
+    change = fields.String()
+    reason = fields.String()
+    by = fields.String()
+    at = fields.AwareDateTime()
+    grade_dropped = fields.String(allow_none=True)
 
 
 class CycleSchema(Schema):
@@ -152,3 +250,12 @@ class CycleSchema(Schema):
     results = fields.List(fields.Nested(ResultSchema))
     opened_at = fields.AwareDateTime()
     finalized_at = fields.AwareDateTime(allow_none=True)
+    # A-1 (v2): null on a cycle opened before participant lists (its participants: the roster)
+    participants = fields.List(fields.Nested(ParticipantSchema), allow_none=True)
+    not_rated = fields.List(fields.Nested(NotRatedSchema))
+    participant_changes = fields.List(fields.Nested(ParticipantChangeSchema))
+    group_id = fields.String(allow_none=True)
+
+    @pre_dump
+    def first_version(self, cycle, **kwargs):
+        return cycle if cycle.get(LISTED_AT) is not None else {**cycle, "participants": None}

@@ -1,6 +1,7 @@
 """Appraisal: cycles, grades and finalization; keeps its own copy of talent's roster."""
 
 import uuid
+from collections import Counter
 
 from nameko.dependency_providers import Config
 from pymongo.errors import DuplicateKeyError
@@ -19,12 +20,16 @@ from services.appraisal.schemas import (
     AmendResultSchema,
     CadreIdSchema,
     CadreResultSchema,
+    ChangeParticipantSchema,
     CommendationSchema,
     CommendSchema,
+    CreateQuotaGroupSchema,
     CycleIdSchema,
     CycleSchema,
     GradeUnitSchema,
     OpenCycleSchema,
+    QuotaGroupIdSchema,
+    QuotaGroupSchema,
     QuotaSchema,
     RecordGradeSchema,
     RecordGradesSchema,
@@ -45,7 +50,7 @@ from services.common.boundary.security import (
     UNIT_ADMIN,
 )
 from services.common.clock import business_year, utcnow
-from services.common.errors import Conflict, NotFound, unknown_copy
+from services.common.errors import Conflict, DomainError, NotFound, unknown_copy
 from services.common.messaging.consumer import consume
 from services.common.messaging.outbox import Outbox
 from services.common.service import ServiceBase
@@ -58,6 +63,9 @@ READ_COMMENDATIONS = {ORG_ADMIN: ANY, DISCIPLINE_OFFICER: ANY, CARE_OFFICER: ANY
                       CADRE: ANY}
 # A-7: a cadre reads their own results and the reasons
 READ_RESULTS = {ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT, CADRE: SELF}
+
+# A-1 (v2): a quota group still FORMING this long after it was written died midway and claims nothing
+DEFAULT_FORMING_SECONDS = 60
 
 # commendation ids derive from what was commended (uuid5), so a retried request awards nothing twice
 COMMENDATION_IDS = uuid.UUID("3f0c2a4e-8d1b-4c6a-b2f9-5e7d1a9c0b42")
@@ -74,9 +82,10 @@ class AppraisalService(ServiceBase):
     def open_cycle(self, unit_id, year, kind):
         self.access.check(unit_id=unit_id, record=("unit", unit_id))
         now = utcnow()
+        roster = self.store.cadres.of_unit(unit_id) if kind == rules.ANNUAL else ()
         try:
             cycle = self.store.cycles.add(decide.open_cycle(
-                self.store.units.get(unit_id), cycle_id=uuid.uuid4().hex, unit_id=unit_id,
+                self.store.units.get(unit_id), roster, cycle_id=uuid.uuid4().hex, unit_id=unit_id,
                 year=year, kind=kind, current_year=business_year(now, self.config), now=now))
         except DuplicateKeyError:
             raise Conflict(f"unit {unit_id} already has a {kind} cycle for {year}",
@@ -96,14 +105,67 @@ class AppraisalService(ServiceBase):
         recorded and the refusal names its row."""
         return self._record_grades(cycle_id, grades)
 
+    @rpc(request=ChangeParticipantSchema, response=CycleSchema, allow=RUN_CYCLE)
+    def change_participant(self, cycle_id, cadre_id, change, reason):
+        """A-1 (v2): add a cadre of the unit to the cycle's participants, remove one, or mark one not
+        rated (不确定等次), with the reason; a grade the cadre had goes with them."""
+        cycle, policy = self._cycle(cycle_id), self._policy()
+        cadre = self.store.cadres.get(cadre_id)
+        # a unit admin learns nothing about cadres outside their unit
+        self.access.check(unit_id=cadre["unit_id"] if cadre else cycle["unit_id"])
+        return self.store.cycles.change(cycle_id, lambda cycle: decide.change_participant(
+            cycle, cadre, cadre_id=cadre_id, change=change, reason=reason,
+            terms=self._terms(cycle, policy)[0], by=self._by(), now=utcnow()), current=cycle)
+
     @rpc(request=CycleIdSchema, response=CycleSchema, allow={ORG_ADMIN: ANY})
     def finalize_cycle(self, cycle_id):
         policy = self._policy()
+
+        def finalized(cycle):
+            terms, group = self._terms(cycle, policy)
+            return decide.finalize_cycle(
+                cycle, terms=terms, group=group,
+                names=self.store.cadres.names(rules.ungraded(cycle)),
+                bars=self._bars(cycle, decide.excellent(cycle)), now=utcnow())
         # the answer is the cycle as written, not read again: a cycle with its results is the
         # largest document there is
-        return self.store.cycles.change(cycle_id, lambda cycle: decide.finalize_cycle(
-            cycle, quota=self._quota(cycle, policy), bars=self._bars(cycle, decide.excellent(cycle)),
-            now=utcnow()), current=self._cycle(cycle_id))
+        return self.store.cycles.change(cycle_id, finalized, current=self._cycle(cycle_id))
+
+    @rpc(request=CreateQuotaGroupSchema, response=QuotaGroupSchema, allow={ORG_ADMIN: ANY})
+    def create_quota_group(self, name, cycle_ids):
+        """A-1 (v2) pooling (合并计算): join the open annual cycles of several units of one year into one
+        quota group. The group is written FORMING, each cycle is claimed under its version (a
+        finalize racing the claim either lands first, and the group is refused, or sees the claim
+        and waits), and then it is FORMED. A refusal midway lets go of the cycles claimed; a forming
+        that died midway claims nothing once its window has passed."""
+        now, policy = utcnow(), self._policy()
+        cycles = self.store.cycles.of_ids(cycle_ids)
+        rules.check_quota_group(cycles, cycle_ids)
+        group_id = uuid.uuid4().hex
+        self.store.quota_groups.add(decide.new_quota_group(
+            cycles, group_id=group_id, name=name, by=self._by(), now=now))
+        claimed = []
+        try:
+            for cycle_id in sorted(cycle_ids):
+                self.store.cycles.change(cycle_id, lambda cycle: decide.join_group(
+                    cycle, group_id=group_id, in_group=self._group(cycle)[0],
+                    terms=self._terms(cycle, policy, grouped=False)[0]))
+                claimed.append(cycle_id)
+        except DomainError:
+            for cycle_id in claimed:
+                self.store.cycles.change(cycle_id, lambda cycle: decide.leave_group(
+                    cycle, group_id=group_id))
+            self.store.quota_groups.change(group_id, lambda group: decide.end_forming(
+                group, formed=False, now=utcnow()))
+            raise
+        self.store.quota_groups.change(group_id, lambda group: decide.end_forming(
+            group, formed=True, now=utcnow()))
+        return self._quota_group(group_id)
+
+    @rpc(request=QuotaGroupIdSchema, response=QuotaGroupSchema, allow={ORG_ADMIN: ANY})
+    def get_quota_group(self, group_id):
+        """A-1 (v2): a quota group's sheet -- the pooled quota by pool, and each unit's share."""
+        return self._quota_group(group_id)
 
     @rpc(request=CycleIdSchema, response=CycleSchema, allow=RUN_CYCLE)
     def get_cycle(self, cycle_id):
@@ -116,7 +178,7 @@ class AppraisalService(ServiceBase):
         cadre, policy = self.store.cadres.get(cadre_id), self._policy()
         self.store.cycles.change(cycle_id, lambda cycle: decide.amend_result(
             cycle, cadre, cadre_id=cadre_id, grade=grade, reason=reason,
-            quota=self._quota(cycle, policy),
+            terms=self._terms(cycle, policy)[0],
             unit_grade=self.store.unit_grades.grade_of(cycle["unit_id"], cycle["year"]),
             restrictions=self.store.restrictions.of_cadre(cadre_id), policy=policy, now=utcnow(),
             by=self._by()), current=self._cycle(cycle_id))
@@ -166,14 +228,22 @@ class AppraisalService(ServiceBase):
 
     @rpc(request=UnitYearSchema, response=QuotaSchema, allow=RUN_CYCLE)
     def get_unit_quota(self, unit_id, year):
-        """Rule A-1: the unit's EXCELLENT quota for a year's annual appraisal, and its use."""
+        """Rule A-1: the unit's quota sheet for a year's annual appraisal -- each pool's quota and
+        its use, and the quota group's when the unit is pooled."""
         self.access.check(unit_id=unit_id, record=("unit", unit_id))
-        self._unit(unit_id)
-        cycle = self.store.cycles.annual(unit_id, year) or {"unit_id": unit_id, "results": []}
-        quota = self._quota(cycle, self._policy())
-        return {"unit_id": unit_id, "year": year, "participants": quota.participants,
-                "ratio": quota.ratio, "maximum": quota.maximum, "used": quota.used,
-                "remaining": quota.remaining}
+        unit, policy = self._unit(unit_id), self._policy()
+        cycle = self.store.cycles.annual(unit_id, year) or {
+            "unit_id": unit_id, "kind": rules.ANNUAL, "results": []}
+        own = self._terms(cycle, policy, grouped=False)[0].sheet(cycle)
+        sheet = rules.sheet_totals(own, rules.excellent_ratio(unit.get("unit_type"), policy.ratios))
+        group = None
+        if cycle.get("group_id"):
+            state, _ = self._group(cycle)
+            if state is not None:
+                found = self.store.quota_groups.get(cycle["group_id"])
+                group = {"group_id": found["_id"], "name": found["name"], "state": state,
+                         "pools": list(self._terms(cycle, policy)[0].sheet(cycle).values())}
+        return {"unit_id": unit_id, "year": year, **sheet, "group": group}
 
     # events
 
@@ -221,13 +291,12 @@ class AppraisalService(ServiceBase):
                 cadre = cadres.get(graded["cadre_id"])
                 self.access.check(unit_id=cadre["unit_id"] if cadre else None)
         policy = self._policy()
-        # the participants counted in the unit's cadres just read, when they were
-        terms = self._quota_terms(cycle, policy, in_unit)
         excellent = [row["cadre_id"] for row in grades if row["grade"] == rules.EXCELLENT]
-        # the version check makes the quota count and the write one atomic step; the answer is the
-        # cycle as written (as finalize_cycle's)
+        # the version check makes the quota count and the write one atomic step for the cycle; a
+        # quota group's other cycles are counted as read, and again when each is finalized. The
+        # answer is the cycle as written (as finalize_cycle's)
         return self.store.cycles.change(cycle_id, lambda cycle: decide.record_grades(
-            cycle, grades, cadres, terms=terms,
+            cycle, grades, cadres, terms=self._terms(cycle, policy, in_unit=in_unit)[0],
             unit_grade=self.store.unit_grades.grade_of(cycle["unit_id"], cycle["year"]),
             bars=self._bars(cycle, excellent), unrestricted=self.access.unrestricted,
             policy=policy, now=utcnow()), current=cycle)
@@ -239,19 +308,55 @@ class AppraisalService(ServiceBase):
             return {}
         return self.store.restrictions.by_cadre(cycle["year"], excellent)
 
-    def _quota(self, cycle, policy) -> rules.Quota:
-        return rules.quota(*self._quota_terms(cycle, policy), rules.excellent_used(cycle["results"]))
-
-    def _quota_terms(self, cycle, policy, in_unit=None) -> decide.Terms:
-        """Rule A-1 for the cycle's unit: participants are the unit's cadres outside the principal
-        leaders, as appraisal knows them from talent's roster (counted in ``in_unit``, the unit's
-        cadres just read, if given); and the unit's ratio."""
+    def _terms(self, cycle, policy, in_unit=None, grouped=True
+               ) -> tuple[rules.QuotaTerms, str | None]:
+        """What A-1 counts for the cycle, and the state of its quota group: the unit's type, the
+        unit's roster for a cycle without a participant list (``in_unit``, the unit's cadres if
+        just read), and the participants and grades of the group's other cycles, if ``grouped``
+        and its group is FORMED."""
         unit = self.store.units.get(cycle["unit_id"]) or {}
-        if in_unit is None:
-            participants = self.store.cadres.participants(cycle["unit_id"])
-        else:
-            participants = sum(1 for cadre in in_unit if cadre.get("is_principal") is not True)
-        return participants, rules.excellent_ratio(unit.get("unit_type"), policy.ratios)
+        roster = ()
+        if not rules.has_participant_list(cycle):
+            roster = in_unit if in_unit is not None else self.store.cadres.of_unit(cycle["unit_id"])
+        state, others = self._group(cycle) if grouped else (None, [])
+        participants, used = Counter(), Counter()
+        for other in others:
+            participants += rules.participants_by_pool(other, None)
+            used += rules.excellent_by_pool(other, None)
+        return rules.QuotaTerms(unit.get("unit_type"), policy.ratios, roster, participants,
+                                used), state
+
+    def _group(self, cycle) -> tuple[str | None, list[dict]]:
+        """The state of the quota group the cycle names (rules.group_in_force), and, when FORMED,
+        the group's other cycles."""
+        if not cycle.get("group_id"):
+            return None, []
+        group = self.store.quota_groups.get(cycle["group_id"])
+        state = rules.group_in_force(group, utcnow(), self._forming_seconds())
+        if state != rules.FORMED:
+            return state, []
+        return state, [c for c in self.store.cycles.of_ids(group["cycle_ids"]) if c["_id"] != cycle["_id"]]
+
+    def _quota_group(self, group_id):
+        group = self.store.quota_groups.get(group_id)
+        if group is None:
+            raise NotFound(f"quota group {group_id} does not exist", code="QUOTA_GROUP_NOT_FOUND")
+        policy = self._policy()
+        cycles = sorted(self.store.cycles.of_ids(group["cycle_ids"]), key=lambda c: c["unit_id"])
+        units, participants, used = [], Counter(), Counter()
+        for cycle in cycles:
+            participants += rules.participants_by_pool(cycle, None)
+            used += rules.excellent_by_pool(cycle, None)
+            units.append({"unit_id": cycle["unit_id"], "cycle_id": cycle["_id"],
+                          "status": cycle["status"], "pools": list(rules.quota_sheet(
+                              rules.participants_by_pool(cycle, None),
+                              rules.excellent_by_pool(cycle, None), policy.ratios).values())})
+        state = rules.group_in_force(group, utcnow(), self._forming_seconds())
+        return {**group, "state": state or rules.ABANDONED, "units": units,
+                "pools": list(rules.quota_sheet(participants, used, policy.ratios).values())}
+
+    def _forming_seconds(self) -> float:
+        return float(self.config.get("QUOTA_GROUP_FORMING_SECONDS") or DEFAULT_FORMING_SECONDS)
 
     def _policy(self) -> rules.Policy:
         return rules.Policy.from_config(self.config)

@@ -6,6 +6,7 @@ from services.appraisal.models import (
     CadreCopy,
     Commendation,
     Cycle,
+    QuotaGroup,
     Restriction,
     UnitCopy,
     UnitGrade,
@@ -24,6 +25,9 @@ class Cycles(Records):
     def annual(self, unit_id, year) -> dict | None:
         return self.collection.find_one({"unit_id": unit_id, "year": year, "kind": rules.ANNUAL})
 
+    def of_ids(self, cycle_ids) -> list[dict]:
+        return list(self.collection.find({"_id": {"$in": list(cycle_ids)}}))
+
     def results_of(self, cadre_id) -> list[dict]:
         """A-7: the cadre's results in finalized cycles, newest year first, each with its cycle."""
         cycles = self.collection.find({"results.cadre_id": cadre_id, "status": rules.FINALIZED}) \
@@ -32,6 +36,13 @@ class Cycles(Records):
                  "year": cycle["year"], "kind": cycle["kind"],
                  "finalized_at": cycle.get("finalized_at")}
                 for cycle in cycles for result in cycle["results"] if result["cadre_id"] == cadre_id]
+
+
+class QuotaGroups(Records):
+    """A-1 (v2): quota groups of a year's annual cycles (合并计算)."""
+
+    document = QuotaGroup
+    noun = "quota group"
 
 
 class UnitGrades(Records):
@@ -104,13 +115,21 @@ class Cadres(Copies):
                 found[cadre_id] = cadre
         return found, in_unit
 
-    def participants(self, unit_id) -> int:
-        """A-1: the unit's cadres outside its principal leaders."""
-        return self.collection.count_documents({"unit_id": unit_id, "is_principal": {"$ne": True}})
+    def of_unit(self, unit_id) -> list[dict]:
+        """The unit's cadres: a new annual cycle's participants are listed from them (A-1)."""
+        return list(self.collection.find({"unit_id": unit_id}))
+
+    def names(self, cadre_ids) -> dict[str, str]:
+        """Names by cadre id, for a refusal that names people (A-1)."""
+        if not cadre_ids:
+            return {}
+        return {c["_id"]: c.get("name") for c in
+                self.collection.find({"_id": {"$in": list(cadre_ids)}}, {"name": 1})}
 
 
 class AppraisalStorage(Storage):
     cycles = Cycles
+    quota_groups = QuotaGroups
     unit_grades = UnitGrades
     commendations = Commendations
     restrictions = Restrictions

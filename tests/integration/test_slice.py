@@ -98,18 +98,25 @@ def test_excellent_result_through_the_gateway_gives_priority_in_talent(suite):
     unit_id = register_unit(suite)
     cadre_id = register_cadre(suite, unit_id)
     other_id = register_cadre(suite, unit_id)
-    for _ in range(5):  # seven participants: floor(7 × 0.15) = one EXCELLENT
-        register_cadre(suite, unit_id)
+    # seven participants: floor(7 × 0.15) = one EXCELLENT
+    rest = [register_cadre(suite, unit_id) for _ in range(5)]
     assert eligibility(suite, cadre_id)["reasons"] == []
 
-    cycle_id = open_cycle(suite, unit_id)
+    # the cycle lists its participants from the roster appraisal knows when it opens
     wait_for(lambda: suite.get(f"/appraisal/units/{unit_id}/quotas/2025").json().get("max") == 1,
              what="appraisal to know all seven cadres")
+    cycle_id = open_cycle(suite, unit_id)
+    assert len(suite.get(f"/appraisal/cycles/{cycle_id}").json()["participants"]) == 7
     record_grade(suite, cycle_id, cadre_id, "EXCELLENT")
     refused = suite.post(f"/appraisal/cycles/{cycle_id}/grades",
                          {"cadre_id": other_id, "grade": "EXCELLENT"})
     assert (refused.status_code, refused.json()["error"]["rule"]) == (409, "A-1")
     record_grade(suite, cycle_id, other_id, "COMPETENT")
+    refused = suite.post(f"/appraisal/cycles/{cycle_id}/finalize")
+    assert (refused.status_code, refused.json()["error"]["code"],
+            len(refused.json()["error"]["details"]["ungraded"])) == (409, "PARTICIPANTS_UNGRADED", 5)
+    for rest_id in rest:
+        record_grade(suite, cycle_id, rest_id, "COMPETENT")
     response = suite.post(f"/appraisal/cycles/{cycle_id}/finalize")
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "FINALIZED"

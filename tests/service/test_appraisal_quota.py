@@ -43,7 +43,9 @@ def test_the_street_ratio_comes_from_the_units_type(appraisal, seed):
     assert call(appraisal, "get_unit_quota", unit_id="D1", year=2025)["max"] == 0
     assert call(appraisal, "get_unit_quota", unit_id="S1", year=2025) == {
         "unit_id": "S1", "year": 2025, "participants": 5, "ratio": "0.20", "max": 1, "used": 0,
-        "remaining": 1}
+        "remaining": 1, "group": None, "pools": [
+            {"pool": "STREET_CIVIL_SERVANT", "participants": 5, "ratio": "0.20", "max": 1,
+             "used": 0, "remaining": 1}]}
     d_cycle = call(appraisal, "open_cycle", unit_id="D1", year=2025, kind="ANNUAL")["cycle_id"]
     s_cycle = call(appraisal, "open_cycle", unit_id="S1", year=2025, kind="ANNUAL")["cycle_id"]
 
@@ -58,7 +60,8 @@ def test_an_amendment_to_excellent_respects_the_quota(appraisal, seed):
     cadres = seed("D2", "DISTRICT", 7)  # quota 1
     cycle_id = call(appraisal, "open_cycle", unit_id="D2", year=2025, kind="ANNUAL")["cycle_id"]
     call(appraisal, "record_grade", cycle_id, cadres[0], "EXCELLENT")
-    call(appraisal, "record_grade", cycle_id, cadres[1], "COMPETENT")
+    call(appraisal, "record_grades", cycle_id, [{"cadre_id": c, "grade": "COMPETENT"}
+                                                 for c in cadres[1:]])
     call(appraisal, "finalize_cycle", cycle_id)
 
     with pytest.raises(RuleViolation) as caught:
@@ -69,7 +72,8 @@ def test_an_amendment_to_excellent_respects_the_quota(appraisal, seed):
     call(appraisal, "amend_result", cycle_id, cadres[0], "COMPETENT", "复核：材料不实")
     cycle = call(appraisal, "amend_result", cycle_id, cadres[1], "EXCELLENT", "复核")
     assert {r["cadre_id"]: r["grade"] for r in cycle["results"]} == {
-        cadres[0]: "COMPETENT", cadres[1]: "EXCELLENT"}
+        cadres[0]: "COMPETENT", cadres[1]: "EXCELLENT",
+        **{cadre_id: "COMPETENT" for cadre_id in cadres[2:]}}
 
 
 def test_racing_graders_cannot_exceed_the_quota(appraisal, seed, config):

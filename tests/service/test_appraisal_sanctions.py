@@ -109,14 +109,20 @@ def test_a_sanction_in_another_year_bars_nothing(appraisal, principal, deliver):
 
 
 @pytest.fixture
-def colleague(mongo_client, config, principal):
-    """C2, one of seven cadres of U1 beside its principal leader P1: a quota of one EXCELLENT (A-1)."""
+def colleague(mongo_client, config, appraisal, principal):
+    """C2, one of seven cadres of U1 beside its principal leader P1: a quota of one EXCELLENT (A-1).
+    They joined U1 after its cycle opened, and an officer added them to its participants."""
     from services.common.storage.store import database_name
 
     mongo_client[database_name(config, "appraisal")].cadres.insert_many([
         {"_id": f"C{n}", "cadre_id": f"C{n}", "unit_id": "U1", "is_principal": False,
          "is_leader": False, "applied_events": []} for n in range(2, 9)])
+    for n in range(2, 9):
+        call(appraisal, "change_participant", principal, f"C{n}", "ADD", "年中调入")
     return "C2"
+
+
+REST = [{"cadre_id": f"C{n}", "grade": "COMPETENT"} for n in range(4, 9)]
 
 
 def sanction_of(deliver, cadre_id, case_id, year):
@@ -148,7 +154,8 @@ def test_the_finalize_is_stopped_only_by_a_bar_on_a_cadre_graded_excellent(
     # two EXCELLENT (P1 outside the quota, C2 in it): the finalize reads the year's restrictions once
     call(appraisal, "record_grades", principal, [{"cadre_id": "P1", "grade": "EXCELLENT"},
                                                  {"cadre_id": colleague, "grade": "EXCELLENT"},
-                                                 {"cadre_id": "C3", "grade": "COMPETENT"}])
+                                                 {"cadre_id": "C3", "grade": "COMPETENT"},
+                                                 *REST])
     sanction_of(deliver, "C3", "k-c3", 2025)  # C3 is not EXCELLENT: no bar
     sanction_of(deliver, "P1", "k-p1-old", 2024)  # of another year: no bar
     assert call(appraisal, "finalize_cycle", principal)["status"] == "FINALIZED"
@@ -157,7 +164,8 @@ def test_the_finalize_is_stopped_only_by_a_bar_on_a_cadre_graded_excellent(
 def test_a_bar_decided_after_the_grades_stops_the_finalize_naming_its_own_cadre(
         appraisal, principal, colleague, deliver):
     call(appraisal, "record_grades", principal, [{"cadre_id": "P1", "grade": "EXCELLENT"},
-                                                 {"cadre_id": colleague, "grade": "EXCELLENT"}])
+                                                 {"cadre_id": colleague, "grade": "EXCELLENT"},
+                                                 {"cadre_id": "C3", "grade": "COMPETENT"}, *REST])
     sanction_of(deliver, colleague, "k-c2", 2025)
     with pytest.raises(RuleViolation) as caught:
         call(appraisal, "finalize_cycle", principal)

@@ -44,7 +44,8 @@ def test_the_fourth_excellent_is_refused_in_an_ordinary_unit_and_accepted_in_a_s
         rules.check_excellent_quota("ANNUAL", "EXCELLENT", STAFF, ordinary, already_excellent=False)
     assert caught.value.rule == "A-1"
     assert caught.value.code == "EXCELLENT_QUOTA_EXCEEDED"
-    assert caught.value.details == {"participants": 20, "ratio": "0.15", "max": 3, "used": 3}
+    assert caught.value.details == {"quota": "EXCELLENT", "pool": "DEFAULT", "participants": 20,
+                                    "ratio": "0.15", "max": 3, "used": 3}
     rules.check_excellent_quota("ANNUAL", "EXCELLENT", STAFF, street, already_excellent=False)
 
 

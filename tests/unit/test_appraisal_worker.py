@@ -30,6 +30,12 @@ def cycle(worker, year=2025):
     return worker.service.open_cycle(unit_id="JA", year=year, kind="ANNUAL")["cycle_id"]
 
 
+def grade_the_others(worker, cycle_id, *graded):
+    """Every participant graded but those named: a cycle finalizes only then (A-1)."""
+    worker.service.record_grades(cycle_id=cycle_id, grades=[
+        {"cadre_id": f"C{i}", "grade": "COMPETENT"} for i in range(10) if f"C{i}" not in graded])
+
+
 def sanction(case_id="K1", cadre_id="C1", year=2025):
     return received(SanctionDecidedIn, {"case_id": case_id, "cadre_id": cadre_id, "year": year,
                                         "sanctions": ["TRANSFER"], "decided_at": NOW})
@@ -93,6 +99,12 @@ def test_finalizing_announces_each_result_once_and_freezes_the_cycle(worker):
     cycle_id = cycle(worker)
     worker.service.record_grades(cycle_id=cycle_id, grades=[
         {"cadre_id": "C2", "grade": "COMPETENT"}, {"cadre_id": "C1", "grade": "EXCELLENT"}])
+    with pytest.raises(RuleViolation) as refused:  # A-1: every participant graded first
+        worker.service.finalize_cycle(cycle_id=cycle_id)
+    assert refused.value.code == "PARTICIPANTS_UNGRADED"
+    assert [c["cadre_id"] for c in refused.value.details["ungraded"]] == [
+        f"C{i}" for i in (0, *range(3, 10))]
+    grade_the_others(worker, cycle_id, "C1", "C2")
     # a sanction decided since the grade: A-6 is asked again at finalize
     worker.service.on_sanction_decided(sanction())
     with pytest.raises(RuleViolation) as refused:
@@ -107,7 +119,7 @@ def test_finalizing_announces_each_result_once_and_freezes_the_cycle(worker):
     assert finalized["status"] == "FINALIZED"
     events = worker.published("cycles")
     assert [(e["event_type"], e["payload"]["cadre_id"]) for e in events] == [
-        ("appraisal.result_finalized", "C1"), ("appraisal.result_finalized", "C2")]
+        ("appraisal.result_finalized", f"C{i}") for i in range(10)]
     with pytest.raises(Conflict) as refused:
         worker.service.record_grade(cycle_id=cycle_id, cadre_id="C4", grade="COMPETENT")
     assert refused.value.code == "CYCLE_FINALIZED"
@@ -116,10 +128,11 @@ def test_finalizing_announces_each_result_once_and_freezes_the_cycle(worker):
 def test_an_amendment_keeps_the_history_and_republishes(worker):
     cycle_id = cycle(worker)
     worker.service.record_grade(cycle_id=cycle_id, cadre_id="C1", grade="EXCELLENT")
+    grade_the_others(worker, cycle_id, "C1")
     worker.service.finalize_cycle(cycle_id=cycle_id)
     amended = worker.service.amend_result(cycle_id=cycle_id, cadre_id="C1", grade="COMPETENT",
                                           reason="复核更正")
-    [result] = amended["results"]
+    [result] = [r for r in amended["results"] if r["cadre_id"] == "C1"]
     assert (result["grade"], result["amendments"][0]["from_grade"]) == ("COMPETENT", "EXCELLENT")
     event = worker.published("cycles")[-1]
     assert event["event_type"] == "appraisal.result_amended"

@@ -291,6 +291,13 @@ class World:
         assert response.status_code == 200, response.text
         return response.json()
 
+    @functools.cached_property
+    def quota_group(self) -> str:
+        cycle_ids = [self.open_cycle(self.register_unit(), 2025) for _ in range(2)]
+        response = self.post("/appraisal/quota-groups", {"name": "合并计算", "cycle_ids": cycle_ids})
+        assert response.status_code == 201, response.text
+        return response.json()["group_id"]
+
     # accountability: made when its first row runs
 
     @functools.cached_property
@@ -816,6 +823,42 @@ def call_finalize_cycle(w: World, case: str, headers: dict):
 
     def effect(allowed: bool):
         assert w.cycle(cycle_id)["status"] == ("FINALIZED" if allowed else "OPEN")
+
+    return response, 200, effect
+
+
+def call_change_participant(w: World, case: str, headers: dict):
+    cadre_id = w.cadres[case]
+    cycle_id = w.open_cycle(w.units[case])  # a fresh annual cycle of the cadre's unit
+    response = w.post(f"/appraisal/cycles/{cycle_id}/participants",
+                      {"cadre_id": cadre_id, "change": "NOT_RATED", "reason": "任职不满半年"},
+                      headers=headers)
+
+    def effect(allowed: bool):
+        assert ([n["cadre_id"] for n in w.cycle(cycle_id)["not_rated"]] == [cadre_id]) is allowed
+
+    return response, 200, effect
+
+
+def call_create_quota_group(w: World, case: str, headers: dict):
+    # two fresh units' cycles of one year; the case's unit stands for nothing here (an ORG_ADMIN's)
+    cycle_ids = [w.open_cycle(w.register_unit(), 2025) for _ in range(2)]
+    response = w.post("/appraisal/quota-groups", {"name": "小单位合并计算", "cycle_ids": cycle_ids},
+                      headers=headers)
+
+    def effect(allowed: bool):
+        assert all((w.cycle(c).get("group_id") is not None) is allowed for c in cycle_ids)
+
+    return response, 201, effect
+
+
+def call_get_quota_group(w: World, case: str, headers: dict):
+    group_id = w.quota_group
+    response = w.get(f"/appraisal/quota-groups/{group_id}", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:
+            assert (response.json()["group_id"], response.json()["state"]) == (group_id, "FORMED")
 
     return response, 200, effect
 
@@ -1768,7 +1811,10 @@ CALLS: dict[str, Call] = {
     "GET /appraisal/cycles/{cycle_id}": call_get_cycle,
     "POST /appraisal/cycles/{cycle_id}/grades": call_record_grade,
     "POST /appraisal/cycles/{cycle_id}/grades/batch": call_record_grades,
+    "POST /appraisal/cycles/{cycle_id}/participants": call_change_participant,
     "POST /appraisal/cycles/{cycle_id}/finalize": call_finalize_cycle,
+    "POST /appraisal/quota-groups": call_create_quota_group,
+    "GET /appraisal/quota-groups/{group_id}": call_get_quota_group,
     "POST /appraisal/cycles/{cycle_id}/amendments": call_amend_result,
     "GET /appraisal/cadres/{cadre_id}/results": call_get_cadre_results,
     "POST /appraisal/commendations": call_commend,
