@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from services.common.clock import stored_date
 from services.common.decision import NOTHING, Change, Event, transition
 from services.common.errors import Conflict, InvalidInput
 from services.talent import rules
@@ -97,12 +98,17 @@ def change_posting(cadre: Record, *, unit_id: str, post: str, reason: str, is_pr
     rules.check_restrictions(
         in_force(cadre, now), leadership_post=bool(is_leader or is_principal),
         higher_post=level is not None and rules.LEVELS.index(level) < rules.LEVELS.index(cadre["level"]))
-    facts = {"unit_id": unit_id, "is_principal": is_principal,
+    # the new post is held from today (任现职时间, L-7); the entry keeps whether the cadre led the
+    # unit left and leads the one joined, and since when the post left was held (A-3's history)
+    facts = {"unit_id": unit_id, "is_principal": is_principal, "post_since": now.date(),
              **{k: v for k, v in (("is_leader", is_leader), ("level", level)) if v is not None}}
     move = {"kind": kind, "direction": direction, "down_cause": down_cause}
-    return roster_change(cadre, Change(set=facts, append={"postings": [{
-        "from_unit_id": cadre["unit_id"], "to_unit_id": unit_id, "post": post, "reason": reason,
-        **move, "at": now, "by": by}]}, events=[Event(PostingChanged, {
+    since = cadre.get("post_since")
+    entry = {"from_unit_id": cadre["unit_id"], "to_unit_id": unit_id, "post": post, "reason": reason,
+             **move, "at": now, "by": by, "was_principal": bool(cadre.get("is_principal")),
+             "is_principal": is_principal, "from_since": stored_date(since) if since else None}
+    return roster_change(cadre, Change(set=facts, append={"postings": [entry]}, events=[Event(
+        PostingChanged, {
             "cadre_id": cadre["_id"], "from_unit_id": cadre["unit_id"], "to_unit_id": unit_id,
             "post": post, "changed_at": now, **move, "name": cadre.get("name"),
             "is_leader": bool(cadre.get("is_leader"))})]))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from services.common.clock import DEFAULT_BUSINESS_TIMEZONE, business_year_start
+from services.common.clock import DEFAULT_BUSINESS_TIMEZONE, as_date, business_year_start
 from services.common.errors import Conflict, RuleViolation
 
 # Shared vocabulary (DOMAIN.md)
@@ -169,6 +169,55 @@ def merit_drought(unit_grades: Iterable[Mapping[str, Any]]) -> list[Reason]:
                    detail)]
 
 
+def principal_tenures(cadre: Mapping[str, Any]) -> list[tuple[str, date | None, date | None]]:
+    """A-3 (v2): the spans in which the cadre led a unit as principal, from the posting history,
+    as (unit, from, to): ``to`` None while it lasts. The history starts at ``post_since`` (任现职时间)
+    of the first post; ``from`` None when that is unknown -- a cadre registered without it is read,
+    as the first version read every principal, as having led the unit throughout its graded years.
+    A posting recorded before postings said who led is read as leading only if it is the last one
+    and the cadre leads now. The last span is as the roster says now (a correction included)."""
+    postings = cadre.get("postings") or []
+    first = postings[0] if postings else {}
+    unit = first.get("from_unit_id", cadre["unit_id"])
+    start = as_date(first["from_since"]) if first.get("from_since") else (
+        None if postings else as_date(cadre.get("post_since")))
+    leading = bool(first.get("was_principal")) if postings else bool(cadre.get("is_principal"))
+    spans = []
+    for index, posting in enumerate(postings):
+        at = as_date(posting["at"])
+        if leading:
+            spans.append((unit, start, at))
+        unit, start = posting["to_unit_id"], at
+        last = index == len(postings) - 1
+        leading = bool(posting.get("is_principal", last and cadre.get("is_principal")))
+    if cadre.get("is_principal"):
+        spans.append((cadre["unit_id"], start if unit == cadre["unit_id"] else None, None))
+    return spans
+
+
+def years_led(spans: Iterable[tuple[str, date | None, date | None]], today: date) -> dict[int, str]:
+    """A-3 (v2): the years the cadre led a unit, and which: a year counts for whoever led the unit
+    more than half of it (of a year under way, of the part gone by) -- reading: the unit's grade of a
+    year is its leader's when they led most of it, so a successor does not take a predecessor's
+    year, nor leave one to them. A span without a start reaches back to 1949."""
+    led: dict[int, str] = {}
+    for unit_id, start, end in spans:
+        for year in range((start or date(1949, 10, 1)).year, (end or today).year + 1):
+            begins, ends = date(year, 1, 1), min(date(year + 1, 1, 1), today)
+            # of a year still under way, the part of it gone by
+            days = (min(end or today, ends) - max(start or begins, begins)).days
+            if days * 2 > (ends - begins).days:
+                led[year] = unit_id
+    return led
+
+
+def own_unit_grades(led: Mapping[int, str], grades_by_unit: Mapping[str, Iterable[Mapping[str, Any]]]
+                    ) -> list[Mapping[str, Any]]:
+    """A-3 (v2): the performance grades of the units the cadre led, in the years they led them."""
+    return [graded for unit_id, grades in grades_by_unit.items() for graded in grades
+            if led.get(graded["year"]) == unit_id]
+
+
 def lifted_cases(liftings: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
     """T-6 and C-5: the cases whose consequences are lifted (exempted, or cleared), by case id."""
     return {lifting["case_id"]: lifting for lifting in liftings}
@@ -215,7 +264,8 @@ def eligibility(results: Iterable[Mapping[str, Any]], now: datetime,
                 sanctions: Iterable[Mapping[str, Any]] = (),
                 liftings: Iterable[Mapping[str, Any]] = (),
                 policy: Policy | None = None) -> Eligibility:
-    """Rule L-3: the cadre's eligibility now, with every reason that is in force."""
+    """Rule L-3: the cadre's eligibility now, with every reason that is in force. ``unit_grades``:
+    the grades of the units the cadre led as principal, in the years they led them (A-3)."""
     reasons = [r for r in excellent_priority(results, policy) if r.active_at(now)]
     if is_principal:
         reasons += [r for r in merit_drought(unit_grades) if r.active_at(now)]

@@ -184,10 +184,14 @@ class TalentService(ServiceBase):
     def get_eligibility(self, cadre_id):
         cadre = self._cadre(cadre_id)
         now = utcnow()
-        unit = self.store.units.get(cadre["unit_id"]) or {}
+        # A-3 (v2): the grades of the units the cadre led, in the years they led them
+        spans = rules.principal_tenures(cadre)
+        led = rules.years_led(spans, business_date(now, self.config))
+        grades = {unit_id: (self.store.units.get(unit_id) or {}).get("performance_grades") or []
+                  for unit_id in set(led.values())}
         answer = rules.eligibility(
-            self._results_of([cadre])[cadre_id], now, unit.get("performance_grades") or [],
-            is_principal=cadre["is_principal"], sanctions=cadre.get("sanctions") or [],
+            self._results_of([cadre])[cadre_id], now, rules.own_unit_grades(led, grades),
+            is_principal=bool(spans), sanctions=cadre.get("sanctions") or [],
             liftings=cadre.get("liftings") or [], policy=self._policy())
         return {"cadre_id": cadre_id, "computed_at": now, **answer.__dict__}
 

@@ -3,7 +3,7 @@ postings, the lion-type pool (L-1, L-2), eligibility over a scripted history of 
 cadres (L-4), training allocation (L-5). Events from other services are published to the real broker as
 their producers publish them; tests/integration proves the paths between running processes."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,6 +16,7 @@ from services.talent.events import (
     ResultFinalizedIn,
     RulingMadeIn,
     SanctionDecidedIn,
+    UnitGradedIn,
 )
 from services.talent.rules import STANDARDS
 from services.talent.service import TalentService
@@ -284,3 +285,27 @@ def test_training_seats_go_to_priority_cadres_first_and_say_why(talent, roster, 
         call(talent, "create_programme", name="x", year=2026, seats=0)
     with pytest.raises(NotFound):
         call(talent, "allocate_programme", "noprog", candidates=["S1"])
+
+
+def test_three_years_without_merit_are_the_cadre_s_own_years_as_principal(talent, roster, deliver):
+    """A-3 (v2) on the real store: P led U1 from 2021 and is posted away; S comes to lead U1. U1's
+    three years without MERIT stay P's and are not S's."""
+    leader = {**DEPUTY, "level": "BUREAU_PRINCIPAL", "is_principal": True, "post_since": "2021-03-01"}
+    call(talent, "register_cadre", **{**leader, "cadre_id": "P1", "name": "郑三"})
+    call(talent, "register_cadre", **{**leader, "cadre_id": "S9", "name": "王九", "unit_id": "U2"})
+    for year in (2022, 2023, 2024):
+        deliver(UnitGradedIn, {"unit_id": "U1", "year": year, "grade": "PASS",
+                               "graded_at": datetime(year + 1, 1, 20, tzinfo=UTC)}, "on_unit_graded")
+
+    def a3(cadre_id):
+        return [r for r in call(talent, "get_eligibility", cadre_id)["reasons"] if r["rule"] == "A-3"]
+    assert len(a3("P1")) == 1 and a3("S9") == []
+
+    call(talent, "change_posting", "P1", unit_id="U2", post="调研员", reason="交流", is_principal=False,
+         kind="INSTITUTIONAL", direction="LATERAL")
+    call(talent, "change_posting", "S9", unit_id="U1", post="区长", reason="交流", is_principal=True,
+         kind="INSTITUTIONAL", direction="LATERAL")
+    assert len(a3("P1")) == 1  # P's own years go with them
+    assert a3("S9") == []      # the successor takes none of them
+    posting = call(talent, "get_cadre", "S9")
+    assert posting["post_since"] == TEST_NOW.date().isoformat()

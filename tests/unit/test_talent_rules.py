@@ -1,6 +1,6 @@
 """Eligibility computed from appraisal facts (rules A-5, L-3)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -109,3 +109,58 @@ def test_a_regrade_of_a_year_counts_once_the_latest():
     grades = [graded(2023, "PASS"), graded(2024, "PASS"), graded(2025, "PASS", days_ago=30),
               graded(2025, "MERIT", event="g2025b", days_ago=5)]
     assert rules.merit_drought(grades) == []
+
+
+# A-3 (v2): the cadre's own years as principal, from the posting history
+
+def posting(at, to_unit, *, was, now_principal, from_since=None, from_unit="U1"):
+    return {"at": datetime(*at, tzinfo=UTC), "from_unit_id": from_unit, "to_unit_id": to_unit,
+            "was_principal": was, "is_principal": now_principal, "from_since": from_since}
+
+
+def test_a_principal_registered_without_post_since_led_the_unit_throughout():
+    cadre = {"unit_id": "U1", "is_principal": True}
+    assert rules.principal_tenures(cadre) == [("U1", None, None)]
+    led = rules.years_led(rules.principal_tenures(cadre), date(2026, 6, 15))
+    assert led[2023] == led[2024] == led[2025] == "U1"
+
+
+def test_a_predecessor_keeps_their_years_and_the_successor_does_not_take_them():
+    # P led U1 from March 2021 and left for U2 (not leading) on 1 April 2025
+    predecessor = {"unit_id": "U2", "is_principal": False, "post_since": date(2025, 4, 1),
+                   "postings": [posting((2025, 4, 1), "U2", was=True, now_principal=False,
+                                        from_since=datetime(2021, 3, 1))]}
+    # S came to lead U1 the same day
+    successor = {"unit_id": "U1", "is_principal": True, "post_since": date(2025, 4, 1),
+                 "postings": [posting((2025, 4, 1), "U1", was=False, now_principal=True,
+                                      from_unit="U3", from_since=datetime(2019, 1, 1))]}
+    today = date(2026, 6, 15)
+    assert rules.years_led(rules.principal_tenures(predecessor), today) == {
+        2021: "U1", 2022: "U1", 2023: "U1", 2024: "U1"}  # 2025: three months of it only
+    assert rules.years_led(rules.principal_tenures(successor), today) == {2025: "U1", 2026: "U1"}
+    grades = {"U1": [graded(y, "PASS") for y in (2022, 2023, 2024, 2025)]}
+    own = rules.own_unit_grades(rules.years_led(rules.principal_tenures(predecessor), today), grades)
+    assert [bar.rule for bar in rules.merit_drought(own)] == ["A-3"]
+    own = rules.own_unit_grades(rules.years_led(rules.principal_tenures(successor), today), grades)
+    assert rules.merit_drought(own) == []  # one year of their own
+
+
+def test_the_years_run_across_postings_and_a_merit_year_under_the_cadre_lifts_them():
+    # led U1 2022-2023, then U2 from January 2024
+    cadre = {"unit_id": "U2", "is_principal": True, "post_since": date(2024, 1, 2),
+             "postings": [posting((2024, 1, 2), "U2", was=True, now_principal=True,
+                                  from_since=datetime(2022, 1, 1))]}
+    led = rules.years_led(rules.principal_tenures(cadre), date(2026, 6, 15))
+    assert [led[y] for y in (2022, 2023, 2024, 2025)] == ["U1", "U1", "U2", "U2"]
+    grades = {"U1": [graded(2022, "PASS"), graded(2023, "FAIL"), graded(2024, "MERIT")],
+              "U2": [{**graded(2024, "PASS"), "unit_id": "U2"}, {**graded(2025, "PASS"), "unit_id": "U2"}]}
+    own = rules.own_unit_grades(led, grades)
+    assert sorted(g["year"] for g in own) == [2022, 2023, 2024, 2025]  # U1's 2024 MERIT is not theirs
+    [bar] = rules.merit_drought(own)
+    assert "2022 (PASS), 2023 (FAIL), 2024 (PASS)" in bar.detail  # U1, U1, then U2
+    merit = [*own, {**graded(2026, "MERIT", days_ago=1), "unit_id": "U2"}]
+    assert rules.merit_drought(merit) == []
+
+
+def test_a_cadre_who_never_led_has_no_years():
+    assert rules.principal_tenures({"unit_id": "U1", "is_principal": False}) == []
