@@ -24,6 +24,7 @@ from services.accountability.schemas import (
     OpenCaseSchema,
     OpenComplaintsSchema,
     ProposeDecisionSchema,
+    RecordOutsideSanctionSchema,
     ReportLineSchema,
     ResolveComplaintSchema,
     SanctionsQuerySchema,
@@ -258,6 +259,11 @@ ROUTES: tuple[Route, ...] = (
     Route("open_case", "POST", "/accountability/cases", "accountability", "open_case",
           "Open an accountability case against a leading cadre, naming the situations (C-1)",
           body=OpenCaseSchema, response=CaseSchema, status=201),
+    Route("record_outside_sanction", "POST", "/accountability/outside-sanctions", "accountability",
+          "record_outside_sanction", "Record a sanction decided outside accountability (a discipline "
+          "inspection decision) with its reference: it restricts promotion and posts the same (C-7), "
+          "exits the lion-type pool (L-2a) and bars the year's EXCELLENT (A-6)",
+          body=RecordOutsideSanctionSchema, response=CaseSchema, status=201),
     Route("list_cases", "GET", "/accountability/cases", "accountability", "list_cases",
           "Accountability cases, newest first, by cadre and state", query=ListCasesSchema,
           response=CaseSchema, many=True),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from services.accountability import rules
@@ -20,7 +20,7 @@ from services.accountability.events import (
 )
 from services.common.clock import as_utc, business_year
 from services.common.decision import NOTHING, Change, Event, transition
-from services.common.errors import Conflict, RuleViolation, unknown_copy
+from services.common.errors import Conflict, InvalidInput, RuleViolation, unknown_copy
 
 Record = Mapping[str, Any]
 
@@ -149,6 +149,56 @@ def approve_decision(case: Record, *, proposal_id: str, reason: str | None, year
             "severity": proposal["severity"], "mitigated": bool(case.get("mitigated")),
             "decided_at": now, "ban_until": decision["ban_until"],
             "restrictions": decision["restrictions"]})])
+
+
+def record_outside_sanction(cadre: Record | None, existing: Record | None, *, case_id: str,
+                            cadre_id: str, sanctions: Sequence[str],
+                            disciplinary: Mapping[str, Any] | None, authority: str, reference: str,
+                            decided_on: date, summary: str, decided_at: datetime, today: date,
+                            policy: rules.Policy, now: datetime, by: str) -> Change:
+    """C-7 (v2): a sanction decided outside accountability -- a discipline inspection decision --
+    recorded with its reference, as a case already DECIDED, and published as any decision is: it
+    restricts promotion and posts the same (C-7), exits the lion-type pool (L-2a), bars that year's
+    EXCELLENT (A-6) and counts in the C-6 report. Reading: the authority decided it, so the ladder
+    (C-2) is not asked again; its terms run from the day it was decided (``decided_at``, the start
+    of ``decided_on`` where the department works). The same reference again is the same record (a
+    retried request); with other sanctions, refused."""
+    if existing is not None:
+        if sorted(existing["decision"]["sanctions"]) != sorted(sanctions):
+            raise Conflict(f"decision {reference} is already recorded for cadre {cadre_id} with "
+                           f"{', '.join(existing['decision']['sanctions'])}",
+                           code="OUTSIDE_SANCTION_EXISTS", rule="C-7",
+                           details={"case_id": existing["_id"]})
+        return NOTHING
+    if cadre is None:
+        raise unknown_copy("cadre", cadre_id, "accountability")
+    if decided_on > today:
+        raise InvalidInput("a decision recorded is one already made",
+                           fields={"decided_on": [f"Not after today ({today.isoformat()})."]})
+    rules.check_disciplinary_terms(sanctions, disciplinary)
+    months = (disciplinary or {}).get("ban_months")
+    decision = {"sanctions": list(sanctions), "disciplinary": disciplinary, "rule": "C-7",
+                "severity": None, "authority": authority, "reference": reference,
+                "decided_on": decided_on.isoformat(), "reason": summary, "by": by, "at": now,
+                "approved_by": by, "approved_at": now, "year": decided_on.year,
+                "ban_until": rules.ban_until(sanctions, decided_at, policy.ban_months, months),
+                "restrictions": rules.restrictions(sanctions, decided_at, policy.ban_months, months,
+                                                   policy.no_higher_post_months),
+                "exempted": False, "cleared": False}
+    return Change(set={
+        "case_id": case_id, "cadre_id": cadre["_id"], "unit_id": cadre["unit_id"],
+        "source": rules.OUTSIDE_DECISION, "situations": [], "summary": summary,
+        "status": rules.DECIDED, "decision": decision, "opened_at": now,
+        "history": [transition(None, rules.DECIDED, by, now, f"{authority} {reference}: {summary}",
+                               action="recorded_outside", sanctions=list(sanctions))]},
+        events=[Event(SanctionDecided, {
+            "case_id": case_id, "cadre_id": cadre["_id"], "unit_id": cadre["unit_id"],
+            "year": decided_on.year, "sanctions": list(sanctions),
+            "organisational_handling": any(map(rules.is_organisational, sanctions)),
+            "disciplinary": rules.DISCIPLINARY in sanctions, "severity": None, "mitigated": False,
+            "decided_at": decided_at, "ban_until": decision["ban_until"],
+            "restrictions": decision["restrictions"], "source": rules.OUTSIDE_DECISION,
+            "reference": reference})])
 
 
 def clear(case: Record, *, complaint_id: str, reason: str, now: datetime, by: str) -> Change:

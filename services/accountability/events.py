@@ -38,12 +38,15 @@ class SanctionDecided(EventSchema):
     sanctions = fields.List(fields.String(validate=validate.OneOf(SANCTIONS)), required=True)
     organisational_handling = fields.Boolean(required=True)  # L-2a, K-1 JOB_ADJUSTMENT
     disciplinary = fields.Boolean(required=True)  # L-2a
-    severity = fields.String(required=True)
+    severity = fields.String(required=True, allow_none=True)  # null: decided outside (C-7)
     mitigated = fields.Boolean(required=True)
     decided_at = fields.AwareDateTime(required=True)
     ban_until = fields.AwareDateTime(required=True, allow_none=True)  # the promotion ban's end
     # C-7 (v2): each restriction the decision carries and its end
     restrictions = fields.List(fields.Nested(RestrictionOut), load_default=list)
+    # C-7 (v2): a sanction decided outside accountability says so, with the decision's reference
+    source = fields.String(load_default=None, allow_none=True)
+    reference = fields.String(load_default=None, allow_none=True)
 
 
 class CaseClosed(EventSchema):

@@ -20,6 +20,9 @@ SITUATIONS = (
 )
 SOURCES = ("INSPECTION", "SPECIAL_ASSESSMENT", "COMPLAINT", "APPRAISAL_FAIL", "OTHER")
 APPRAISAL_FAIL = "APPRAISAL_FAIL"
+# C-7 (v2): a sanction decided outside accountability (discipline inspection), recorded with its
+# reference; not a source a case can be opened with
+OUTSIDE_DECISION = "OUTSIDE_DECISION"
 COMPLAINT = "COMPLAINT"
 
 # C-1 states

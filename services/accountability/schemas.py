@@ -1,7 +1,9 @@
 """Accountability's RPC payloads: what its methods take and answer (the gateway's request and response
 bodies). Its events are in events.py."""
 
-from marshmallow import Schema, fields, pre_dump, validate
+from datetime import date
+
+from marshmallow import Schema, ValidationError, fields, pre_dump, validate
 
 from services.accountability.rules import (
     COMPLAINT_OUTCOMES,
@@ -89,6 +91,26 @@ class ProposeDecisionSchema(SanctionsQuerySchema):
     reason = Text(max_length=2000)
 
 
+def _not_before_the_republic(day: date) -> bool:
+    if day < date(1949, 10, 1):
+        raise ValidationError("A decision of the People's Republic: on or after 1949-10-01.")
+    return True
+
+
+class RecordOutsideSanctionSchema(Schema):
+    """C-7 (v2): a sanction decided outside accountability -- by discipline inspection (纪检监察机关)
+    or another authority -- recorded with its reference so that it restricts the same."""
+
+    cadre_id = fields.String(required=True, validate=ID)
+    sanctions = fields.List(fields.String(validate=validate.OneOf(SANCTIONS)), required=True,
+                            validate=[validate.Length(min=1, max=4), unique])
+    disciplinary = fields.Nested(DisciplinarySchema, load_default=None, allow_none=True)
+    authority = Name(max_length=200)   # e.g. 市纪委监委
+    reference = Name(max_length=200)   # the decision's document number, e.g. 武纪发〔2026〕12号
+    decided_on = fields.Date(required=True, validate=_not_before_the_republic)
+    summary = Text(max_length=2000)
+
+
 class ApproveDecisionSchema(Schema):
     case_id = fields.String(required=True, validate=ID)
     # the proposal the approver read: a proposal replaced since then is not approved blind
@@ -169,6 +191,10 @@ class DecisionSchema(Schema):
     restrictions = fields.List(fields.Dict(), dump_default=list)  # C-7: [{kind, until}]
     exempted = fields.Boolean()
     cleared = fields.Boolean()  # the complaint behind it proved untrue (C-5)
+    # C-7 (v2): a decision made outside accountability, as recorded here
+    authority = fields.String()
+    reference = fields.String()
+    decided_on = fields.String()
 
 
 class CaseRulingSchema(Schema):

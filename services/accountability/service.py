@@ -33,6 +33,7 @@ from services.accountability.schemas import (
     OpenCaseSchema,
     OpenComplaintsSchema,
     ProposeDecisionSchema,
+    RecordOutsideSanctionSchema,
     ReportLineSchema,
     ReportYearSchema,
     ResolveComplaintSchema,
@@ -50,7 +51,7 @@ from services.common.boundary.security import (
     SELF,
     UNIT_ADMIN,
 )
-from services.common.clock import as_utc, business_year, utcnow
+from services.common.clock import as_utc, business_date, business_day_start, business_year, utcnow
 from services.common.decision import Event
 from services.common.errors import NotFound, Unavailable
 from services.common.messaging.amqp import NoAnswer, ServiceProxy, ask
@@ -143,6 +144,25 @@ class AccountabilityService(ServiceBase):
         return self._change(case_id, lambda case, now, **command: decide.approve_decision(
             case, year=business_year(now, self.config), policy=policy, now=now, **command),
             proposal_id=proposal_id, reason=reason)
+
+    @rpc(request=RecordOutsideSanctionSchema, response=CaseSchema, allow=OFFICERS)
+    def record_outside_sanction(self, cadre_id, sanctions, authority, reference, decided_on, summary,
+                                disciplinary=None):
+        """C-7 (v2): a sanction decided outside accountability (a discipline inspection decision),
+        recorded with its reference: it restricts the same as one decided here."""
+        self.access.check(record=("cadre", cadre_id))
+        # one record per cadre and decision: a retried request finds it
+        case_id = uuid.uuid5(decide.IDS, f"outside:{cadre_id}:{reference}").hex
+        now = utcnow()
+        recorded = decide.record_outside_sanction(
+            self.store.cadres.get(cadre_id), self.store.cases.get(case_id), case_id=case_id,
+            cadre_id=cadre_id, sanctions=sanctions, disciplinary=disciplinary, authority=authority,
+            reference=reference, decided_on=decided_on, summary=summary,
+            decided_at=business_day_start(decided_on, self.config),
+            today=business_date(now, self.config), policy=self._policy(), now=now, by=self._by())
+        if recorded:
+            self.store.cases.add_once(recorded)  # a racing retry inserted it: the same record
+        return self._case(case_id)
 
     @rpc(request=HoldForApplicationSchema, response=HoldSchema, allow=APPLICANTS)
     def hold_for_application(self, case_id, application_id, cadre_id, situation):

@@ -93,6 +93,13 @@ def business_year_start(year: int, config: Mapping | None = None) -> datetime:
     return datetime(year, 1, 1, tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
+def business_day_start(day: date, config: Mapping | None = None) -> datetime:
+    """The moment ``day`` begins where the department works, in UTC: a decision dated that day
+    takes effect then."""
+    zone = (config or {}).get("BUSINESS_TIMEZONE") or DEFAULT_BUSINESS_TIMEZONE
+    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
 def add_months(moment, months: int):
     """Calendar months, the day clipped to the month's end (31 Jan + 1 month = 28/29 Feb); a date or
     a datetime, whose time and zone are kept."""

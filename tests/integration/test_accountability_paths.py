@@ -176,3 +176,33 @@ def test_cases_are_listed_over_http_by_cadre_and_state(suite):
     for query, field in (("status=SHELVED", "status"), ("colour=red", "colour"), ("limit=0", "limit")):
         bad = suite.get(f"/accountability/cases?{query}")
         assert (bad.status_code, list(bad.json()["error"]["fields"])) == (400, [field])
+
+
+def test_a_sanction_decided_outside_restricts_in_talent_and_bars_excellent_in_appraisal(suite):
+    """C-7 (v2), L-2(a), A-6: a discipline inspection decision recorded over HTTP travels as any
+    decision does."""
+    principal_id, cycle_id = a_principal_who_may_be_excellent(suite)
+    body = {"cadre_id": principal_id, "sanctions": ["REMOVAL"], "authority": "市纪委监委",
+            "reference": f"武纪发〔{YEAR}〕{new_id('n')}号", "decided_on": f"{YEAR}-03-02",
+            "summary": "免职处理"}
+
+    def recorded():  # once accountability has the cadre from talent's event
+        response = suite.post("/accountability/outside-sanctions", body)
+        return response if response.status_code != 404 else None
+    response = wait_for(recorded, timeout=15, interval=0.2, what="accountability to learn the cadre")
+    assert response.status_code == 201, response.text
+    case = response.json()
+    assert (case["source"], case["status"], case["decision"]["reference"]) == (
+        "OUTSIDE_DECISION", "DECIDED", body["reference"])
+
+    refused = wait_for_a6(suite, cycle_id, principal_id, barred=True)
+    assert refused.json()["error"]["details"]["case_ids"] == [case["case_id"]]
+
+    def restricted():
+        answer = suite.get(f"/cadres/{principal_id}/eligibility").json()
+        return not answer.get("leadership_post_allowed", True) and answer
+    answer = wait_for(restricted, timeout=20, interval=0.2, what="the C-7 restriction in talent")
+    assert answer["promotable"] is False  # NO_HIGHER_POST: a promotion is a higher post
+    selection = suite.post(f"/cadres/{principal_id}/selection", {"reason": "拟提拔考察"})
+    assert (selection.status_code, selection.json()["error"]["rule"]) == (409, "C-7")
+    assert suite.post("/accountability/outside-sanctions", body).json()["case_id"] == case["case_id"]

@@ -1,7 +1,7 @@
 """Accountability's service logic without RabbitMQ or a store (nameko's worker_factory,
 tests/unit/workers.py): what each command and event decides, refuses and publishes (DOMAIN.md C, A-4)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -12,7 +12,7 @@ from services.accountability.events import (
     UnitGradedIn,
 )
 from services.accountability.service import AccountabilityService
-from services.common.errors import Conflict, Forbidden, NotFound, RuleViolation
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from services.common.messaging.consumer import PermanentFailure
 from tests.unit.workers import Worker, received
 
@@ -419,3 +419,42 @@ def test_a_hold_confirmed_by_the_application_s_event_is_not_asked_about(worker):
     with pytest.raises(RuleViolation):
         worker.service.propose_decision(case_id=case_id, **decision())
     worker.service.tolerance.application_exists.assert_not_called()
+
+
+def outside(worker, **extra):
+    return worker.service.record_outside_sanction(**{
+        "cadre_id": "S1", "sanctions": ["REMOVAL"], "authority": "市纪委监委",
+        "reference": "武纪发〔2026〕12号", "decided_on": date(2026, 3, 2), "summary": "免职处理",
+        **extra})
+
+
+def test_a_sanction_decided_outside_is_recorded_decided_and_restricts_from_its_own_day(worker):
+    case = outside(worker)  # any cadre: discipline inspection's reach is not C-1's
+    assert (case["source"], case["status"], case["decision"]["reference"]) == (
+        "OUTSIDE_DECISION", "DECIDED", "武纪发〔2026〕12号")
+    [event] = worker.published("cases")
+    payload = event["payload"]
+    assert (event["event_type"], payload["source"], payload["reference"], payload["year"]) == (
+        "accountability.sanction_decided", "OUTSIDE_DECISION", "武纪发〔2026〕12号", 2026)
+    # C-7: REMOVAL -- no leadership post for 12 months, nothing higher for 24, from 2 March (Beijing)
+    assert payload["decided_at"].startswith("2026-03-01T16:00:00")
+    assert [(r["kind"], r["until"][:10]) for r in payload["restrictions"]] == [
+        ("NO_LEADERSHIP_POST", "2027-03-01"), ("NO_HIGHER_POST", "2028-03-01")]
+    assert payload["organisational_handling"] is True
+
+    assert outside(worker)["case_id"] == case["case_id"]  # retried: the same record, no new event
+    assert len(worker.published("cases")) == 1
+    with pytest.raises(Conflict) as refused:
+        outside(worker, sanctions=["DEMOTION"])
+    assert (refused.value.code, refused.value.rule) == ("OUTSIDE_SANCTION_EXISTS", "C-7")
+
+
+@pytest.mark.parametrize("extra,error", [
+    ({"sanctions": ["DISCIPLINARY"]}, InvalidInput),  # its own term is needed
+    ({"decided_on": date(2026, 6, 16)}, InvalidInput),  # not yet decided
+    ({"cadre_id": "NOBODY"}, NotFound),
+])
+def test_an_outside_sanction_is_refused_without_what_it_needs(worker, extra, error):
+    with pytest.raises(error):
+        outside(worker, reference="武纪发〔2026〕13号", **extra)
+    assert worker.published("cases") == []

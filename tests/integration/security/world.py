@@ -953,6 +953,20 @@ def call_open_case(w: World, case: str, headers: dict):
     return response, 201, effect
 
 
+def call_record_outside_sanction(w: World, case: str, headers: dict):
+    cadre_id = w.leaders[case]
+    reference = f"武纪发〔2026〕{new_id('n')}号"
+    response = w.post("/accountability/outside-sanctions", {
+        "cadre_id": cadre_id, "sanctions": ["CIRCULATED_CRITICISM"], "authority": "市纪委监委",
+        "reference": reference, "decided_on": "2026-03-02", "summary": "通报批评"}, headers=headers)
+
+    def effect(allowed: bool):
+        references = [(c.get("decision") or {}).get("reference") for c in w.cases_of(cadre_id)]
+        assert (reference in references) is allowed
+
+    return response, 201, effect
+
+
 def call_list_cases(w: World, case: str, headers: dict):
     cadre_id = w.leaders[case]
     response = w.get("/accountability/cases", headers=headers, cadre_id=cadre_id)
@@ -1822,6 +1836,7 @@ CALLS: dict[str, Call] = {
     "POST /appraisal/unit-grades": call_grade_unit,
     "GET /appraisal/units/{unit_id}/quotas/{year}": call_get_unit_quota,
     "POST /accountability/cases": call_open_case,
+    "POST /accountability/outside-sanctions": call_record_outside_sanction,
     "GET /accountability/cases": call_list_cases,
     "GET /accountability/cases/{case_id}": call_get_case,
     "POST /accountability/cases/{case_id}/investigation": call_start_investigation,
