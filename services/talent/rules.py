@@ -101,6 +101,7 @@ class Reason:
 class Eligibility:
     promotable: bool
     leadership_post_allowed: bool
+    higher_post_allowed: bool
     selection_priority: bool
     training_priority: bool
     reasons: list[Reason] = field(default_factory=list)
@@ -275,6 +276,8 @@ def eligibility(results: Iterable[Mapping[str, Any]], now: datetime,
         # a promotion is a higher post: either restriction bars it
         promotable=not {PROMOTION_BAN, HIGHER_POST_BAN} & effects,
         leadership_post_allowed=LEADERSHIP_POST_BAN not in effects,
+        # L-3 (v2): a higher post is a promotion, and a promotion a higher post (C-7)
+        higher_post_allowed=not {PROMOTION_BAN, HIGHER_POST_BAN} & effects,
         selection_priority=SELECTION_PRIORITY in effects and NO_PRIORITY_PROMOTION not in effects,
         training_priority=TRAINING_PRIORITY in effects,
         reasons=reasons,

@@ -302,6 +302,7 @@ class EligibilitySchema(Schema):
     cadre_id = fields.String()
     promotable = fields.Boolean()
     leadership_post_allowed = fields.Boolean()  # C-7: no NO_LEADERSHIP_POST restriction in force
+    higher_post_allowed = fields.Boolean()  # C-7: neither NO_HIGHER_POST nor NO_PROMOTION in force
     selection_priority = fields.Boolean()
     training_priority = fields.Boolean()
     reasons = fields.List(fields.Nested(ReasonSchema))

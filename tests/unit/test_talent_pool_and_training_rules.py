@@ -666,3 +666,19 @@ def test_an_amendment_taking_the_excellent_away_takes_the_priority():
     amended = [result(event="r1", finalized_at=at(2025, 1, 10)),
                result(grade="COMPETENT", event="r1-amended", finalized_at=at(2025, 2, 1))]
     assert rules.eligibility(amended, at(2025, 3, 1)).reasons == []
+
+
+@pytest.mark.parametrize("months,leadership,higher", [
+    (6, False, False),    # both restrictions run
+    (18, True, False),    # the leadership-post year is over, the higher-post two years are not
+    (25, True, True),     # both over
+])
+def test_the_answer_says_each_post_the_cadre_may_take(months, leadership, higher):
+    """L-3 (v2) after a REMOVAL (C-7): a leadership post after 12 months, a higher post after 24."""
+    fact = {**sanction("K1", sanctions=("REMOVAL",), decided_at=DECIDED), "restrictions": [
+        {"kind": "NO_LEADERSHIP_POST", "until": DECIDED + timedelta(days=365)},
+        {"kind": "NO_HIGHER_POST", "until": DECIDED + timedelta(days=730)}]}
+    answer = rules.eligibility([], DECIDED + timedelta(days=months * 30.5), sanctions=[fact])
+    assert (answer.leadership_post_allowed, answer.higher_post_allowed, answer.promotable) == (
+        leadership, higher, higher)
+    assert all(r.valid_until for r in answer.reasons)  # each reason says until when
