@@ -7,7 +7,7 @@ carrying the id of the event it came from, so every reason can say which rule an
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -173,15 +173,15 @@ def merit_drought(unit_grades: Iterable[Mapping[str, Any]]) -> list[Reason]:
 def principal_tenures(cadre: Mapping[str, Any]) -> list[tuple[str, date | None, date | None]]:
     """A-3 (v2): the spans in which the cadre led a unit as principal, from the posting history,
     as (unit, from, to): ``to`` None while it lasts. The history starts at ``post_since`` (任现职时间)
-    of the first post; ``from`` None when that is unknown -- a cadre registered without it is read,
-    as the first version read every principal, as having led the unit throughout its graded years.
-    A posting recorded before postings said who led is read as leading only if it is the last one
-    and the cadre leads now. The last span is as the roster says now (a correction included)."""
+    of the first post, or, for a cadre registered without it, at registration (DOMAIN.md: treated
+    as in post since registration; ``history_assumed`` says so). A posting recorded before postings
+    said who led is read as leading only if it is the last one and the cadre leads now. The last
+    span is as the roster says now (a correction included)."""
     postings = cadre.get("postings") or []
     first = postings[0] if postings else {}
     unit = first.get("from_unit_id", cadre["unit_id"])
-    start = as_date(first["from_since"]) if first.get("from_since") else (
-        None if postings else as_date(cadre.get("post_since")))
+    start = as_date(first.get("from_since") if postings else cadre.get("post_since")) \
+        or history_assumed(cadre)
     leading = bool(first.get("was_principal")) if postings else bool(cadre.get("is_principal"))
     spans = []
     for index, posting in enumerate(postings):
@@ -196,11 +196,22 @@ def principal_tenures(cadre: Mapping[str, Any]) -> list[tuple[str, date | None, 
     return spans
 
 
+def history_assumed(cadre: Mapping[str, Any]) -> date | None:
+    """The day the posting history is taken to start when the first post's ``post_since`` was never
+    given: registration (None when it was given)."""
+    postings = cadre.get("postings") or []
+    given = postings[0].get("from_since") if postings else cadre.get("post_since")
+    if given or not cadre.get("registered_at"):
+        return None
+    return as_date(cadre["registered_at"])
+
+
 def years_led(spans: Iterable[tuple[str, date | None, date | None]], today: date) -> dict[int, str]:
     """A-3 (v2): the years the cadre led a unit, and which: a year counts for whoever led the unit
     more than half of it (of a year under way, of the part gone by) -- reading: the unit's grade of a
     year is its leader's when they led most of it, so a successor does not take a predecessor's
-    year, nor leave one to them. A span without a start reaches back to 1949."""
+    year, nor leave one to them. A span without a start (a record without a registration date)
+    reaches back to 1949."""
     led: dict[int, str] = {}
     for unit_id, start, end in spans:
         for year in range((start or date(1949, 10, 1)).year, (end or today).year + 1):
@@ -264,12 +275,17 @@ def eligibility(results: Iterable[Mapping[str, Any]], now: datetime,
                 is_principal: bool = False,
                 sanctions: Iterable[Mapping[str, Any]] = (),
                 liftings: Iterable[Mapping[str, Any]] = (),
-                policy: Policy | None = None) -> Eligibility:
+                policy: Policy | None = None, history_assumed: date | None = None) -> Eligibility:
     """Rule L-3: the cadre's eligibility now, with every reason that is in force. ``unit_grades``:
-    the grades of the units the cadre led as principal, in the years they led them (A-3)."""
+    the grades of the units the cadre led as principal, in the years they led them (A-3), their
+    history taken to start at ``history_assumed`` when its start was never given (the answer says
+    so)."""
     reasons = [r for r in excellent_priority(results, policy) if r.active_at(now)]
     if is_principal:
-        reasons += [r for r in merit_drought(unit_grades) if r.active_at(now)]
+        note = f"; in post since registration on {history_assumed.isoformat()} (post_since not " \
+               "given)" if history_assumed else ""
+        reasons += [replace(r, detail=r.detail + note) for r in merit_drought(unit_grades)
+                    if r.active_at(now)]
     reasons += [r for r in promotion_bans(sanctions, liftings) if r.active_at(now)]
     effects = {r.effect for r in reasons}
     return Eligibility(

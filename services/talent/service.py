@@ -191,7 +191,8 @@ class TalentService(ServiceBase):
                   for unit_id in set(led.values())}
         answer = rules.eligibility(
             self._results_of([cadre])[cadre_id], now, rules.own_unit_grades(led, grades),
-            is_principal=bool(spans), sanctions=cadre.get("sanctions") or [],
+            is_principal=bool(spans), history_assumed=rules.history_assumed(cadre),
+            sanctions=cadre.get("sanctions") or [],
             liftings=cadre.get("liftings") or [], policy=self._policy())
         return {"cadre_id": cadre_id, "computed_at": now, **answer.__dict__}
 

@@ -42,12 +42,12 @@ def register_unit(suite, unit_type="DISTRICT"):
     return unit_id
 
 
-def register_cadre(suite, unit_id, cadre_id=None):
+def register_cadre(suite, unit_id, cadre_id=None, **extra):
     cadre_id = cadre_id or new_id("C")
     response = suite.post("/cadres", {
         "cadre_id": cadre_id, "name": "张三", "unit_id": unit_id, "level": "DIVISION",
         "is_leader": True, "is_principal": False, "birth_date": "1980-01-02",
-        "grassroots_years": 5, "service_years": 12})
+        "grassroots_years": 5, "service_years": 12, **extra})
     assert response.status_code == 201, response.text
     return cadre_id
 
@@ -129,6 +129,29 @@ def test_excellent_result_through_the_gateway_gives_priority_in_talent(suite):
     assert all(UUID.match(r["source_event_id"]) for r in answer["reasons"])
     assert eligibility(suite, other_id)["reasons"] == []
     assert suite.get(f"/cadres/{cadre_id}").json()["unit_id"] == unit_id
+
+
+def test_a_street_unit_s_two_pools_come_from_the_categories_talent_registers(suite):
+    """A-1 (v2) across services: talent's roster carries each cadre's staff category; appraisal's
+    annual cycle of a street unit counts its civil servants at 0.20 and the others at 0.15."""
+    unit_id = register_unit(suite, unit_type="STREET_TOWNSHIP")
+    civil = [register_cadre(suite, unit_id, staff_category="CIVIL_SERVANT") for _ in range(5)]
+    staff = [register_cadre(suite, unit_id, staff_category="PUBLIC_INSTITUTION_STAFF")
+             for _ in range(7)]
+
+    def pools():
+        sheet = suite.get(f"/appraisal/units/{unit_id}/quotas/2025").json()
+        return sheet.get("participants") == 12 and sheet
+    sheet = wait_for(pools, what="appraisal to know the twelve cadres")
+    assert [(p["pool"], p["participants"], p["max"]) for p in sheet["pools"]] == [
+        ("DEFAULT", 7, 1), ("STREET_CIVIL_SERVANT", 5, 1)]
+    cycle_id = open_cycle(suite, unit_id)
+    record_grade(suite, cycle_id, civil[0], "EXCELLENT")
+    refused = suite.post(f"/appraisal/cycles/{cycle_id}/grades",
+                         {"cadre_id": civil[1], "grade": "EXCELLENT"})
+    assert (refused.json()["error"]["rule"], refused.json()["error"]["details"]["pool"]) == (
+        "A-1", "STREET_CIVIL_SERVANT")
+    record_grade(suite, cycle_id, staff[0], "EXCELLENT")  # the other pool has its own place
 
 
 class TestBadInputOverHttp:
@@ -269,7 +292,7 @@ def test_three_years_without_merit_withhold_a_principals_priority_in_talent(suit
     response = suite.post("/cadres", {
         "cadre_id": principal_id, "name": "区长", "unit_id": unit_id, "level": "BUREAU_PRINCIPAL",
         "is_leader": True, "is_principal": True, "birth_date": "1972-03-04",
-        "grassroots_years": 10, "service_years": 25})
+        "grassroots_years": 10, "service_years": 25, "post_since": "2019-01-07"})  # A-3: own years
     assert response.status_code == 201, response.text
     cycle_id = open_cycle(suite, unit_id, year=2025, kind="SPECIAL")
     record_grade(suite, cycle_id, principal_id, "EXCELLENT")

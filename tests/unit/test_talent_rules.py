@@ -118,11 +118,19 @@ def posting(at, to_unit, *, was, now_principal, from_since=None, from_unit="U1")
             "was_principal": was, "is_principal": now_principal, "from_since": from_since}
 
 
-def test_a_principal_registered_without_post_since_led_the_unit_throughout():
-    cadre = {"unit_id": "U1", "is_principal": True}
-    assert rules.principal_tenures(cadre) == [("U1", None, None)]
+def test_a_principal_registered_without_post_since_led_the_unit_since_registration():
+    cadre = {"unit_id": "U1", "is_principal": True, "registered_at": datetime(2024, 5, 1, tzinfo=UTC)}
+    assert rules.principal_tenures(cadre) == [("U1", date(2024, 5, 1), None)]
+    assert rules.history_assumed(cadre) == date(2024, 5, 1)
     led = rules.years_led(rules.principal_tenures(cadre), date(2026, 6, 15))
-    assert led[2023] == led[2024] == led[2025] == "U1"
+    assert led == {2024: "U1", 2025: "U1", 2026: "U1"}  # most of 2024; none of the years before
+    grades = [graded(y, "PASS") for y in (2022, 2023, 2024, 2025)]
+    answer = rules.eligibility([], NOW, rules.own_unit_grades(led, {"U1": grades}), is_principal=True,
+                               history_assumed=rules.history_assumed(cadre))
+    assert [r.rule for r in answer.reasons] == []  # two own years only
+    answer = rules.eligibility([], NOW, grades[1:], is_principal=True,
+                               history_assumed=date(2024, 5, 1))
+    assert "in post since registration on 2024-05-01" in answer.reasons[0].detail
 
 
 def test_a_predecessor_keeps_their_years_and_the_successor_does_not_take_them():
