@@ -191,6 +191,20 @@ def _gateway_paths() -> dict[str, dict]:
             "responses": {"200": {"description": "The OpenAPI document",
                                   "content": _json_content(free_form)}},
         }},
+        "/labels": {"get": {
+            "operationId": "labels",
+            "summary": "Every code the suite speaks, by family, with its Chinese (zh) and English (en) "
+                       "label; the inaction and exemptable situations also with the policy's own "
+                       "sentence (text). Cacheable: send If-None-Match with the ETag",
+            "tags": [GATEWAY_TAG],
+            "security": [],
+            "responses": {
+                "200": {"description": "The catalogue: {families: {family: {code: {zh, en, text?}}}}",
+                        "headers": {"ETag": {"schema": {"type": "string"}}},
+                        "content": _json_content(free_form)},
+                "304": {"description": "Not modified: the caller's copy is current"},
+            },
+        }},
         "/docs": {"get": {
             "operationId": "api_docs",
             "summary": "This document as a page to read (no external resources)",

@@ -31,6 +31,7 @@ from gateway.exceptions import (
     Unauthenticated,
     UnsupportedMediaType,
 )
+from gateway.labels import labels_response
 from gateway.openapi import build_spec, docs_html, to_json
 from gateway.routes import ROUTES, Route
 from services.common.boundary.access import outcome_of
@@ -245,6 +246,11 @@ class GatewayService:
     @http("GET", "/openapi.json")
     def openapi(self, request):
         return Response(to_json(SPEC), mimetype="application/json")
+
+    @http("GET", "/labels")
+    def labels(self, request):
+        """Every code with its Chinese and English label (no token: codes and their names only)."""
+        return labels_response(request)
 
     @http("GET", "/docs")
     def docs(self, request):

@@ -415,3 +415,18 @@ def test_commendations_are_awarded_with_the_deed_and_listed_by_year(suite):
     future = commend(first, year=utcnow().year + 1)
     assert (future.status_code, future.json()["error"]["code"]) == (409, "YEAR_IN_FUTURE")
     assert commend("C-nobody").json()["error"]["code"] == "CADRE_NOT_FOUND"
+
+
+def test_the_labels_are_served_once_and_then_cached(suite):
+    """DOMAIN.md "Labels (v2)" over HTTP: no token needed; the ETag lets a caller keep its copy."""
+    response = suite.get("/labels", headers={})
+    assert response.status_code == 200, response.text
+    families = response.json()["families"]
+    assert families["grade"]["EXCELLENT"] == {"zh": "优秀", "en": "Excellent"}
+    assert families["sanction"]["ADMONISHMENT"]["zh"] == "诫勉"
+    assert len(families["inaction_situation"]) == 17 and len(families["exemptable_situation"]) == 10
+    assert families["inaction_situation"]["RULE_OF_LAW_2"]["text"].endswith("拒不接受任务或者临阵退缩的")
+    etag = response.headers["ETag"]
+    assert response.headers["Cache-Control"].startswith("public")
+    again = suite.get("/labels", headers={"If-None-Match": etag})
+    assert (again.status_code, again.content, again.headers["ETag"]) == (304, b"", etag)

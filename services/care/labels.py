@@ -1,0 +1,44 @@
+"""Care's codes, with their Chinese and English labels (DOMAIN.md K)."""
+
+from services.care import rules
+from services.common.labels import family
+
+LABELS = {
+    "talk_reason": family(rules.TALK_REASONS, {
+        "JOB_ADJUSTMENT": ("岗位调整", "Job adjustment"),
+        "MAJOR_SETBACK": ("遭遇重大挫折", "Major setback"),
+        "EARLY_WARNING": ("发现苗头性问题", "Early warning"),
+        "SELF_REQUESTED": ("干部主动约谈", "Requested by the cadre"),
+    }),
+    "talk_status": family((rules.OPEN, rules.DONE), {
+        "OPEN": ("待谈话", "Open"),
+        "DONE": ("已谈话", "Done"),
+    }),
+    "health_check_standard": family((rules.STANDARD, rules.ENHANCED), {
+        "STANDARD": ("常规体检", "Standard"),
+        "ENHANCED": ("加强体检", "Enhanced"),
+    }),
+    "hardship_reason": family(rules.HARDSHIP_REASONS, {
+        "NATURAL_DISASTER": ("遭受自然灾害", "Natural disaster"),
+        "MAJOR_ILLNESS": ("患重大疾病", "Major illness"),
+        "MAJOR_INCIDENT": ("遭遇重大变故", "Major incident"),
+    }),
+    "hardship_status": family((rules.PENDING, rules.APPROVED, rules.REJECTED), {
+        "PENDING": ("待审批", "Pending"),
+        "APPROVED": ("已批准", "Approved"),
+        "REJECTED": ("未批准", "Rejected"),
+    }),
+    "ledger_entry": family(("BUDGET", "GRANT"), {
+        "BUDGET": ("年度预算", "Yearly budget"),
+        "GRANT": ("困难帮扶金", "Hardship grant"),
+    }),
+    "relation": family(rules.RELATIONS, {
+        "SPOUSE": ("配偶", "Spouse"),
+        "CHILD": ("子女", "Child"),
+        "ELDER": ("父母等长辈", "Parent or elder"),
+    }),
+    "visit_status": family(("DUE", "OVERDUE"), {
+        "DUE": ("即将到期", "Due soon"),
+        "OVERDUE": ("已逾期", "Overdue"),
+    }),
+}
