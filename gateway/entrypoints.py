@@ -16,11 +16,29 @@ from eventlet.semaphore import Semaphore
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 from gateway.exceptions import RequestTimeout, TooManyRequests, Unauthenticated, error_response
+from gateway.i18n import DEFAULT_LANGUAGE, language_of, localised
 from gateway.routes import ROUTES
 from services.common.errors import DomainError
+
+
+def in_language(response: Response, request, config) -> Response:
+    """An error answer read out in the caller's language (gateway/i18n.py); any other as it is."""
+    if response.status_code < 400 or response.mimetype != "application/json":
+        return response
+    language = language_of(request, config.get("DEFAULT_LANGUAGE") or DEFAULT_LANGUAGE)
+    try:
+        body = json.loads(response.get_data())
+    except ValueError:
+        return response
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        body["error"] = localised(body["error"], language)
+        response.set_data(json.dumps(body, ensure_ascii=False))
+    response.headers["Content-Language"] = language
+    response.vary.add("Accept-Language")
+    return response
 
 
 def json_response(status: int, payload) -> Response:
@@ -47,6 +65,7 @@ class JsonWsgiApp(WsgiApp):
             response.headers["X-Content-Type-Options"] = "nosniff"
             if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
                 response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+            response = in_language(response, Request(environ), self.server.container.config)
             return response(environ, start_response)
         return super().__call__(environ, start_response)
 
@@ -157,6 +176,7 @@ class JsonHttpEntrypoint(HttpRequestHandler):
                 response = super().handle_request(request)
         except (RequestTimeout, TooManyRequests) as exc:
             response = self.response_from_exception(exc)
+        response = in_language(response, request, self.container.config)
         correlation_id = getattr(request, "correlation_id", None)
         if correlation_id:
             response.headers[CORRELATION_HEADER] = correlation_id

@@ -430,3 +430,36 @@ def test_the_labels_are_served_once_and_then_cached(suite):
     assert response.headers["Cache-Control"].startswith("public")
     again = suite.get("/labels", headers={"If-None-Match": etag})
     assert (again.status_code, again.content, again.headers["ETag"]) == (304, b"", etag)
+
+
+def test_refusals_read_in_the_caller_s_language(suite):
+    """Chinese by default (DEFAULT_LANGUAGE), English when asked; code, rule and fields unchanged."""
+    unit_id = register_unit(suite)
+    register_cadre(suite, unit_id)
+    cycle_id = open_cycle(suite, unit_id, year=2024)
+    admin = suite.auth_headers("ORG_ADMIN")
+    bad = {"cadre_id": "NOBODY-1", "grade": "SUPERB"}
+
+    chinese = suite.post(f"/appraisal/cycles/{cycle_id}/grades", bad, headers=admin)
+    english = suite.post(f"/appraisal/cycles/{cycle_id}/grades", bad,
+                         headers={**admin, "Accept-Language": "en-GB,en;q=0.9"})
+    assert chinese.status_code == english.status_code == 400
+    zh, en = chinese.json()["error"], english.json()["error"]
+    assert zh["code"] == en["code"] == "INVALID_INPUT"
+    assert zh["message"] == "提交的内容有误，请按提示修改" and zh["fields"]["grade"][0].startswith("须为以下之一")
+    assert en["fields"]["grade"][0].startswith("Must be one of")
+    assert (chinese.headers["Content-Language"], english.headers["Content-Language"]) == ("zh-CN", "en")
+
+    # a rule's refusal: one cadre, floor(1 × 0.15) = 0 places (A-1), with its figures
+    cadre_id = register_cadre(suite, unit_id)
+    wait_for(lambda: suite.get(f"/appraisal/units/{unit_id}/quotas/2025").json().get("participants") == 2,
+             what="appraisal to know both cadres")
+    cycle_id = open_cycle(suite, unit_id)
+    refused = suite.post(f"/appraisal/cycles/{cycle_id}/grades", {"cadre_id": cadre_id,
+                                                                 "grade": "EXCELLENT"}, headers=admin)
+    error = refused.json()["error"]
+    assert (refused.status_code, error["code"], error["rule"]) == (409, "EXCELLENT_QUOTA_EXCEEDED", "A-1")
+    assert error["message"] == ("优秀等次超出比例：一般比例（15%）已有 0 个，最多 0 个"
+                                "（2 名参加考核人员 × 0.15）（规则 A-1）")
+    unknown = suite.get("/no/such/path", headers={"Accept-Language": "zh"})
+    assert unknown.json()["error"] == {"code": "NO_SUCH_ENDPOINT", "message": "没有这个接口"}
