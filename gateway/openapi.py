@@ -22,6 +22,7 @@ from marshmallow import RAISE, fields
 
 from gateway.routes import ROUTES, Route
 from services.common.service import AuditEntrySchema, AuditQuerySchema
+from services.common.work import WorkItemSchema, WorkQuerySchema
 
 OPENAPI_VERSION = "3.0.3"
 TITLE = "Cadre incentive suite API"
@@ -236,6 +237,27 @@ def _audit_operation() -> dict:
     }
 
 
+def _work_operation() -> dict:
+    """GET /work: the gateway gathers what every service holds for the caller's roles."""
+    return {
+        "operationId": "work_list",
+        "summary": "What waits for the caller, most urgent first: overdue, then by due date, then "
+                   "oldest waiting (DOMAIN.md \"Work lists\"); each item's section is labelled in "
+                   "/labels (family work_section) and its path opens the record. A service that did "
+                   "not answer is named in unavailable",
+        "tags": [GATEWAY_TAG],
+        "security": [{SECURITY_SCHEME: []}],
+        "parameters": [{"in": "query", "schema": WorkQuerySchema}],
+        "responses": {
+            "200": {"description": "The work list",
+                    "content": _json_content({"type": "object", "properties": {
+                        "items": {"type": "array", "items": WorkItemSchema},
+                        "unavailable": {"type": "array", "items": {"type": "string"}}}})},
+            **_error_responses(),
+        },
+    }
+
+
 def build_spec(routes: Iterable[Route] = ROUTES, include_audit: bool = True) -> dict:
     """The OpenAPI 3.0.3 document for ``routes`` plus the gateway's own endpoints, as a plain dict.
 
@@ -263,6 +285,7 @@ def build_spec(routes: Iterable[Route] = ROUTES, include_audit: bool = True) -> 
         operations[method] = _route_operation(spec, route, registered)
     if include_audit:
         by_path.setdefault("/audit", {})["get"] = _audit_operation()
+        by_path.setdefault("/work", {})["get"] = _work_operation()
     for path, gateway_operations in _gateway_paths().items():
         operations = by_path.setdefault(path, {})
         if operations.keys() & gateway_operations.keys():

@@ -38,11 +38,12 @@ from services.common.boundary.access import outcome_of
 from services.common.boundary.audit import AuditTrail
 from services.common.boundary.security import Actor
 from services.common.boundary.tokens import CONTEXT_KEY
-from services.common.errors import DomainError, InvalidInput
+from services.common.errors import DomainError, InvalidInput, Unavailable
 from services.common.messaging.amqp import ServiceProxy
 from services.common.ops.endpoints import Ops
 from services.common.service import AuditEntrySchema, AuditQuerySchema
 from services.common.storage.store import MongoStore
+from services.common.work import WorkQuerySchema
 
 log = logging.getLogger(__name__)
 
@@ -273,6 +274,40 @@ class GatewayService:
         entries += AuditEntrySchema(many=True).dump(self.identity.trail().query(**query))
         entries.sort(key=lambda entry: entry["at"], reverse=True)
         return entries[: query["limit"]]
+
+
+    @http("GET", "/work")
+    def work(self, request):
+        """What waits for the caller: every service's work list for the caller's roles, asked at
+        once, merged most urgent first. A service that does not answer is named, not a failure of
+        the whole list."""
+        self.identity.establish(request, "work_list")
+        try:
+            query = WorkQuerySchema(unknown=RAISE).load(request.args.to_dict())
+        except ValidationError as exc:
+            raise InvalidInput("the query has invalid parameters",
+                               fields=exc.normalized_messages()) from None
+        replies, unavailable, items = {}, [], []
+        for service in SERVICES:
+            try:
+                replies[service] = getattr(self, service).work_list.call_async(**query)
+            except Exception:  # not running: nothing consumes its queue
+                unavailable.append(service)
+        deadline = time.monotonic() + self.timeout
+        for service, reply in replies.items():
+            try:
+                with eventlet.Timeout(max(deadline - time.monotonic(), 0.05)):
+                    items += reply.result()
+            except (eventlet.Timeout, Unavailable):
+                unavailable.append(service)
+        return {"items": merged_work(items, query["limit"]), "unavailable": sorted(unavailable)}
+
+
+def merged_work(items: list[dict], limit: int) -> list[dict]:
+    """The services' items as one list, most urgent first (services/common/work.py's order, on
+    the items as they came over the wire: ISO 8601 moments compare as text)."""
+    return sorted(items, key=lambda i: (not i["overdue"], i.get("due") or "~", i.get("since") or "~",
+                                        i["record_id"]))[:limit]
 
 
 def _forwarding_handler(route: Route):

@@ -18,6 +18,7 @@ from services.accountability.events import (
     LateMitigationRecorded,
     SanctionDecided,
 )
+from services.common import work
 from services.common.clock import as_utc, business_year
 from services.common.decision import NOTHING, Change, Event, transition
 from services.common.errors import Conflict, InvalidInput, RuleViolation, unknown_copy
@@ -406,3 +407,40 @@ def expedited_due(complaint: Record, policy: rules.Policy) -> datetime:
     counted from its filing."""
     return min(as_utc(complaint["due_at"]), rules.complaint_due(
         as_utc(complaint["filed_at"]), True, policy.complaint_days, policy.expedited_complaint_days))
+
+
+# work lists (DOMAIN.md "Work lists (v2)")
+
+DECISION_TO_APPROVE, CASE_IN_HAND, COMPLAINT_DUE = (
+    "DECISION_TO_APPROVE", "CASE_IN_HAND", "COMPLAINT_DUE")
+
+
+def decisions_to_approve(cases: Sequence[Record], user_id: str, now: datetime) -> list[dict[str, Any]]:
+    """Decisions proposed by another officer, waiting for this one's approval (four eyes)."""
+    return [work.item(DECISION_TO_APPROVE, "case", c["_id"], f"/accountability/cases/{c['_id']}",
+                      cadre_id=c["cadre_id"], unit_id=c.get("unit_id"), state=c["status"],
+                      since=c["proposal"].get("at"), now=now,
+                      detail={"proposed_by": c["proposal"].get("by"),
+                              "sanctions": c["proposal"].get("sanctions"),
+                              "on_hold": bool(c.get("pending_applications"))})
+            for c in cases if c["proposal"].get("by") != user_id]
+
+
+def cases_in_hand(cases: Sequence[Record], now: datetime) -> list[dict[str, Any]]:
+    """Cases by state, those held by a fault-tolerance application (C-4) marked."""
+    return [work.item(CASE_IN_HAND, "case", c["_id"], f"/accountability/cases/{c['_id']}",
+                      cadre_id=c["cadre_id"], unit_id=c.get("unit_id"), state=c["status"],
+                      since=c.get("opened_at"), now=now,
+                      detail={"source": c["source"], "on_hold": bool(c.get("pending_applications")),
+                              "proposed": bool((c.get("proposal") or {}).get("proposal_id"))})
+            for c in cases]
+
+
+def complaints_due(complaints: Sequence[Record], now: datetime) -> list[dict[str, Any]]:
+    """Open complaints by their deadline, overdue first (C-5)."""
+    return [work.item(COMPLAINT_DUE, "complaint", c["_id"],
+                      f"/accountability/complaints/{c['_id']}", cadre_id=c["cadre_id"],
+                      unit_id=c.get("unit_id"), state=c["status"], due=as_utc(c["due_at"]),
+                      since=c.get("filed_at"), now=now,
+                      detail={"expedited": bool(c.get("expedited"))})
+            for c in complaints]

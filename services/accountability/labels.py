@@ -2,7 +2,7 @@
 situations carry, besides a short label, the policy's own sentence (seeds/001, 《武汉市领导干部不担当
 不作为问责办法（试行）》), in its order."""
 
-from services.accountability import rules
+from services.accountability import decide, rules
 from services.common.labels import family
 
 LABELS = {
@@ -123,6 +123,12 @@ LABELS = {
         "REPEAT": ("重复举报", "Repeat of a concluded matter"),
         "FALSE_ACCUSATION": ("诬告陷害", "False accusation"),
         "GROUNDLESS": ("反映不实", "Groundless"),
+    }),
+    "work_section": family((decide.DECISION_TO_APPROVE, decide.CASE_IN_HAND,
+                            decide.COMPLAINT_DUE), {
+        "DECISION_TO_APPROVE": ("待审批的问责处理意见", "Decisions to approve"),
+        "CASE_IN_HAND": ("办理中的问责案件", "Cases in hand"),
+        "COMPLAINT_DUE": ("待办结的信访举报", "Complaints due"),
     }),
     "demotion_handling": family(tuple(f"POSTING_{cause}" for cause in rules.DOWN_CAUSES), {
         "POSTING_UNFIT_FOR_POST": ("调整：不适宜担任现职", "Posted down: unfit for the post"),

@@ -41,6 +41,7 @@ from services.accountability.schemas import (
     VerifyCaseSchema,
 )
 from services.accountability.storage import AccountabilityStorage
+from services.common import work
 from services.common.boundary.rpc import rpc
 from services.common.boundary.security import (
     ANY,
@@ -59,6 +60,7 @@ from services.common.messaging.consumer import PermanentFailure, consume
 from services.common.messaging.outbox import Outbox
 from services.common.service import ServiceBase
 from services.common.storage.store import MissingTarget, MongoStore
+from services.common.work import WorkItemSchema, WorkQuerySchema
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +209,20 @@ class AccountabilityService(ServiceBase):
              for case in cases), self.store.downward_moves.in_year(year))
         return [{k: v for k, v in line.items() if k != "cadres"} if published else line
                 for line in lines]
+
+    @rpc(request=WorkQuerySchema, response=WorkItemSchema, many=True, allow=work.WORK)
+    def work_list(self, limit=work.DEFAULT_LIMIT):
+        """What waits here for the caller (DOMAIN.md "Work lists (v2)"): decisions another officer
+        proposed, to approve; for a discipline officer also the cases in hand, those on hold marked,
+        and the open complaints by deadline, overdue first."""
+        actor, now, items = work.caller(self.access), utcnow(), []
+        if {ORG_ADMIN, DISCIPLINE_OFFICER} & set(actor.roles):
+            items += decide.decisions_to_approve(self.store.cases.proposed(limit), actor.user_id,
+                                                 now)
+        if DISCIPLINE_OFFICER in actor.roles:
+            items += decide.cases_in_hand(self.store.cases.in_hand(limit), now)
+            items += decide.complaints_due(self.store.complaints.open_by_deadline(limit), now)
+        return work.most_urgent_first(items, limit)
 
     # complaints (C-5)
 

@@ -15,6 +15,18 @@ class Cases(Records):
         """The decisions approved in ``year`` with their cases' units (C-6)."""
         return self.collection.find({"decision.year": year}, {"decision": 1, "unit_id": 1, "cadre_id": 1})
 
+    def proposed(self, limit: int) -> list[dict]:
+        """Work lists: verified cases with a decision proposed, waiting for a second officer, oldest
+        proposal first."""
+        return list(self.collection.find({"status": rules.VERIFIED, "proposal.proposal_id":
+                                          {"$exists": True}}).sort("proposal.at", 1).limit(limit))
+
+    def in_hand(self, limit: int) -> list[dict]:
+        """Work lists: the cases not ended, oldest opened first."""
+        return list(self.collection.find({"status": {"$in": [
+            rules.OPEN, rules.INVESTIGATING, rules.VERIFIED, rules.DECIDED]}})
+            .sort([("opened_at", 1), ("_id", 1)]).limit(limit))
+
     def of_complaint(self, complaint_id) -> list[dict]:
         return list(self.collection.find({"complaint_id": complaint_id}))
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from services.appraisal import rules
 from services.appraisal.events import CommendationAwarded, ResultAmended, ResultFinalized, UnitGraded
+from services.common import work
 from services.common.decision import NOTHING, Change, Event
 from services.common.errors import Conflict, DomainError, Forbidden, unknown_copy
 
@@ -239,6 +240,33 @@ def grade_unit(unit: Record | None, *, unit_id: str, year: int, grade: str, curr
                        "grade": grade, "graded_at": now},
                   events=[Event(UnitGraded, {"unit_id": unit_id, "year": year, "grade": grade,
                                              "graded_at": now})])
+
+
+# work lists (DOMAIN.md "Work lists (v2)")
+
+OPEN_CYCLE, MY_RESULT = "OPEN_CYCLE", "MY_RESULT"
+
+
+def open_cycle_work(cycles: Sequence[Record], now: datetime) -> list[dict[str, Any]]:
+    """An open cycle waits for its grades (the participants still without one) and its finalize."""
+    return [work.item(OPEN_CYCLE, "cycle", c["_id"], f"/appraisal/cycles/{c['_id']}",
+                      unit_id=c["unit_id"], state=c["status"], since=c.get("opened_at"), now=now,
+                      detail={"year": c["year"], "kind": c["kind"],
+                              "participants": len(c.get(rules.PARTICIPANTS) or ()),
+                              "graded": len(c.get("results") or ()),
+                              "ungraded": len(rules.ungraded(c))})
+            for c in cycles]
+
+
+def my_results_work(cadre_id: str, results: Sequence[Record], now: datetime) -> list[dict[str, Any]]:
+    """A cadre's own results, with the reasons (A-7)."""
+    return [work.item(MY_RESULT, "result", f"{r['cycle_id']}:{cadre_id}",
+                      f"/appraisal/cadres/{cadre_id}/results", cadre_id=cadre_id,
+                      unit_id=r.get("unit_id"), state=r["grade"], since=r.get("finalized_at"),
+                      now=now, detail={"year": r["year"], "kind": r["kind"], "grade": r["grade"],
+                                       "comment": r.get("comment"),
+                                       "amended": bool(r.get("amendments"))})
+            for r in results]
 
 
 # A-6 restrictions: each event gives its half, keyed on the case alone -- a lifting finds its sanction

@@ -1,6 +1,6 @@
 """Appraisal's codes, with their Chinese and English labels (DOMAIN.md A)."""
 
-from services.appraisal import rules
+from services.appraisal import decide, rules
 from services.common.labels import family
 
 LABELS = {
@@ -43,6 +43,10 @@ LABELS = {
         "COMMENDATION": ("嘉奖", "Commendation"),
         "OUTSTANDING_PARTY_MEMBER": ("优秀共产党员", "Outstanding Party member"),
         "PEOPLE_SATISFIED_CIVIL_SERVANT": ("人民满意的公务员", "Civil servant the people are satisfied with"),
+    }),
+    "work_section": family((decide.OPEN_CYCLE, decide.MY_RESULT), {
+        "OPEN_CYCLE": ("待完成的考核（未评等次、待确定）", "Open appraisal: grades missing, to finalize"),
+        "MY_RESULT": ("我的考核结果", "My appraisal results"),
     }),
     "deed_kind": family(rules.DEED_KINDS, {
         "EMERGENCY_HANDLING": ("处理突发事件", "Handling an emergency"),

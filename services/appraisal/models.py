@@ -68,7 +68,8 @@ class Cycle(Aggregate):
 
     meta = {
         "collection": "cycles",
-        "indexes": [{"fields": ["unit_id", "year", "kind"], "unique": True}],
+        "indexes": [{"fields": ["unit_id", "year", "kind"], "unique": True},
+                    ["status", "opened_at"]],  # work lists: the open cycles, oldest first
     }
 
     cycle_id = StringField(primary_key=True)

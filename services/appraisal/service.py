@@ -38,6 +38,7 @@ from services.appraisal.schemas import (
     YearSchema,
 )
 from services.appraisal.storage import AppraisalStorage
+from services.common import work
 from services.common.boundary.rpc import rpc
 from services.common.boundary.security import (
     ANY,
@@ -55,6 +56,7 @@ from services.common.messaging.consumer import consume
 from services.common.messaging.outbox import Outbox
 from services.common.service import ServiceBase
 from services.common.storage.store import MongoStore
+from services.common.work import WorkItemSchema, WorkQuerySchema
 
 # a unit's own appraisal is run by the unit, under the organisation department (docs/permissions.md)
 RUN_CYCLE = {ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT}
@@ -244,6 +246,21 @@ class AppraisalService(ServiceBase):
                 group = {"group_id": found["_id"], "name": found["name"], "state": state,
                          "pools": list(self._terms(cycle, policy)[0].sheet(cycle).values())}
         return {"unit_id": unit_id, "year": year, **sheet, "group": group}
+
+    @rpc(request=WorkQuerySchema, response=WorkItemSchema, many=True, allow=work.WORK)
+    def work_list(self, limit=work.DEFAULT_LIMIT):
+        """What waits here for the caller (DOMAIN.md "Work lists (v2)"): for the department every
+        open cycle, for a unit administrator their unit's, with the grades still missing; for a
+        cadre their own results and the reasons."""
+        actor, now, items = work.caller(self.access), utcnow(), []
+        if ORG_ADMIN in actor.roles:
+            items += decide.open_cycle_work(self.store.cycles.open_ones(limit=limit), now)
+        elif UNIT_ADMIN in actor.roles and actor.unit_id:
+            items += decide.open_cycle_work(self.store.cycles.open_ones(actor.unit_id, limit), now)
+        if CADRE in actor.roles and actor.cadre_id:
+            items += decide.my_results_work(actor.cadre_id,
+                                            self.store.cycles.results_of(actor.cadre_id), now)
+        return work.most_urgent_first(items, limit)
 
     # events
 

@@ -25,6 +25,11 @@ class Cycles(Records):
     def annual(self, unit_id, year) -> dict | None:
         return self.collection.find_one({"unit_id": unit_id, "year": year, "kind": rules.ANNUAL})
 
+    def open_ones(self, unit_id=None, limit=50) -> list[dict]:
+        """Work lists: the open cycles, of a unit or all, oldest opened first."""
+        query = {"status": rules.OPEN, **({"unit_id": unit_id} if unit_id else {})}
+        return list(self.collection.find(query).sort([("opened_at", 1), ("_id", 1)]).limit(limit))
+
     def of_ids(self, cycle_ids) -> list[dict]:
         return list(self.collection.find({"_id": {"$in": list(cycle_ids)}}))
 

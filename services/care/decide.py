@@ -11,6 +11,7 @@ from typing import Any
 
 from services.care import rules
 from services.care.events import HardshipGranted, TalkCompleted
+from services.common import work
 from services.common.clock import as_date, as_utc, stored_date
 from services.common.decision import NOTHING, Change, Event
 from services.common.errors import Conflict, InvalidInput
@@ -205,3 +206,56 @@ def visit(family: Record, *, visited_on: date, notes: str, today: date, by: str)
         raise InvalidInput("a condolence visit comes after the death",
                            fields={"visited_on": [f"On or after {as_date(family['died_on']).isoformat()}."]})
     return Change(append={"visits": [{"on": stored_date(visited_on), "notes": notes, "by": by}]})
+
+
+# work lists (DOMAIN.md "Work lists (v2)")
+
+TALK_DUE, HARDSHIP_PENDING, VISIT_DUE, HEALTH_CHECKS_MISSING, MY_LEAVE = (
+    "TALK_DUE", "HARDSHIP_PENDING", "VISIT_DUE", "HEALTH_CHECKS_MISSING", "MY_LEAVE")
+
+
+def talks_due(talks: Sequence[Record], now: datetime) -> list[dict[str, Any]]:
+    """Open must-talks by their due date, overdue first (K-1)."""
+    return [work.item(TALK_DUE, "talk", t["_id"], f"/care/talks?cadre_id={t['cadre_id']}",
+                      cadre_id=t["cadre_id"], state=t["status"], due=as_utc(t["due_at"]),
+                      since=t.get("opened_at"), now=now,
+                      detail={"reason": t["reason"], "assignee": t.get("assignee")})
+            for t in talks]
+
+
+def hardship_pending(applications: Sequence[Record], now: datetime) -> list[dict[str, Any]]:
+    """Hardship applications waiting for a decision, oldest first (K-5)."""
+    return [work.item(HARDSHIP_PENDING, "hardship_application", a["_id"],
+                      "/care/hardship-applications/pending", cadre_id=a["cadre_id"],
+                      state=a["status"], since=a.get("filed_at"), now=now,
+                      detail={"reason": a["reason"]})
+            for a in applications]
+
+
+def visits_due(families: Sequence[Record], now: datetime) -> list[dict[str, Any]]:
+    """Condolence visits due within 30 days or overdue (K-6)."""
+    return [work.item(VISIT_DUE, "family", f["_id"], "/care/families/due-visits",
+                      cadre_id=f.get("cadre_id"), state=f["status"], due=f["next_visit"], now=now,
+                      detail={"died_on": f.get("died_on")})
+            for f in families]
+
+
+def health_checks_missing(cadres: Mapping[str, int], checked: Mapping[str, int], year: int,
+                          now: datetime) -> list[dict[str, Any]]:
+    """Units with cadres not yet checked this year (K-2), due by the year's end."""
+    return [work.item(HEALTH_CHECKS_MISSING, "unit", unit_id,
+                      f"/care/units/{unit_id}/health-checks/{year}", unit_id=unit_id,
+                      due=date(year, 12, 31), now=now,
+                      detail={"year": year, "cadres": count, "checked": checked.get(unit_id, 0),
+                              "missing": count - checked.get(unit_id, 0)})
+            for unit_id, count in sorted(cadres.items()) if unit_id and count > checked.get(unit_id, 0)]
+
+
+def my_leave(leave: Record, now: datetime) -> list[dict[str, Any]]:
+    """A cadre's paid leave of the year, while some is left (K-3)."""
+    if leave["remaining"] <= 0:
+        return []
+    return [work.item(MY_LEAVE, "leave", f"{leave['cadre_id']}:{leave['year']}",
+                      f"/care/cadres/{leave['cadre_id']}/leave/{leave['year']}",
+                      cadre_id=leave["cadre_id"], due=date(leave["year"], 12, 31), now=now,
+                      detail={k: leave[k] for k in ("year", "entitlement", "taken", "remaining")})]

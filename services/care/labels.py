@@ -1,6 +1,6 @@
 """Care's codes, with their Chinese and English labels (DOMAIN.md K)."""
 
-from services.care import rules
+from services.care import decide, rules
 from services.common.labels import family
 
 LABELS = {
@@ -36,6 +36,14 @@ LABELS = {
         "SPOUSE": ("配偶", "Spouse"),
         "CHILD": ("子女", "Child"),
         "ELDER": ("父母等长辈", "Parent or elder"),
+    }),
+    "work_section": family((decide.TALK_DUE, decide.HARDSHIP_PENDING, decide.VISIT_DUE,
+                            decide.HEALTH_CHECKS_MISSING, decide.MY_LEAVE), {
+        "TALK_DUE": ("待开展的谈心谈话", "Talks due"),
+        "HARDSHIP_PENDING": ("待审批的困难帮扶申请", "Hardship applications pending"),
+        "VISIT_DUE": ("待走访慰问的家庭", "Condolence visits due"),
+        "HEALTH_CHECKS_MISSING": ("今年尚未体检的干部", "Health checks missing this year"),
+        "MY_LEAVE": ("我的带薪休假", "My paid leave"),
     }),
     "visit_status": family(("DUE", "OVERDUE"), {
         "DUE": ("即将到期", "Due soon"),

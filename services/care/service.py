@@ -49,6 +49,7 @@ from services.care.schemas import (
     YearSchema,
 )
 from services.care.storage import CareStorage
+from services.common import work
 from services.common.boundary.rpc import rpc
 from services.common.boundary.security import (
     ANY,
@@ -66,6 +67,7 @@ from services.common.messaging.consumer import consume
 from services.common.messaging.outbox import Outbox
 from services.common.service import ServiceBase
 from services.common.storage.store import MissingTarget, MongoStore
+from services.common.work import WorkItemSchema, WorkQuerySchema
 
 # care is the care officers' work, overseen by the organisation department (docs/permissions.md)
 CARERS = {CARE_OFFICER: ANY, ORG_ADMIN: ANY}
@@ -274,13 +276,32 @@ class CareService(ServiceBase):
     def due_visits(self):
         """K-6: families whose visit is overdue or due within 30 days, the most urgent first."""
         self.access.check(record=("families", "due"))
-        today = self._today()
-        found = []
-        for family in map(_visiting, self.store.families.every()):
-            status = rules.visit_status(family["next_visit"], today)
-            if status:
-                found.append({**family, "status": status})
-        return sorted(found, key=lambda f: (f["next_visit"], f["_id"]))
+        return self._due_visits()
+
+    @rpc(request=WorkQuerySchema, response=WorkItemSchema, many=True, allow=work.WORK)
+    def work_list(self, limit=work.DEFAULT_LIMIT):
+        """What waits here for the caller (DOMAIN.md "Work lists (v2)"): for a care officer the
+        talks due (overdue first), the pending hardship applications, the condolence visits due and
+        the units with health checks missing this year; for a unit administrator their unit's
+        missing checks; for a cadre their own talks and the leave left this year."""
+        actor, now, items = work.caller(self.access), utcnow(), []
+        year = business_year(now, self.config)
+        if CARE_OFFICER in actor.roles:
+            items += decide.talks_due(self.store.talks.open_by_due(limit), now)
+            items += decide.hardship_pending(self.store.hardship_applications.pending(limit), now)
+            items += decide.visits_due(self._due_visits(), now)
+            items += decide.health_checks_missing(self.store.cadres.by_unit(),
+                                                  self.store.health_checks.by_unit(year), year, now)
+        elif UNIT_ADMIN in actor.roles and actor.unit_id:
+            items += decide.health_checks_missing(
+                self.store.cadres.by_unit(actor.unit_id),
+                self.store.health_checks.by_unit(year, actor.unit_id), year, now)
+        if CADRE in actor.roles and actor.cadre_id:
+            items += decide.talks_due(self.store.talks.open_by_due(limit, actor.cadre_id), now)
+            cadre = self.store.cadres.get(actor.cadre_id)
+            if cadre is not None:
+                items += decide.my_leave(self._leave(cadre, year), now)
+        return work.most_urgent_first(items, limit)
 
     # events: K-1 talks opened by what happens elsewhere, once per matter
 
@@ -397,6 +418,14 @@ class CareService(ServiceBase):
                           record=("talk", talk_id))
         return talk
 
+
+    def _due_visits(self):
+        today, found = self._today(), []
+        for family in map(_visiting, self.store.families.every()):
+            status = rules.visit_status(family["next_visit"], today)
+            if status:
+                found.append({**family, "status": status})
+        return sorted(found, key=lambda f: (f["next_visit"], f["_id"]))
 
     def _today(self):
         return business_date(utcnow(), self.config)

@@ -29,6 +29,12 @@ class Talks(Records):
         return self.newest(limit, cadre_id=cadre_id, status=rules.OPEN, due_at={"$lt": now})
 
 
+    def open_by_due(self, limit: int, cadre_id=None) -> list[dict]:
+        """Work lists: open talks, the earliest due (the most overdue) first."""
+        query = {"status": rules.OPEN, **({"cadre_id": cadre_id} if cadre_id else {})}
+        return list(self.collection.find(query).sort([("due_at", 1), ("_id", 1)]).limit(limit))
+
+
 class OpenTalks(Records):
     """K-1: while a talk opened by a person is open, the key ``<cadre_id>:<reason>`` names it, so that
     a cadre has one open talk per reason."""
@@ -46,6 +52,12 @@ class HealthChecks(Records):
     document = HealthCheck
     noun = "health check"
     dates = ("checked_on",)
+
+    def by_unit(self, year, unit_id=None) -> dict[str, int]:
+        """Work lists: the year's checks counted by unit (one query, grouped in the store)."""
+        match = {"year": year, **({"unit_id": unit_id} if unit_id else {})}
+        return {row["_id"]: row["n"] for row in self.collection.aggregate(
+            [{"$match": match}, {"$group": {"_id": "$unit_id", "n": {"$sum": 1}}}])}
 
     def of_unit(self, unit_id, year) -> dict[str, dict]:
         """The unit's checks of the year, by cadre."""
@@ -115,6 +127,12 @@ class Cadres(Copies):
     def in_unit(self, unit_id=None) -> list[dict]:
         """The unit's cadres, or every cadre."""
         return list(self.collection.find({"unit_id": unit_id} if unit_id else {}))
+
+    def by_unit(self, unit_id=None) -> dict[str, int]:
+        """Work lists: the cadres counted by unit (one query, grouped in the store)."""
+        return {row["_id"]: row["n"] for row in self.collection.aggregate(
+            [*([{"$match": {"unit_id": unit_id}}] if unit_id else []),
+             {"$group": {"_id": "$unit_id", "n": {"$sum": 1}}}])}
 
     def record_clearing(self, cadre_id, clearing: dict, event_id) -> None:
         self.apply_once(cadre_id, {"$push": {"cleared": clearing}}, event_id, upsert=True)

@@ -30,13 +30,16 @@ def family(codes: Sequence[str], labels: Mapping[str, Sequence[str]]) -> dict[st
 
 
 def catalogue(*families: Mapping[str, Mapping[str, Entry]]) -> dict[str, dict[str, Entry]]:
-    """The services' families in one catalogue; a family named twice must say the same."""
+    """The services' families in one catalogue. A family several services speak (``work_section``)
+    is the union of theirs; a code labelled twice must be labelled alike."""
     merged: dict[str, dict[str, Entry]] = {}
     for labels in families:
         for name, entries in labels.items():
-            if name in merged and merged[name] != entries:
-                raise ValueError(f"family {name} is labelled twice, differently")
-            merged[name] = dict(entries)
+            into = merged.setdefault(name, {})
+            for code, entry in entries.items():
+                if code in into and into[code] != entry:
+                    raise ValueError(f"{name}.{code} is labelled twice, differently")
+                into[code] = dict(entry)
     return merged
 
 

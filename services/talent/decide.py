@@ -5,9 +5,10 @@ saves the change (services/common/decision.py); a refusal is the rule's error.""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from services.common import work
 from services.common.clock import stored_date
 from services.common.decision import NOTHING, Change, Event, transition
 from services.common.errors import Conflict, InvalidInput
@@ -230,3 +231,47 @@ def allocate(programme: Record, candidates: Sequence[Record], *, now: datetime) 
                        code="PROGRAMME_ALLOCATED")
     return Change(set={"allocation": rules.allocate(candidates, programme["seats"]),
                        "allocated_at": now})
+
+
+# work lists (DOMAIN.md "Work lists (v2)")
+
+NOMINATION_TO_ASSESS, ROTATION_DUE, MY_ELIGIBILITY = (
+    "NOMINATION_TO_ASSESS", "ROTATION_DUE", "MY_ELIGIBILITY")
+
+
+def nomination_work(entries: Sequence[Record], now: datetime) -> list[dict[str, Any]]:
+    """A nomination waits for its assessment against the five standards (L-1), oldest first."""
+    return [work.item(NOMINATION_TO_ASSESS, "pool_entry", e["cadre_id"],
+                      f"/talent/pool?status={rules.NOMINATED}", cadre_id=e["cadre_id"],
+                      unit_id=e["unit_id"], state=e["status"], since=e.get("nominated_at"), now=now,
+                      detail={"level": e["level"], "profile": e.get("profile")})
+            for e in entries]
+
+
+def rotation_work(entries: Sequence[Record], now: datetime) -> list[dict[str, Any]]:
+    """L-7: who must rotate, should rotate, or is listed for priority exchange; the longest in post
+    waits longest."""
+    return [work.item(ROTATION_DUE, "cadre", e["cadre_id"], f"/talent/rotation?unit_id={e['unit_id']}",
+                      cadre_id=e["cadre_id"], unit_id=e["unit_id"],
+                      state=e["rotation"] or rules.PRIORITY_EXCHANGE, since=_day_start(e["post_since"]),
+                      now=now, detail={"name": e.get("name"), "years_in_post": e["years_in_post"],
+                                       "priority_exchange": e["priority_exchange"]})
+            for e in entries]
+
+
+def eligibility_work(cadre_id: str, answer: rules.Eligibility, now: datetime) -> list[dict[str, Any]]:
+    """A cadre's own eligibility with its reasons, each with its end (L-3)."""
+    return [work.item(MY_ELIGIBILITY, "eligibility", cadre_id, f"/cadres/{cadre_id}/eligibility",
+                      cadre_id=cadre_id, now=now, detail={
+                          "promotable": answer.promotable,
+                          "leadership_post_allowed": answer.leadership_post_allowed,
+                          "higher_post_allowed": answer.higher_post_allowed,
+                          "selection_priority": answer.selection_priority,
+                          "training_priority": answer.training_priority,
+                          "reasons": [{"rule": r.rule, "effect": r.effect,
+                                       "until": r.valid_until.isoformat() if r.valid_until else None}
+                                      for r in answer.reasons]})]
+
+
+def _day_start(day) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)

@@ -95,8 +95,15 @@ LABELS = {
         "GRASSROOTS_WITH_RESULTS": ("长期在基层一线且实绩突出", "Long at the grassroots, with results"),
         "NONE": ("无", "None"),
     }),
-    "rotation": family((rules.MUST_ROTATE, rules.SHOULD_ROTATE), {
+    "work_section": family((decide.NOMINATION_TO_ASSESS, decide.ROTATION_DUE,
+                            decide.MY_ELIGIBILITY), {
+        "NOMINATION_TO_ASSESS": ("待考察的“狮子型”干部推荐", "Nominations to assess"),
+        "ROTATION_DUE": ("应交流轮岗的干部", "Cadres due to rotate"),
+        "MY_ELIGIBILITY": ("我的选拔任用资格", "My eligibility"),
+    }),
+    "rotation": family((rules.MUST_ROTATE, rules.SHOULD_ROTATE, rules.PRIORITY_EXCHANGE), {
         "MUST": ("必须交流", "Must rotate"),
         "SHOULD": ("应当交流", "Should rotate"),
+        "PRIORITY_EXCHANGE": ("优先考虑交流", "Listed for priority exchange"),
     }),
 }

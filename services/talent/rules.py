@@ -399,6 +399,7 @@ def young(cadres: Iterable[Mapping[str, Any]], today: date, max_age: int) -> lis
 # L-7 rotation (交流轮岗, 000 item 14)
 
 MUST_ROTATE, SHOULD_ROTATE = "MUST", "SHOULD"
+PRIORITY_EXCHANGE = "PRIORITY_EXCHANGE"  # 优先考虑交流: listed without being due to rotate
 
 
 def years_between(start: date, today: date) -> int:

@@ -6,6 +6,7 @@ import uuid
 from nameko.dependency_providers import Config
 from pymongo.errors import DuplicateKeyError
 
+from services.common import work
 from services.common.boundary.rpc import rpc
 from services.common.boundary.security import (
     ANY,
@@ -24,6 +25,7 @@ from services.common.messaging.consumer import consume
 from services.common.messaging.outbox import Outbox
 from services.common.service import ServiceBase
 from services.common.storage.store import MissingTarget, MongoStore
+from services.common.work import WorkItemSchema, WorkQuerySchema
 from services.talent import decide, rules
 from services.talent.events import (
     CadreClearedIn,
@@ -182,19 +184,9 @@ class TalentService(ServiceBase):
 
     @rpc(request=CadreIdSchema, response=EligibilitySchema, allow=READ_ELIGIBILITY)
     def get_eligibility(self, cadre_id):
-        cadre = self._cadre(cadre_id)
         now = utcnow()
-        # A-3 (v2): the grades of the units the cadre led, in the years they led them
-        spans = rules.principal_tenures(cadre)
-        led = rules.years_led(spans, business_date(now, self.config))
-        grades = {unit_id: (self.store.units.get(unit_id) or {}).get("performance_grades") or []
-                  for unit_id in set(led.values())}
-        answer = rules.eligibility(
-            self._results_of([cadre])[cadre_id], now, rules.own_unit_grades(led, grades),
-            is_principal=bool(spans), history_assumed=rules.history_assumed(cadre),
-            sanctions=cadre.get("sanctions") or [],
-            liftings=cadre.get("liftings") or [], policy=self._policy())
-        return {"cadre_id": cadre_id, "computed_at": now, **answer.__dict__}
+        return {"cadre_id": cadre_id, "computed_at": now,
+                **self._eligibility(self._cadre(cadre_id), now).__dict__}
 
     @rpc(request=YoungCadresSchema, response=YoungCadreSchema, many=True,
          allow={ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT})
@@ -211,6 +203,28 @@ class TalentService(ServiceBase):
         """L-7 (v2): who must or should rotate, and who is listed for priority exchange, per unit,
         longest in post first."""
         self.access.check(unit_id=unit_id, record=("unit", unit_id or "*"))
+        return self._rotation(unit_id)
+
+    @rpc(request=WorkQuerySchema, response=WorkItemSchema, many=True, allow=work.WORK)
+    def work_list(self, limit=work.DEFAULT_LIMIT):
+        """What waits here for the caller (DOMAIN.md "Work lists (v2)"): for the department the
+        nominations to assess and the rotation list, for a unit administrator their unit's rotation
+        list; for a cadre their eligibility with its reasons."""
+        actor, now, items = work.caller(self.access), utcnow(), []
+        if ORG_ADMIN in actor.roles:
+            items += decide.nomination_work(
+                [e for e in map(self._pool_entry, self.store.cadres.in_pool())
+                 if e["status"] == rules.NOMINATED], now)
+            items += decide.rotation_work(self._rotation(None), now)
+        elif UNIT_ADMIN in actor.roles and actor.unit_id:
+            items += decide.rotation_work(self._rotation(actor.unit_id), now)
+        if CADRE in actor.roles and actor.cadre_id:
+            items += decide.eligibility_work(
+                actor.cadre_id, self._eligibility(self._cadre(actor.cadre_id), now), now)
+        return work.most_urgent_first(items, limit)
+
+    def _rotation(self, unit_id):
+        """L-7 (v2) of a unit, or of every unit."""
         cadres = self.store.cadres.in_unit(unit_id)
         now, policy = utcnow(), self._policy()
         long_in_grassroots = [c for c in cadres
@@ -382,6 +396,19 @@ class TalentService(ServiceBase):
         if not self.store.cadres.on_roster(result["cadre_id"]):
             raise _not_in_roster(result["cadre_id"])
         self.store.results.keep(result)
+
+    def _eligibility(self, cadre, now) -> rules.Eligibility:
+        """L-3, with A-3 (v2) read from the grades of the units the cadre led, in the years they
+        led them."""
+        spans = rules.principal_tenures(cadre)
+        led = rules.years_led(spans, business_date(now, self.config))
+        grades = {unit_id: (self.store.units.get(unit_id) or {}).get("performance_grades") or []
+                  for unit_id in set(led.values())}
+        return rules.eligibility(
+            self._results_of([cadre])[cadre["_id"]], now, rules.own_unit_grades(led, grades),
+            is_principal=bool(spans), history_assumed=rules.history_assumed(cadre),
+            sanctions=cadre.get("sanctions") or [],
+            liftings=cadre.get("liftings") or [], policy=self._policy())
 
     def _pool_entry(self, cadre):
         state = decide.pool_state(cadre) or {}

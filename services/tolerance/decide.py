@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from services.common import work
 from services.common.clock import as_utc
 from services.common.decision import Change, Event, transition
 from services.common.errors import Conflict, NotFound
@@ -127,3 +128,40 @@ def _allowed(application: Application, outcome: str) -> rules.Outcome:
     """T-5: a ruling rests on a complete assessment and is one the recorded conditions allow."""
     rules.check_assessed(application)
     return rules.check_outcome(outcome, rules.allowed_for(application))
+
+
+# work lists (DOMAIN.md "Work lists (v2)")
+
+RULING_TO_APPROVE, APPLICATION_IN_REVIEW, MEASURE_OVERDUE = (
+    "RULING_TO_APPROVE", "APPLICATION_IN_REVIEW", "MEASURE_OVERDUE")
+
+
+def rulings_to_approve(applications: Sequence[Application], user_id: str,
+                       now: datetime) -> list[dict[str, Any]]:
+    """Rulings proposed by another officer, waiting for this one's approval (four eyes)."""
+    return [work.item(RULING_TO_APPROVE, "application", a["_id"],
+                      f"/tolerance/applications/{a['_id']}", cadre_id=a["cadre_id"],
+                      unit_id=a.get("unit_id"), state=a["status"], since=a["proposal"].get("at"),
+                      now=now, detail={"outcome": a["proposal"].get("outcome"),
+                                       "proposed_by": a["proposal"].get("by")})
+            for a in applications
+            if (a.get("proposal") or {}).get("proposal_id") and a["proposal"].get("by") != user_id]
+
+
+def applications_in_review(applications: Sequence[Application], now: datetime) -> list[dict[str, Any]]:
+    """Applications to review and rule (T-5), the oldest filed first; a held case marked."""
+    return [work.item(APPLICATION_IN_REVIEW, "application", a["_id"],
+                      f"/tolerance/applications/{a['_id']}", cadre_id=a["cadre_id"],
+                      unit_id=a.get("unit_id"), state=a["status"], since=a.get("filed_at"), now=now,
+                      detail={"situation": a["situation"], "case_id": a.get("case_id"),
+                              "proposed": bool((a.get("proposal") or {}).get("proposal_id"))})
+            for a in applications]
+
+
+def measures_overdue(measures: Sequence[Mapping[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """Corrective measures not done by their deadline (T-7), the most overdue first."""
+    return [work.item(MEASURE_OVERDUE, "measure", f"{m['application_id']}:{m['measure_id']}",
+                      f"/tolerance/applications/{m['application_id']}", cadre_id=m["cadre_id"],
+                      unit_id=m.get("unit_id"), state=m["status"], due=m["due"], now=now,
+                      detail={"measure": m.get("description")})
+            for m in measures]

@@ -3,7 +3,7 @@ carry, besides a short label, the policy's own sentence (seeds/001, 《关于建
 作为的实施办法》), in its order; their qualifying conditions are ``rules.SITUATION_CONDITIONS``."""
 
 from services.common.labels import family
-from services.tolerance import rules
+from services.tolerance import decide, rules
 
 LABELS = {
     "exemptable_situation": family(rules.SITUATIONS, {
@@ -79,6 +79,12 @@ LABELS = {
         "EXEMPTED": ("免除相关责任", "Exempted"),
         "MITIGATED": ("从轻、减轻处理", "Mitigated"),
         "REJECTED": ("不予容错", "Rejected"),
+    }),
+    "work_section": family((decide.RULING_TO_APPROVE, decide.APPLICATION_IN_REVIEW,
+                            decide.MEASURE_OVERDUE), {
+        "RULING_TO_APPROVE": ("待审批的容错纠错认定", "Rulings to approve"),
+        "APPLICATION_IN_REVIEW": ("待核实认定的容错纠错申请", "Applications to review"),
+        "MEASURE_OVERDUE": ("逾期未完成的整改措施", "Corrective measures overdue"),
     }),
     "application_status": family((rules.FILED, rules.UNDER_REVIEW, rules.RULED), {
         "FILED": ("已申请", "Filed"),

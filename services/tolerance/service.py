@@ -4,6 +4,7 @@ import uuid
 
 from nameko.dependency_providers import Config
 
+from services.common import work
 from services.common.boundary.rpc import rpc
 from services.common.boundary.security import (
     ANY,
@@ -21,6 +22,7 @@ from services.common.messaging.consumer import consume
 from services.common.messaging.outbox import Outbox
 from services.common.service import ServiceBase
 from services.common.storage.store import MongoStore
+from services.common.work import WorkItemSchema, WorkQuerySchema
 from services.tolerance import decide, rules
 from services.tolerance.events import CadreRegisteredIn, CadreUpdatedIn, CaseOpenedIn
 from services.tolerance.models import Application
@@ -136,11 +138,21 @@ class ToleranceService(ServiceBase):
         """T-7: measures not done by their deadline, the most overdue first."""
         self.access.check(record=("measures", "overdue"))
         now = utcnow()
-        found = [{**measure, "due": as_utc(measure["due"]), "application_id": application["_id"],
-                  "cadre_id": application["cadre_id"], "unit_id": application["unit_id"]}
-                 for application in self.store.applications.with_open_measures()
-                 for measure in application["measures"]]
-        return [{**m, "days_overdue": (now - m["due"]).days} for m in rules.overdue(found, now)]
+        return [{**m, "days_overdue": (now - m["due"]).days} for m in self._overdue_measures(now)]
+
+    @rpc(request=WorkQuerySchema, response=WorkItemSchema, many=True, allow=work.WORK)
+    def work_list(self, limit=work.DEFAULT_LIMIT):
+        """What waits here for the caller (DOMAIN.md "Work lists (v2)"): rulings another officer
+        proposed, to approve; for a discipline officer also the applications under review and the
+        corrective measures overdue."""
+        actor, now, items = work.caller(self.access), utcnow(), []
+        if {ORG_ADMIN, DISCIPLINE_OFFICER} & set(actor.roles):
+            in_review = self.store.applications.in_review(limit)
+            items += decide.rulings_to_approve(in_review, actor.user_id, now)
+            if DISCIPLINE_OFFICER in actor.roles:
+                items += decide.applications_in_review(in_review, now)
+                items += decide.measures_overdue(self._overdue_measures(now), now)
+        return work.most_urgent_first(items, limit)
 
     @rpc(request=ApplicationIdSchema, response=ApplicationSchema, allow=APPLICANTS)
     def get_application(self, application_id):
@@ -209,3 +221,10 @@ class ToleranceService(ServiceBase):
                           cadre_id=application["cadre_id"], record=("application", application["_id"]))
         return application
 
+    def _overdue_measures(self, now):
+        """T-7: measures not done by their deadline, the most overdue first, with their application."""
+        found = [{**measure, "due": as_utc(measure["due"]), "application_id": application["_id"],
+                  "cadre_id": application["cadre_id"], "unit_id": application["unit_id"]}
+                 for application in self.store.applications.with_open_measures()
+                 for measure in application["measures"]]
+        return rules.overdue(found, now)

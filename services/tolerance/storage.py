@@ -17,6 +17,11 @@ class Applications(Records):
                                          {"_id": 1})
         return found and found["_id"]
 
+    def in_review(self, limit: int) -> list[dict]:
+        """Work lists: applications not ruled yet, the oldest filed first."""
+        return list(self.collection.find({"status": {"$in": [rules.FILED, rules.UNDER_REVIEW]}})
+                    .sort([("filed_at", 1), ("_id", 1)]).limit(limit))
+
     def with_open_measures(self):
         """Ruled applications with a corrective measure not done (T-7)."""
         return self.collection.find({"status": rules.RULED, "measures.status": rules.OPEN})

@@ -88,7 +88,7 @@ class TestTokens:
         assert authorization is None or not any(
             part in challenge for part in authorization.split(" ") if len(part) > 8), challenge
 
-    @pytest.mark.parametrize("endpoint", sorted(set(ROUTE_ENDPOINTS) | {"GET /audit"}))
+    @pytest.mark.parametrize("endpoint", sorted(set(ROUTE_ENDPOINTS) | {"GET /audit", "GET /work"}))
     def test_every_protected_endpoint_needs_a_token(self, suite, endpoint):
         method, path = endpoint.split(" ", 1)
         url = suite.url + re.sub(r"\{[a-z_]+\}", "x", path)

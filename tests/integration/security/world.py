@@ -1801,6 +1801,16 @@ def call_audit(w: World, case: str, headers: dict):
     return response, 200, effect
 
 
+def call_work(w: World, case: str, headers: dict):
+    response = w.get("/work", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:
+            assert isinstance(response.json()["items"], list)
+
+    return response, 200, effect
+
+
 CALLS: dict[str, Call] = {
     "POST /units": call_register_unit,
     "POST /cadres": call_register_cadre,
@@ -1883,4 +1893,5 @@ CALLS: dict[str, Call] = {
     "POST /care/families/{family_id}/visits": call_record_visit,
     "GET /care/families/due-visits": call_due_visits,
     "GET /audit": call_audit,
+    "GET /work": call_work,
 }
