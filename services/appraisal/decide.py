@@ -194,7 +194,7 @@ def join_group(cycle: Record, *, group_id: str, in_group: str | None, terms: rul
 def new_quota_group(cycles: Sequence[Record], *, group_id: str, name: str, by: str,
                     now: datetime) -> Change:
     """A quota group as it is written first: FORMING, naming the cycles it will claim."""
-    ordered = sorted(cycles, key=lambda c: c["_id"])
+    ordered = sorted(cycles, key=lambda c: (c["unit_id"], c["_id"]))
     return Change(set={"group_id": group_id, "name": name, "year": ordered[0]["year"],
                        "cycle_ids": [c["_id"] for c in ordered],
                        "unit_ids": [c["unit_id"] for c in ordered], "state": rules.FORMING,
