@@ -410,7 +410,7 @@ def test_commendations_are_awarded_with_the_deed_and_listed_by_year(suite):
 
     assert commend(first, kind="MEDAL").status_code == 400
     assert commend(first, deed=" ").json()["error"]["fields"] == {"deed": [
-        "Say what it is: blank text is not enough."]}
+        "请填写内容，不能只有空白。"]}  # read in DEFAULT_LANGUAGE
     assert commend(first, year=2999).status_code == 400  # outside the schema's years
     future = commend(first, year=utcnow().year + 1)
     assert (future.status_code, future.json()["error"]["code"]) == (409, "YEAR_IN_FUTURE")

@@ -10,8 +10,8 @@ from tests.integration.test_slice import new_id, open_cycle, register_cadre, reg
 pytestmark = pytest.mark.integration
 
 
-def work(suite, *roles, **claims):
-    response = suite.get("/work", headers=suite.auth_headers(*roles, **claims))
+def work(suite, *roles, limit=200, **claims):
+    response = suite.get(f"/work?limit={limit}", headers=suite.auth_headers(*roles, **claims))
     assert response.status_code == 200, response.text
     answer = response.json()
     assert answer["unavailable"] == []
@@ -32,7 +32,7 @@ def test_open_cycles_wait_for_the_department_and_for_their_own_unit_only(suite):
     cycle_a, cycle_b = open_cycle(suite, unit_a, year=2023), open_cycle(suite, unit_b, year=2023)
     suite.post(f"/appraisal/cycles/{cycle_a}/grades", {"cadre_id": cadres[0], "grade": "COMPETENT"})
 
-    department = work(suite, "ORG_ADMIN", limit=200)
+    department = work(suite, "ORG_ADMIN")
     [item] = of(department, "OPEN_CYCLE", cycle_a)
     assert (item["path"], item["unit_id"], item["detail"]["ungraded"], item["detail"]["graded"]) == (
         f"/appraisal/cycles/{cycle_a}", unit_a, 1, 1)
@@ -64,7 +64,7 @@ def test_a_proposed_decision_waits_for_the_other_officer_and_cases_and_complaint
         response = suite.post(f"/accountability/cases/{case_id}/{step}", body, headers=officer_a)
         assert response.status_code == 200, response.text
 
-    mine = work(suite, "DISCIPLINE_OFFICER", sub="work-officer-a", limit=200)
+    mine = work(suite, "DISCIPLINE_OFFICER", sub="work-officer-a")
     assert not of(mine, "DECISION_TO_APPROVE", case_id)  # not one's own proposal (four eyes)
     [in_hand] = of(mine, "CASE_IN_HAND", case_id)
     assert (in_hand["state"], in_hand["detail"]["proposed"], in_hand["detail"]["on_hold"]) == (
@@ -72,15 +72,15 @@ def test_a_proposed_decision_waits_for_the_other_officer_and_cases_and_complaint
     [due] = of(mine, "COMPLAINT_DUE", complaint["complaint_id"])
     assert due["due"] and due["overdue"] is False
 
-    other = work(suite, "DISCIPLINE_OFFICER", sub="work-officer-b", limit=200)
+    other = work(suite, "DISCIPLINE_OFFICER", sub="work-officer-b")
     [waiting] = of(other, "DECISION_TO_APPROVE", case_id)
     assert waiting["detail"]["proposed_by"] == "work-officer-a"
-    assert of(work(suite, "ORG_ADMIN", sub="work-admin", limit=200), "DECISION_TO_APPROVE", case_id)
-    assert not of(work(suite, "ORG_ADMIN", limit=200), "CASE_IN_HAND")  # the department's list
+    assert of(work(suite, "ORG_ADMIN", sub="work-admin"), "DECISION_TO_APPROVE", case_id)
+    assert not of(work(suite, "ORG_ADMIN"), "CASE_IN_HAND")  # the department's list
 
     # care: the case's early-warning talk (K-1) waits for the care officers, and for the cadre
-    care = wait_for(lambda: of(work(suite, "CARE_OFFICER", limit=200), "TALK_DUE") and [
-        i for i in work(suite, "CARE_OFFICER", limit=200) if i["cadre_id"] == leader] or None,
+    care = wait_for(lambda: of(work(suite, "CARE_OFFICER"), "TALK_DUE") and [
+        i for i in work(suite, "CARE_OFFICER") if i["cadre_id"] == leader] or None,
         timeout=20, interval=0.3, what="care's talk")
     assert {i["detail"]["reason"] for i in care if i["section"] == "TALK_DUE"} == {"EARLY_WARNING"}
     own = work(suite, "CADRE", cadre_id=leader, unit_id=unit_id)
