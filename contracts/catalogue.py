@@ -225,6 +225,8 @@ def rpc_catalogue() -> dict[str, Any]:
         methods.setdefault(entry["service"], {})[entry["method"]] = {
             "summary": (inspect.getdoc(function) or "").split("\n")[0],
             "allow": "PUBLIC" if not isinstance(allow, dict) else dict(sorted(allow.items())),
+            # takes a client_key: the same key with the same arguments answers the first answer
+            **({"idempotent": True} if getattr(function, "idempotent", False) else {}),
             "request": schemas.get("request", {"type": "object", "properties": {}}),
             "response": ({"type": "array", "items": schemas["response"]} if getattr(function, "many", False)
                          else schemas["response"]) if response else None,

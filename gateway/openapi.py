@@ -157,6 +157,14 @@ def _route_operation(spec: APISpec, route: Route, registered: dict[tuple, str]) 
     if route.query is not None:  # apispec spells out one parameter per field
         excluded = tuple(p for p in route.path_params if p in route.query._declared_fields)
         parameters.append({"in": "query", "schema": route.query(exclude=excluded)})
+    if route.idempotent:
+        parameters.append({"in": "header", "name": "Idempotency-Key", "required": False,
+                           "schema": {"type": "string", "minLength": 1, "maxLength": 128,
+                                      "pattern": "^[\\x21-\\x7e]+$"},
+                           "description": "Safe retries: the same key with the same body answers the "
+                                          "first answer again, creating nothing twice; with another "
+                                          "body it is refused (409 IDEMPOTENCY_KEY_REUSED). Keys are "
+                                          "kept IDEMPOTENCY_KEY_SECONDS (a day)"})
     if parameters:
         operation["parameters"] = parameters
     body = _request_body(spec, route, registered)

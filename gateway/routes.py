@@ -130,6 +130,8 @@ class Route:
     many: bool = False                  # the response is a list of ``response``
     query: type[Schema] | None = None   # the RPC's request schema, its fields as query parameters
     max_body_bytes: int | None = None   # the body limit here, instead of the configured MAX_BODY_BYTES
+    # creates something: an Idempotency-Key header goes to the RPC as its client key (safe retries)
+    idempotent: bool = False
 
     @property
     def path_params(self) -> list[str]:
@@ -146,9 +148,9 @@ ROSTER_IMPORT_MAX_BODY_BYTES = 8 * 1024 * 1024
 
 ROUTES: tuple[Route, ...] = (
     Route("register_unit", "POST", "/units", "talent", "register_unit",
-          "Register a unit of the roster", body=UnitSchema, response=UnitSchema, status=201),
+          "Register a unit of the roster", body=UnitSchema, response=UnitSchema, status=201, idempotent=True),
     Route("register_cadre", "POST", "/cadres", "talent", "register_cadre",
-          "Register a cadre in a unit", body=CadreSchema, response=CadreSchema, status=201),
+          "Register a cadre in a unit", body=CadreSchema, response=CadreSchema, status=201, idempotent=True),
     Route("list_cadres", "GET", "/cadres", "talent", "list_cadres",
           "The roster, by cadre id, optionally of one unit (a unit administrator names their own)",
           query=ListCadresSchema, response=CadreViewSchema, many=True),
@@ -204,14 +206,14 @@ ROUTES: tuple[Route, ...] = (
           body=ExitPoolSchema, response=PoolEntrySchema),
     Route("create_programme", "POST", "/talent/programmes", "talent", "create_programme",
           "Create an incentive training programme with its seats (L-5)",
-          body=CreateProgrammeSchema, response=ProgrammeSchema, status=201),
+          body=CreateProgrammeSchema, response=ProgrammeSchema, status=201, idempotent=True),
     Route("allocate_programme", "POST", "/talent/programmes/<string:programme_id>/allocation",
           "talent", "allocate_programme", "Allocate a programme's seats among the candidates, "
           "priority cadres first in the stated order, each told why (L-5); once per programme",
           body=AllocateSchema, response=AllocationLineSchema, many=True),
     Route("open_cycle", "POST", "/appraisal/cycles", "appraisal", "open_cycle",
           "Open an appraisal cycle for a unit, year and kind", body=OpenCycleSchema,
-          response=CycleSchema, status=201),
+          response=CycleSchema, status=201, idempotent=True),
     Route("get_cycle", "GET", "/appraisal/cycles/<string:cycle_id>", "appraisal", "get_cycle",
           "An appraisal cycle with its results", response=CycleSchema),
     Route("record_grade", "POST", "/appraisal/cycles/<string:cycle_id>/grades", "appraisal",
@@ -232,7 +234,7 @@ ROUTES: tuple[Route, ...] = (
     Route("create_quota_group", "POST", "/appraisal/quota-groups", "appraisal",
           "create_quota_group", "Pool the open annual cycles of several units of one year into one "
           "quota group (合并计算, A-1)", body=CreateQuotaGroupSchema, response=QuotaGroupSchema,
-          status=201),
+          status=201, idempotent=True),
     Route("get_quota_group", "GET", "/appraisal/quota-groups/<string:group_id>", "appraisal",
           "get_quota_group", "A quota group's sheet: the pooled quota by pool, and each unit's "
           "share (A-1)", response=QuotaGroupSchema),
@@ -244,13 +246,13 @@ ROUTES: tuple[Route, ...] = (
           "comment and any amendment (A-7)", response=CadreResultSchema, many=True),
     Route("commend", "POST", "/appraisal/commendations", "appraisal", "commend",
           "Award a merit citation or a commendation for a deed (A-8)", body=CommendSchema,
-          response=CommendationSchema, status=201),
+          response=CommendationSchema, status=201, idempotent=True),
     Route("list_commendations", "GET", "/appraisal/commendations/<string:year>", "appraisal",
           "list_commendations", "The year's commendations, typical examples first (A-8)",
           response=CommendationSchema, many=True),
     Route("grade_unit", "POST", "/appraisal/unit-grades", "appraisal", "grade_unit",
           "Record a unit's performance grade for a year (MERIT / PASS / FAIL: A-2, A-3, A-4)",
-          body=GradeUnitSchema, response=UnitGradeSchema, status=201),
+          body=GradeUnitSchema, response=UnitGradeSchema, status=201, idempotent=True),
     Route("get_unit_quota", "GET", "/appraisal/units/<string:unit_id>/quotas/<string:year>",
           "appraisal", "get_unit_quota",
           "A unit's quota sheet for a year's annual appraisal: each pool's EXCELLENT quota and its use, "
@@ -258,12 +260,12 @@ ROUTES: tuple[Route, ...] = (
           response=QuotaSchema),
     Route("open_case", "POST", "/accountability/cases", "accountability", "open_case",
           "Open an accountability case against a leading cadre, naming the situations (C-1)",
-          body=OpenCaseSchema, response=CaseSchema, status=201),
+          body=OpenCaseSchema, response=CaseSchema, status=201, idempotent=True),
     Route("record_outside_sanction", "POST", "/accountability/outside-sanctions", "accountability",
           "record_outside_sanction", "Record a sanction decided outside accountability (a discipline "
           "inspection decision) with its reference: it restricts promotion and posts the same (C-7), "
           "exits the lion-type pool (L-2a) and bars the year's EXCELLENT (A-6)",
-          body=RecordOutsideSanctionSchema, response=CaseSchema, status=201),
+          body=RecordOutsideSanctionSchema, response=CaseSchema, status=201, idempotent=True),
     Route("list_cases", "GET", "/accountability/cases", "accountability", "list_cases",
           "Accountability cases, newest first, by cadre and state", query=ListCasesSchema,
           response=CaseSchema, many=True),
@@ -294,7 +296,8 @@ ROUTES: tuple[Route, ...] = (
           "close_case", "Close a decided case (C-1)", body=CaseMoveSchema, response=CaseSchema),
     Route("file_complaint", "POST", "/accountability/complaints", "accountability", "file_complaint",
           "File a complaint (信访举报) against a cadre, named or anonymous; expedited while the cadre "
-          "is under selection (C-5)", body=FileComplaintSchema, response=ComplaintSchema, status=201),
+          "is under selection (C-5)", body=FileComplaintSchema, response=ComplaintSchema, status=201,
+          idempotent=True),
     Route("open_complaints", "GET", "/accountability/complaints", "accountability", "open_complaints",
           "Complaints not resolved yet with their deadlines, the earliest (most overdue) first (C-5)",
           query=OpenComplaintsSchema, response=ComplaintSchema, many=True),
@@ -313,7 +316,7 @@ ROUTES: tuple[Route, ...] = (
     Route("file_application", "POST", "/tolerance/applications", "tolerance", "file_application",
           "File a fault-tolerance application for a cadre: one of the ten situations, the facts and "
           "optionally the accountability case it answers, which is held until the ruling (T-1, C-4)",
-          body=FileApplicationSchema, response=ApplicationSchema, status=201),
+          body=FileApplicationSchema, response=ApplicationSchema, status=201, idempotent=True),
     Route("list_applications", "GET", "/tolerance/applications", "tolerance", "list_applications",
           "Fault-tolerance applications, newest first, by cadre and state (a unit administrator or "
           "a cadre names the cadre)", query=ListApplicationsSchema, response=ApplicationSchema,
@@ -349,11 +352,12 @@ ROUTES: tuple[Route, ...] = (
           response=OverdueMeasureSchema, many=True),
     Route("request_talk", "POST", "/care/talks/requests", "care", "request_talk",
           "A cadre asks for a talk for themselves (SELF_REQUESTED 干部主动约谈, K-1); while it is "
-          "open, asking again returns it", body=RequestTalkSchema, response=TalkSchema, status=201),
+          "open, asking again returns it", body=RequestTalkSchema, response=TalkSchema, status=201,
+          idempotent=True),
     Route("open_talk", "POST", "/care/talks", "care", "open_talk",
           "Open a must-talk for a cadre (MAJOR_SETBACK, JOB_ADJUSTMENT, EARLY_WARNING), due in the "
           "configured days; one open per cadre and reason: opening again returns it (K-1)",
-          body=OpenTalkSchema, response=TalkSchema, status=201),
+          body=OpenTalkSchema, response=TalkSchema, status=201, idempotent=True),
     Route("list_talks", "GET", "/care/talks", "care", "list_talks",
           "Must-talks, newest first, by cadre and status; overdue: the open ones past their due "
           "date, most overdue first (K-1; a cadre names themselves)", query=ListTalksSchema,
@@ -364,7 +368,7 @@ ROUTES: tuple[Route, ...] = (
     Route("record_health_check", "POST", "/care/health-checks", "care", "record_health_check",
           "Record a cadre's yearly health check, to the standard the roster calls for (ENHANCED for "
           "long grassroots and hardship service); one a year (K-2)", body=RecordHealthCheckSchema,
-          response=HealthCheckSchema, status=201),
+          response=HealthCheckSchema, status=201, idempotent=True),
     Route("health_completion", "GET", "/care/units/<string:unit_id>/health-checks/<string:year>",
           "care", "health_completion", "A unit's health checks for a year: who was checked, to which "
           "standard, who is missing (K-2)", response=CompletionSchema),
@@ -380,7 +384,7 @@ ROUTES: tuple[Route, ...] = (
           response=UntakenLeaveSchema, many=True),
     Route("refer_support", "POST", "/care/referrals", "care", "refer_support",
           "Refer a cadre to psychological support; what it says is read by care officers only (K-4)",
-          body=ReferSupportSchema, response=ReferralSchema, status=201),
+          body=ReferSupportSchema, response=ReferralSchema, status=201, idempotent=True),
     Route("list_referrals", "GET", "/care/cadres/<string:cadre_id>/referrals", "care",
           "list_referrals", "A cadre's psychological support referrals, newest first: care officers "
           "only (K-4)", response=ReferralSchema, many=True),
@@ -389,7 +393,7 @@ ROUTES: tuple[Route, ...] = (
           "granted (K-5)", body=SetBudgetSchema, response=FundSchema),
     Route("apply_hardship", "POST", "/care/hardship-applications", "care", "apply_hardship",
           "Apply to the hardship fund for a cadre: natural disaster, major illness or major incident "
-          "(K-5)", body=ApplyHardshipSchema, response=HardshipApplicationSchema, status=201),
+          "(K-5)", body=ApplyHardshipSchema, response=HardshipApplicationSchema, status=201, idempotent=True),
     Route("pending_hardship", "GET", "/care/hardship-applications/pending", "care", "pending_hardship",
           "Hardship applications waiting for a decision, oldest first (K-5)",
           query=PendingHardshipSchema, response=HardshipApplicationSchema, many=True),
@@ -407,7 +411,7 @@ ROUTES: tuple[Route, ...] = (
     Route("register_family", "POST", "/care/families", "care", "register_family",
           "Register the family of a cadre who died on duty (因公殉职), with its dependants and how "
           "often it is visited; once per cadre (K-6)", body=RegisterFamilySchema,
-          response=FamilySchema, status=201),
+          response=FamilySchema, status=201, idempotent=True),
     Route("record_visit", "POST", "/care/families/<string:family_id>/visits", "care",
           "record_visit", "Record a condolence visit to a bereaved family (定期慰问, K-6)",
           body=RecordVisitSchema, response=FamilySchema),

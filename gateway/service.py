@@ -186,6 +186,12 @@ class GatewayService:
                        if name.endswith("_id")), None)
         try:
             arguments = self.arguments(route, request, path_values)
+            if "client_key" in arguments:  # the RPC's, from the Idempotency-Key header only
+                raise InvalidInput("the request has unknown fields",
+                                   fields={"client_key": ["Unknown field."]})
+            key = request.headers.get(IDEMPOTENCY_HEADER) if route.idempotent else None
+            if key is not None:
+                arguments["client_key"] = key
             return route.status, self.call(route.service, route.rpc, {**arguments, **path_values})
         except RemoteError:
             raise  # the service failed and audited it itself
@@ -301,6 +307,9 @@ class GatewayService:
             except (eventlet.Timeout, Unavailable):
                 unavailable.append(service)
         return {"items": merged_work(items, query["limit"]), "unavailable": sorted(unavailable)}
+
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 def merged_work(items: list[dict], limit: int) -> list[dict]:

@@ -85,11 +85,11 @@ class AccountabilityService(ServiceBase):
 
     # cases (C-1)
 
-    @rpc(request=OpenCaseSchema, response=CaseSchema, allow=OFFICERS)
+    @rpc(request=OpenCaseSchema, response=CaseSchema, allow=OFFICERS, idempotent=True)
     def open_case(self, cadre_id, source, situations, summary, complaint_id=None):
         """C-1; with ``complaint_id``, the case investigates that complaint (C-5)."""
         self.access.check(record=("cadre", cadre_id))
-        case_id = uuid.uuid4().hex
+        case_id = self._new_id()
         self.store.cases.add(decide.open_case(
             self._cadre(cadre_id), complaint_id and self._complaint(complaint_id), case_id=case_id,
             source=source, situations=situations, summary=summary, complaint_id=complaint_id,
@@ -147,7 +147,7 @@ class AccountabilityService(ServiceBase):
             case, year=business_year(now, self.config), policy=policy, now=now, **command),
             proposal_id=proposal_id, reason=reason)
 
-    @rpc(request=RecordOutsideSanctionSchema, response=CaseSchema, allow=OFFICERS)
+    @rpc(request=RecordOutsideSanctionSchema, response=CaseSchema, allow=OFFICERS, idempotent=True)
     def record_outside_sanction(self, cadre_id, sanctions, authority, reference, decided_on, summary,
                                 disciplinary=None):
         """C-7 (v2): a sanction decided outside accountability (a discipline inspection decision),
@@ -226,10 +226,10 @@ class AccountabilityService(ServiceBase):
 
     # complaints (C-5)
 
-    @rpc(request=FileComplaintSchema, response=ComplaintSchema, allow=OFFICERS)
+    @rpc(request=FileComplaintSchema, response=ComplaintSchema, allow=OFFICERS, idempotent=True)
     def file_complaint(self, cadre_id, matter, reporter=None):
         self.access.check(record=("cadre", cadre_id))
-        complaint_id = uuid.uuid4().hex
+        complaint_id = self._new_id()
         self.store.complaints.add(decide.file_complaint(
             self._cadre(cadre_id), complaint_id=complaint_id, matter=matter, reporter=reporter,
             policy=self._policy(), now=utcnow(), by=self._by()))

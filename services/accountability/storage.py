@@ -3,6 +3,7 @@ talent's cadres."""
 
 from services.accountability import rules
 from services.accountability.models import CadreCopy, Case, Complaint, DownwardMove
+from services.common.idempotency import ClientKeys
 from services.common.storage.records import Copies, Records, Storage
 
 
@@ -93,6 +94,7 @@ class Cadres(Copies):
 
 
 class AccountabilityStorage(Storage):
+    client_keys = ClientKeys  # safe retries of the commands that create something
     cases = Cases
     complaints = Complaints
     cadres = Cadres

@@ -80,14 +80,14 @@ class AppraisalService(ServiceBase):
     store = MongoStore(AppraisalStorage)
     outbox = Outbox(Cycle, UnitGrade, Commendation)
 
-    @rpc(request=OpenCycleSchema, response=CycleSchema, allow=RUN_CYCLE)
+    @rpc(request=OpenCycleSchema, response=CycleSchema, allow=RUN_CYCLE, idempotent=True)
     def open_cycle(self, unit_id, year, kind):
         self.access.check(unit_id=unit_id, record=("unit", unit_id))
         now = utcnow()
         roster = self.store.cadres.of_unit(unit_id) if kind == rules.ANNUAL else ()
         try:
             cycle = self.store.cycles.add(decide.open_cycle(
-                self.store.units.get(unit_id), roster, cycle_id=uuid.uuid4().hex, unit_id=unit_id,
+                self.store.units.get(unit_id), roster, cycle_id=self._new_id(), unit_id=unit_id,
                 year=year, kind=kind, current_year=business_year(now, self.config), now=now))
         except DuplicateKeyError:
             raise Conflict(f"unit {unit_id} already has a {kind} cycle for {year}",
@@ -133,7 +133,7 @@ class AppraisalService(ServiceBase):
         # largest document there is
         return self.store.cycles.change(cycle_id, finalized, current=self._cycle(cycle_id))
 
-    @rpc(request=CreateQuotaGroupSchema, response=QuotaGroupSchema, allow={ORG_ADMIN: ANY})
+    @rpc(request=CreateQuotaGroupSchema, response=QuotaGroupSchema, allow={ORG_ADMIN: ANY}, idempotent=True)
     def create_quota_group(self, name, cycle_ids):
         """A-1 (v2) pooling (合并计算): join the open annual cycles of several units of one year into one
         quota group. The group is written FORMING, each cycle is claimed under its version (a
@@ -143,7 +143,7 @@ class AppraisalService(ServiceBase):
         now, policy = utcnow(), self._policy()
         cycles = self.store.cycles.of_ids(cycle_ids)
         rules.check_quota_group(cycles, cycle_ids)
-        group_id = uuid.uuid4().hex
+        group_id = self._new_id()
         self.store.quota_groups.add(decide.new_quota_group(
             cycles, group_id=group_id, name=name, by=self._by(), now=now))
         claimed = []
@@ -192,7 +192,7 @@ class AppraisalService(ServiceBase):
         self._cadre(cadre_id)
         return self.store.cycles.results_of(cadre_id)
 
-    @rpc(request=CommendSchema, response=CommendationSchema, allow={ORG_ADMIN: ANY})
+    @rpc(request=CommendSchema, response=CommendationSchema, allow={ORG_ADMIN: ANY}, idempotent=True)
     def commend(self, cadre_id, year, kind, deed, deed_kind, typical_example):
         """A-8: a merit citation, commendation or yearly selection for a cadre's deed."""
         self.access.check(cadre_id=cadre_id, record=("cadre", cadre_id))
@@ -212,7 +212,7 @@ class AppraisalService(ServiceBase):
         return sorted(self.store.commendations.of_year(year),
                       key=lambda c: (not c.get("typical_example"), c["awarded_at"]))
 
-    @rpc(request=GradeUnitSchema, response=UnitGradeSchema, allow={ORG_ADMIN: ANY})
+    @rpc(request=GradeUnitSchema, response=UnitGradeSchema, allow={ORG_ADMIN: ANY}, idempotent=True)
     def grade_unit(self, unit_id, year, grade):
         """A unit's performance grade for a year; it gates A-2 and feeds A-3 and A-4."""
         self.access.check(unit_id=unit_id, record=("unit", unit_id))

@@ -11,6 +11,7 @@ from services.appraisal.models import (
     UnitCopy,
     UnitGrade,
 )
+from services.common.idempotency import ClientKeys
 from services.common.storage.records import Copies, Records, Storage
 
 
@@ -133,6 +134,7 @@ class Cadres(Copies):
 
 
 class AppraisalStorage(Storage):
+    client_keys = ClientKeys  # safe retries of the commands that create something
     cycles = Cycles
     quota_groups = QuotaGroups
     unit_grades = UnitGrades

@@ -1,7 +1,6 @@
 """Care: must-talks, health checks, paid leave, psychological support, the hardship fund and bereaved
 families (DOMAIN.md K)."""
 
-import uuid
 
 from nameko.dependency_providers import Config
 
@@ -86,12 +85,12 @@ class CareService(ServiceBase):
 
     # K-1 must-talks
 
-    @rpc(request=RequestTalkSchema, response=TalkSchema, allow={CADRE: SELF})
+    @rpc(request=RequestTalkSchema, response=TalkSchema, allow={CADRE: SELF}, idempotent=True)
     def request_talk(self, cadre_id, notes=None):
         """SELF_REQUESTED 干部主动约谈: a cadre asks for a talk for themselves."""
         return self._talk_by_person(self._cadre(cadre_id), rules.SELF_REQUESTED, None, notes)
 
-    @rpc(request=OpenTalkSchema, response=TalkSchema, allow=CARERS)
+    @rpc(request=OpenTalkSchema, response=TalkSchema, allow=CARERS, idempotent=True)
     def open_talk(self, cadre_id, reason, notes, assignee=None):
         """An officer opens a talk (MAJOR_SETBACK recorded by an officer, K-1)."""
         return self._talk_by_person(self._cadre(cadre_id), reason, assignee, notes)
@@ -115,7 +114,7 @@ class CareService(ServiceBase):
 
     # K-2 health checks
 
-    @rpc(request=RecordHealthCheckSchema, response=HealthCheckSchema, allow=UNIT_CARERS)
+    @rpc(request=RecordHealthCheckSchema, response=HealthCheckSchema, allow=UNIT_CARERS, idempotent=True)
     def record_health_check(self, cadre_id, year, checked_on):
         """One a year per cadre, to the standard the roster calls for (ENHANCED for long
         grassroots and hardship service)."""
@@ -165,11 +164,11 @@ class CareService(ServiceBase):
 
     # K-4 psychological support
 
-    @rpc(request=ReferSupportSchema, response=ReferralSchema, allow=REFERRERS)
+    @rpc(request=ReferSupportSchema, response=ReferralSchema, allow=REFERRERS, idempotent=True)
     def refer_support(self, cadre_id, notes):
         """A referral; what it says is read by care officers only (K-4)."""
         self._cadre(cadre_id)
-        referral_id = uuid.uuid4().hex
+        referral_id = self._new_id()
         self.store.referrals.add(Change(set={
             "referral_id": referral_id, "cadre_id": cadre_id, "notes": notes,
             "referred_at": utcnow(), "referred_by": self._by()}))
@@ -192,10 +191,10 @@ class CareService(ServiceBase):
         return self._fund(year)
 
     @rpc(request=ApplyHardshipSchema, response=HardshipApplicationSchema,
-         allow={**UNIT_CARERS, CADRE: SELF})
+         allow={**UNIT_CARERS, CADRE: SELF}, idempotent=True)
     def apply_hardship(self, cadre_id, reason, facts):
         cadre = self._cadre(cadre_id)
-        now, application_id = utcnow(), uuid.uuid4().hex
+        now, application_id = utcnow(), self._new_id()
         self.store.hardship_applications.add(Change(set={
             "application_id": application_id, "cadre_id": cadre_id, "unit_id": cadre["unit_id"],
             "year": business_year(now, self.config), "reason": reason, "facts": facts,
@@ -255,7 +254,7 @@ class CareService(ServiceBase):
 
     # K-6 bereaved families
 
-    @rpc(request=RegisterFamilySchema, response=FamilySchema, allow=CARERS)
+    @rpc(request=RegisterFamilySchema, response=FamilySchema, allow=CARERS, idempotent=True)
     def register_family(self, cadre_id, died_on, dependants, visit_every_months=None):
         family = decide.family(self._cadre(cadre_id), died_on=died_on, dependants=dependants,
                                visit_every_months=visit_every_months, policy=self._policy(),
@@ -362,7 +361,7 @@ class CareService(ServiceBase):
         while it is open, so a second request finds the first."""
         key = f"{cadre['_id']}:{reason}"
         holder = self.store.open_talks.change(key, lambda holder: decide.hold_talk(
-            holder, holder and self.store.talks.get(holder["talk_id"]), talk_id=uuid.uuid4().hex),
+            holder, holder and self.store.talks.get(holder["talk_id"]), talk_id=self._new_id("talk")),
             create=True)
         talk_id = holder["talk_id"]
         if not self.store.talks.exists(talk_id):  # held, the talk not written yet: write it

@@ -15,6 +15,7 @@ from services.care.models import (
     Talk,
 )
 from services.common.clock import as_date
+from services.common.idempotency import ClientKeys
 from services.common.storage.records import Copies, Records, Storage
 
 
@@ -139,6 +140,7 @@ class Cadres(Copies):
 
 
 class CareStorage(Storage):
+    client_keys = ClientKeys  # safe retries of the commands that create something
     talks = Talks
     open_talks = OpenTalks
     health_checks = HealthChecks

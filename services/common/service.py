@@ -4,9 +4,12 @@ share (the acting user, a cadre it learnt from talent)."""
 
 from __future__ import annotations
 
+import uuid
+
 from marshmallow import Schema, fields, validate
 from pymongo.errors import PyMongoError
 
+from services.common import idempotency
 from services.common.boundary.access import Access
 from services.common.boundary.rpc import rpc
 from services.common.boundary.security import ANY, AUDITOR, PUBLIC
@@ -78,6 +81,15 @@ class ServiceBase:
         if cadre is None or "unit_id" not in cadre:
             raise unknown_copy("cadre", cadre_id, self.name)
         return cadre
+
+    _client_key = None  # set while an idempotent command runs under a client key
+
+    def _new_id(self, suffix: str = "") -> str:
+        """A new record's id: derived from the client key while one is claimed, so that a command run
+        again under it writes the same record (idempotency.py), else random."""
+        if self._client_key:
+            return idempotency.derived_id(self._client_key, suffix)
+        return uuid.uuid4().hex
 
     def _by(self):
         """Who acts: the user behind this call."""

@@ -1,7 +1,6 @@
 """Talent: the roster of units and cadres, the lion-type pool, eligibility computed from facts,
 selection, training and postings (DOMAIN.md L)."""
 
-import uuid
 
 from nameko.dependency_providers import Config
 from pymongo.errors import DuplicateKeyError
@@ -87,7 +86,7 @@ class TalentService(ServiceBase):
 
     # the roster
 
-    @rpc(request=UnitSchema, response=UnitSchema, allow={ORG_ADMIN: ANY})
+    @rpc(request=UnitSchema, response=UnitSchema, allow={ORG_ADMIN: ANY}, idempotent=True)
     def register_unit(self, unit_id, name, unit_type):
         self.access.check(record=("unit", unit_id))
         try:
@@ -96,7 +95,7 @@ class TalentService(ServiceBase):
         except DuplicateKeyError:
             raise Conflict(f"unit {unit_id} is already registered", code="UNIT_EXISTS") from None
 
-    @rpc(request=CadreSchema, response=CadreSchema, allow=KEEP_ROSTER)
+    @rpc(request=CadreSchema, response=CadreSchema, allow=KEEP_ROSTER, idempotent=True)
     def register_cadre(self, cadre_id, unit_id, **facts):
         self.access.check(unit_id=unit_id, record=("cadre", cadre_id))
         self._unit(unit_id)
@@ -273,10 +272,10 @@ class TalentService(ServiceBase):
 
     # training (L-5)
 
-    @rpc(request=CreateProgrammeSchema, response=ProgrammeSchema, allow=DEPARTMENT)
+    @rpc(request=CreateProgrammeSchema, response=ProgrammeSchema, allow=DEPARTMENT, idempotent=True)
     def create_programme(self, name, year, seats):
         self.access.check(record=("programme", name))
-        programme_id = uuid.uuid4().hex
+        programme_id = self._new_id()
         self.store.programmes.add(Change(set={"programme_id": programme_id, "name": name,
                                               "year": year, "seats": seats, "created_at": utcnow()}))
         return self.store.programmes.get(programme_id)

@@ -7,6 +7,7 @@ from pymongo.errors import BulkWriteError
 
 from services.common.clock import as_date, stored_date
 from services.common.errors import Conflict
+from services.common.idempotency import ClientKeys
 from services.common.storage.documents import with_events
 from services.common.storage.records import Records, Storage
 from services.talent.models import Cadre, Programme, Result, Unit
@@ -134,6 +135,7 @@ class Programmes(Records):
 
 
 class TalentStorage(Storage):
+    client_keys = ClientKeys  # safe retries of the commands that create something
     units = Units
     cadres = Cadres
     results = Results

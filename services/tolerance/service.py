@@ -58,13 +58,13 @@ class ToleranceService(ServiceBase):
     outbox = Outbox(Application)
     accountability = ServiceProxy("accountability")  # C-4: the hold placed before the filing
 
-    @rpc(request=FileApplicationSchema, response=ApplicationSchema, allow=APPLICANTS)
+    @rpc(request=FileApplicationSchema, response=ApplicationSchema, allow=APPLICANTS, idempotent=True)
     def file_application(self, cadre_id, situation, facts, approval_reference=None, case_id=None):
         """T-1; an application answering a case holds it in accountability until ruled (C-4). The
         hold is placed in accountability, as the user filing, before the application is accepted
         here: from the filing no decision slips through. Accountability down: nothing is filed."""
         cadre = self._cadre(cadre_id)
-        application_id = uuid.uuid4().hex
+        application_id = self._new_id()
         started = utcnow()
         filed = decide.file_application(
             cadre, case_id and self.store.cases.get(case_id),

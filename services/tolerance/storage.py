@@ -1,6 +1,7 @@
 """Tolerance's records behind the names its service uses: applications, and its copies of talent's
 cadres and accountability's cases."""
 
+from services.common.idempotency import ClientKeys
 from services.common.storage.records import Copies, Records, Storage
 from services.tolerance import rules
 from services.tolerance.models import Application, CadreCopy, CaseCopy
@@ -42,6 +43,7 @@ class Cases(Copies):
 
 
 class ToleranceStorage(Storage):
+    client_keys = ClientKeys  # safe retries of the commands that create something
     applications = Applications
     cadres = Cadres
     cases = Cases

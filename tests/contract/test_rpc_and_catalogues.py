@@ -26,6 +26,8 @@ def test_each_gateway_route_calls_an_rpc_with_its_own_schemas(route):
             n for n, f in request().fields.items() if not f.required}
     assert route.response is function.response_schema, route.name
     assert route.many == function.many, route.name
+    # an Idempotency-Key is passed on exactly to the RPCs that take a client key
+    assert route.idempotent == function.idempotent, route.name
 
 
 def test_the_event_catalogue_is_up_to_date():

@@ -458,3 +458,44 @@ def test_an_outside_sanction_is_refused_without_what_it_needs(worker, extra, err
     with pytest.raises(error):
         outside(worker, reference="武纪发〔2026〕13号", **extra)
     assert worker.published("cases") == []
+
+
+def test_a_complaint_filed_again_under_its_key_is_the_same_complaint_and_one_event(worker):
+    """Safe retries (services/common/idempotency.py): same key, same body -> the first answer."""
+    first = worker.service.file_complaint(cadre_id="L1", matter="推诿扯皮", client_key="k-1")
+    again = worker.service.file_complaint(cadre_id="L1", matter="推诿扯皮", client_key="k-1")
+    assert again == first
+    assert len(worker.published("complaints")) == 1
+    with pytest.raises(Conflict) as refused:  # the same key for another request
+        worker.service.file_complaint(cadre_id="L1", matter="另一件事", client_key="k-1")
+    assert refused.value.code == "IDEMPOTENCY_KEY_REUSED"
+    other = worker.service.file_complaint(cadre_id="L1", matter="推诿扯皮", client_key="k-2")
+    assert other["complaint_id"] != first["complaint_id"]  # a new key is a new request
+
+
+def test_a_key_is_the_caller_s_own_and_a_refusal_keeps_no_key(worker):
+    with pytest.raises(NotFound):
+        worker.service.open_case(cadre_id="NOBODY", source="INSPECTION", situations=["REFORM_1"],
+                                 summary="x", client_key="k-3")
+    worker.put("cadres", {"_id": "NOBODY", "name": "新干部", "unit_id": "JA", "is_leader": True,
+                          "is_principal": False})
+    case = worker.service.open_case(cadre_id="NOBODY", source="INSPECTION",
+                                    situations=["REFORM_1"], summary="x", client_key="k-3")
+    assert case["status"] == "OPEN"  # asked again, not answered the refusal
+    worker.as_(**OFFICER_B)
+    again = worker.service.open_case(cadre_id="NOBODY", source="INSPECTION",
+                                     situations=["REFORM_1"], summary="x", client_key="k-3")
+    assert again["case_id"] != case["case_id"]  # officer B's key k-3 is not officer A's
+
+
+def test_a_request_still_running_under_its_key_is_not_run_twice(worker):
+    from services.common import idempotency
+    key = idempotency.key_id("officer-a", "file_complaint", "k-4")
+    arguments = {"cadre_id": "L1", "matter": "推诿扯皮"}
+    worker.put("client_keys", {"_id": key, "key_id": key, "state": "PENDING", "claim": "other",
+                               "fingerprint": idempotency.fingerprint(arguments), "at": NOW,
+                               "answer": {}, "version": 1})
+    with pytest.raises(Conflict) as refused:
+        worker.service.file_complaint(client_key="k-4", **arguments)
+    assert refused.value.code == "IDEMPOTENCY_KEY_IN_USE"
+    assert worker.published("complaints") == []

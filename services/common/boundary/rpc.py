@@ -15,8 +15,10 @@ import logging
 from marshmallow import RAISE, ValidationError
 from pymongo.errors import ConnectionFailure
 
+from services.common import idempotency
 from services.common.boundary.schemas import strip_hidden
 from services.common.boundary.security import PUBLIC, denied
+from services.common.clock import utcnow
 from services.common.errors import EXPECTED_ERRORS, InvalidInput, Unavailable
 from services.common.messaging.amqp import ResilientRpc
 
@@ -72,10 +74,26 @@ def _record_hint(field: str | None, arguments: dict) -> tuple[str, str] | None:
     return (field[:-3], value) if isinstance(value, str) else None
 
 
-def rpc(fn=None, *, request=None, response=None, many=False, allow=None):
+def once(service, method: str, client_key, arguments: dict, run):
+    """The command run once for the caller's key (services/common/idempotency.py); while it runs,
+    the ids it makes derive from the key."""
+    key = idempotency.key_id(service.access.actor.user_id, method, client_key)
+    service._client_key = key
+    try:
+        return idempotency.once(
+            service.store.client_keys, key, arguments, run, now=utcnow(),
+            key_seconds=float(service.config.get("IDEMPOTENCY_KEY_SECONDS")
+                              or idempotency.DEFAULT_KEY_SECONDS))
+    finally:
+        service._client_key = None
+
+
+def rpc(fn=None, *, request=None, response=None, many=False, allow=None, idempotent=False):
     """Decorate a service method as a validated, permission-checked RPC entrypoint.
 
     ``allow`` says who may call it: ``{ROLE: SCOPE, ...}`` (see security.py), or ``PUBLIC``.
+    ``idempotent``: a command that creates something; it takes a ``client_key`` argument, and the same
+    key with the same arguments answers the first answer again (services/common/idempotency.py).
     """
     if allow is not PUBLIC and not allow:
         raise TypeError("say who may call it: allow={ROLE: SCOPE, ...} or allow=PUBLIC")
@@ -88,13 +106,19 @@ def rpc(fn=None, *, request=None, response=None, many=False, allow=None):
 
         @functools.wraps(method)
         def entrypoint(self, *args, **kwargs):
+            client_key = kwargs.pop("client_key", None) if idempotent else None
             if allow is PUBLIC:
                 return call(self, _bind(signature, args, kwargs), None)
             try:
                 # who first: a caller without the role learns nothing about the arguments
                 grant = self.access.begin(method.__name__, allow,
                                           record=_record_hint(record_field, kwargs))
-                result = call(self, _bind(signature, args, kwargs), grant)
+                arguments = _bind(signature, args, kwargs)
+                if client_key is None:
+                    result = call(self, arguments, grant)
+                else:
+                    result = once(self, method.__name__, client_key, arguments,
+                                  lambda: call(self, arguments, grant))
             except Exception as exc:
                 self.access.audit(exc)
                 raise
@@ -130,6 +154,7 @@ def rpc(fn=None, *, request=None, response=None, many=False, allow=None):
             return strip_hidden(response_schema, dumped, roles)
 
         entrypoint.allow = allow
+        entrypoint.idempotent = idempotent
         # read by contracts/catalogue.py: the RPC catalogue is generated from these
         entrypoint.request_schema, entrypoint.response_schema, entrypoint.many = request, response, many
         return ResilientRpc.decorator(expected_exceptions=EXPECTED_ERRORS)(entrypoint)
