@@ -187,8 +187,11 @@ class JsonHttpEntrypoint(HttpRequestHandler):
     def response_from_result(self, result):
         if isinstance(result, Response):
             return result
-        status, payload = result if isinstance(result, tuple) else (200, result)
-        return json_response(status, payload)
+        status, payload, *headers = result if isinstance(result, tuple) else (200, result)
+        response = json_response(status, payload)
+        for extra in headers:
+            response.headers.update(extra)
+        return response
 
     def response_from_exception(self, exc):
         response = json_response(*error_response(exc))

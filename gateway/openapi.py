@@ -48,6 +48,8 @@ ERROR_RESPONSES = {
     409: "Clashes with the current state (duplicate, finalized cycle, concurrent update) or a DOMAIN.md "
          "rule refused it; `rule` names the rule",
     411: "A chunked body without Content-Length (LENGTH_REQUIRED)",
+    412: "If-Match names a version the record no longer has: it changed since it was read "
+         "(PRECONDITION_FAILED); read it again",
     413: "The request body is too large",
     415: "The request body is not application/json",
     503: "A service or its store is down or did not answer in time; retrying later may succeed",
@@ -157,6 +159,12 @@ def _route_operation(spec: APISpec, route: Route, registered: dict[tuple, str]) 
     if route.query is not None:  # apispec spells out one parameter per field
         excluded = tuple(p for p in route.path_params if p in route.query._declared_fields)
         parameters.append({"in": "query", "schema": route.query(exclude=excluded)})
+    if route.method != "GET" and route.path_params:
+        parameters.append({"in": "header", "name": "If-Match", "required": False,
+                           "schema": {"type": "string"},
+                           "description": "No lost updates: the ETag of the record named in the path "
+                                          "as it was read (e.g. \"7\"); if the record changed since, "
+                                          "412 PRECONDITION_FAILED and nothing is changed"})
     if route.idempotent:
         parameters.append({"in": "header", "name": "Idempotency-Key", "required": False,
                            "schema": {"type": "string", "minLength": 1, "maxLength": 128,

@@ -192,7 +192,11 @@ class GatewayService:
             key = request.headers.get(IDEMPOTENCY_HEADER) if route.idempotent else None
             if key is not None:
                 arguments["client_key"] = key
-            return route.status, self.call(route.service, route.rpc, {**arguments, **path_values})
+            expected = if_match(request) if route.method != "GET" and path_values else None
+            if expected is not None:
+                arguments["expected_version"] = expected
+            result = self.call(route.service, route.rpc, {**arguments, **path_values})
+            return route.status, result, etag_of(result)
         except RemoteError:
             raise  # the service failed and audited it itself
         except DomainError as exc:
@@ -310,6 +314,27 @@ class GatewayService:
 
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def if_match(request) -> int | None:
+    """The version an ``If-Match`` names (``"7"`` or ``W/"7"``); None for none or ``*``."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    tag = header.split(",")[0].strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise InvalidInput("If-Match names the ETag of the record as read, e.g. \"7\"",
+                           fields={"If-Match": ["An ETag this API gave, e.g. \"7\"."]})
+    return int(tag)
+
+
+def etag_of(result) -> dict[str, str]:
+    """A record's ETag: its roster revision (a cadre) or its version; none for a list."""
+    if isinstance(result, dict):
+        version = result.get("revision", result.get("version"))
+        if isinstance(version, int) and not isinstance(version, bool):
+            return {"ETag": f'"{version}"'}
+    return {}
 
 
 def merged_work(items: list[dict], limit: int) -> list[dict]:

@@ -206,6 +206,7 @@ class CaseRulingSchema(Schema):
 
 
 class CaseSchema(Schema):
+    version = fields.Integer()  # the record's ETag: If-Match it to change it safely
     case_id = fields.String(attribute="_id")
     cadre_id = fields.String()
     unit_id = fields.String()
@@ -244,6 +245,7 @@ class AllowedSanctionsSchema(Schema):
 
 
 class ComplaintSchema(Schema):
+    version = fields.Integer()  # the record's ETag: If-Match it to change it safely
     @pre_dump
     def from_store(self, complaint, **kwargs):
         """An anonymous complaint is stored with an empty reporter; a referral with its record."""

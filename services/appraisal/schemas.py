@@ -194,6 +194,7 @@ class GroupUnitSchema(Schema):
 class QuotaGroupSchema(Schema):
     """A quota group's sheet: the pooled quota by pool, and each unit's share."""
 
+    version = fields.Integer()  # the record's ETag: If-Match it to change it safely
     group_id = fields.String(attribute="_id")
     name = fields.String()
     year = fields.Integer()
@@ -242,6 +243,7 @@ class ParticipantChangeSchema(Schema):
 
 
 class CycleSchema(Schema):
+    version = fields.Integer()  # the record's ETag: If-Match it to change it safely
     cycle_id = fields.String(attribute="_id")
     unit_id = fields.String()
     year = fields.Integer()

@@ -170,6 +170,7 @@ OFFICERS_ONLY_ON_EARLY_WARNING = visible_to(CARE_OFFICER, ORG_ADMIN, when=_early
 
 
 class TalkSchema(Schema):
+    version = fields.Integer()  # the record's ETag: If-Match it to change it safely
     talk_id = fields.String(attribute="_id")
     cadre_id = fields.String()
     unit_id = fields.String(allow_none=True)
@@ -229,6 +230,7 @@ class ReferralSchema(Schema):
 
 
 class HardshipApplicationSchema(Schema):
+    version = fields.Integer()  # the record's ETag: If-Match it to change it safely
     @pre_dump
     def from_store(self, application, **kwargs):
         """Money is kept in integer cents and shown in yuan (K-5)."""
@@ -274,6 +276,7 @@ class VisitSchema(Schema):
 
 
 class FamilySchema(Schema):
+    version = fields.Integer()  # the record's ETag: If-Match it to change it safely
     family_id = fields.String(attribute="_id")
     cadre_id = fields.String()
     unit_id = fields.String(allow_none=True)

@@ -101,6 +101,12 @@ class RuleViolation(DomainError):
     code = "RULE_VIOLATION"
 
 
+class PreconditionFailed(DomainError):
+    """The record changed since the caller read it: its ``If-Match`` names an older version (HTTP 412)."""
+
+    code = "PRECONDITION_FAILED"
+
+
 class Unauthenticated(DomainError):
     """No valid bearer token: none, forged, expired, or not one this suite accepts (HTTP 401)."""
 

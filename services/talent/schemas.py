@@ -241,6 +241,7 @@ class AllocationLineSchema(Schema):
 
 
 class ProgrammeSchema(Schema):
+    version = fields.Integer()  # the record's ETag: If-Match it to change it safely
     programme_id = fields.String(attribute="_id")
     name = fields.String()
     year = fields.Integer()

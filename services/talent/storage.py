@@ -40,6 +40,7 @@ class Cadres(Records):
     document = Cadre
     noun = "cadre"
     dates = ("birth_date", "post_since")
+    version_field = "revision"  # a cadre's ETag is its roster revision (PATCH /cadres/{id})
 
     def load(self, cadre):
         return cadre and {**cadre, "cadre_id": cadre["_id"], "birth_date": as_date(cadre["birth_date"]),

@@ -143,6 +143,7 @@ class ExistsSchema(Schema):
 
 
 class ApplicationSchema(Schema):
+    version = fields.Integer()  # the record's ETag: If-Match it to change it safely
     application_id = fields.String(attribute="_id")
     cadre_id = fields.String()
     unit_id = fields.String()

@@ -3,6 +3,7 @@ with the same Idempotency-Key and body, answers its first answer -- one record, 
 key with another body is refused. Over the real gateway, broker and store."""
 
 import pytest
+import requests
 
 from tests.helpers import wait_for
 from tests.integration.test_slice import new_id, register_cadre, register_unit
@@ -42,3 +43,24 @@ def test_a_replayed_key_creates_nothing_twice(suite):
     assert other_user.json()["complaint_id"] != first.json()["complaint_id"]  # keys are per user
     in_body = suite.post("/accountability/complaints", {**body, "client_key": "k"}, headers=officer)
     assert (in_body.status_code, list(in_body.json()["error"]["fields"])) == (400, ["client_key"])
+
+
+def test_no_lost_updates_a_stale_if_match_is_refused(suite):
+    """ETag on a record, If-Match honoured on its change: the cadre PATCH uses its revision."""
+    unit_id = register_unit(suite)
+    cadre_id = register_cadre(suite, unit_id)
+    read = suite.get(f"/cadres/{cadre_id}")
+    assert read.headers["ETag"] == f'"{read.json()["revision"]}"' == '"1"'
+    admin = suite.auth_headers("ORG_ADMIN")
+
+    first = requests.patch(f"{suite.url}/cadres/{cadre_id}", json={"grassroots_years": 6},
+                           headers={**admin, "If-Match": read.headers["ETag"]}, timeout=30)
+    assert (first.status_code, first.headers["ETag"]) == (200, '"2"'), first.text
+    # a second officer still holding revision 1 would overwrite the first one's change
+    stale = requests.patch(f"{suite.url}/cadres/{cadre_id}", json={"grassroots_years": 9},
+                           headers={**admin, "If-Match": '"1"'}, timeout=30)
+    assert (stale.status_code, stale.json()["error"]["code"]) == (412, "PRECONDITION_FAILED")
+    assert suite.get(f"/cadres/{cadre_id}").json()["grassroots_years"] == 6
+    bad = requests.patch(f"{suite.url}/cadres/{cadre_id}", json={"grassroots_years": 9},
+                         headers={**admin, "If-Match": "yesterday"}, timeout=30)
+    assert bad.status_code == 400

@@ -499,3 +499,20 @@ def test_a_request_still_running_under_its_key_is_not_run_twice(worker):
         worker.service.file_complaint(client_key="k-4", **arguments)
     assert refused.value.code == "IDEMPOTENCY_KEY_IN_USE"
     assert worker.published("complaints") == []
+
+
+def test_a_change_at_a_version_no_longer_current_is_refused_and_changes_nothing(worker):
+    """If-Match (expected_version): the version is checked with the change, under the record's
+    version -- a stale one is 412 PRECONDITION_FAILED."""
+    from services.common.errors import PreconditionFailed
+    case = opened(worker)
+    assert case["version"] == 1
+    moved = worker.service.start_investigation(case_id=case["case_id"], expected_version=1)
+    assert (moved["status"], moved["version"]) == ("INVESTIGATING", 2)
+    with pytest.raises(PreconditionFailed) as refused:
+        worker.service.verify_case(case_id=case["case_id"], findings="属实", expected_version=1)
+    assert (refused.value.code, refused.value.details) == (
+        "PRECONDITION_FAILED", {"expected": 1, "current": 2})
+    assert worker.service.get_case(case_id=case["case_id"])["status"] == "INVESTIGATING"
+    with pytest.raises(InvalidInput):
+        worker.service.verify_case(case_id=case["case_id"], findings="属实", expected_version="2")

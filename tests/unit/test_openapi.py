@@ -111,7 +111,8 @@ def test_record_grade_takes_the_cycle_from_the_path_only(spec):
     operation = spec["paths"]["/appraisal/cycles/{cycle_id}/grades"]["post"]
     schema = resolve(spec, operation["requestBody"]["content"]["application/json"]["schema"])
     assert set(schema["properties"]) == {"cadre_id", "grade", "comment"}
-    assert [p["name"] for p in operation["parameters"]] == ["cycle_id"]
+    assert [(p["name"], p["in"]) for p in operation["parameters"]] == [
+        ("cycle_id", "path"), ("If-Match", "header")]
 
 
 @pytest.mark.parametrize("route", [r for r in ROUTES if r.body is None], ids=lambda route: route.name)

@@ -74,6 +74,13 @@ def _record_hint(field: str | None, arguments: dict) -> tuple[str, str] | None:
     return (field[:-3], value) if isinstance(value, str) else None
 
 
+def expect(service, key, version) -> None:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        raise InvalidInput("If-Match names a version: a whole number",
+                           fields={"expected_version": ["A whole number."]})
+    service.store.expect(key, version)
+
+
 def once(service, method: str, client_key, arguments: dict, run):
     """The command run once for the caller's key (services/common/idempotency.py); while it runs,
     the ids it makes derive from the key."""
@@ -107,6 +114,8 @@ def rpc(fn=None, *, request=None, response=None, many=False, allow=None, idempot
         @functools.wraps(method)
         def entrypoint(self, *args, **kwargs):
             client_key = kwargs.pop("client_key", None) if idempotent else None
+            # If-Match: the version of the record the call names (its first *_id argument)
+            expected = kwargs.pop("expected_version", None) if record_field else None
             if allow is PUBLIC:
                 return call(self, _bind(signature, args, kwargs), None)
             try:
@@ -114,6 +123,8 @@ def rpc(fn=None, *, request=None, response=None, many=False, allow=None, idempot
                 grant = self.access.begin(method.__name__, allow,
                                           record=_record_hint(record_field, kwargs))
                 arguments = _bind(signature, args, kwargs)
+                if expected is not None:
+                    expect(self, arguments.get(record_field), expected)
                 if client_key is None:
                     result = call(self, arguments, grant)
                 else:

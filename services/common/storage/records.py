@@ -18,6 +18,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.common.clock import as_date, stored_date
 from services.common.decision import Change
+from services.common.errors import PreconditionFailed
 from services.common.storage.inbox import apply_once, project_event
 from services.common.storage.store import Store
 
@@ -32,9 +33,11 @@ class Records:
     noun: str = "record"
     dates: tuple[str, ...] = ()
     newest_by: str = "_id"  # the field ``newest`` orders by
+    version_field: str = "version"  # what a caller's If-Match names (the record's ETag)
 
     def __init__(self, store: Store):
         self.store = store
+        self.expected: dict[Any, int] = {}  # If-Match: the version a command may change, by key
 
     @property
     def collection(self):
@@ -76,6 +79,13 @@ class Records:
     def change(self, key, decide: Callable[[dict | None], Change], **options) -> dict[str, Any]:
         """Read, decide, write under the record's version (``Store.change``, which says the options)."""
         def decided(record):
+            expected = self.expected.get(key)
+            if record is not None and expected is not None \
+                    and record.get(self.version_field) != expected:
+                raise PreconditionFailed(
+                    f"{self.noun} {key} changed since it was read (version {expected}, now "
+                    f"{record.get(self.version_field)}); read it again",
+                    details={"expected": expected, "current": record.get(self.version_field)})
             change = decide(self.load(record))
             days = {name: stored_date(value) for name, value in change.set.items()
                     if name in self.dates and _is_day(value)}
@@ -122,6 +132,12 @@ class Storage:
     def documents(cls) -> tuple:
         """Every document class of the database, for its indexes."""
         return tuple(dict.fromkeys(kind.document for kind in cls.kinds().values()))
+
+    def expect(self, key, version: int) -> None:
+        """If-Match: a change of record ``key`` in this call goes ahead only at ``version`` (checked
+        under the record's lock and version, with the change itself)."""
+        for name in self.kinds():
+            getattr(self, name).expected[key] = version
 
     def ping(self) -> None:
         self.store.ping()
