@@ -20,6 +20,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow import resolver as default_schema_name
 from marshmallow import RAISE, fields
 
+from gateway.exports import EXPORTS, FORMATS
 from gateway.routes import ROUTES, Route
 from services.common.service import AuditEntrySchema, AuditQuerySchema
 from services.common.work import WorkItemSchema, WorkQuerySchema
@@ -159,6 +160,12 @@ def _route_operation(spec: APISpec, route: Route, registered: dict[tuple, str]) 
     if route.query is not None:  # apispec spells out one parameter per field
         excluded = tuple(p for p in route.path_params if p in route.query._declared_fields)
         parameters.append({"in": "query", "schema": route.query(exclude=excluded)})
+    if route.name in EXPORTS:
+        parameters.append({"in": "query", "name": "format", "required": False,
+                           "schema": {"type": "string", "enum": sorted(FORMATS)},
+                           "description": "A download instead of JSON: an Excel workbook or a CSV file "
+                                          "(UTF-8), with Chinese column headers and every code by its "
+                                          "Chinese label"})
     if route.method != "GET" and route.path_params:
         parameters.append({"in": "header", "name": "If-Match", "required": False,
                            "schema": {"type": "string"},
@@ -178,8 +185,12 @@ def _route_operation(spec: APISpec, route: Route, registered: dict[tuple, str]) 
     body = _request_body(spec, route, registered)
     if body is not None:
         operation["requestBody"] = body
+    content = _json_content(response_schema)
+    if route.name in EXPORTS:
+        content.update({media.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+                        for media in FORMATS.values()})
     operation["responses"] = {
-        str(route.status): {"description": "Success", "content": _json_content(response_schema)},
+        str(route.status): {"description": "Success", "content": content},
         **_error_responses(),
     }
     return operation

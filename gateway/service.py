@@ -31,6 +31,7 @@ from gateway.exceptions import (
     Unauthenticated,
     UnsupportedMediaType,
 )
+from gateway.exports import EXPORTS, FORMATS, export_response
 from gateway.labels import labels_response
 from gateway.openapi import build_spec, docs_html, to_json
 from gateway.routes import ROUTES, Route
@@ -185,7 +186,10 @@ class GatewayService:
         record = next(((name[:-3], value) for name, value in path_values.items()
                        if name.endswith("_id")), None)
         try:
+            fmt = export_format(route, request)
             arguments = self.arguments(route, request, path_values)
+            if fmt is not None:
+                arguments.pop("format", None)
             if "client_key" in arguments:  # the RPC's, from the Idempotency-Key header only
                 raise InvalidInput("the request has unknown fields",
                                    fields={"client_key": ["Unknown field."]})
@@ -196,6 +200,8 @@ class GatewayService:
             if expected is not None:
                 arguments["expected_version"] = expected
             result = self.call(route.service, route.rpc, {**arguments, **path_values})
+            if fmt is not None:
+                return export_response(EXPORTS[route.name], result, fmt, route.name)
             return route.status, result, etag_of(result)
         except RemoteError:
             raise  # the service failed and audited it itself
@@ -314,6 +320,14 @@ class GatewayService:
 
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def export_format(route: Route, request) -> str | None:
+    """``?format=xlsx`` or ``csv`` on a route with a download (gateway/exports.py)."""
+    fmt = request.args.get("format") if route.name in EXPORTS else None
+    if fmt is not None and fmt not in FORMATS:
+        raise InvalidInput("a download is xlsx or csv", fields={"format": ["Must be one of: xlsx, csv."]})
+    return fmt
 
 
 def if_match(request) -> int | None:

@@ -1,0 +1,125 @@
+"""Downloads for officers: a list the API answers in JSON, as an Excel workbook (.xlsx, openpyxl) or a CSV
+file, with Chinese column headers and every code read out by its Chinese label (``/labels``).
+
+A route listed in ``EXPORTS`` takes ``?format=xlsx`` or ``?format=csv``; the gateway asks the service as
+for JSON, then lays the answer out as the route's table says.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl import Workbook
+from werkzeug.wrappers import Response
+
+from gateway.labels import LABELS
+from services.common.labels import label
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+FORMATS = {"xlsx": XLSX, "csv": CSV}
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    header: str                # Chinese, as officers' sheets head it
+    family: str | None = None  # a code read out by its label in /labels
+    render: Callable[[Any], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    columns: tuple[Column, ...]
+    rows: Callable[[Any], Iterable[dict]] = lambda answer: answer  # a list answer, or its part
+
+
+def cell(column: Column, row: dict) -> Any:
+    value = row.get(column.field)
+    if column.render is not None:
+        return column.render(value)
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return "、".join(label(LABELS, column.family, v) if column.family else str(v) for v in value)
+    if column.family is not None:
+        return label(LABELS, column.family, value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return value
+
+
+def names(cadres) -> str:
+    return "、".join(c.get("name") or c.get("cadre_id") for c in cadres or ())
+
+
+EXPORTS: dict[str, Table] = {
+    "demotion_report": Table("领导干部“下”的情况", (
+        Column("year", "年度"), Column("unit_id", "单位"),
+        Column("handling", "类型", render=lambda h: label(LABELS, "sanction", h)
+               if h in LABELS["sanction"] else label(LABELS, "demotion_handling", h)),
+        Column("count", "人数"), Column("cadres", "干部", render=names))),
+    "list_cases": Table("问责案件", (
+        Column("case_id", "案件编号"), Column("cadre_id", "干部"), Column("unit_id", "单位"),
+        Column("source", "来源", "case_source"), Column("situations", "情形", "inaction_situation"),
+        Column("status", "状态", "case_state"), Column("outcome", "结果", "case_outcome"),
+        Column("opened_at", "立案时间"))),
+    "open_complaints": Table("信访举报", (
+        Column("complaint_id", "编号"), Column("cadre_id", "干部"), Column("status", "状态",
+                                                                       "complaint_status"),
+        Column("expedited", "快查快结"), Column("filed_at", "受理时间"), Column("due_at", "办结期限"),
+        Column("overdue", "已逾期"))),
+    "list_talks": Table("谈心谈话", (
+        Column("talk_id", "编号"), Column("cadre_id", "干部"), Column("reason", "事由", "talk_reason"),
+        Column("status", "状态", "talk_status"), Column("assignee", "谈话人"),
+        Column("opened_at", "发起时间"), Column("due_at", "应谈日期"))),
+    "rotation_list": Table("干部交流轮岗名单", (
+        Column("unit_id", "单位"), Column("cadre_id", "干部"), Column("name", "姓名"),
+        Column("level", "职级", "level"), Column("post_since", "任现职时间"),
+        Column("years_in_post", "任职年限"), Column("rotation", "交流要求", "rotation"),
+        Column("priority_exchange", "优先考虑交流"))),
+    "untaken_leave_report": Table("未休带薪年休假", (
+        Column("unit_id", "单位"), Column("cadre_id", "干部"), Column("is_leader", "领导干部"),
+        Column("entitlement", "应休天数"), Column("taken", "已休天数"), Column("remaining", "未休天数"))),
+    "fund_ledger": Table("关心关爱干部专项资金台账", (
+        Column("at", "时间"), Column("kind", "类别", "ledger_entry"), Column("amount", "金额（元）"),
+        Column("balance", "余额（元）"), Column("cadre_id", "干部"), Column("application_id", "申请编号"),
+        Column("by", "经办人")), rows=lambda fund: fund["ledger"]),
+}
+
+
+def export_response(table: Table, answer: Any, fmt: str, filename: str) -> Response:
+    rows = [[cell(column, row) for column in table.columns] for row in table.rows(answer)]
+    headers = [column.header for column in table.columns]
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(headers)
+        writer.writerows(rows)
+        # a byte-order mark: Excel then reads the Chinese as UTF-8
+        body = "\ufeff" + out.getvalue()
+    else:
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(table.title[:31])
+        sheet.append(headers)
+        for row in rows:
+            sheet.append([str(value) if not isinstance(value, int | float | str) else value
+                          for value in row])
+        out = io.BytesIO()
+        workbook.save(out)
+        body = out.getvalue()
+    response = Response(body, content_type=FORMATS[fmt])
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename={filename}.{fmt}; filename*=UTF-8''{_quoted(table.title)}.{fmt}")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _quoted(text: str) -> str:
+    from urllib.parse import quote
+    return quote(text, safe="")

@@ -1,0 +1,39 @@
+"""Downloads (gateway/exports.py): an answer laid out with Chinese headers, codes by their Chinese
+labels; the workbook opens with openpyxl and the CSV with Excel (UTF-8 with a byte-order mark)."""
+
+import csv
+import io
+
+from openpyxl import load_workbook
+
+from gateway.exports import EXPORTS, export_response
+
+CASES = [{"case_id": "k1", "cadre_id": "C1", "unit_id": "U1", "source": "COMPLAINT",
+          "situations": ["REFORM_2", "RULE_OF_LAW_2"], "status": "DECIDED", "outcome": None,
+          "opened_at": "2026-03-01T02:00:00+00:00"}]
+
+
+def test_an_xlsx_download_has_the_headers_and_the_rows_in_chinese():
+    response = export_response(EXPORTS["list_cases"], CASES, "xlsx", "list_cases")
+    assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in response.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0][:5] == ["案件编号", "干部", "单位", "来源", "情形"]
+    assert rows[1][:6] == ["k1", "C1", "U1", "信访举报",
+                           "不主动谋划改革，改革工作长期滞后、急难险重任务面前拒不接受或临阵退缩", "已决定"]
+    assert len(rows) == 2
+
+
+def test_a_csv_download_opens_in_excel_and_reads_a_ledger_s_lines():
+    fund = {"year": 2026, "ledger": [
+        {"at": "2026-01-02T01:00:00+00:00", "kind": "BUDGET", "amount": "100000.00",
+         "balance": "100000.00", "application_id": None, "cadre_id": None, "by": "admin"},
+        {"at": "2026-02-03T01:00:00+00:00", "kind": "GRANT", "amount": "-5000.00",
+         "balance": "95000.00", "application_id": "a1", "cadre_id": "C1", "by": "care"}]}
+    response = export_response(EXPORTS["fund_ledger"], fund, "csv", "fund_ledger")
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff时间,类别,金额（元）")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert [row[1] for row in rows[1:]] == ["年度预算", "困难帮扶金"]
+    assert rows[2][2:4] == ["-5000.00", "95000.00"]
