@@ -95,31 +95,82 @@ EXPORTS: dict[str, Table] = {
 
 def export_response(table: Table, answer: Any, fmt: str, filename: str) -> Response:
     rows = [[cell(column, row) for column in table.columns] for row in table.rows(answer)]
-    headers = [column.header for column in table.columns]
+    return _sheet_response(table.title, [column.header for column in table.columns], rows, fmt,
+                           filename)
+
+
+def _quoted(text: str) -> str:
+    from urllib.parse import quote
+    return quote(text, safe="")
+
+
+# the roster: a template to fill in, and an uploaded workbook read as the CSV the import takes
+
+def roster_template(fmt: str) -> Response:
+    """The roster's columns as officers' sheets head them, and one example row."""
+    from services.talent.schemas import ROSTER_COLUMNS  # the import's own column names
+    headers = list(ROSTER_COLUMNS)
+    example = ["C0001", "张三", "JA", "处级", "是", "否", "1980-01-02", 5, 12, "公务员",
+               "2022-03-01", "否"]
+    return _sheet_response("干部名册模板", headers, [example], fmt, "roster-template")
+
+
+def roster_csv(data: bytes) -> str:
+    """An uploaded .xlsx roster (its first sheet) as CSV text: days as YYYY-MM-DD, whole numbers
+    without a decimal point, empty cells empty."""
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    from services.common.errors import InvalidInput
+    try:
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+    except (BadZipFile, InvalidFileException, KeyError, IndexError, ValueError, OSError):
+        raise InvalidInput("the file is not an Excel workbook (.xlsx) that can be read",
+                           code="XLSX_MALFORMED") from None
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in sheet.iter_rows(values_only=True):
+        if row and any(value not in (None, "") for value in row):
+            writer.writerow([_text(value) for value in row])
+    return out.getvalue()
+
+
+def _text(value) -> str:
+    from datetime import date, datetime
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _sheet_response(title: str, headers: list, rows: list, fmt: str, filename: str) -> Response:
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(headers)
         writer.writerows(rows)
-        # a byte-order mark: Excel then reads the Chinese as UTF-8
-        body = "\ufeff" + out.getvalue()
+        body = "\ufeff" + out.getvalue()  # a byte-order mark: Excel then reads the Chinese as UTF-8
     else:
         workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(table.title[:31])
+        sheet = workbook.create_sheet(title[:31])
         sheet.append(headers)
         for row in rows:
-            sheet.append([str(value) if not isinstance(value, int | float | str) else value
+            sheet.append([value if isinstance(value, int | float | str) else str(value)
                           for value in row])
         out = io.BytesIO()
         workbook.save(out)
         body = out.getvalue()
     response = Response(body, content_type=FORMATS[fmt])
     response.headers["Content-Disposition"] = (
-        f"attachment; filename={filename}.{fmt}; filename*=UTF-8''{_quoted(table.title)}.{fmt}")
+        f"attachment; filename={filename}.{fmt}; filename*=UTF-8''{_quoted(title)}.{fmt}")
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _quoted(text: str) -> str:
-    from urllib.parse import quote
-    return quote(text, safe="")

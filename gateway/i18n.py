@@ -55,6 +55,11 @@ def localised(error: dict[str, Any], language: str) -> dict[str, Any]:
     return translated
 
 
+def localised_fields(fields: Any, language: str) -> Any:
+    """Field messages (an import's row errors, say) in ``language``."""
+    return _fields(fields) if language == CHINESE else fields
+
+
 def code_message(code: str, details: dict[str, Any]) -> str | None:
     """The Chinese message of a code, with its figures when the details hold every one of them."""
     detailed = _string("code-details", code)

@@ -20,7 +20,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow import resolver as default_schema_name
 from marshmallow import RAISE, fields
 
-from gateway.exports import EXPORTS, FORMATS
+from gateway.exports import EXPORTS, FORMATS, XLSX
 from gateway.routes import ROUTES, Route
 from services.common.service import AuditEntrySchema, AuditQuerySchema
 from services.common.work import WorkItemSchema, WorkQuerySchema
@@ -136,8 +136,10 @@ def _request_body(spec: APISpec, route: Route, registered: dict[tuple, str]) -> 
         # said outright, not left to apispec's reading of `unknown`: an extra field is a 400
         spec.components.schemas[name]["additionalProperties"] = False
         registered[key] = name
-    return {"required": True,
-            "content": _json_content({"$ref": f"#/components/schemas/{registered[key]}"})}
+    content = _json_content({"$ref": f"#/components/schemas/{registered[key]}"})
+    if route.name == "import_roster":  # or the roster as an Excel workbook (GET /roster/template)
+        content[XLSX] = {"schema": {"type": "string", "format": "binary"}}
+    return {"required": True, "content": content}
 
 
 def _route_operation(spec: APISpec, route: Route, registered: dict[tuple, str]) -> dict:
@@ -232,6 +234,19 @@ def _gateway_paths() -> dict[str, dict]:
                         "content": _json_content(free_form)},
                 "304": {"description": "Not modified: the caller's copy is current"},
             },
+        }},
+        "/roster/template": {"get": {
+            "operationId": "roster_template",
+            "summary": "A roster to fill in: the columns as officers' sheets head them (Chinese, as the "
+                       "import reads them) and an example row; POST /roster/imports takes it back as "
+                       "an .xlsx file or as CSV",
+            "tags": [GATEWAY_TAG],
+            "security": [],
+            "parameters": [{"in": "query", "name": "format", "required": False,
+                            "schema": {"type": "string", "enum": ["csv", "xlsx"]}}],
+            "responses": {"200": {"description": "The template", "content": {
+                media.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+                for media in FORMATS.values()}}, **_error_responses()},
         }},
         "/docs": {"get": {
             "operationId": "api_docs",

@@ -31,7 +31,8 @@ from gateway.exceptions import (
     Unauthenticated,
     UnsupportedMediaType,
 )
-from gateway.exports import EXPORTS, FORMATS, export_response
+from gateway.exports import EXPORTS, FORMATS, XLSX, export_response, roster_csv, roster_template
+from gateway.i18n import CHINESE, language_of, localised_fields
 from gateway.labels import labels_response
 from gateway.openapi import build_spec, docs_html, to_json
 from gateway.routes import ROUTES, Route
@@ -202,6 +203,11 @@ class GatewayService:
             result = self.call(route.service, route.rpc, {**arguments, **path_values})
             if fmt is not None:
                 return export_response(EXPORTS[route.name], result, fmt, route.name)
+            if route.name == "import_roster" and result.get("errors"):
+                # row errors read in the caller's language, as refusals are
+                language = language_of(request, self.config.get("DEFAULT_LANGUAGE") or CHINESE)
+                result["errors"] = [{**error, "fields": localised_fields(error["fields"], language)}
+                                    for error in result["errors"]]
             return route.status, result, etag_of(result)
         except RemoteError:
             raise  # the service failed and audited it itself
@@ -218,6 +224,12 @@ class GatewayService:
         if route.body is not None:
             max_bytes = route.max_body_bytes or int(
                 self.config.get("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
+            if route.name == "import_roster" and request.mimetype == XLSX:
+                # an Excel roster is read here into the CSV the import takes, rows in their order
+                data = request.get_data()
+                if len(data) > max_bytes:
+                    raise RequestEntityTooLarge()
+                return {"csv": roster_csv(data)}
             arguments = json_body(request, max_bytes)
             clash = sorted(set(arguments) & set(path_values))
             if clash:
@@ -268,6 +280,15 @@ class GatewayService:
     def labels(self, request):
         """Every code with its Chinese and English label (no token: codes and their names only)."""
         return labels_response(request)
+
+    @http("GET", "/roster/template")
+    def roster_template(self, request):
+        """The roster's columns as officers' sheets head them, with an example row (no token)."""
+        fmt = request.args.get("format", "xlsx")
+        if fmt not in FORMATS:
+            raise InvalidInput("a template is xlsx or csv",
+                               fields={"format": ["Must be one of: xlsx, csv."]})
+        return roster_template(fmt)
 
     @http("GET", "/docs")
     def docs(self, request):

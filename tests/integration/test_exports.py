@@ -4,6 +4,7 @@ headers and labels, against the running suite."""
 import io
 
 import pytest
+import requests
 from openpyxl import load_workbook
 
 pytestmark = pytest.mark.integration
@@ -31,3 +32,42 @@ def test_the_fund_ledger_downloads_as_a_workbook_and_the_cases_as_csv(suite):
 
     other = suite.get(f"/care/fund/{YEAR}?format=pdf", headers=care)
     assert (other.status_code, list(other.json()["error"]["fields"])) == (400, ["format"])
+
+
+def test_a_roster_comes_back_as_the_template_filled_in(suite):
+    """The template, filled in Excel and uploaded as .xlsx: one bad row imports nothing and is named,
+    its message in Chinese; mended, the file imports."""
+    from openpyxl import Workbook
+
+    from tests.integration.test_slice import new_id, register_unit
+    template = suite.get("/roster/template?format=xlsx", headers={})
+    assert template.status_code == 200
+    headers = [c.value for c in next(load_workbook(io.BytesIO(template.content)).active.iter_rows())]
+    assert headers[:3] == ["干部编号", "姓名", "单位编号"]
+
+    unit_id = register_unit(suite)
+    first, second = new_id("X"), new_id("X")
+
+    def upload(level):
+        book = Workbook()
+        sheet = book.active
+        sheet.append(headers)
+        for cadre_id, lvl in ((first, "处级"), (second, level)):
+            sheet.append([cadre_id, "李四", unit_id, lvl, "是", "否", "1980-01-02", 5, 12, "公务员",
+                          "2022-03-01", "否"])
+        out = io.BytesIO()
+        book.save(out)
+        return requests.post(f"{suite.url}/roster/imports", data=out.getvalue(), timeout=60, headers={
+            **suite.auth_headers("ORG_ADMIN"),
+            "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+
+    refused = upload("部长")  # not a level
+    report = refused.json()
+    assert (refused.status_code, report["imported"]) == (200, 0), refused.text
+    [error] = report["errors"]
+    assert (error["row"], list(error["fields"])) == (3, ["level"])
+    assert error["fields"]["level"][0].startswith("须为以下之一")
+    assert suite.get(f"/cadres/{first}").status_code == 404  # nothing half-imported
+
+    imported = upload("科级").json()
+    assert (imported["imported"], imported["errors"]) == (2, [])
