@@ -37,3 +37,26 @@ def test_a_csv_download_opens_in_excel_and_reads_a_ledger_s_lines():
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert [row[1] for row in rows[1:]] == ["年度预算", "困难帮扶金"]
     assert rows[2][2:4] == ["-5000.00", "95000.00"]
+
+
+def test_an_uploaded_workbook_reads_as_the_csv_the_import_takes():
+    from datetime import datetime
+
+    import pytest
+    from openpyxl import Workbook
+
+    from gateway.exports import roster_csv
+    from services.common.errors import InvalidInput
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["干部编号", "出生日期", "工作年限", "是否领导干部", "姓名"])
+    sheet.append(["C1", datetime(1980, 1, 2), 12.0, True, None])
+    sheet.append([None, None, None, None, None])  # an empty row at the end of a sheet
+    out = io.BytesIO()
+    book.save(out)
+    assert list(csv.reader(io.StringIO(roster_csv(out.getvalue())))) == [
+        ["干部编号", "出生日期", "工作年限", "是否领导干部", "姓名"],
+        ["C1", "1980-01-02", "12", "true", ""]]
+    with pytest.raises(InvalidInput) as refused:
+        roster_csv(b"not a workbook")
+    assert refused.value.code == "XLSX_MALFORMED"
