@@ -25,6 +25,7 @@ from services.common.boundary.schemas import (
     visible_to,
 )
 from services.common.boundary.security import DISCIPLINE_OFFICER
+from services.common.clock import as_utc
 
 # Requests
 
@@ -205,6 +206,11 @@ class CaseRulingSchema(Schema):
     ruled_at = fields.AwareDateTime()
 
 
+def _decided_at(case) -> str | None:
+    at = (case.get("decision") or {}).get("approved_at")
+    return as_utc(at).isoformat() if at else None
+
+
 class CaseSchema(Schema):
     version = fields.Integer()  # the record's ETag: If-Match it to change it safely
     case_id = fields.String(attribute="_id")
@@ -227,6 +233,9 @@ class CaseSchema(Schema):
     late_mitigations = fields.List(fields.Dict(), dump_default=list)
     history = fields.List(fields.Nested(TransitionSchema))
     opened_at = fields.AwareDateTime()
+    # when the decision was approved (or recorded, for one made outside); null before
+    decided_at = fields.Function(_decided_at, allow_none=True,
+                                 metadata={"type": "string", "format": "date-time"})
 
 
 class SanctionSetSchema(Schema):

@@ -275,7 +275,8 @@ def eligibility(results: Iterable[Mapping[str, Any]], now: datetime,
                 is_principal: bool = False,
                 sanctions: Iterable[Mapping[str, Any]] = (),
                 liftings: Iterable[Mapping[str, Any]] = (),
-                policy: Policy | None = None, history_assumed: date | None = None) -> Eligibility:
+                policy: Policy | None = None, history_assumed: date | None = None,
+                grassroots: Iterable[Reason] = ()) -> Eligibility:
     """Rule L-3: the cadre's eligibility now, with every reason that is in force. ``unit_grades``:
     the grades of the units the cadre led as principal, in the years they led them (A-3), their
     history taken to start at ``history_assumed`` when its start was never given (the answer says
@@ -287,6 +288,7 @@ def eligibility(results: Iterable[Mapping[str, Any]], now: datetime,
         reasons += [replace(r, detail=r.detail + note) for r in merit_drought(unit_grades)
                     if r.active_at(now)]
     reasons += [r for r in promotion_bans(sanctions, liftings) if r.active_at(now)]
+    reasons += [r for r in grassroots if r.active_at(now)]  # L-5's grassroots priority
     effects = {r.effect for r in reasons}
     return Eligibility(
         # a promotion is a higher post: either restriction bars it
@@ -443,6 +445,20 @@ PRIORITY_EXCELLENT = "EXCELLENT_APPRAISAL"      # A-5 / L-5: EXCELLENT annual or
 PRIORITY_GRASSROOTS = "GRASSROOTS_WITH_RESULTS"  # L-5: long in grassroots posts, with results
 NO_PRIORITY = "NONE"
 PRIORITY_ORDER = (PRIORITY_EXCELLENT, PRIORITY_GRASSROOTS, NO_PRIORITY)
+
+
+def grassroots_priority(cadre: Mapping[str, Any], commendations: Iterable[Mapping[str, Any]],
+                        grassroots_years: int) -> list[Reason]:
+    """L-5 as a reason of L-3: long in grassroots or hardship posts (``grassroots_years`` or more)
+    with outstanding results -- a commendation on record (A-8) -- gives priority in training, as
+    the allocation of a programme's seats gives it (``training_priority``)."""
+    commendations = list(commendations)
+    if (cadre.get("grassroots_years") or 0) < grassroots_years or not commendations:
+        return []
+    first = min(commendations, key=lambda c: c["awarded_at"])
+    return [Reason("L-5", TRAINING_PRIORITY, first["event_id"], first["awarded_at"], None,
+                   f"{cadre['grassroots_years']} years in grassroots posts, commended "
+                   f"({first.get('kind')}, {first.get('year')})")]
 
 
 def training_priority(cadre: Mapping[str, Any], has_excellent: bool, has_commendation: bool,

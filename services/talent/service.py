@@ -407,7 +407,9 @@ class TalentService(ServiceBase):
             self._results_of([cadre])[cadre["_id"]], now, rules.own_unit_grades(led, grades),
             is_principal=bool(spans), history_assumed=rules.history_assumed(cadre),
             sanctions=cadre.get("sanctions") or [],
-            liftings=cadre.get("liftings") or [], policy=self._policy())
+            liftings=cadre.get("liftings") or [], policy=self._policy(),
+            grassroots=rules.grassroots_priority(cadre, cadre.get("commendations") or [],
+                                                 self._policy().grassroots_priority_years))
 
     def _pool_entry(self, cadre):
         state = decide.pool_state(cadre) or {}

@@ -682,3 +682,17 @@ def test_the_answer_says_each_post_the_cadre_may_take(months, leadership, higher
     assert (answer.leadership_post_allowed, answer.higher_post_allowed, answer.promotable) == (
         leadership, higher, higher)
     assert all(r.valid_until for r in answer.reasons)  # each reason says until when
+
+
+def test_grassroots_priority_shows_in_eligibility_as_the_allocation_gives_it():
+    """L-3 agrees with L-5: long at the grassroots with a commendation on record is a training
+    priority, with its rule and the commendation's event."""
+    cadre = {"grassroots_years": 6}
+    commended = [{"event_id": "ev-c", "awarded_at": DECIDED, "kind": "COMMENDATION", "year": 2025}]
+    [reason] = rules.grassroots_priority(cadre, commended, 5)
+    assert (reason.rule, reason.effect, reason.source_event_id) == ("L-5", "TRAINING_PRIORITY", "ev-c")
+    answer = rules.eligibility([], NOW, grassroots=[reason])
+    assert answer.training_priority is True and answer.selection_priority is False
+    assert rules.training_priority(cadre, False, True, 5) == rules.PRIORITY_GRASSROOTS
+    assert rules.grassroots_priority({"grassroots_years": 4}, commended, 5) == []
+    assert rules.grassroots_priority(cadre, [], 5) == []
