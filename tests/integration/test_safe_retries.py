@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from tests.helpers import wait_for
-from tests.integration.test_slice import new_id, register_cadre, register_unit
+from tests.integration.test_slice import new_id, open_cycle, register_cadre, register_unit
 
 pytestmark = pytest.mark.integration
 
@@ -64,3 +64,10 @@ def test_no_lost_updates_a_stale_if_match_is_refused(suite):
     bad = requests.patch(f"{suite.url}/cadres/{cadre_id}", json={"grassroots_years": 9},
                          headers={**admin, "If-Match": "yesterday"}, timeout=30)
     assert bad.status_code == 400
+
+
+def test_an_endpoint_that_takes_no_body_refuses_even_an_empty_object(suite):
+    cycle_id = open_cycle(suite, register_unit(suite), year=2017, kind="SPECIAL")
+    finalize = suite.post(f"/appraisal/cycles/{cycle_id}/finalize", {})
+    assert (finalize.status_code, finalize.json()["error"]["code"]) == (400, "MALFORMED_REQUEST")
+    assert suite.get(f"/appraisal/cycles/{cycle_id}").json()["status"] == "OPEN"
