@@ -89,6 +89,7 @@ from services.talent.schemas import (
     ImportReportSchema,
     ImportRosterSchema,
     ListCadresSchema,
+    ListUnitsSchema,
     NominateSchema,
     PlaceInPostSchema,
     PoolEntrySchema,
@@ -149,6 +150,11 @@ ROSTER_IMPORT_MAX_BODY_BYTES = 8 * 1024 * 1024
 ROUTES: tuple[Route, ...] = (
     Route("register_unit", "POST", "/units", "talent", "register_unit",
           "Register a unit of the roster", body=UnitSchema, response=UnitSchema, status=201, idempotent=True),
+    Route("list_units", "GET", "/units", "talent", "list_units",
+          "The roster's units by id, optionally of one type (a unit administrator sees their own)",
+          query=ListUnitsSchema, response=UnitSchema, many=True),
+    Route("get_unit", "GET", "/units/<string:unit_id>", "talent", "get_unit", "A unit of the roster",
+          response=UnitSchema),
     Route("register_cadre", "POST", "/cadres", "talent", "register_cadre",
           "Register a cadre in a unit", body=CadreSchema, response=CadreSchema, status=201, idempotent=True),
     Route("list_cadres", "GET", "/cadres", "talent", "list_cadres",
@@ -207,6 +213,9 @@ ROUTES: tuple[Route, ...] = (
     Route("create_programme", "POST", "/talent/programmes", "talent", "create_programme",
           "Create an incentive training programme with its seats (L-5)",
           body=CreateProgrammeSchema, response=ProgrammeSchema, status=201, idempotent=True),
+    Route("get_programme", "GET", "/talent/programmes/<string:programme_id>", "talent",
+          "get_programme", "An incentive training programme with its seats and, once allocated, "
+          "its allocation (L-5)", response=ProgrammeSchema),
     Route("allocate_programme", "POST", "/talent/programmes/<string:programme_id>/allocation",
           "talent", "allocate_programme", "Allocate a programme's seats among the candidates, "
           "priority cadres first in the stated order, each told why (L-5); once per programme",
@@ -358,6 +367,8 @@ ROUTES: tuple[Route, ...] = (
           "Open a must-talk for a cadre (MAJOR_SETBACK, JOB_ADJUSTMENT, EARLY_WARNING), due in the "
           "configured days; one open per cadre and reason: opening again returns it (K-1)",
           body=OpenTalkSchema, response=TalkSchema, status=201, idempotent=True),
+    Route("get_talk", "GET", "/care/talks/<string:talk_id>", "care", "get_talk",
+          "A must-talk as it stands (K-1; a cadre reads their own)", response=TalkSchema),
     Route("list_talks", "GET", "/care/talks", "care", "list_talks",
           "Must-talks, newest first, by cadre and status; overdue: the open ones past their due "
           "date, most overdue first (K-1; a cadre names themselves)", query=ListTalksSchema,
@@ -408,6 +419,11 @@ ROUTES: tuple[Route, ...] = (
     Route("fund_ledger", "GET", "/care/fund/<string:year>", "care", "fund_ledger",
           "A year's hardship fund: budget, granted, balance and the ledger line by line with its "
           "running balance (K-5)", response=FundSchema),
+    Route("get_hardship_application", "GET", "/care/hardship-applications/<string:application_id>",
+          "care", "get_hardship_application", "A hardship application as it stands (K-5)",
+          response=HardshipApplicationSchema),
+    Route("get_family", "GET", "/care/families/<string:family_id>", "care", "get_family",
+          "A bereaved family with its visits and the next one due (K-6)", response=FamilySchema),
     Route("register_family", "POST", "/care/families", "care", "register_family",
           "Register the family of a cadre who died on duty (因公殉职), with its dependants and how "
           "often it is visited; once per cadre (K-6)", body=RegisterFamilySchema,

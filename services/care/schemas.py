@@ -102,6 +102,18 @@ class ReferSupportSchema(Schema):
     notes = Text(max_length=4000)
 
 
+class TalkIdSchema(Schema):
+    talk_id = fields.String(required=True, validate=ID)
+
+
+class HardshipApplicationIdSchema(Schema):
+    application_id = fields.String(required=True, validate=ID)
+
+
+class FamilyIdSchema(Schema):
+    family_id = fields.String(required=True, validate=ID)
+
+
 class CadreIdSchema(Schema):
     cadre_id = fields.String(required=True, validate=ID)
 

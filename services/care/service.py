@@ -24,8 +24,10 @@ from services.care.schemas import (
     CompleteTalkSchema,
     CompletionSchema,
     DueVisitSchema,
+    FamilyIdSchema,
     FamilySchema,
     FundSchema,
+    HardshipApplicationIdSchema,
     HardshipApplicationSchema,
     HealthCheckSchema,
     LeaveSchema,
@@ -42,6 +44,7 @@ from services.care.schemas import (
     ReportYearSchema,
     RequestTalkSchema,
     SetBudgetSchema,
+    TalkIdSchema,
     TalkSchema,
     UnitYearSchema,
     UntakenLeaveSchema,
@@ -101,6 +104,10 @@ class CareService(ServiceBase):
         self.store.talks.change(talk_id, lambda talk: decide.complete_talk(
             talk, record=record, now=utcnow(), by=self._by()), current=self._talk(talk_id))
         self.store.open_talks.release(talk_id)
+        return self._talk(talk_id)
+
+    @rpc(request=TalkIdSchema, response=TalkSchema, allow={**CARERS, CADRE: SELF})
+    def get_talk(self, talk_id):
         return self._talk(talk_id)
 
     @rpc(request=ListTalksSchema, response=TalkSchema, many=True, allow={**CARERS, CADRE: SELF})
@@ -240,6 +247,12 @@ class CareService(ServiceBase):
             application, note=note, now=utcnow(), by=self._by()), current=application)
         return self._application(application_id)
 
+    @rpc(request=HardshipApplicationIdSchema, response=HardshipApplicationSchema,
+         allow={**UNIT_CARERS, CADRE: SELF})
+    def get_hardship_application(self, application_id):
+        """K-5: an application as it stands, for those who may apply for its cadre."""
+        return self._application(application_id)
+
     @rpc(request=PendingHardshipSchema, response=HardshipApplicationSchema, many=True, allow=CARERS)
     def pending_hardship(self, limit=100):
         """K-5 (v2): the applications waiting for a decision, oldest first: a care officer's list."""
@@ -253,6 +266,10 @@ class CareService(ServiceBase):
         return self._fund(year)
 
     # K-6 bereaved families
+
+    @rpc(request=FamilyIdSchema, response=FamilySchema, allow=CARERS)
+    def get_family(self, family_id):
+        return self._family(family_id)
 
     @rpc(request=RegisterFamilySchema, response=FamilySchema, allow=CARERS, idempotent=True)
     def register_family(self, cadre_id, died_on, dependants, visit_every_months=None):

@@ -63,6 +63,18 @@ class CadreSchema(Schema):
     emergency_front_line = JsonBool(load_default=False)
 
 
+class UnitIdSchema(Schema):
+    unit_id = fields.String(required=True, validate=ID)
+
+
+class ListUnitsSchema(Schema):
+    unit_type = fields.String(load_default=None, validate=validate.OneOf(UNIT_TYPES))
+
+
+class ProgrammeIdSchema(Schema):
+    programme_id = fields.String(required=True, validate=ID)
+
+
 class CadreIdSchema(Schema):
     cadre_id = fields.String(required=True, validate=ID)
 

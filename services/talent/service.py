@@ -50,14 +50,17 @@ from services.talent.schemas import (
     ImportReportSchema,
     ImportRosterSchema,
     ListCadresSchema,
+    ListUnitsSchema,
     NominateSchema,
     PlaceInPostSchema,
     PoolEntrySchema,
     PoolQuerySchema,
+    ProgrammeIdSchema,
     ProgrammeSchema,
     RotationEntrySchema,
     RotationQuerySchema,
     SelectionSchema,
+    UnitIdSchema,
     UnitSchema,
     UpdateCadreSchema,
     YoungCadreSchema,
@@ -70,6 +73,8 @@ from services.talent.storage import TalentStorage
 READ_CADRE = {ORG_ADMIN: ANY, DISCIPLINE_OFFICER: ANY, CARE_OFFICER: ANY, UNIT_ADMIN: OWN_UNIT,
               CADRE: SELF}
 READ_ELIGIBILITY = {ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT, CADRE: SELF}
+# the units of the roster: every officer; a unit administrator their own
+READ_UNITS = {ORG_ADMIN: ANY, DISCIPLINE_OFFICER: ANY, CARE_OFFICER: ANY, UNIT_ADMIN: OWN_UNIT}
 # the roster is kept by the department and, for their own cadres, by the units
 KEEP_ROSTER = {ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT}
 # the lion-type pool, selection, training and postings are the department's (L-1..L-6); units
@@ -94,6 +99,22 @@ class TalentService(ServiceBase):
                                                              unit_type=unit_type, now=utcnow()))
         except DuplicateKeyError:
             raise Conflict(f"unit {unit_id} is already registered", code="UNIT_EXISTS") from None
+
+    @rpc(request=UnitIdSchema, response=UnitSchema, allow=READ_UNITS)
+    def get_unit(self, unit_id):
+        self.access.check(unit_id=unit_id, record=("unit", unit_id))
+        unit = self.store.units.get(unit_id)
+        if unit is None:
+            raise NotFound(f"unit {unit_id} is not registered", code="UNIT_NOT_FOUND")
+        return unit
+
+    @rpc(request=ListUnitsSchema, response=UnitSchema, many=True, allow=READ_UNITS)
+    def list_units(self, unit_type=None):
+        """The roster's units by id (a unit administrator's own only)."""
+        actor = self.access.actor
+        own = None if self.access.unrestricted else actor.unit_id
+        self.access.check(unit_id=own, record=("units", unit_type or "*"))
+        return self.store.units.listed(unit_type=unit_type, unit_id=own)
 
     @rpc(request=CadreSchema, response=CadreSchema, allow=KEEP_ROSTER, idempotent=True)
     def register_cadre(self, cadre_id, unit_id, **facts):
@@ -279,6 +300,14 @@ class TalentService(ServiceBase):
         self.store.programmes.add(Change(set={"programme_id": programme_id, "name": name,
                                               "year": year, "seats": seats, "created_at": utcnow()}))
         return self.store.programmes.get(programme_id)
+
+    @rpc(request=ProgrammeIdSchema, response=ProgrammeSchema, allow=DEPARTMENT)
+    def get_programme(self, programme_id):
+        self.access.check(record=("programme", programme_id))
+        programme = self.store.programmes.get(programme_id)
+        if programme is None:
+            raise NotFound(f"programme {programme_id} does not exist", code="PROGRAMME_NOT_FOUND")
+        return programme
 
     @rpc(request=AllocateSchema, response=AllocationLineSchema, many=True, allow=DEPARTMENT)
     def allocate_programme(self, programme_id, candidates):

@@ -24,6 +24,10 @@ class Units(Records):
     def load(self, unit):
         return unit and {**unit, "unit_id": unit["_id"]}
 
+    def listed(self, unit_type=None, unit_id=None, limit=10_000) -> list[dict]:
+        query = {k: v for k, v in (("unit_type", unit_type), ("_id", unit_id)) if v is not None}
+        return [self.load(unit) for unit in self.collection.find(query).sort("_id", 1).limit(limit)]
+
     def known_of(self, unit_ids) -> set[str]:
         """Which of these units are on the roster."""
         return set(self.store.by_ids(Unit, sorted(set(unit_ids)), {"_id": 1}))

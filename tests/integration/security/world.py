@@ -1801,6 +1801,71 @@ def call_audit(w: World, case: str, headers: dict):
     return response, 200, effect
 
 
+def call_list_units(w: World, case: str, headers: dict):
+    response = w.get("/units", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:  # every officer's list holds A; a unit admin's holds A alone (test_scopes)
+            assert w.unit_a in {u["unit_id"] for u in response.json()}
+
+    return response, 200, effect
+
+
+def call_get_unit(w: World, case: str, headers: dict):
+    unit_id = w.units[case]
+    response = w.get(f"/units/{unit_id}", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:
+            assert response.json()["unit_id"] == unit_id
+
+    return response, 200, effect
+
+
+def call_get_programme(w: World, case: str, headers: dict):
+    programme_id = w.create_programme()
+    response = w.get(f"/talent/programmes/{programme_id}", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:
+            assert response.json()["programme_id"] == programme_id
+
+    return response, 200, effect
+
+
+def call_get_talk(w: World, case: str, headers: dict):
+    talk_id = w.standing_talks[case]
+    response = w.get(f"/care/talks/{talk_id}", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:
+            assert response.json()["talk_id"] == talk_id
+
+    return response, 200, effect
+
+
+def call_get_hardship_application(w: World, case: str, headers: dict):
+    application_id = w.apply_hardship(case)
+    response = w.get(f"/care/hardship-applications/{application_id}", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:
+            assert response.json()["application_id"] == application_id
+
+    return response, 200, effect
+
+
+def call_get_family(w: World, case: str, headers: dict):
+    family_id = w.families[case]
+    response = w.get(f"/care/families/{family_id}", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:
+            assert response.json()["family_id"] == family_id
+
+    return response, 200, effect
+
+
 def call_work(w: World, case: str, headers: dict):
     response = w.get("/work", headers=headers)
 
@@ -1894,4 +1959,10 @@ CALLS: dict[str, Call] = {
     "GET /care/families/due-visits": call_due_visits,
     "GET /audit": call_audit,
     "GET /work": call_work,
+    "GET /units": call_list_units,
+    "GET /units/{unit_id}": call_get_unit,
+    "GET /talent/programmes/{programme_id}": call_get_programme,
+    "GET /care/talks/{talk_id}": call_get_talk,
+    "GET /care/hardship-applications/{application_id}": call_get_hardship_application,
+    "GET /care/families/{family_id}": call_get_family,
 }
