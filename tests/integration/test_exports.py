@@ -14,7 +14,7 @@ YEAR = 2019  # a fund year of this test's own
 
 def test_the_fund_ledger_downloads_as_a_workbook_and_the_cases_as_csv(suite):
     care = suite.auth_headers("CARE_OFFICER")
-    budget = suite.post("/care/fund/budget", {"year": YEAR, "amount": "120000.00"}, headers=care)
+    budget = suite.post("/care/fund/budget", {"year": YEAR, "amount": "120000.00"})  # the department
     assert budget.status_code == 200, budget.text
 
     workbook = suite.get(f"/care/fund/{YEAR}?format=xlsx", headers=care)

@@ -205,7 +205,7 @@ class TestBadInputOverHttp:
 
     def test_unknown_endpoint_and_method_answer_json(self, suite):
         assert suite.get("/nowhere").json()["error"]["code"] == "NO_SUCH_ENDPOINT"
-        response = suite.get("/units")
+        response = suite.get("/roster/imports")
         assert (response.status_code, response.json()["error"]["code"]) == (
             405, "METHOD_NOT_ALLOWED")
 
