@@ -90,7 +90,7 @@ class TestBadInput:
         report = response.json()
         assert (report["rows"], report["imported"], len(report["errors"])) == (2600, 0, 2600), report
         assert report["errors"][-1] == {"row": 2601, "cadre_id": rows[-1][0],
-                                        "fields": {"unit_id": ["Unknown unit."]}}, report["errors"][-1]
+                                        "fields": {"unit_id": ["未知单位。"]}}, report["errors"][-1]
         assert world.get(f"/cadres/{rows[0][0]}").status_code == 404
 
         # as large a body anywhere else is refused before any service is called
