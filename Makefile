@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run stop test faults bench lint venv stack-up stack-down status token catalogues
+.PHONY: run stop test faults bench lint venv stack-up stack-down status token catalogues asyncapi-parser
 
 # Python >= 3.11: the newest one on the PATH
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
@@ -18,6 +18,14 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+## the official AsyncAPI parser (Node, from the npm registry), which the contract tests run
+PARSER := contracts/asyncapi-parser
+asyncapi-parser: $(PARSER)/node_modules/.installed
+
+$(PARSER)/node_modules/.installed: $(PARSER)/package-lock.json
+	npm ci --prefix $(PARSER) --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
 
 stack-up:
 	deploy/local/stack.sh up
@@ -45,7 +53,7 @@ status:
 
 ## lint, then every test against the real stack; a stack it had to start is stopped afterwards
 ## (`make stack-up` first keeps it running between test runs)
-test: venv
+test: venv asyncapi-parser
 	$(VENV)/bin/ruff check .
 	deploy/local/stack.sh up
 	set -a && . .stack/env && set +a && \

@@ -47,7 +47,7 @@ class EnvelopeSchema(Schema):
     occurred_at = fields.AwareDateTime(required=True, default_timezone=UTC)
     producer = fields.String(required=True)
     correlation_id = fields.String(load_default=None, allow_none=True)
-    actor = fields.Raw(load_default=None, allow_none=True)
+    actor = fields.Dict(load_default=None, allow_none=True)  # who acted: {user_id, roles, ...}
     payload = fields.Dict(required=True)
 
 
