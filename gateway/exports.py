@@ -11,13 +11,19 @@ import csv
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
+from urllib.parse import quote
+from zipfile import BadZipFile
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 from werkzeug.wrappers import Response
 
 from gateway.labels import LABELS
+from services.common.errors import InvalidInput
 from services.common.labels import label
+from services.talent.schemas import ROSTER_COLUMNS  # the roster import's own column names
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
@@ -100,7 +106,6 @@ def export_response(table: Table, answer: Any, fmt: str, filename: str) -> Respo
 
 
 def _quoted(text: str) -> str:
-    from urllib.parse import quote
     return quote(text, safe="")
 
 
@@ -108,7 +113,6 @@ def _quoted(text: str) -> str:
 
 def roster_template(fmt: str) -> Response:
     """The roster's columns as officers' sheets head them, and one example row."""
-    from services.talent.schemas import ROSTER_COLUMNS  # the import's own column names
     headers = list(ROSTER_COLUMNS)
     example = ["C0001", "张三", "JA", "处级", "是", "否", "1980-01-02", 5, 12, "公务员",
                "2022-03-01", "否"]
@@ -118,12 +122,8 @@ def roster_template(fmt: str) -> Response:
 def roster_csv(data: bytes) -> str:
     """An uploaded .xlsx roster (its first sheet) as CSV text: days as YYYY-MM-DD, whole numbers
     without a decimal point, empty cells empty."""
-    from zipfile import BadZipFile
 
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
-    from services.common.errors import InvalidInput
     try:
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
     except (BadZipFile, InvalidFileException, KeyError, IndexError, ValueError, OSError):
@@ -138,7 +138,6 @@ def roster_csv(data: bytes) -> str:
 
 
 def _text(value) -> str:
-    from datetime import date, datetime
     if value is None:
         return ""
     if isinstance(value, datetime):

@@ -35,7 +35,7 @@ def open_cycle(unit: Record | None, roster: Sequence[Record], *, cycle_id: str, 
 
 def record_grades(cycle: Record, grades: Sequence[Record], cadres: Mapping[str, Record], *,
                   terms: rules.QuotaTerms, unit_grade: str | None, bars: Bars, unrestricted: bool,
-                  policy: rules.Policy, now: datetime) -> Change:
+                  policy: rules.Policy, now: datetime, by: str | None = None) -> Change:
     """Each grade checked in the order given, the quota counting the earlier rows (A-1, A-2, A-6);
     if one is refused none is recorded, and the refusal names its row. A cadre of the unit graded
     while not on the participant list joins it (A-1)."""
@@ -48,7 +48,7 @@ def record_grades(cycle: Record, grades: Sequence[Record], cadres: Mapping[str, 
         if cadre is not None and cadre["unit_id"] == cycle["unit_id"]:
             with at_row(row, graded, grades):
                 current = {**current, **rules.listed_for_grading(
-                    current, cadre, terms.pool(current, cadre), now)}
+                    current, cadre, terms.pool(current, cadre), now, by)}
     for row, graded in enumerate(grades):
         with at_row(row, graded, grades):
             current = _with_grade(current, cadres.get(graded["cadre_id"]), terms=terms,
@@ -64,7 +64,7 @@ def record_grades(cycle: Record, grades: Sequence[Record], cadres: Mapping[str, 
 def _with_grade(cycle: Record, cadre: Record | None, *, terms: rules.QuotaTerms,
                 unit_grade: str | None, bars: Bars, unrestricted: bool, policy: rules.Policy,
                 now: datetime, cadre_id: str, grade: str, comment: str | None = None) -> dict:
-    """The cycle with one more grade, and with the cadre on its list if they were not."""
+    """The cycle with one more grade (its cadre listed already, by ``record_grades``)."""
     rules.ensure_open(cycle)
     if cadre is None:
         raise unknown_copy("cadre", cadre_id, "appraisal")
@@ -74,7 +74,6 @@ def _with_grade(cycle: Record, cadre: Record | None, *, terms: rules.QuotaTerms,
         raise Forbidden("a unit's principal leaders are graded by the organisation department, not "
                         "by the unit", rule="A-1", details={"cadre_id": cadre_id})
     pool = terms.pool(cycle, cadre)
-    cycle = {**cycle, **rules.listed_for_grading(cycle, cadre, pool, now)}
     results = cycle["results"]
     already = any(r["cadre_id"] == cadre_id and r["grade"] == rules.EXCELLENT for r in results)
     rules.check_excellent_quota(cycle["kind"], grade, cadre, terms.quota_of(cycle, pool),

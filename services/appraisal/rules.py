@@ -409,7 +409,7 @@ def with_participant_change(cycle: Mapping[str, Any], participants: Sequence[Map
 
 
 def listed_for_grading(cycle: Mapping[str, Any], cadre: Mapping[str, Any], pool: str,
-                       now: datetime) -> dict[str, Any]:
+                       now: datetime, by: str | None = None) -> dict[str, Any]:
     """A-1 (v2): a cycle with a list grades its participants (and its principal leaders, appraised by
     the city outside it). Reading: a cadre of the unit graded while not on the list -- one who
     joined the roster after the cycle opened -- joins it, the grade being the officer's act of
@@ -430,7 +430,7 @@ def listed_for_grading(cycle: Mapping[str, Any], cadre: Mapping[str, Any], pool:
             code="NOT_A_PARTICIPANT", rule="A-1",
             details={"cadre_id": cadre["_id"], "change": NOT_RATED if not_rated else REMOVE})
     entry = {"cadre_id": cadre["_id"], "change": ADD, "reason": "graded: in the unit's roster",
-             "by": None, "at": now, "grade_dropped": None}
+             "by": by, "at": now, "grade_dropped": None}
     return {PARTICIPANTS: sorted([*(cycle.get(PARTICIPANTS) or ()),
                                   {"cadre_id": cadre["_id"], "pool": pool}],
                                  key=lambda p: p["cadre_id"]),

@@ -316,7 +316,7 @@ class AppraisalService(ServiceBase):
             cycle, grades, cadres, terms=self._terms(cycle, policy, in_unit=in_unit)[0],
             unit_grade=self.store.unit_grades.grade_of(cycle["unit_id"], cycle["year"]),
             bars=self._bars(cycle, excellent), unrestricted=self.access.unrestricted,
-            policy=policy, now=utcnow()), current=cycle)
+            policy=policy, now=utcnow(), by=self._by()), current=cycle)
 
     def _bars(self, cycle, excellent: list[str]) -> dict[str, list]:
         """A-6's restrictions, by cadre, for the cadres about to be (or kept) EXCELLENT, when its

@@ -106,9 +106,13 @@ def test_a_removed_cadre_is_refused_until_added_back():
 
 def test_a_cadre_of_the_unit_graded_while_unlisted_joins_the_list():
     a, late = cadre("a"), cadre("late")
-    cycle = grade(cycle_of([a]), late, "COMPETENT", rules.QuotaTerms(None), [a, late])
+    cycle = cycle_of([a])
+    cycle = decide.record_grades(cycle, [{"cadre_id": "late", "grade": "COMPETENT"}], {"late": late},
+                                 terms=rules.QuotaTerms(None), unit_grade=None, bars={},
+                                 unrestricted=False, policy=rules.Policy(), now=NOW,
+                                 by="grader").applied_to(cycle)
     assert [p["cadre_id"] for p in cycle["participants"]] == ["a", "late"]
-    assert cycle["participant_changes"][-1]["change"] == "ADD"
+    assert [(c["change"], c["by"]) for c in cycle["participant_changes"]] == [("ADD", "grader")]
 
 
 @pytest.mark.parametrize("what,who,code", [
