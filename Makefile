@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run stop test faults bench lint venv stack-up stack-down status token catalogues asyncapi-parser
+.PHONY: run stop test faults bench lint venv stack-up stack-down status token catalogues asyncapi-parser browser
 
 # Python >= 3.11: the newest one on the PATH
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
@@ -53,7 +53,10 @@ status:
 
 ## lint, then every test against the real stack; a stack it had to start is stopped afterwards
 ## (`make stack-up` first keeps it running between test runs)
-test: venv asyncapi-parser
+browser:
+	deploy/local/stack.sh browser
+
+test: venv asyncapi-parser browser
 	$(VENV)/bin/ruff check .
 	deploy/local/stack.sh up
 	set -a && . .stack/env && set +a && \

@@ -227,6 +227,8 @@ def rpc_catalogue() -> dict[str, Any]:
             "allow": "PUBLIC" if not isinstance(allow, dict) else dict(sorted(allow.items())),
             # takes a client_key: the same key with the same arguments answers the first answer
             **({"idempotent": True} if getattr(function, "idempotent", False) else {}),
+            # takes cursor and limit; with paged=True answers {items, next_cursor, total}
+            **({"paged": True} if getattr(function, "paged", False) else {}),
             "request": schemas.get("request", {"type": "object", "properties": {}}),
             "response": ({"type": "array", "items": schemas["response"]} if getattr(function, "many", False)
                          else schemas["response"]) if response else None,

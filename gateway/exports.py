@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -70,6 +71,12 @@ EXPORTS: dict[str, Table] = {
         Column("handling", "类型", render=lambda h: label(LABELS, "sanction", h)
                if h in LABELS["sanction"] else label(LABELS, "demotion_handling", h)),
         Column("count", "人数"), Column("cadres", "干部", render=names))),
+    "year_quotas": Table("年度考核优秀等次名额", (
+        Column("year", "年度"), Column("unit_id", "单位"), Column("participants", "参加考核人数"),
+        Column("max", "优秀名额"), Column("used", "已定优秀"), Column("remaining", "剩余名额"),
+        Column("pools", "分类名额", render=lambda pools: "；".join(
+            f"{label(LABELS, 'quota_pool', p['pool'])} {p['used']}/{p['max']}" for p in pools or ())),
+        Column("group", "合并计算", render=lambda g: g["name"] if g else ""))),
     "list_cases": Table("问责案件", (
         Column("case_id", "案件编号"), Column("cadre_id", "干部"), Column("unit_id", "单位"),
         Column("source", "来源", "case_source"), Column("situations", "情形", "inaction_situation"),
@@ -93,14 +100,19 @@ EXPORTS: dict[str, Table] = {
         Column("unit_id", "单位"), Column("cadre_id", "干部"), Column("is_leader", "领导干部"),
         Column("entitlement", "应休天数"), Column("taken", "已休天数"), Column("remaining", "未休天数"))),
     "fund_ledger": Table("关心关爱干部专项资金台账", (
-        Column("at", "时间"), Column("kind", "类别", "ledger_entry"), Column("amount", "金额（元）"),
+        Column("at", "时间"), Column("kind", "类别", "ledger_entry"),
+        Column("direction", "收支", "ledger_direction"), Column("amount", "金额（元）"),
         Column("balance", "余额（元）"), Column("cadre_id", "干部"), Column("application_id", "申请编号"),
         Column("by", "经办人")), rows=lambda fund: fund["ledger"]),
 }
 
 
-def export_response(table: Table, answer: Any, fmt: str, filename: str) -> Response:
-    rows = [[cell(column, row) for column in table.columns] for row in table.rows(answer)]
+def export_response(table: Table, answers: Iterable[Any], fmt: str, filename: str) -> Response:
+    """The answers (a list's pages, one after another, or one answer) laid out as the table says.
+    Rows go to a spooled file as each page arrives, so a list of any length is held one page at a
+    time."""
+    rows = ([cell(column, row) for column in table.columns]
+            for answer in answers for row in table.rows(answer))
     return _sheet_response(table.title, [column.header for column in table.columns], rows, fmt,
                            filename)
 
@@ -151,25 +163,51 @@ def _text(value) -> str:
     return str(value)
 
 
-def _sheet_response(title: str, headers: list, rows: list, fmt: str, filename: str) -> Response:
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(headers)
-        writer.writerows(rows)
-        body = "\ufeff" + out.getvalue()  # a byte-order mark: Excel then reads the Chinese as UTF-8
-    else:
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title[:31])
-        sheet.append(headers)
-        for row in rows:
-            sheet.append([value if isinstance(value, int | float | str) else str(value)
-                          for value in row])
-        out = io.BytesIO()
-        workbook.save(out)
-        body = out.getvalue()
-    response = Response(body, content_type=FORMATS[fmt])
+SPOOL_IN_MEMORY_BYTES = 1024 * 1024  # a larger file goes to disk as it is written
+CHUNK_BYTES = 64 * 1024
+
+
+def _sheet_response(title: str, headers: list, rows: Iterable[list], fmt: str,
+                    filename: str) -> Response:
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)
+    try:
+        _write_sheet(spool, title, headers, rows, fmt)
+    except BaseException:
+        spool.close()  # a page that failed to come: nothing half-written is sent
+        raise
+    size = spool.tell()
+    spool.seek(0)
+
+    def chunks():
+        with spool:
+            yield from iter(lambda: spool.read(CHUNK_BYTES), b"")
+
+    response = Response(chunks(), content_type=FORMATS[fmt])
+    response.headers["Content-Length"] = str(size)
     response.headers["Content-Disposition"] = (
         f"attachment; filename={filename}.{fmt}; filename*=UTF-8''{_quoted(title)}.{fmt}")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _write_sheet(spool, title: str, headers: list, rows: Iterable[list], fmt: str) -> None:
+    if fmt == "csv":
+        # a byte-order mark: Excel then reads the Chinese as UTF-8
+        text = io.TextIOWrapper(spool, encoding="utf-8-sig", newline="")
+        writer = csv.writer(text)
+        writer.writerow(headers)
+        writer.writerows(rows)
+        text.flush()
+        text.detach()
+    else:
+        workbook = Workbook(write_only=True)  # rows go to a temporary file, not a tree in memory
+        sheet = workbook.create_sheet(title[:31])
+        sheet.append(headers)
+        try:
+            for row in rows:
+                sheet.append([value if isinstance(value, int | float | str) else str(value)
+                              for value in row])
+        except BaseException:
+            sheet.close()  # its temporary file, not left for the collector
+            raise
+        workbook.save(spool)

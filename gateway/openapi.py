@@ -1,15 +1,13 @@
-"""The OpenAPI 3 document of the HTTP API, built from ``gateway.routes.ROUTES``, and a page to read it.
+"""The OpenAPI 3 document of the HTTP API, built from ``gateway.routes.ROUTES`` (gateway/docs.py serves
+Swagger UI on it).
 
 Request and response bodies are the services' own marshmallow schemas, so the document cannot drift
-from what the services accept and return. ``docs_html`` renders the document as one self-contained page:
-no CDN, no scripts, because the suite runs on machines that may be offline.
+from what the services accept and return.
 """
 
 from __future__ import annotations
 
-import html
 import json
-import re
 from collections.abc import Iterable
 from decimal import Decimal
 from importlib import metadata
@@ -191,11 +189,25 @@ def _route_operation(spec: APISpec, route: Route, registered: dict[tuple, str]) 
     if route.name in EXPORTS:
         content.update({media.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
                         for media in FORMATS.values()})
+    success: dict[str, Any] = {"description": "Success", "content": content}
+    if route.paged:
+        success["description"] = ("A page of the list: `limit` items (100 unless said) from `cursor` "
+                                  "on; the next page's address is in the Link header")
+        success["headers"] = PAGE_HEADERS
     operation["responses"] = {
-        str(route.status): {"description": "Success", "content": content},
+        str(route.status): success,
         **_error_responses(),
     }
     return operation
+
+
+PAGE_HEADERS = {
+    "Link": {"description": "RFC 8288: the next page's address, `<...>; rel=\"next\"`; absent on "
+                            "the last page. Items added meanwhile are neither repeated nor skipped",
+             "schema": {"type": "string"}},
+    "X-Total-Count": {"description": "How many items the whole list holds",
+                      "schema": {"type": "integer", "minimum": 0}},
+}
 
 
 def _gateway_paths() -> dict[str, dict]:
@@ -250,11 +262,26 @@ def _gateway_paths() -> dict[str, dict]:
         }},
         "/docs": {"get": {
             "operationId": "api_docs",
-            "summary": "This document as a page to read (no external resources)",
+            "summary": "Swagger UI on this document: every operation, try-it-out, and Authorize for a "
+                       "bearer token (nothing loaded from elsewhere)",
             "tags": [GATEWAY_TAG],
             "security": [],
             "responses": {"200": {"description": "An HTML page",
                                   "content": {"text/html": {"schema": {"type": "string"}}}}},
+        }},
+        "/docs/{asset}": {"get": {
+            "operationId": "api_docs_asset",
+            "summary": "The files the docs page loads (Swagger UI's script, style and icons)",
+            "tags": [GATEWAY_TAG],
+            "security": [],
+            "parameters": [{"name": "asset", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "The file", "content": {
+                "text/javascript": {"schema": {"type": "string"}},
+                "text/css": {"schema": {"type": "string"}},
+                "image/png": {"schema": {"type": "string", "format": "binary"}}}},
+                "404": {"description": "Not a file of the page",
+                        "content": _json_content({"$ref": ERROR_REF})}},
         }},
     }
 
@@ -358,221 +385,3 @@ def to_json(spec: dict) -> str:
 
 
 # The page
-
-
-CSS = """
-body { font: 15px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 60rem; padding: 1rem 2rem;
-       color: #1d1d1f; }
-h1 { margin-bottom: .2rem; } h2 { border-bottom: 2px solid #ccc; margin-top: 2.5rem; }
-h3 { margin: 0; font-size: 1.05rem; } h4 { margin: 1rem 0 .3rem; font-size: .95rem; }
-code, .path { font-family: ui-monospace, Menlo, Consolas, monospace; }
-.op { border: 1px solid #d0d0d0; border-radius: 6px; padding: .8rem 1rem; margin: 1rem 0; }
-.method { display: inline-block; min-width: 4.5rem; text-align: center; border-radius: 4px;
-          color: #fff; font-weight: 600; padding: 0 .4rem; margin-right: .5rem; }
-.get { background: #2f6db5; } .post { background: #23803c; } .put, .patch { background: #a76a00; }
-.delete { background: #b3261e; }
-.summary { color: #444; margin: .3rem 0; } .muted { color: #666; font-size: .9rem; }
-table { border-collapse: collapse; width: 100%; margin: .3rem 0; font-size: .92rem; }
-th, td { border: 1px solid #ddd; padding: .25rem .5rem; text-align: left; vertical-align: top; }
-th { background: #f4f4f4; } .req { color: #b3261e; font-weight: 600; }
-nav ul { columns: 2; } a { color: #2f6db5; }
-"""
-
-
-REQUIRED = '<span class="req">required</span>'
-
-
-def _anchor(prefix: str, name: str) -> str:
-    return prefix + "-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
-
-
-def _esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _text(value: Any) -> str:
-    """Escaped prose, with `backticks` shown as code as in the document's own Markdown."""
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", _esc(value))
-
-
-def _ref_name(ref: str) -> str:
-    return ref.rsplit("/", 1)[-1]
-
-
-def _resolve(spec: dict, schema: dict) -> dict:
-    while "$ref" in schema:
-        schema = spec.get("components", {}).get("schemas", {}).get(_ref_name(schema["$ref"]), {})
-    return schema
-
-
-def _type_label(schema: dict) -> str:
-    """A field's type as HTML: a link for a component, 'array of …', the format in brackets."""
-    if "$ref" in schema:
-        name = _ref_name(schema["$ref"])
-        return f'<a href="#{_esc(_anchor("schema", name))}">{_esc(name)}</a>'
-    kind = schema.get("type", "any")
-    if kind == "array":
-        label = "array of " + _type_label(schema.get("items", {}))
-    elif kind == "object" and not schema.get("properties"):
-        label = "object (free-form)" if schema.get("additionalProperties", True) is not False else "object"
-    else:
-        label = _esc(kind)
-    if schema.get("format"):
-        label += f" ({_esc(schema['format'])})"
-    if schema.get("nullable"):
-        label += " or null"
-    return label
-
-
-def _constraints(schema: dict) -> str:
-    parts = []
-    if "enum" in schema:
-        values = (v if isinstance(v, str) else json.dumps(v) for v in schema["enum"])
-        parts.append("one of " + ", ".join(f"<code>{_esc(v)}</code>" for v in values))
-    for key, text in (("minLength", "min length"), ("maxLength", "max length"),
-                      ("minimum", "min"), ("maximum", "max"), ("minItems", "min items"),
-                      ("maxItems", "max items")):
-        if key in schema:
-            parts.append(f"{text} {_esc(schema[key])}")
-    if "pattern" in schema:
-        parts.append(f"pattern <code>{_esc(schema['pattern'])}</code>")
-    if schema.get("readOnly"):
-        parts.append("read-only")
-    if schema.get("description"):
-        parts.append(_text(schema["description"]))
-    return "; ".join(parts)
-
-
-def _fields_table(spec: dict, schema: dict) -> str:
-    """The fields of an object schema, its ``$ref`` followed; anything else as its type."""
-    name = _ref_name(schema["$ref"]) if "$ref" in schema else None
-    resolved = _resolve(spec, schema)
-    heading = (f'<p class="muted">Schema <a href="#{_esc(_anchor("schema", name))}">{_esc(name)}</a></p>'
-               if name else "")
-    properties = resolved.get("properties")
-    if not properties:
-        return f"{heading}<p>{_type_label(schema)}</p>"
-    required = set(resolved.get("required", []))
-    rows = "".join(
-        f"<tr><td><code>{_esc(field)}</code></td><td>{_type_label(sub)}</td>"
-        f"<td>{REQUIRED if field in required else ''}</td>"
-        f"<td>{_constraints(sub)}</td></tr>"
-        for field, sub in properties.items()
-    )
-    extra = resolved.get("additionalProperties", True)
-    note = '<p class="muted">No fields other than these.</p>' if extra is False else ""
-    return (f"{heading}<table><tr><th>field</th><th>type</th><th></th><th>values and notes</th></tr>"
-            f"{rows}</table>{note}")
-
-
-def _operation_html(spec: dict, path: str, method: str, operation: dict) -> str:
-    parts = [
-        f'<section class="op" id="{_esc(_anchor("op", operation.get("operationId", method + path)))}">',
-        f'<h3><span class="method {_esc(method)}">{_esc(method.upper())}</span>'
-        f'<span class="path">{_esc(path)}</span></h3>',
-        f'<p class="summary">{_text(operation.get("summary", ""))}</p>',
-        *([f'<p>{_text(operation["description"])}</p>'] if operation.get("description") else []),
-    ]
-    meta = [f"operationId <code>{_esc(operation.get('operationId', ''))}</code>"]
-    security = operation.get("security", spec.get("security", []))
-    schemes = sorted({name for requirement in security for name in requirement})
-    meta.append("needs " + ", ".join(f"<code>{_esc(s)}</code>" for s in schemes) if schemes
-                else "public: no token needed")
-    parts.append(f'<p class="muted">{" · ".join(meta)}</p>')
-
-    parameters = operation.get("parameters", [])
-    if parameters:
-        rows = []
-        for p in parameters:
-            notes = _constraints({**p.get("schema", {}), "description": p.get("description", "")})
-            rows.append(f"<tr><td><code>{_esc(p['name'])}</code></td><td>{_esc(p['in'])}</td>"
-                        f"<td>{_type_label(p.get('schema', {}))}</td>"
-                        f"<td>{REQUIRED if p.get('required') else ''}</td><td>{notes}</td></tr>")
-        rows = "".join(rows)
-        parts.append("<h4>Parameters</h4><table><tr><th>name</th><th>in</th><th>type</th><th></th>"
-                     f"<th>values and notes</th></tr>{rows}</table>")
-
-    body = operation.get("requestBody")
-    if body:
-        for media, content in sorted(body.get("content", {}).items()):
-            required = " (required)" if body.get("required") else ""
-            parts.append(f"<h4>Request body <code>{_esc(media)}</code>{_esc(required)}</h4>")
-            parts.append(_fields_table(spec, content.get("schema", {})))
-
-    parts.append("<h4>Responses</h4>")
-    rows = []
-    details = []
-    for status, response in operation.get("responses", {}).items():
-        content = response.get("content", {})
-        bodies = ", ".join(f"<code>{_esc(media)}</code> {_type_label(c.get('schema', {}))}"
-                           for media, c in sorted(content.items()))
-        rows.append(f"<tr><td>{_esc(status)}</td><td>{_text(response.get('description', ''))}</td>"
-                    f"<td>{bodies}</td></tr>")
-        # success bodies in full; error bodies are all the one Error schema, listed below
-        if str(status).startswith("2"):
-            for media, c in sorted(content.items()):
-                details.append(f"<h4>{_esc(status)} <code>{_esc(media)}</code></h4>"
-                               + _fields_table(spec, c.get("schema", {})))
-    parts.append("<table><tr><th>status</th><th>meaning</th><th>body</th></tr>" + "".join(rows) + "</table>")
-    parts.extend(details)
-    parts.append("</section>")
-    return "\n".join(parts)
-
-
-def _operations_by_tag(spec: dict) -> dict[str, list[tuple[str, str, dict]]]:
-    grouped: dict[str, list[tuple[str, str, dict]]] = {}
-    for path, operations in spec.get("paths", {}).items():
-        for method, operation in operations.items():
-            if method not in METHOD_ORDER:  # path-level keys: parameters, summary ...
-                continue
-            for tag in operation.get("tags") or ["other"]:
-                grouped.setdefault(tag, []).append((path, method, operation))
-    declared = [t["name"] for t in spec.get("tags", [])]
-    order = [t for t in declared if t in grouped] + sorted(t for t in grouped if t not in declared)
-    return {tag: sorted(grouped[tag], key=lambda item: (item[0], METHOD_ORDER.index(item[1])))
-            for tag in order}
-
-
-def docs_html(spec: dict) -> str:
-    """The document as one HTML page: operations grouped by tag, then every schema; all text escaped."""
-    info = spec.get("info", {})
-    title = info.get("title", "API")
-    tag_text = {t["name"]: t.get("description", "") for t in spec.get("tags", [])}
-    grouped = _operations_by_tag(spec)
-    schemas = spec.get("components", {}).get("schemas", {})
-
-    nav = "".join(
-        f'<li><a href="#{_esc(_anchor("tag", tag))}">{_esc(tag)}</a><ul>'
-        + "".join(f'<li><a href="#{_esc(_anchor("op", op.get("operationId", m + p)))}">'
-                  f"{_esc(m.upper())} {_esc(p)}</a></li>" for p, m, op in ops)
-        + "</ul></li>"
-        for tag, ops in grouped.items()
-    )
-    body = [
-        f"<h1>{_esc(title)}</h1>",
-        f'<p class="muted">version {_esc(info.get("version", ""))} · OpenAPI {_esc(spec.get("openapi", ""))}'
-        ' · the machine-readable document: <a href="/openapi.json">/openapi.json</a></p>',
-    ]
-    body.extend(f"<p>{_text(paragraph)}</p>" for paragraph in info.get("description", "").split("\n\n")
-                if paragraph)
-    body.append(f"<nav><h2>Contents</h2><ul>{nav}"
-                '<li><a href="#schemas">Schemas</a></li></ul></nav>')
-    for tag, ops in grouped.items():
-        body.append(f'<h2 id="{_esc(_anchor("tag", tag))}">{_esc(tag)}</h2>')
-        if tag_text.get(tag):
-            body.append(f'<p class="muted">{_text(tag_text[tag])}</p>')
-        body.extend(_operation_html(spec, path, method, op) for path, method, op in ops)
-    body.append('<h2 id="schemas">Schemas</h2>')
-    for name, schema in schemas.items():
-        body.append(f'<section class="op" id="{_esc(_anchor("schema", name))}"><h3>{_esc(name)}</h3>'
-                    f"{_fields_table(spec, schema)}")
-        # the Error body nests its fields one level down; show them too
-        for field, sub in schema.get("properties", {}).items():
-            if sub.get("type") == "object" and sub.get("properties"):
-                body.append(f"<h4><code>{_esc(field)}</code></h4>{_fields_table(spec, sub)}")
-        body.append("</section>")
-
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{_esc(title)}</title><style>{CSS}</style></head><body>\n"
-            + "\n".join(body) + "\n</body></html>\n")

@@ -36,18 +36,24 @@ from services.accountability.schemas import (
 from services.appraisal.schemas import (
     AmendResultSchema,
     CadreResultSchema,
+    CadreResultsQuerySchema,
     ChangeParticipantSchema,
     CommendationSchema,
     CommendSchema,
     CreateQuotaGroupSchema,
     CycleSchema,
     GradeUnitSchema,
+    ListCommendationsSchema,
+    ListCyclesSchema,
+    ListQuotaGroupsSchema,
+    ListUnitGradesSchema,
     OpenCycleSchema,
     QuotaGroupSchema,
     QuotaSchema,
     RecordGradeSchema,
     RecordGradesSchema,
     UnitGradeSchema,
+    YearQuotasSchema,
 )
 from services.care.schemas import (
     ApplyHardshipSchema,
@@ -55,11 +61,15 @@ from services.care.schemas import (
     CompleteTalkSchema,
     CompletionSchema,
     DueVisitSchema,
+    DueVisitsQuerySchema,
     FamilySchema,
     FundSchema,
     HardshipApplicationSchema,
     HealthCheckSchema,
     LeaveSchema,
+    ListFamiliesSchema,
+    ListHardshipSchema,
+    ListHealthChecksSchema,
     ListTalksSchema,
     OpenTalkSchema,
     PendingHardshipSchema,
@@ -67,6 +77,7 @@ from services.care.schemas import (
     RecordLeaveSchema,
     RecordVisitSchema,
     ReferralSchema,
+    ReferralsQuerySchema,
     ReferSupportSchema,
     RegisterFamilySchema,
     RejectHardshipSchema,
@@ -76,6 +87,7 @@ from services.care.schemas import (
     TalkSchema,
     UntakenLeaveSchema,
 )
+from services.common.paging import PageQuerySchema
 from services.talent.schemas import (
     AllocateSchema,
     AllocationLineSchema,
@@ -89,6 +101,7 @@ from services.talent.schemas import (
     ImportReportSchema,
     ImportRosterSchema,
     ListCadresSchema,
+    ListProgrammesSchema,
     ListUnitsSchema,
     NominateSchema,
     PlaceInPostSchema,
@@ -112,9 +125,16 @@ from services.tolerance.schemas import (
     FileApplicationSchema,
     ListApplicationsSchema,
     OverdueMeasureSchema,
+    OverdueMeasuresSchema,
     ProposeRulingSchema,
     StartReviewSchema,
 )
+
+# a werkzeug rule's variable: <name>, <string:name>, <int(fixed_digits=4):year>
+PATH_PARAM = r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>"
+# a year in a path beside a record's id (/appraisal/commendations/2026, /appraisal/commendations/<id>):
+# four digits, which an id is never taken for
+YEAR_BESIDE_IDS = "<int(fixed_digits=4):year>"
 
 
 @dataclass(frozen=True)
@@ -136,11 +156,16 @@ class Route:
 
     @property
     def path_params(self) -> list[str]:
-        return re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", self.path)
+        return re.findall(PATH_PARAM, self.path)
+
+    @property
+    def paged(self) -> bool:
+        """A list a page at a time: ``cursor`` and ``limit`` in, Link and X-Total-Count out."""
+        return self.many and self.query is not None and issubclass(self.query, PageQuerySchema)
 
     @property
     def openapi_path(self) -> str:
-        return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", self.path)
+        return re.sub(PATH_PARAM, r"{\1}", self.path)
 
 
 # a real organisation's roster is thousands of rows: the import takes bodies up to 8 MiB, just above the
@@ -213,6 +238,9 @@ ROUTES: tuple[Route, ...] = (
     Route("create_programme", "POST", "/talent/programmes", "talent", "create_programme",
           "Create an incentive training programme with its seats (L-5)",
           body=CreateProgrammeSchema, response=ProgrammeSchema, status=201, idempotent=True),
+    Route("list_programmes", "GET", "/talent/programmes", "talent", "list_programmes",
+          "Incentive training programmes, the latest created first, by year and name (L-5)",
+          query=ListProgrammesSchema, response=ProgrammeSchema, many=True),
     Route("get_programme", "GET", "/talent/programmes/<string:programme_id>", "talent",
           "get_programme", "An incentive training programme with its seats and, once allocated, "
           "its allocation (L-5)", response=ProgrammeSchema),
@@ -223,6 +251,10 @@ ROUTES: tuple[Route, ...] = (
     Route("open_cycle", "POST", "/appraisal/cycles", "appraisal", "open_cycle",
           "Open an appraisal cycle for a unit, year and kind", body=OpenCycleSchema,
           response=CycleSchema, status=201, idempotent=True),
+    Route("list_cycles", "GET", "/appraisal/cycles", "appraisal", "list_cycles",
+          "Appraisal cycles, the latest opened first, by unit, year, kind and state (a unit "
+          "administrator sees their own unit's)", query=ListCyclesSchema, response=CycleSchema,
+          many=True),
     Route("get_cycle", "GET", "/appraisal/cycles/<string:cycle_id>", "appraisal", "get_cycle",
           "An appraisal cycle with its results", response=CycleSchema),
     Route("record_grade", "POST", "/appraisal/cycles/<string:cycle_id>/grades", "appraisal",
@@ -244,6 +276,9 @@ ROUTES: tuple[Route, ...] = (
           "create_quota_group", "Pool the open annual cycles of several units of one year into one "
           "quota group (合并计算, A-1)", body=CreateQuotaGroupSchema, response=QuotaGroupSchema,
           status=201, idempotent=True),
+    Route("list_quota_groups", "GET", "/appraisal/quota-groups", "appraisal", "list_quota_groups",
+          "Quota groups, the latest first, by year, state and name, each with its sheet (A-1)",
+          query=ListQuotaGroupsSchema, response=QuotaGroupSchema, many=True),
     Route("get_quota_group", "GET", "/appraisal/quota-groups/<string:group_id>", "appraisal",
           "get_quota_group", "A quota group's sheet: the pooled quota by pool, and each unit's "
           "share (A-1)", response=QuotaGroupSchema),
@@ -252,16 +287,31 @@ ROUTES: tuple[Route, ...] = (
           "consequences are republished", body=AmendResultSchema, response=CycleSchema),
     Route("get_cadre_results", "GET", "/appraisal/cadres/<string:cadre_id>/results", "appraisal",
           "get_cadre_results", "A cadre's finalized results with the reasons: the appraisal's "
-          "comment and any amendment (A-7)", response=CadreResultSchema, many=True),
+          "comment and any amendment (A-7), the latest year first", query=CadreResultsQuerySchema,
+          response=CadreResultSchema, many=True),
     Route("commend", "POST", "/appraisal/commendations", "appraisal", "commend",
           "Award a merit citation or a commendation for a deed (A-8)", body=CommendSchema,
           response=CommendationSchema, status=201, idempotent=True),
-    Route("list_commendations", "GET", "/appraisal/commendations/<string:year>", "appraisal",
-          "list_commendations", "The year's commendations, typical examples first (A-8)",
+    Route("search_commendations", "GET", "/appraisal/commendations", "appraisal",
+          "list_commendations", "Commendations, the latest year first and in a year the typical "
+          "examples first, by year, cadre, unit and kind (A-8)", query=ListCommendationsSchema,
           response=CommendationSchema, many=True),
+    Route("list_commendations", "GET", f"/appraisal/commendations/{YEAR_BESIDE_IDS}", "appraisal",
+          "list_commendations", "The year's commendations, typical examples first (A-8)",
+          query=ListCommendationsSchema, response=CommendationSchema, many=True),
+    Route("get_commendation", "GET", "/appraisal/commendations/<string:commendation_id>",
+          "appraisal", "get_commendation", "A commendation (A-8)", response=CommendationSchema),
     Route("grade_unit", "POST", "/appraisal/unit-grades", "appraisal", "grade_unit",
           "Record a unit's performance grade for a year (MERIT / PASS / FAIL: A-2, A-3, A-4)",
           body=GradeUnitSchema, response=UnitGradeSchema, status=201, idempotent=True),
+    Route("list_unit_grades", "GET", "/appraisal/unit-grades", "appraisal", "list_unit_grades",
+          "Units' performance grades, the latest year first, by unit, year and grade (a unit "
+          "administrator sees their own unit's)", query=ListUnitGradesSchema,
+          response=UnitGradeSchema, many=True),
+    Route("year_quotas", "GET", "/appraisal/quotas/<string:year>", "appraisal", "year_quotas",
+          "The year's quota sheet: every unit with an annual cycle, by unit, each pool's EXCELLENT "
+          "quota and its use, and the quota group's when pooled (A-1)", query=YearQuotasSchema,
+          response=QuotaSchema, many=True),
     Route("get_unit_quota", "GET", "/appraisal/units/<string:unit_id>/quotas/<string:year>",
           "appraisal", "get_unit_quota",
           "A unit's quota sheet for a year's annual appraisal: each pool's EXCELLENT quota and its use, "
@@ -358,7 +408,7 @@ ROUTES: tuple[Route, ...] = (
           "was done (T-7)", body=CompleteMeasureSchema, response=ApplicationSchema),
     Route("overdue_measures", "GET", "/tolerance/measures/overdue", "tolerance", "overdue_measures",
           "Corrective measures not done by their deadline, the most overdue first (T-7)",
-          response=OverdueMeasureSchema, many=True),
+          query=OverdueMeasuresSchema, response=OverdueMeasureSchema, many=True),
     Route("request_talk", "POST", "/care/talks/requests", "care", "request_talk",
           "A cadre asks for a talk for themselves (SELF_REQUESTED 干部主动约谈, K-1); while it is "
           "open, asking again returns it", body=RequestTalkSchema, response=TalkSchema, status=201,
@@ -376,6 +426,10 @@ ROUTES: tuple[Route, ...] = (
     Route("complete_talk", "POST", "/care/talks/<string:talk_id>/completion", "care",
           "complete_talk", "Record an open talk as held, with what was said and agreed (K-1)",
           body=CompleteTalkSchema, response=TalkSchema),
+    Route("list_health_checks", "GET", "/care/health-checks", "care", "list_health_checks",
+          "Health checks recorded, the latest year first, by unit, cadre and year (K-2; a unit "
+          "administrator sees their own unit's)", query=ListHealthChecksSchema,
+          response=HealthCheckSchema, many=True),
     Route("record_health_check", "POST", "/care/health-checks", "care", "record_health_check",
           "Record a cadre's yearly health check, to the standard the roster calls for (ENHANCED for "
           "long grassroots and hardship service); one a year (K-2)", body=RecordHealthCheckSchema,
@@ -398,13 +452,17 @@ ROUTES: tuple[Route, ...] = (
           body=ReferSupportSchema, response=ReferralSchema, status=201, idempotent=True),
     Route("list_referrals", "GET", "/care/cadres/<string:cadre_id>/referrals", "care",
           "list_referrals", "A cadre's psychological support referrals, newest first: care officers "
-          "only (K-4)", response=ReferralSchema, many=True),
+          "only (K-4)", query=ReferralsQuerySchema, response=ReferralSchema, many=True),
     Route("set_fund_budget", "POST", "/care/fund/budget", "care", "set_fund_budget",
           "Set a year's hardship fund budget (yuan, at most two decimals); not below what was "
           "granted (K-5)", body=SetBudgetSchema, response=FundSchema),
     Route("apply_hardship", "POST", "/care/hardship-applications", "care", "apply_hardship",
           "Apply to the hardship fund for a cadre: natural disaster, major illness or major incident "
           "(K-5)", body=ApplyHardshipSchema, response=HardshipApplicationSchema, status=201, idempotent=True),
+    Route("list_hardship_applications", "GET", "/care/hardship-applications", "care",
+          "list_hardship_applications", "Hardship applications, the latest filed first, by cadre, "
+          "unit, year and state (K-5)", query=ListHardshipSchema,
+          response=HardshipApplicationSchema, many=True),
     Route("pending_hardship", "GET", "/care/hardship-applications/pending", "care", "pending_hardship",
           "Hardship applications waiting for a decision, oldest first (K-5)",
           query=PendingHardshipSchema, response=HardshipApplicationSchema, many=True),
@@ -422,6 +480,9 @@ ROUTES: tuple[Route, ...] = (
     Route("get_hardship_application", "GET", "/care/hardship-applications/<string:application_id>",
           "care", "get_hardship_application", "A hardship application as it stands (K-5)",
           response=HardshipApplicationSchema),
+    Route("list_families", "GET", "/care/families", "care", "list_families",
+          "Bereaved families, the latest registered first, with the next visit due (K-6)",
+          query=ListFamiliesSchema, response=FamilySchema, many=True),
     Route("get_family", "GET", "/care/families/<string:family_id>", "care", "get_family",
           "A bereaved family with its visits and the next one due (K-6)", response=FamilySchema),
     Route("register_family", "POST", "/care/families", "care", "register_family",
@@ -433,5 +494,5 @@ ROUTES: tuple[Route, ...] = (
           body=RecordVisitSchema, response=FamilySchema),
     Route("due_visits", "GET", "/care/families/due-visits", "care", "due_visits",
           "Bereaved families whose visit is overdue or due within 30 days, the most urgent first "
-          "(K-6)", response=DueVisitSchema, many=True),
+          "(K-6)", query=DueVisitsQuerySchema, response=DueVisitSchema, many=True),
 )

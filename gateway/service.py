@@ -12,6 +12,7 @@ import json
 import logging
 import time
 import uuid
+from urllib.parse import urlencode
 
 import eventlet
 from marshmallow import RAISE, ValidationError
@@ -22,6 +23,7 @@ from pymongo.errors import PyMongoError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from gateway import docs
 from gateway.auth import Authenticator
 from gateway.entrypoints import http
 from gateway.exceptions import (
@@ -34,8 +36,9 @@ from gateway.exceptions import (
 from gateway.exports import EXPORTS, FORMATS, XLSX, export_response, roster_csv, roster_template
 from gateway.i18n import CHINESE, language_of, localised_fields
 from gateway.labels import labels_response
-from gateway.openapi import build_spec, docs_html, to_json
+from gateway.openapi import build_spec, to_json
 from gateway.routes import ROUTES, Route
+from services.common import paging
 from services.common.boundary.access import outcome_of
 from services.common.boundary.audit import AuditTrail
 from services.common.boundary.security import Actor
@@ -51,7 +54,6 @@ log = logging.getLogger(__name__)
 
 SERVICES = ("appraisal", "accountability", "tolerance", "talent", "care")
 SPEC = build_spec()
-DOCS = docs_html(SPEC)
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 
 
@@ -197,17 +199,23 @@ class GatewayService:
             key = request.headers.get(IDEMPOTENCY_HEADER) if route.idempotent else None
             if key is not None:
                 arguments["client_key"] = key
+            if route.paged and fmt is None:
+                arguments["paged"] = True
             expected = if_match(request) if route.method != "GET" and path_values else None
             if expected is not None:
                 arguments["expected_version"] = expected
-            result = self.call(route.service, route.rpc, {**arguments, **path_values})
             if fmt is not None:
-                return export_response(EXPORTS[route.name], result, fmt, route.name)
+                answers = self.every_page(route, {**arguments, **path_values}) if route.paged \
+                    else [self.call(route.service, route.rpc, {**arguments, **path_values})]
+                return export_response(EXPORTS[route.name], answers, fmt, route.name)
+            result = self.call(route.service, route.rpc, {**arguments, **path_values})
             if route.name == "import_roster" and result.get("errors"):
                 # row errors read in the caller's language, as refusals are
                 language = language_of(request, self.config.get("DEFAULT_LANGUAGE") or CHINESE)
                 result["errors"] = [{**error, "fields": localised_fields(error["fields"], language)}
                                     for error in result["errors"]]
+            if route.paged and fmt is None:
+                return route.status, result["items"], page_headers(request, result)
             return route.status, result, etag_of(result)
         except RemoteError:
             raise  # the service failed and audited it itself
@@ -218,6 +226,18 @@ class GatewayService:
         except Exception as exc:
             self.identity.failed(route.name, actor, exc, record)
             raise
+
+    def every_page(self, route: Route, arguments: dict):
+        """A download is the whole list: its pages one after another, the largest the service gives,
+        each let go once its rows are written."""
+        arguments = {**arguments, "paged": True, "limit": paging.MAX_LIMIT}
+        arguments.pop("cursor", None)
+        while True:
+            page = self.call(route.service, route.rpc, arguments)
+            yield page["items"]
+            if page["next_cursor"] is None:
+                return
+            arguments["cursor"] = page["next_cursor"]
 
     def arguments(self, route: Route, request, path_values: dict) -> dict:
         arguments = {}
@@ -292,7 +312,12 @@ class GatewayService:
 
     @http("GET", "/docs")
     def docs(self, request):
-        return Response(DOCS, mimetype="text/html")
+        """Swagger UI on this API's document, with try-it-out (gateway/docs.py)."""
+        return docs.page()
+
+    @http("GET", "/docs/<string:asset>")
+    def docs_asset(self, request, asset):
+        return docs.asset(asset)
 
     @http("GET", "/audit")
     def audit(self, request):
@@ -361,6 +386,17 @@ def if_match(request) -> int | None:
         raise InvalidInput("If-Match names the ETag of the record as read, e.g. \"7\"",
                            fields={"If-Match": ["An ETag this API gave, e.g. \"7\"."]})
     return int(tag)
+
+
+def page_headers(request, page: dict) -> dict[str, str]:
+    """RFC 8288: the next page's address (this request's, with the page's cursor) and the list's
+    size."""
+    headers = {"X-Total-Count": str(page["total"])}
+    if page["next_cursor"] is not None:
+        query = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
+        query.append(("cursor", page["next_cursor"]))
+        headers["Link"] = f'<{request.path}?{urlencode(query)}>; rel="next"'
+    return headers
 
 
 def etag_of(result) -> dict[str, str]:

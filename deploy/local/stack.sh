@@ -637,13 +637,26 @@ cmd_status() {
   return "$ok"
 }
 
+# The browser tests' Chromium: Debian's, installed once (Playwright's own download reaches the
+# internet, which these machines do not).
+cmd_browser() {
+  if command -v chromium >/dev/null; then
+    say "browser: $(chromium --version 2>/dev/null || echo chromium)"
+    return 0
+  fi
+  mkdir -p "$STATE"
+  apt_install Chromium chromium
+  command -v chromium >/dev/null || die "Chromium: no chromium after install"
+  say "browser: $(chromium --version 2>/dev/null || echo chromium)"
+}
+
 cmd_env() {
   [[ -f $ENV_FILE ]] || die "no .stack/env yet: run deploy/local/stack.sh up first"
   cat "$ENV_FILE"
 }
 
 usage() {
-  warn "usage: deploy/local/stack.sh up|down|down-started|status|env"
+  warn "usage: deploy/local/stack.sh up|down|down-started|status|env|browser"
   exit 2
 }
 
@@ -655,6 +668,7 @@ main() {
     down-started) cmd_down_started ;;
     status) cmd_status ;;
     env) cmd_env ;;
+    browser) cmd_browser ;;
     -h | --help | help) usage ;;
     *) usage ;;
   esac

@@ -274,6 +274,7 @@ def check_same_proposal(proposal: Mapping[str, Any], proposal_id: str) -> None:
 FILED, RESOLVING, RESOLVED = "FILED", "RESOLVING", "RESOLVED"  # RESOLVING: claimed, cases in hand
 SUBSTANTIATED, REPEAT, FALSE_ACCUSATION, GROUNDLESS = (
     "SUBSTANTIATED", "REPEAT", "FALSE_ACCUSATION", "GROUNDLESS")
+COMPLAINT_STATES = (FILED, RESOLVING, RESOLVED)
 COMPLAINT_OUTCOMES = (SUBSTANTIATED, REPEAT, FALSE_ACCUSATION, GROUNDLESS)
 # an outcome that clears the cadre (澄清正名): the report was untrue
 CLEARING_OUTCOMES = (FALSE_ACCUSATION, GROUNDLESS)
@@ -389,8 +390,12 @@ def demotion_report(decisions: Iterable[Mapping[str, Any]],
     for move in moves:
         lines.setdefault((move["year"], move["unit_id"], f"POSTING_{move['cause']}"), []).append(
             {"cadre_id": move["cadre_id"], "name": move.get("name")})
+    return sorted(({"year": year, "unit_id": unit_id, "handling": handling,
+                    "count": len(cadres), "cadres": cadres}
+                   for (year, unit_id, handling), cadres in lines.items()), key=report_order)
+
+
+def report_order(line: Mapping[str, Any]) -> tuple[int, str, int]:
+    """C-6's lines by year, unit, then the handlings heaviest first and the postings by cause."""
     kinds = [*ORGANISATIONAL, *(f"POSTING_{cause}" for cause in DOWN_CAUSES)]
-    order = sorted(lines, key=lambda key: (key[0], key[1], kinds.index(key[2])))
-    return [{"year": year, "unit_id": unit_id, "handling": handling,
-             "count": len(lines[year, unit_id, handling]), "cadres": lines[year, unit_id, handling]}
-            for year, unit_id, handling in order]
+    return line["year"], line["unit_id"], kinds.index(line["handling"])

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, pre_dump, validate
 
 from services.accountability.rules import (
     COMPLAINT_OUTCOMES,
+    COMPLAINT_STATES,
     SANCTIONS,
     SEVERITIES,
     SITUATIONS,
@@ -26,6 +27,7 @@ from services.common.boundary.schemas import (
 )
 from services.common.boundary.security import DISCIPLINE_OFFICER
 from services.common.clock import as_utc
+from services.common.paging import PageQuerySchema
 
 # Requests
 
@@ -119,11 +121,12 @@ class ApproveDecisionSchema(Schema):
     reason = Text(required=False, max_length=2000)
 
 
-class ListCasesSchema(Schema):
+class ListCasesSchema(PageQuerySchema):
     cadre_id = fields.String(load_default=None, validate=ID)
+    unit_id = fields.String(load_default=None, validate=ID)
     status = fields.String(load_default=None, validate=validate.OneOf(
         ("OPEN", "INVESTIGATING", "VERIFIED", "DECIDED", "CLOSED", "DISMISSED")))
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    year = fields.Integer(load_default=None, validate=YEAR)  # the year it was opened
 
 
 class ReporterSchema(Schema):
@@ -141,8 +144,11 @@ class ComplaintIdSchema(Schema):
     complaint_id = fields.String(required=True, validate=ID)
 
 
-class OpenComplaintsSchema(Schema):
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+class OpenComplaintsSchema(PageQuerySchema):
+    # None: the ones not resolved yet (FILED or RESOLVING)
+    status = fields.String(load_default=None, validate=validate.OneOf(COMPLAINT_STATES))
+    cadre_id = fields.String(load_default=None, validate=ID)
+    unit_id = fields.String(load_default=None, validate=ID)
 
 
 class ResolveComplaintSchema(Schema):
@@ -155,7 +161,7 @@ class ResolveComplaintSchema(Schema):
                              load_default=list, validate=unique)  # SUBSTANTIATED: the new case's
 
 
-class ReportYearSchema(Schema):
+class ReportYearSchema(PageQuerySchema):
     year = fields.Integer(required=True, validate=YEAR)  # not strict: it arrives in a URL path
     published = QueryBool(load_default=False)  # C-6: the counts alone, the copy to publish
 

@@ -41,7 +41,7 @@ from services.accountability.schemas import (
     VerifyCaseSchema,
 )
 from services.accountability.storage import AccountabilityStorage
-from services.common import work
+from services.common import paging, work
 from services.common.boundary.rpc import rpc
 from services.common.boundary.security import (
     ANY,
@@ -189,13 +189,16 @@ class AccountabilityService(ServiceBase):
     def get_case(self, case_id):
         return self._case(case_id)
 
-    @rpc(request=ListCasesSchema, response=CaseSchema, many=True, allow=OFFICERS)
-    def list_cases(self, cadre_id=None, status=None, limit=100):
+    @rpc(request=ListCasesSchema, response=CaseSchema, many=True, paged=True, allow=OFFICERS)
+    def list_cases(self, cadre_id=None, unit_id=None, status=None, year=None, cursor=None,
+                   limit=paging.DEFAULT_LIMIT):
         self.access.check(record=("cases", cadre_id or "*"))
-        return self.store.cases.newest(limit, cadre_id=cadre_id, status=status)
+        return self.store.cases.page(
+            {**paging.matching(cadre_id=cadre_id, unit_id=unit_id, status=status),
+             **paging.in_year("opened_at", year, self.config)}, cursor, limit)
 
-    @rpc(request=ReportYearSchema, response=ReportLineSchema, many=True, allow=OFFICERS)
-    def demotion_report(self, year, published=False):
+    @rpc(request=ReportYearSchema, response=ReportLineSchema, many=True, paged=True, allow=OFFICERS)
+    def demotion_report(self, year, published=False, cursor=None, limit=paging.DEFAULT_LIMIT):
         """C-6 (v2): every downward move of a leading cadre in the year, per type and unit: the
         organisational handlings decided here and the downward postings talent recorded. The
         officers' copy names the cadres; ``published`` gives the counts alone."""
@@ -207,8 +210,10 @@ class AccountabilityService(ServiceBase):
               "name": names.get(case["cadre_id"]),
               "exempted": case["decision"].get("exempted") or case["decision"].get("cleared")}
              for case in cases), self.store.downward_moves.in_year(year))
-        return [{k: v for k, v in line.items() if k != "cadres"} if published else line
-                for line in lines]
+        shown = paging.page_of(lines, rules.report_order, "demotion_report", cursor, limit)
+        if published:
+            shown[:] = [{k: v for k, v in line.items() if k != "cadres"} for line in shown]
+        return shown
 
     @rpc(request=WorkQuerySchema, response=WorkItemSchema, many=True, allow=work.WORK)
     def work_list(self, limit=work.DEFAULT_LIMIT):
@@ -221,7 +226,7 @@ class AccountabilityService(ServiceBase):
                                                  now)
         if DISCIPLINE_OFFICER in actor.roles:
             items += decide.cases_in_hand(self.store.cases.in_hand(limit), now)
-            items += decide.complaints_due(self.store.complaints.open_by_deadline(limit), now)
+            items += decide.complaints_due(self.store.complaints.by_deadline(None, limit), now)
         return work.most_urgent_first(items, limit)
 
     # complaints (C-5)
@@ -235,13 +240,18 @@ class AccountabilityService(ServiceBase):
             policy=self._policy(), now=utcnow(), by=self._by()))
         return self._complaint(complaint_id)
 
-    @rpc(request=OpenComplaintsSchema, response=ComplaintSchema, many=True, allow=OFFICERS)
-    def open_complaints(self, limit=100):
-        """C-5 (v2): the complaints not resolved yet with their deadlines, overdue first."""
-        self.access.check(record=("complaints", "open"))
+    @rpc(request=OpenComplaintsSchema, response=ComplaintSchema, many=True, paged=True, allow=OFFICERS)
+    def open_complaints(self, status=None, cadre_id=None, unit_id=None, cursor=None,
+                        limit=paging.DEFAULT_LIMIT):
+        """C-5 (v2): the complaints not resolved yet (or of ``status``) with their deadlines, the
+        earliest (the most overdue) first."""
+        self.access.check(record=("complaints", status or "open"))
         now = utcnow()
-        return [{**c, "overdue": as_utc(c["due_at"]) < now}
-                for c in self.store.complaints.open_by_deadline(limit)]
+        shown = self.store.complaints.by_deadline(cursor, limit, status=status, cadre_id=cadre_id,
+                                                  unit_id=unit_id)
+        shown[:] = [{**c, "overdue": c["status"] != rules.RESOLVED and as_utc(c["due_at"]) < now}
+                    for c in shown]
+        return shown
 
     @rpc(request=ComplaintIdSchema, response=ComplaintSchema, allow=OFFICERS)
     def get_complaint(self, complaint_id):

@@ -4,6 +4,7 @@ talent's cadres."""
 from services.accountability import rules
 from services.accountability.models import CadreCopy, Case, Complaint, DownwardMove
 from services.common.idempotency import ClientKeys
+from services.common.paging import ASC, Order, Page, matching
 from services.common.storage.records import Copies, Records, Storage
 
 
@@ -55,10 +56,12 @@ class Complaints(Records):
         self.store.update_one(Complaint, {"_id": complaint_id, "status": rules.RESOLVING},
                               {"$set": finished, "$inc": {"version": 1}}, events)
 
-    def open_by_deadline(self, limit: int) -> list[dict]:
-        """C-5 (v2): complaints not resolved yet, the earliest deadline (the most overdue) first."""
-        return list(self.collection.find({"status": {"$in": [rules.FILED, rules.RESOLVING]}})
-                    .sort([("due_at", 1), ("_id", 1)]).limit(limit))
+    def by_deadline(self, cursor, limit: int, status=None, **equal) -> Page:
+        """C-5 (v2): complaints (by default those not resolved yet), the earliest deadline (the most
+        overdue) first."""
+        return self.page({**matching(**equal),
+                          "status": status or {"$in": [rules.FILED, rules.RESOLVING]}},
+                         cursor, limit, Order(("due_at", ASC)))
 
     def not_expedited(self, cadre_id):
         return self.collection.find({"cadre_id": cadre_id, "status": rules.FILED, "expedited": False})

@@ -248,6 +248,7 @@ def ensure_not_future(year: int, current_year: int) -> None:
 
 OPEN = "OPEN"
 FINALIZED = "FINALIZED"
+CYCLE_STATES = (OPEN, FINALIZED)
 
 
 def ensure_open(cycle: Mapping[str, Any]) -> None:
@@ -483,6 +484,7 @@ def check_quota_group(cycles: Sequence[Mapping[str, Any]], cycle_ids: Sequence[s
 
 # a quota group's state: FORMING while its cycles are claimed one by one, FORMED when all are
 FORMING, FORMED, ABANDONED = "FORMING", "FORMED", "ABANDONED"
+QUOTA_GROUP_STATES = (FORMING, FORMED, ABANDONED)
 
 
 def group_in_force(group: Mapping[str, Any] | None, now: datetime, forming_seconds: int) -> str | None:

@@ -5,13 +5,17 @@ from marshmallow import Schema, ValidationError, fields, pre_dump, validate, val
 
 from services.appraisal.rules import (
     COMMENDATION_KINDS,
+    CYCLE_STATES,
     DEED_KINDS,
     GRADES,
     KINDS,
     LISTED_AT,
     PARTICIPANT_CHANGES,
+    QUOTA_GROUP_STATES,
+    UNIT_GRADES,
 )
 from services.common.boundary.schemas import ID, YEAR, JsonBool, Name, Text, unique
+from services.common.paging import PageQuerySchema
 
 
 class OpenCycleSchema(Schema):
@@ -86,6 +90,44 @@ class YearSchema(Schema):
 
 class CadreIdSchema(Schema):
     cadre_id = fields.String(required=True, validate=ID)
+
+
+class CadreResultsQuerySchema(CadreIdSchema, PageQuerySchema):
+    pass
+
+
+class ListCommendationsSchema(PageQuerySchema):
+    year = fields.Integer(load_default=None, validate=YEAR)  # not strict: it may arrive in a path
+    cadre_id = fields.String(load_default=None, validate=ID)
+    unit_id = fields.String(load_default=None, validate=ID)
+    kind = fields.String(load_default=None, validate=validate.OneOf(COMMENDATION_KINDS))
+
+
+class YearQuotasSchema(YearSchema, PageQuerySchema):
+    pass
+
+
+class CommendationIdSchema(Schema):
+    commendation_id = fields.String(required=True, validate=ID)
+
+
+class ListCyclesSchema(PageQuerySchema):
+    unit_id = fields.String(load_default=None, validate=ID)
+    year = fields.Integer(load_default=None, validate=YEAR)
+    kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
+    status = fields.String(load_default=None, validate=validate.OneOf(CYCLE_STATES))
+
+
+class ListQuotaGroupsSchema(PageQuerySchema):
+    year = fields.Integer(load_default=None, validate=YEAR)
+    state = fields.String(load_default=None, validate=validate.OneOf(QUOTA_GROUP_STATES))
+    q = fields.String(load_default=None, validate=validate.Length(min=1, max=100))  # in the name
+
+
+class ListUnitGradesSchema(PageQuerySchema):
+    unit_id = fields.String(load_default=None, validate=ID)
+    year = fields.Integer(load_default=None, validate=YEAR)
+    grade = fields.String(load_default=None, validate=validate.OneOf(UNIT_GRADES))
 
 
 class AmendmentSchema(Schema):

@@ -18,15 +18,20 @@ from services.appraisal.events import (
 from services.appraisal.models import Commendation, Cycle, UnitGrade
 from services.appraisal.schemas import (
     AmendResultSchema,
-    CadreIdSchema,
     CadreResultSchema,
+    CadreResultsQuerySchema,
     ChangeParticipantSchema,
+    CommendationIdSchema,
     CommendationSchema,
     CommendSchema,
     CreateQuotaGroupSchema,
     CycleIdSchema,
     CycleSchema,
     GradeUnitSchema,
+    ListCommendationsSchema,
+    ListCyclesSchema,
+    ListQuotaGroupsSchema,
+    ListUnitGradesSchema,
     OpenCycleSchema,
     QuotaGroupIdSchema,
     QuotaGroupSchema,
@@ -35,10 +40,10 @@ from services.appraisal.schemas import (
     RecordGradesSchema,
     UnitGradeSchema,
     UnitYearSchema,
-    YearSchema,
+    YearQuotasSchema,
 )
 from services.appraisal.storage import AppraisalStorage
-from services.common import work
+from services.common import paging, work
 from services.common.boundary.rpc import rpc
 from services.common.boundary.security import (
     ANY,
@@ -169,6 +174,26 @@ class AppraisalService(ServiceBase):
         """A-1 (v2): a quota group's sheet -- the pooled quota by pool, and each unit's share."""
         return self._quota_group(group_id)
 
+    @rpc(request=ListQuotaGroupsSchema, response=QuotaGroupSchema, many=True, paged=True,
+         allow={ORG_ADMIN: ANY})
+    def list_quota_groups(self, year=None, state=None, q=None, cursor=None,
+                          limit=paging.DEFAULT_LIMIT):
+        """A-1 (v2): the quota groups, newest first, each with its sheet."""
+        self.access.check(record=("quota_groups", str(year or "*")))
+        shown = self.store.quota_groups.page({**paging.matching(year=year, state=state),
+                                              **paging.containing("name", q)}, cursor, limit)
+        shown[:] = [self._quota_sheet(group) for group in shown]
+        return shown
+
+    @rpc(request=ListCyclesSchema, response=CycleSchema, many=True, paged=True, allow=RUN_CYCLE)
+    def list_cycles(self, unit_id=None, year=None, kind=None, status=None, cursor=None,
+                    limit=paging.DEFAULT_LIMIT):
+        """Appraisal cycles, the latest opened first (a unit administrator's own unit's)."""
+        unit_id = unit_id or (None if self.access.unrestricted else self.access.actor.unit_id)
+        self.access.check(unit_id=unit_id, record=("cycles", unit_id or "*"))
+        return self.store.cycles.page(paging.matching(unit_id=unit_id, year=year, kind=kind,
+                                                      status=status), cursor, limit)
+
     @rpc(request=CycleIdSchema, response=CycleSchema, allow=RUN_CYCLE)
     def get_cycle(self, cycle_id):
         return self._cycle(cycle_id)
@@ -186,11 +211,15 @@ class AppraisalService(ServiceBase):
             by=self._by()), current=self._cycle(cycle_id))
         return self._cycle(cycle_id)
 
-    @rpc(request=CadreIdSchema, response=CadreResultSchema, many=True, allow=READ_RESULTS)
-    def get_cadre_results(self, cadre_id):
-        """A-7: a cadre's finalized results, with the appraisal's comment and any amendment."""
+    @rpc(request=CadreResultsQuerySchema, response=CadreResultSchema, many=True, paged=True,
+         allow=READ_RESULTS)
+    def get_cadre_results(self, cadre_id, cursor=None, limit=paging.DEFAULT_LIMIT):
+        """A-7: a cadre's finalized results, with the appraisal's comment and any amendment, the
+        latest year first."""
         self._cadre(cadre_id)
-        return self.store.cycles.results_of(cadre_id)
+        return paging.page_of(self.store.cycles.results_of(cadre_id),
+                              lambda r: (-r["year"], r["kind"], r["cycle_id"]), "cadre_results",
+                              cursor, limit)
 
     @rpc(request=CommendSchema, response=CommendationSchema, allow={ORG_ADMIN: ANY}, idempotent=True)
     def commend(self, cadre_id, year, kind, deed, deed_kind, typical_example):
@@ -205,12 +234,24 @@ class AppraisalService(ServiceBase):
             current_year=business_year(now, self.config), now=now, by=self._by()))
         return self.store.commendations.get(commendation_id)
 
-    @rpc(request=YearSchema, response=CommendationSchema, many=True, allow=READ_COMMENDATIONS)
-    def list_commendations(self, year):
-        """A-8: the year's commendations, typical examples first (they are announced)."""
-        self.access.check(record=("commendations", str(year)))
-        return sorted(self.store.commendations.of_year(year),
-                      key=lambda c: (not c.get("typical_example"), c["awarded_at"]))
+    @rpc(request=ListCommendationsSchema, response=CommendationSchema, many=True, paged=True,
+         allow=READ_COMMENDATIONS)
+    def list_commendations(self, year=None, cadre_id=None, unit_id=None, kind=None, cursor=None,
+                           limit=paging.DEFAULT_LIMIT):
+        """A-8: commendations by year, the latest first; in a year the typical examples first (they
+        are announced)."""
+        self.access.check(record=("commendations", str(year or "*")))
+        return self.store.commendations.page(paging.matching(
+            year=year, cadre_id=cadre_id, unit_id=unit_id, kind=kind), cursor, limit)
+
+    @rpc(request=CommendationIdSchema, response=CommendationSchema, allow=READ_COMMENDATIONS)
+    def get_commendation(self, commendation_id):
+        self.access.check(record=("commendation", commendation_id))
+        commendation = self.store.commendations.get(commendation_id)
+        if commendation is None:
+            raise NotFound(f"commendation {commendation_id} does not exist",
+                           code="COMMENDATION_NOT_FOUND")
+        return commendation
 
     @rpc(request=GradeUnitSchema, response=UnitGradeSchema, allow={ORG_ADMIN: ANY}, idempotent=True)
     def grade_unit(self, unit_id, year, grade):
@@ -228,14 +269,37 @@ class AppraisalService(ServiceBase):
             # the same grade again: a retried request, nothing to do
         return self.store.unit_grades.get(f"{unit_id}:{year}")
 
+    @rpc(request=ListUnitGradesSchema, response=UnitGradeSchema, many=True, paged=True,
+         allow=RUN_CYCLE)
+    def list_unit_grades(self, unit_id=None, year=None, grade=None, cursor=None,
+                         limit=paging.DEFAULT_LIMIT):
+        """Units' performance grades, the latest year first (a unit administrator's own unit's)."""
+        unit_id = unit_id or (None if self.access.unrestricted else self.access.actor.unit_id)
+        self.access.check(unit_id=unit_id, record=("unit_grades", unit_id or "*"))
+        return self.store.unit_grades.page(paging.matching(unit_id=unit_id, year=year, grade=grade),
+                                           cursor, limit)
+
     @rpc(request=UnitYearSchema, response=QuotaSchema, allow=RUN_CYCLE)
     def get_unit_quota(self, unit_id, year):
         """Rule A-1: the unit's quota sheet for a year's annual appraisal -- each pool's quota and
         its use, and the quota group's when the unit is pooled."""
         self.access.check(unit_id=unit_id, record=("unit", unit_id))
+        return self._unit_quota(unit_id, year, self.store.cycles.annual(unit_id, year))
+
+    @rpc(request=YearQuotasSchema, response=QuotaSchema, many=True, paged=True, allow=RUN_CYCLE)
+    def year_quotas(self, year, cursor=None, limit=paging.DEFAULT_LIMIT):
+        """Rule A-1: the quota sheet of every unit with an annual cycle in the year, by unit, each
+        with its quota group's when pooled (a unit administrator's own unit's)."""
+        own = None if self.access.unrestricted else self.access.actor.unit_id
+        self.access.check(unit_id=own, record=("quotas", str(year)))
+        shown = self.store.cycles.page(paging.matching(year=year, kind=rules.ANNUAL, unit_id=own),
+                                       cursor, limit, paging.Order(("unit_id", paging.ASC)))
+        shown[:] = [self._unit_quota(cycle["unit_id"], year, cycle) for cycle in shown]
+        return shown
+
+    def _unit_quota(self, unit_id, year, cycle):
         unit, policy = self._unit(unit_id), self._policy()
-        cycle = self.store.cycles.annual(unit_id, year) or {
-            "unit_id": unit_id, "kind": rules.ANNUAL, "results": []}
+        cycle = cycle or {"unit_id": unit_id, "kind": rules.ANNUAL, "results": []}
         own = self._terms(cycle, policy, grouped=False)[0].sheet(cycle)
         sheet = rules.sheet_totals(own, rules.excellent_ratio(unit.get("unit_type"), policy.ratios))
         group = None
@@ -358,6 +422,9 @@ class AppraisalService(ServiceBase):
         group = self.store.quota_groups.get(group_id)
         if group is None:
             raise NotFound(f"quota group {group_id} does not exist", code="QUOTA_GROUP_NOT_FOUND")
+        return self._quota_sheet(group)
+
+    def _quota_sheet(self, group):
         policy = self._policy()
         cycles = sorted(self.store.cycles.of_ids(group["cycle_ids"]), key=lambda c: c["unit_id"])
         units, participants, used = [], Counter(), Counter()

@@ -12,12 +12,14 @@ from services.appraisal.models import (
     UnitGrade,
 )
 from services.common.idempotency import ClientKeys
+from services.common.paging import ASC, DESC, Order
 from services.common.storage.records import Copies, Records, Storage
 
 
 class Cycles(Records):
     document = Cycle
     noun = "cycle"
+    newest_by = "opened_at"
 
     def id_of(self, unit_id, year, kind) -> str | None:
         found = self.collection.find_one({"unit_id": unit_id, "year": year, "kind": kind}, {"_id": 1})
@@ -49,6 +51,7 @@ class QuotaGroups(Records):
 
     document = QuotaGroup
     noun = "quota group"
+    newest_by = "created_at"
 
 
 class UnitGrades(Records):
@@ -56,6 +59,7 @@ class UnitGrades(Records):
 
     document = UnitGrade
     noun = "unit grade"
+    order = Order(("year", DESC), ("unit_id", ASC))  # the latest year first, units in order
 
     def grade_of(self, unit_id, year) -> str | None:
         graded = self.get(f"{unit_id}:{year}")
@@ -65,6 +69,8 @@ class UnitGrades(Records):
 class Commendations(Records):
     document = Commendation
     noun = "commendation"
+    # by year, the latest first; in a year the typical examples (announced) first, then in order
+    order = Order(("year", DESC), ("typical_example", DESC), ("awarded_at", ASC))
 
     def of_year(self, year) -> list[dict]:
         return list(self.collection.find({"year": year}))

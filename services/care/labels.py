@@ -32,6 +32,10 @@ LABELS = {
         "BUDGET": ("年度预算", "Yearly budget"),
         "GRANT": ("困难帮扶金", "Hardship grant"),
     }),
+    "ledger_direction": family(rules.LEDGER_DIRECTIONS, {
+        "IN": ("收入", "In"),
+        "OUT": ("支出", "Out"),
+    }),
     "relation": family(rules.RELATIONS, {
         "SPOUSE": ("配偶", "Spouse"),
         "CHILD": ("子女", "Child"),

@@ -28,6 +28,10 @@ DEFAULT_LEAVE_DAYS = ((10, 5), (20, 10), (None, 15))
 # K-5 hardship fund
 HARDSHIP_REASONS = ("NATURAL_DISASTER", "MAJOR_ILLNESS", "MAJOR_INCIDENT")
 PENDING, APPROVED, REJECTED = "PENDING", "APPROVED", "REJECTED"
+HARDSHIP_STATES = (PENDING, APPROVED, REJECTED)
+# a fund ledger line's way: into the fund (a budget raised) or out of it (a grant, a budget lowered)
+IN, OUT = "IN", "OUT"
+LEDGER_DIRECTIONS = (IN, OUT)
 
 # K-6 bereaved families
 RELATIONS = ("SPOUSE", "CHILD", "ELDER")
@@ -127,7 +131,12 @@ def check_leave(days: int, entitlement: int, taken: int) -> None:
 def untaken_report(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """K-3 领导干部带头: untaken leave, leading cadres first, then most days left, then the id."""
     found = [dict(r) for r in rows if r["remaining"] > 0]
-    return sorted(found, key=lambda r: (not r["is_leader"], -r["remaining"], r["cadre_id"]))
+    return sorted(found, key=untaken_order)
+
+
+def untaken_order(row: Mapping[str, Any]) -> tuple[bool, int, str]:
+    """K-3 领导干部带头: leading cadres first, the most days left first."""
+    return not row["is_leader"], -row["remaining"], row["cadre_id"]
 
 
 def to_cents(amount: Decimal) -> int:

@@ -6,9 +6,17 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, pre_dump, validate
 
-from services.care.rules import EARLY_WARNING, HARDSHIP_REASONS, RELATIONS, yuan
+from services.care.rules import (
+    EARLY_WARNING,
+    HARDSHIP_REASONS,
+    HARDSHIP_STATES,
+    RELATIONS,
+    TALK_REASONS,
+    yuan,
+)
 from services.common.boundary.schemas import ID, YEAR, Name, QueryBool, Text, visible_to
 from services.common.boundary.security import CARE_OFFICER, ORG_ADMIN
+from services.common.paging import PageQuerySchema
 
 # K-5: the one form an amount takes on the wire, in yuan: a JSON string of digits with at most two
 # decimals ("1200", "1200.5", "1200.50"). A JSON number may have passed through a binary float on the
@@ -62,11 +70,11 @@ class CompleteTalkSchema(Schema):
     record = Text(max_length=4000)
 
 
-class ListTalksSchema(Schema):
+class ListTalksSchema(PageQuerySchema):
     cadre_id = fields.String(load_default=None, validate=ID)
     status = fields.String(load_default=None, validate=validate.OneOf(("OPEN", "DONE")))
+    reason = fields.String(load_default=None, validate=validate.OneOf(TALK_REASONS))
     overdue = QueryBool(load_default=False)
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
 class RecordHealthCheckSchema(Schema):
@@ -92,7 +100,7 @@ class RecordLeaveSchema(Schema):
     starts_on = fields.Date(required=True)
 
 
-class ReportYearSchema(Schema):
+class ReportYearSchema(PageQuerySchema):
     year = fields.Integer(required=True, validate=YEAR)
     unit_id = fields.String(load_default=None, validate=ID)
 
@@ -118,6 +126,32 @@ class CadreIdSchema(Schema):
     cadre_id = fields.String(required=True, validate=ID)
 
 
+class ReferralsQuerySchema(CadreIdSchema, PageQuerySchema):
+    pass
+
+
+class ListHealthChecksSchema(PageQuerySchema):
+    unit_id = fields.String(load_default=None, validate=ID)
+    cadre_id = fields.String(load_default=None, validate=ID)
+    year = fields.Integer(load_default=None, validate=YEAR)
+
+
+class ListHardshipSchema(PageQuerySchema):
+    cadre_id = fields.String(load_default=None, validate=ID)
+    unit_id = fields.String(load_default=None, validate=ID)
+    year = fields.Integer(load_default=None, validate=YEAR)
+    status = fields.String(load_default=None, validate=validate.OneOf(HARDSHIP_STATES))
+
+
+class ListFamiliesSchema(PageQuerySchema):
+    cadre_id = fields.String(load_default=None, validate=ID)
+    unit_id = fields.String(load_default=None, validate=ID)
+
+
+class DueVisitsQuerySchema(PageQuerySchema):
+    pass
+
+
 class SetBudgetSchema(Schema):
     year = fields.Integer(required=True, strict=True, validate=YEAR)
     amount = Money(**AMOUNT)
@@ -135,8 +169,8 @@ class ApproveHardshipSchema(Schema):
     note = Text(required=False, max_length=2000)
 
 
-class PendingHardshipSchema(Schema):
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+class PendingHardshipSchema(PageQuerySchema):
+    pass
 
 
 class RejectHardshipSchema(Schema):
@@ -266,7 +300,10 @@ class HardshipApplicationSchema(Schema):
 class LedgerLineSchema(Schema):
     at = fields.AwareDateTime()
     kind = fields.String()  # BUDGET or GRANT
-    amount = fields.Decimal(as_string=True)  # + budget raised, - granted
+    # as every amount on the wire (a budget, an approval): what moved, never signed; direction says
+    # which way -- IN (a budget raised), OUT (a grant, or a budget lowered)
+    amount = fields.Decimal(as_string=True)
+    direction = fields.String()
     balance = fields.Decimal(as_string=True)
     application_id = fields.String(allow_none=True)
     cadre_id = fields.String(allow_none=True)

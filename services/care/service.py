@@ -19,11 +19,11 @@ from services.care.models import HardshipApplication, Talk
 from services.care.schemas import (
     ApplyHardshipSchema,
     ApproveHardshipSchema,
-    CadreIdSchema,
     CadreYearSchema,
     CompleteTalkSchema,
     CompletionSchema,
     DueVisitSchema,
+    DueVisitsQuerySchema,
     FamilyIdSchema,
     FamilySchema,
     FundSchema,
@@ -31,6 +31,9 @@ from services.care.schemas import (
     HardshipApplicationSchema,
     HealthCheckSchema,
     LeaveSchema,
+    ListFamiliesSchema,
+    ListHardshipSchema,
+    ListHealthChecksSchema,
     ListTalksSchema,
     OpenTalkSchema,
     PendingHardshipSchema,
@@ -38,6 +41,7 @@ from services.care.schemas import (
     RecordLeaveSchema,
     RecordVisitSchema,
     ReferralSchema,
+    ReferralsQuerySchema,
     ReferSupportSchema,
     RegisterFamilySchema,
     RejectHardshipSchema,
@@ -51,7 +55,7 @@ from services.care.schemas import (
     YearSchema,
 )
 from services.care.storage import CareStorage
-from services.common import work
+from services.common import paging, work
 from services.common.boundary.rpc import rpc
 from services.common.boundary.security import (
     ANY,
@@ -110,14 +114,16 @@ class CareService(ServiceBase):
     def get_talk(self, talk_id):
         return self._talk(talk_id)
 
-    @rpc(request=ListTalksSchema, response=TalkSchema, many=True, allow={**CARERS, CADRE: SELF})
-    def list_talks(self, cadre_id=None, status=None, overdue=False, limit=100):
+    @rpc(request=ListTalksSchema, response=TalkSchema, many=True, paged=True,
+         allow={**CARERS, CADRE: SELF})
+    def list_talks(self, cadre_id=None, status=None, reason=None, overdue=False, cursor=None,
+                   limit=paging.DEFAULT_LIMIT):
         """Talks newest first; ``overdue``: open past their due date, most overdue first."""
         self.access.check(cadre_id=cadre_id, record=("talks", cadre_id or "*"))
-        now = utcnow()
         if overdue:
-            return rules.overdue_talks(self.store.talks.overdue(now, cadre_id, limit), now)
-        return self.store.talks.newest(limit, cadre_id=cadre_id, status=status)
+            return self.store.talks.overdue_page(utcnow(), cursor, limit, cadre_id, reason)
+        return self.store.talks.page(paging.matching(cadre_id=cadre_id, status=status,
+                                                     reason=reason), cursor, limit)
 
     # K-2 health checks
 
@@ -132,6 +138,17 @@ class CareService(ServiceBase):
             raise Conflict(f"cadre {cadre_id} already had the {year} health check", rule="K-2",
                            code="HEALTH_CHECK_RECORDED")
         return self.store.health_checks.get(check.set["check_id"])
+
+    @rpc(request=ListHealthChecksSchema, response=HealthCheckSchema, many=True, paged=True,
+         allow=UNIT_CARERS)
+    def list_health_checks(self, unit_id=None, cadre_id=None, year=None, cursor=None,
+                           limit=paging.DEFAULT_LIMIT):
+        """K-2: the health checks recorded, the latest year first, by unit and cadre (a unit
+        administrator's own unit's)."""
+        unit_id = unit_id or (None if self.access.unrestricted else self.access.actor.unit_id)
+        self.access.check(unit_id=unit_id, record=("health_checks", unit_id or "*"))
+        return self.store.health_checks.page(paging.matching(unit_id=unit_id, cadre_id=cadre_id,
+                                                             year=year), cursor, limit)
 
     @rpc(request=UnitYearSchema, response=CompletionSchema, allow=UNIT_CARERS)
     def health_completion(self, unit_id, year):
@@ -155,8 +172,9 @@ class CareService(ServiceBase):
             now=utcnow(), by=self._by()), create=True)
         return self._leave(cadre, year)
 
-    @rpc(request=ReportYearSchema, response=UntakenLeaveSchema, many=True, allow=UNIT_CARERS)
-    def untaken_leave_report(self, year, unit_id=None):
+    @rpc(request=ReportYearSchema, response=UntakenLeaveSchema, many=True, paged=True,
+         allow=UNIT_CARERS)
+    def untaken_leave_report(self, year, unit_id=None, cursor=None, limit=paging.DEFAULT_LIMIT):
         """K-3 领导干部带头: untaken leave, leading cadres first."""
         self.access.check(unit_id=unit_id, record=("unit", unit_id or "*"))
         taken = self.store.leave.taken_in(year)
@@ -167,7 +185,8 @@ class CareService(ServiceBase):
             rows.append({"cadre_id": cadre["_id"], "unit_id": cadre["unit_id"], "year": year,
                          "is_leader": bool(cadre.get("is_leader")), "entitlement": entitlement,
                          "taken": used, "remaining": entitlement - used})
-        return rules.untaken_report(rows)
+        return paging.page_of(rules.untaken_report(rows), rules.untaken_order, "untaken_leave",
+                              cursor, limit)
 
     # K-4 psychological support
 
@@ -181,10 +200,11 @@ class CareService(ServiceBase):
             "referred_at": utcnow(), "referred_by": self._by()}))
         return self.store.referrals.get(referral_id)
 
-    @rpc(request=CadreIdSchema, response=ReferralSchema, many=True, allow={CARE_OFFICER: ANY})
-    def list_referrals(self, cadre_id):
+    @rpc(request=ReferralsQuerySchema, response=ReferralSchema, many=True, paged=True,
+         allow={CARE_OFFICER: ANY})
+    def list_referrals(self, cadre_id, cursor=None, limit=paging.DEFAULT_LIMIT):
         self.access.check(cadre_id=cadre_id, record=("referrals", cadre_id))
-        return self.store.referrals.of_cadre(cadre_id)
+        return self.store.referrals.page({"cadre_id": cadre_id}, cursor, limit)
 
     # K-5 hardship fund
 
@@ -253,11 +273,21 @@ class CareService(ServiceBase):
         """K-5: an application as it stands, for those who may apply for its cadre."""
         return self._application(application_id)
 
-    @rpc(request=PendingHardshipSchema, response=HardshipApplicationSchema, many=True, allow=CARERS)
-    def pending_hardship(self, limit=100):
+    @rpc(request=PendingHardshipSchema, response=HardshipApplicationSchema, many=True, paged=True,
+         allow=CARERS)
+    def pending_hardship(self, cursor=None, limit=paging.DEFAULT_LIMIT):
         """K-5 (v2): the applications waiting for a decision, oldest first: a care officer's list."""
         self.access.check(record=("hardship_applications", "pending"))
-        return self.store.hardship_applications.pending(limit)
+        return self.store.hardship_applications.pending_page(cursor, limit)
+
+    @rpc(request=ListHardshipSchema, response=HardshipApplicationSchema, many=True, paged=True,
+         allow=CARERS)
+    def list_hardship_applications(self, cadre_id=None, unit_id=None, year=None, status=None,
+                                   cursor=None, limit=paging.DEFAULT_LIMIT):
+        """K-5: hardship applications, the latest filed first."""
+        self.access.check(record=("hardship_applications", status or "*"))
+        return self.store.hardship_applications.page(paging.matching(
+            cadre_id=cadre_id, unit_id=unit_id, year=year, status=status), cursor, limit)
 
     @rpc(request=YearSchema, response=FundSchema, allow=CARERS)
     def fund_ledger(self, year):
@@ -266,6 +296,15 @@ class CareService(ServiceBase):
         return self._fund(year)
 
     # K-6 bereaved families
+
+    @rpc(request=ListFamiliesSchema, response=FamilySchema, many=True, paged=True, allow=CARERS)
+    def list_families(self, cadre_id=None, unit_id=None, cursor=None, limit=paging.DEFAULT_LIMIT):
+        """K-6: the bereaved families, the latest registered first."""
+        self.access.check(record=("families", "*"))
+        shown = self.store.families.page(paging.matching(cadre_id=cadre_id, unit_id=unit_id), cursor,
+                                         limit)
+        shown[:] = [_visiting(family) for family in shown]
+        return shown
 
     @rpc(request=FamilyIdSchema, response=FamilySchema, allow=CARERS)
     def get_family(self, family_id):
@@ -288,11 +327,13 @@ class CareService(ServiceBase):
             current=self._family(family_id))
         return self._family(family_id)
 
-    @rpc(response=DueVisitSchema, many=True, allow=CARERS)
-    def due_visits(self):
+    @rpc(request=DueVisitsQuerySchema, response=DueVisitSchema, many=True, paged=True,
+         allow=CARERS)
+    def due_visits(self, cursor=None, limit=paging.DEFAULT_LIMIT):
         """K-6: families whose visit is overdue or due within 30 days, the most urgent first."""
         self.access.check(record=("families", "due"))
-        return self._due_visits()
+        return paging.page_of(self._due_visits(), lambda f: (f["next_visit"], f["_id"]),
+                              "due_visits", cursor, limit)
 
     @rpc(request=WorkQuerySchema, response=WorkItemSchema, many=True, allow=work.WORK)
     def work_list(self, limit=work.DEFAULT_LIMIT):
@@ -403,7 +444,8 @@ class CareService(ServiceBase):
         return {"year": year, "budget": rules.yuan(fund["budget_cents"]),
                 "granted": rules.yuan(fund["budget_cents"] - fund["balance_cents"]),
                 "balance": rules.yuan(fund["balance_cents"]),
-                "ledger": [{**line, "amount": rules.yuan(line["delta_cents"]),
+                "ledger": [{**line, "amount": rules.yuan(abs(line["delta_cents"])),
+                            "direction": rules.IN if line["delta_cents"] >= 0 else rules.OUT,
                             "balance": rules.yuan(line["balance_cents"])}
                            for line in rules.ledger(fund["entries"])]}
 

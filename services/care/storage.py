@@ -16,6 +16,7 @@ from services.care.models import (
 )
 from services.common.clock import as_date
 from services.common.idempotency import ClientKeys
+from services.common.paging import ASC, DESC, Order, Page, matching
 from services.common.storage.records import Copies, Records, Storage
 
 
@@ -28,6 +29,11 @@ class Talks(Records):
         """Open talks past their due date, newest first (asked of the store, so the limit counts
         those only)."""
         return self.newest(limit, cadre_id=cadre_id, status=rules.OPEN, due_at={"$lt": now})
+
+    def overdue_page(self, now, cursor, limit, cadre_id=None, reason=None) -> Page:
+        """K-1: open talks past their due date, the most overdue first."""
+        return self.page({**matching(cadre_id=cadre_id, reason=reason), "status": rules.OPEN,
+                          "due_at": {"$lt": now}}, cursor, limit, Order(("due_at", ASC)))
 
 
     def open_by_due(self, limit: int, cadre_id=None) -> list[dict]:
@@ -52,6 +58,7 @@ class HealthChecks(Records):
 
     document = HealthCheck
     noun = "health check"
+    order = Order(("year", DESC), ("unit_id", ASC), ("cadre_id", ASC))
     dates = ("checked_on",)
 
     def by_unit(self, year, unit_id=None) -> dict[str, int]:
@@ -79,6 +86,7 @@ class Leave(Records):
 class Referrals(Records):
     document = Referral
     noun = "referral"
+    newest_by = "referred_at"
 
     def of_cadre(self, cadre_id) -> list[dict]:
         return list(self.collection.find({"cadre_id": cadre_id}).sort("referred_at", -1))
@@ -96,10 +104,14 @@ class HardshipApplications(Records):
     document = HardshipApplication
     noun = "hardship application"
 
+    newest_by = "filed_at"
+
     def pending(self, limit: int) -> list[dict]:
         """K-5 (v2): the applications waiting for a decision, oldest first."""
-        return [self.load(a) for a in self.collection.find({"status": rules.PENDING}).sort(
-            [("filed_at", 1), ("_id", 1)]).limit(limit)]
+        return self.pending_page(None, limit)
+
+    def pending_page(self, cursor, limit: int) -> Page:
+        return self.page({"status": rules.PENDING}, cursor, limit, Order(("filed_at", ASC)))
 
 
 class Families(Records):
@@ -107,6 +119,7 @@ class Families(Records):
 
     document = Family
     noun = "family"
+    order = Order(("registered_on", DESC))
     dates = ("died_on", "registered_on")
 
     def load(self, family):

@@ -436,7 +436,12 @@ def rotation_list(cadres: Iterable[Mapping[str, Any]], today: date, policy: Poli
             found.append({**cadre, "post_since": since, "post_since_assumed": assumed,
                           "years_in_post": years, "rotation": rotation,
                           "priority_exchange": priority})
-    return sorted(found, key=lambda c: (c["unit_id"], -c["years_in_post"], c["cadre_id"]))
+    return sorted(found, key=rotation_order)
+
+
+def rotation_order(entry: Mapping[str, Any]) -> tuple[str, int, str]:
+    """L-7's list per unit, the longest in post first."""
+    return entry["unit_id"], -entry["years_in_post"], entry["cadre_id"]
 
 
 # L-5 incentive training (激励性调训)

@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.common.boundary.schemas import ID, YEAR, JsonBool, Name, Text, TransitionSchema, unique
 from services.common.clock import business_date, utcnow
 from services.common.errors import InvalidInput
+from services.common.paging import PageQuerySchema
 from services.talent.rules import (
     DIRECTIONS,
     DOWN_CAUSES,
@@ -67,8 +68,14 @@ class UnitIdSchema(Schema):
     unit_id = fields.String(required=True, validate=ID)
 
 
-class ListUnitsSchema(Schema):
+class ListUnitsSchema(PageQuerySchema):
     unit_type = fields.String(load_default=None, validate=validate.OneOf(UNIT_TYPES))
+    q = fields.String(load_default=None, validate=validate.Length(min=1, max=100))  # in the name
+
+
+class ListProgrammesSchema(PageQuerySchema):
+    year = fields.Integer(load_default=None, validate=YEAR)
+    q = fields.String(load_default=None, validate=validate.Length(min=1, max=100))  # in the name
 
 
 class ProgrammeIdSchema(Schema):
@@ -110,9 +117,11 @@ class UpdateCadreSchema(Schema):
     emergency_front_line = JsonBool()
 
 
-class ListCadresSchema(Schema):
+class ListCadresSchema(PageQuerySchema):
     unit_id = fields.String(load_default=None, validate=ID)
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    q = fields.String(load_default=None, validate=validate.Length(min=1, max=100))  # in the name
+    level = fields.String(load_default=None, validate=validate.OneOf(LEVELS))
+    # the first version's paging, kept for its clients; a cursor is what a new one follows
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
 
 
@@ -169,7 +178,7 @@ class ExitPoolSchema(Schema):
     evidence = Text(max_length=4000)
 
 
-class PoolQuerySchema(Schema):
+class PoolQuerySchema(PageQuerySchema):
     status = fields.String(load_default=None, validate=validate.OneOf(
         ("NOMINATED", "RESERVE", "IN_USE", "EXITED", "NOT_ADMITTED")))
 
@@ -205,7 +214,7 @@ class SelectionSchema(Schema):
     reason = Text(required=False, max_length=2000)
 
 
-class YoungCadresSchema(Schema):
+class YoungCadresSchema(PageQuerySchema):
     unit_id = fields.String(load_default=None, validate=ID)
 
 
@@ -218,7 +227,7 @@ class YoungCadreSchema(Schema):
     age = fields.Integer()
 
 
-class RotationQuerySchema(Schema):
+class RotationQuerySchema(PageQuerySchema):
     unit_id = fields.String(load_default=None, validate=ID)
 
 

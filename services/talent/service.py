@@ -5,7 +5,7 @@ selection, training and postings (DOMAIN.md L)."""
 from nameko.dependency_providers import Config
 from pymongo.errors import DuplicateKeyError
 
-from services.common import work
+from services.common import paging, work
 from services.common.boundary.rpc import rpc
 from services.common.boundary.security import (
     ANY,
@@ -50,6 +50,7 @@ from services.talent.schemas import (
     ImportReportSchema,
     ImportRosterSchema,
     ListCadresSchema,
+    ListProgrammesSchema,
     ListUnitsSchema,
     NominateSchema,
     PlaceInPostSchema,
@@ -108,13 +109,13 @@ class TalentService(ServiceBase):
             raise NotFound(f"unit {unit_id} is not registered", code="UNIT_NOT_FOUND")
         return unit
 
-    @rpc(request=ListUnitsSchema, response=UnitSchema, many=True, allow=READ_UNITS)
-    def list_units(self, unit_type=None):
-        """The roster's units by id (a unit administrator's own only)."""
+    @rpc(request=ListUnitsSchema, response=UnitSchema, many=True, paged=True, allow=READ_UNITS)
+    def list_units(self, unit_type=None, q=None, cursor=None, limit=paging.DEFAULT_LIMIT):
+        """The roster's units by id (a unit administrator's own only); ``q``: in the name."""
         actor = self.access.actor
         own = None if self.access.unrestricted else actor.unit_id
         self.access.check(unit_id=own, record=("units", unit_type or "*"))
-        return self.store.units.listed(unit_type=unit_type, unit_id=own)
+        return self.store.units.listed(cursor, limit, unit_type=unit_type, unit_id=own, name=q)
 
     @rpc(request=CadreSchema, response=CadreSchema, allow=KEEP_ROSTER, idempotent=True)
     def register_cadre(self, cadre_id, unit_id, **facts):
@@ -137,12 +138,14 @@ class TalentService(ServiceBase):
     def get_cadre(self, cadre_id):
         return self._cadre(cadre_id)
 
-    @rpc(request=ListCadresSchema, response=CadreViewSchema, many=True,
+    @rpc(request=ListCadresSchema, response=CadreViewSchema, many=True, paged=True,
          allow={ORG_ADMIN: ANY, DISCIPLINE_OFFICER: ANY, CARE_OFFICER: ANY, UNIT_ADMIN: OWN_UNIT})
-    def list_cadres(self, unit_id=None, limit=100, offset=0):
-        """The roster, by cadre id; a unit administrator lists their own unit (``unit_id``)."""
+    def list_cadres(self, unit_id=None, q=None, level=None, cursor=None, limit=paging.DEFAULT_LIMIT,
+                    offset=0):
+        """The roster, by cadre id; a unit administrator lists their own unit (``unit_id``);
+        ``q``: in the name."""
         self.access.check(unit_id=unit_id, record=("unit", unit_id or "*"))
-        return self.store.cadres.page(unit_id, limit, offset)
+        return self.store.cadres.roster(cursor, limit, offset, name=q, unit_id=unit_id, level=level)
 
     @rpc(request=ImportRosterSchema, response=ImportReportSchema, allow=DEPARTMENT)
     def import_roster(self, csv):  # noqa: A002 - the field's name on the wire
@@ -208,22 +211,25 @@ class TalentService(ServiceBase):
         return {"cadre_id": cadre_id, "computed_at": now,
                 **self._eligibility(self._cadre(cadre_id), now).__dict__}
 
-    @rpc(request=YoungCadresSchema, response=YoungCadreSchema, many=True,
+    @rpc(request=YoungCadresSchema, response=YoungCadreSchema, many=True, paged=True,
          allow={ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT})
-    def young_cadres(self, unit_id=None):
+    def young_cadres(self, unit_id=None, cursor=None, limit=paging.DEFAULT_LIMIT):
         """L-4: cadres under the configured age, youngest first; lion-type selection looks here
         first."""
         self.access.check(unit_id=unit_id, record=("unit", unit_id or "*"))
-        return rules.young(self.store.cadres.in_unit(unit_id), business_date(utcnow(), self.config),
-                           self._policy().young_cadre_max_age)
+        young = rules.young(self.store.cadres.in_unit(unit_id), business_date(utcnow(), self.config),
+                            self._policy().young_cadre_max_age)
+        return paging.page_of(young, lambda c: (c["age"], c["cadre_id"]), "young_cadres", cursor,
+                              limit)
 
-    @rpc(request=RotationQuerySchema, response=RotationEntrySchema, many=True,
+    @rpc(request=RotationQuerySchema, response=RotationEntrySchema, many=True, paged=True,
          allow={ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT})
-    def rotation_list(self, unit_id=None):
+    def rotation_list(self, unit_id=None, cursor=None, limit=paging.DEFAULT_LIMIT):
         """L-7 (v2): who must or should rotate, and who is listed for priority exchange, per unit,
         longest in post first."""
         self.access.check(unit_id=unit_id, record=("unit", unit_id or "*"))
-        return self._rotation(unit_id)
+        return paging.page_of(self._rotation(unit_id), rules.rotation_order, "rotation_list", cursor,
+                              limit)
 
     @rpc(request=WorkQuerySchema, response=WorkItemSchema, many=True, allow=work.WORK)
     def work_list(self, limit=work.DEFAULT_LIMIT):
@@ -281,15 +287,16 @@ class TalentService(ServiceBase):
         return self._pool_entry(self._change(cadre_id, decide.exit_pool, cause=cause,
                                              evidence=evidence))
 
-    @rpc(request=PoolQuerySchema, response=PoolEntrySchema, many=True, allow=DEPARTMENT)
-    def get_pool(self, status=None):
+    @rpc(request=PoolQuerySchema, response=PoolEntrySchema, many=True, paged=True, allow=DEPARTMENT)
+    def get_pool(self, status=None, cursor=None, limit=paging.DEFAULT_LIMIT):
         """The pool as things stand (an exit caused by a sanction shows, and goes when the matter
         is exempted or cleared), young cadres first (L-4), then by cadre id."""
         self.access.check(record=("pool", status or "*"))
         entries = [self._pool_entry(cadre) for cadre in self.store.cadres.in_pool()]
-        entries = [e for e in entries if status is None or e["status"] == status]
-        return sorted(entries, key=lambda e: (e["birth_date"] and -e["birth_date"].toordinal(),
-                                              e["cadre_id"]))
+        return paging.page_of(
+            [e for e in entries if status is None or e["status"] == status],
+            lambda e: (-e["birth_date"].toordinal() if e["birth_date"] else 0, e["cadre_id"]),
+            "pool", cursor, limit)
 
     # training (L-5)
 
@@ -300,6 +307,14 @@ class TalentService(ServiceBase):
         self.store.programmes.add(Change(set={"programme_id": programme_id, "name": name,
                                               "year": year, "seats": seats, "created_at": utcnow()}))
         return self.store.programmes.get(programme_id)
+
+    @rpc(request=ListProgrammesSchema, response=ProgrammeSchema, many=True, paged=True,
+         allow=DEPARTMENT)
+    def list_programmes(self, year=None, q=None, cursor=None, limit=paging.DEFAULT_LIMIT):
+        """L-5: the training programmes, the latest created first; ``q``: in the name."""
+        self.access.check(record=("programmes", str(year or "*")))
+        return self.store.programmes.page({**paging.matching(year=year),
+                                           **paging.containing("name", q)}, cursor, limit)
 
     @rpc(request=ProgrammeIdSchema, response=ProgrammeSchema, allow=DEPARTMENT)
     def get_programme(self, programme_id):

@@ -8,6 +8,7 @@ from pymongo.errors import BulkWriteError
 from services.common.clock import as_date, stored_date
 from services.common.errors import Conflict
 from services.common.idempotency import ClientKeys
+from services.common.paging import ASC, Order, Page, containing, matching
 from services.common.storage.documents import with_events
 from services.common.storage.records import Records, Storage
 from services.talent.models import Cadre, Programme, Result, Unit
@@ -24,9 +25,12 @@ class Units(Records):
     def load(self, unit):
         return unit and {**unit, "unit_id": unit["_id"]}
 
-    def listed(self, unit_type=None, unit_id=None, limit=10_000) -> list[dict]:
-        query = {k: v for k, v in (("unit_type", unit_type), ("_id", unit_id)) if v is not None}
-        return [self.load(unit) for unit in self.collection.find(query).sort("_id", 1).limit(limit)]
+    order = Order(("_id", ASC))
+
+    def listed(self, cursor, limit, unit_type=None, unit_id=None, name=None) -> Page:
+        """The units by id, of a type, or one (a unit administrator's), or with ``name`` in theirs."""
+        return self.page({**matching(unit_type=unit_type, _id=unit_id), **containing("name", name)},
+                         cursor, limit)
 
     def known_of(self, unit_ids) -> set[str]:
         """Which of these units are on the roster."""
@@ -96,10 +100,10 @@ class Cadres(Records):
         return [cadre_id, *(c["_id"] for c in self.collection.find({"unit_id": cadre["unit_id"]},
                                                                    {"_id": 1}))]
 
-    def page(self, unit_id=None, limit=100, offset=0) -> list[dict]:
-        """The roster (or a unit's), by cadre id."""
-        found = self.collection.find({"unit_id": unit_id} if unit_id else {}).sort("_id", 1)
-        return [self.load(cadre) for cadre in found.skip(offset).limit(limit)]
+    def roster(self, cursor, limit, offset=0, name=None, **equal) -> Page:
+        """The roster (or a unit's, or the cadres with ``name`` in theirs), by cadre id."""
+        return self.page({**matching(**equal), **containing("name", name)}, cursor, limit,
+                         Order(("_id", ASC)), skip=offset)
 
     def in_unit(self, unit_id=None) -> list[dict]:
         return [self.load(cadre) for cadre in self.collection.find({"unit_id": unit_id} if unit_id
@@ -137,6 +141,7 @@ class Results(Records):
 class Programmes(Records):
     document = Programme
     noun = "programme"
+    newest_by = "created_at"
 
 
 class TalentStorage(Storage):

@@ -3,8 +3,17 @@ bodies). Its events are in events.py."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.common.boundary.schemas import ID, JsonBool, Text, TransitionSchema, Unset, visible_to
+from services.common.boundary.schemas import (
+    ID,
+    YEAR,
+    JsonBool,
+    Text,
+    TransitionSchema,
+    Unset,
+    visible_to,
+)
 from services.common.boundary.security import DISCIPLINE_OFFICER, ORG_ADMIN
+from services.common.paging import PageQuerySchema
 from services.tolerance.rules import (
     CONDITIONS,
     FACTORS,
@@ -91,10 +100,15 @@ class CompleteMeasureSchema(ApplicationIdSchema):
     note = Text(max_length=2000)
 
 
-class ListApplicationsSchema(Schema):
+class ListApplicationsSchema(PageQuerySchema):
     cadre_id = fields.String(load_default=None, validate=ID)
+    unit_id = fields.String(load_default=None, validate=ID)
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    year = fields.Integer(load_default=None, validate=YEAR)  # the year it was filed
+
+
+class OverdueMeasuresSchema(PageQuerySchema):
+    pass
 
 
 # Responses

@@ -4,7 +4,7 @@ import uuid
 
 from nameko.dependency_providers import Config
 
-from services.common import work
+from services.common import paging, work
 from services.common.boundary.rpc import rpc
 from services.common.boundary.security import (
     ANY,
@@ -37,6 +37,7 @@ from services.tolerance.schemas import (
     FileApplicationSchema,
     ListApplicationsSchema,
     OverdueMeasureSchema,
+    OverdueMeasuresSchema,
     ProposeRulingSchema,
     StartReviewSchema,
 )
@@ -133,12 +134,16 @@ class ToleranceService(ServiceBase):
         return self._change(application_id, decide.complete_measure, measure_id=measure_id,
                             note=note)
 
-    @rpc(response=OverdueMeasureSchema, many=True, allow=OFFICERS)
-    def overdue_measures(self):
+    @rpc(request=OverdueMeasuresSchema, response=OverdueMeasureSchema, many=True, paged=True,
+         allow=OFFICERS)
+    def overdue_measures(self, cursor=None, limit=paging.DEFAULT_LIMIT):
         """T-7: measures not done by their deadline, the most overdue first."""
         self.access.check(record=("measures", "overdue"))
         now = utcnow()
-        return [{**m, "days_overdue": (now - m["due"]).days} for m in self._overdue_measures(now)]
+        return paging.page_of(
+            ({**m, "days_overdue": (now - m["due"]).days} for m in self._overdue_measures(now)),
+            lambda m: (m["due"], m["application_id"], m["measure_id"]), "overdue_measures", cursor,
+            limit)
 
     @rpc(request=WorkQuerySchema, response=WorkItemSchema, many=True, allow=work.WORK)
     def work_list(self, limit=work.DEFAULT_LIMIT):
@@ -158,14 +163,18 @@ class ToleranceService(ServiceBase):
     def get_application(self, application_id):
         return self._application(application_id)
 
-    @rpc(request=ListApplicationsSchema, response=ApplicationSchema, many=True, allow=APPLICANTS)
-    def list_applications(self, cadre_id=None, status=None, limit=100):
+    @rpc(request=ListApplicationsSchema, response=ApplicationSchema, many=True, paged=True,
+         allow=APPLICANTS)
+    def list_applications(self, cadre_id=None, unit_id=None, status=None, year=None, cursor=None,
+                          limit=paging.DEFAULT_LIMIT):
         """Newest first. A cadre lists their own, a unit administrator one of their unit's cadres
         (``cadre_id`` is then required); officers list all."""
         cadre = cadre_id and self.store.cadres.get(cadre_id)
-        self.access.check(unit_id=cadre and cadre.get("unit_id"), cadre_id=cadre_id,
+        self.access.check(unit_id=(cadre and cadre.get("unit_id")) or unit_id, cadre_id=cadre_id,
                           record=("applications", cadre_id or "*"))
-        return self.store.applications.newest(limit, cadre_id=cadre_id, status=status)
+        return self.store.applications.page(
+            {**paging.matching(cadre_id=cadre_id, unit_id=unit_id, status=status),
+             **paging.in_year("filed_at", year, self.config)}, cursor, limit)
 
     # events
 

@@ -22,8 +22,8 @@ def test_the_fund_ledger_downloads_as_a_workbook_and_the_cases_as_csv(suite):
     assert workbook.headers["Content-Type"].startswith(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     rows = [[c.value for c in row] for row in load_workbook(io.BytesIO(workbook.content)).active.iter_rows()]
-    assert rows[0][:4] == ["时间", "类别", "金额（元）", "余额（元）"]
-    assert rows[-1][1:4] == ["年度预算", "120000.00", "120000.00"]
+    assert rows[0][:5] == ["时间", "类别", "收支", "金额（元）", "余额（元）"]
+    assert rows[-1][1:5] == ["年度预算", "收入", "120000.00", "120000.00"]
 
     cases = suite.get("/accountability/cases?limit=5&format=csv",
                       headers=suite.auth_headers("DISCIPLINE_OFFICER"))

@@ -152,8 +152,10 @@ class TestFund:
         assert (approved["status"], approved["amount"], again["amount"]) == ("APPROVED", "300.50", "300.50")
         fund = call(care, "fund_ledger", NOW.year, as_=CARER)
         assert (fund["budget"], fund["granted"], fund["balance"]) == ("1000.00", "300.50", "699.50")
-        assert [(line["kind"], line["amount"], line["balance"]) for line in fund["ledger"]] == [
-            ("BUDGET", "1000.00", "1000.00"), ("GRANT", "-300.50", "699.50")]
+        # one sign convention: the grant's line says the amount the approval named, going OUT
+        assert [(line["kind"], line["direction"], line["amount"], line["balance"])
+                for line in fund["ledger"]] == [
+            ("BUDGET", "IN", "1000.00", "1000.00"), ("GRANT", "OUT", "300.50", "699.50")]
         wait_for(lambda: talks(care, cadre_id="L1"), what="the MAJOR_SETBACK talk")
         assert [t["reason"] for t in talks(care, cadre_id="L1")] == ["MAJOR_SETBACK"]
 
@@ -183,6 +185,11 @@ class TestFund:
         assert caught.value.code == "BUDGET_BELOW_GRANTED"
         raised = call(care, "set_fund_budget", NOW.year, "250", as_=ORG)
         assert (raised["budget"], raised["balance"]) == ("250.00", "190.00")
+        lowered = call(care, "set_fund_budget", NOW.year, "200", as_=ORG)
+        assert [(line["kind"], line["direction"], line["amount"], line["balance"])
+                for line in lowered["ledger"]] == [
+            ("BUDGET", "IN", "100.00", "100.00"), ("GRANT", "OUT", "60.00", "40.00"),
+            ("BUDGET", "IN", "150.00", "190.00"), ("BUDGET", "OUT", "50.00", "140.00")]
 
     def test_raced_duplicate_approvals_pay_each_grant_once(self, care, roster, config, mongo_client):
         call(care, "set_fund_budget", NOW.year, "1000", as_=ORG)

@@ -14,7 +14,7 @@ CASES = [{"case_id": "k1", "cadre_id": "C1", "unit_id": "U1", "source": "COMPLAI
 
 
 def test_an_xlsx_download_has_the_headers_and_the_rows_in_chinese():
-    response = export_response(EXPORTS["list_cases"], CASES, "xlsx", "list_cases")
+    response = export_response(EXPORTS["list_cases"], [CASES], "xlsx", "list_cases")
     assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response.headers["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(response.get_data())).active
@@ -27,16 +27,25 @@ def test_an_xlsx_download_has_the_headers_and_the_rows_in_chinese():
 
 def test_a_csv_download_opens_in_excel_and_reads_a_ledger_s_lines():
     fund = {"year": 2026, "ledger": [
-        {"at": "2026-01-02T01:00:00+00:00", "kind": "BUDGET", "amount": "100000.00",
-         "balance": "100000.00", "application_id": None, "cadre_id": None, "by": "admin"},
-        {"at": "2026-02-03T01:00:00+00:00", "kind": "GRANT", "amount": "-5000.00",
+        {"at": "2026-01-02T01:00:00+00:00", "kind": "BUDGET", "direction": "IN",
+         "amount": "100000.00", "balance": "100000.00", "application_id": None, "cadre_id": None,
+         "by": "admin"},
+        {"at": "2026-02-03T01:00:00+00:00", "kind": "GRANT", "direction": "OUT", "amount": "5000.00",
          "balance": "95000.00", "application_id": "a1", "cadre_id": "C1", "by": "care"}]}
-    response = export_response(EXPORTS["fund_ledger"], fund, "csv", "fund_ledger")
+    response = export_response(EXPORTS["fund_ledger"], [fund], "csv", "fund_ledger")
     text = response.get_data(as_text=True)
-    assert text.startswith("\ufeff时间,类别,金额（元）")
+    assert text.startswith("\ufeff时间,类别,收支,金额（元）")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert [row[1] for row in rows[1:]] == ["年度预算", "困难帮扶金"]
-    assert rows[2][2:4] == ["-5000.00", "95000.00"]
+    assert [row[1:3] for row in rows[1:]] == [["年度预算", "收入"], ["困难帮扶金", "支出"]]
+    assert rows[2][3:5] == ["5000.00", "95000.00"]
+
+
+def test_a_download_of_a_list_s_pages_has_every_page_s_rows_in_order():
+    pages = ([{**CASES[0], "case_id": f"k{page}-{row}"} for row in range(3)] for page in range(4))
+    response = export_response(EXPORTS["list_cases"], pages, "csv", "list_cases")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [row[0] for row in rows[1:]] == [f"k{page}-{row}" for page in range(4) for row in range(3)]
+    assert int(response.headers["Content-Length"]) == len(response.get_data())
 
 
 def test_an_uploaded_workbook_reads_as_the_csv_the_import_takes():

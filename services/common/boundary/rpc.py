@@ -21,6 +21,7 @@ from services.common.boundary.security import PUBLIC, denied
 from services.common.clock import utcnow
 from services.common.errors import EXPECTED_ERRORS, InvalidInput, Unavailable
 from services.common.messaging.amqp import ResilientRpc
+from services.common.paging import Page
 
 log = logging.getLogger(__name__)
 
@@ -95,12 +96,16 @@ def once(service, method: str, client_key, arguments: dict, run):
         service._client_key = None
 
 
-def rpc(fn=None, *, request=None, response=None, many=False, allow=None, idempotent=False):
+def rpc(fn=None, *, request=None, response=None, many=False, allow=None, idempotent=False,
+        paged=False):
     """Decorate a service method as a validated, permission-checked RPC entrypoint.
 
     ``allow`` says who may call it: ``{ROLE: SCOPE, ...}`` (see security.py), or ``PUBLIC``.
     ``idempotent``: a command that creates something; it takes a ``client_key`` argument, and the same
     key with the same arguments answers the first answer again (services/common/idempotency.py).
+    ``paged``: a list a page at a time (services/common/paging.py); the method takes ``cursor`` and
+    ``limit`` and returns a Page, and a caller passing ``paged=True`` gets the page's
+    ``{"items", "next_cursor", "total"}``, any other the items alone.
     """
     if allow is not PUBLIC and not allow:
         raise TypeError("say who may call it: allow={ROLE: SCOPE, ...} or allow=PUBLIC")
@@ -116,8 +121,9 @@ def rpc(fn=None, *, request=None, response=None, many=False, allow=None, idempot
             client_key = kwargs.pop("client_key", None) if idempotent else None
             # If-Match: the version of the record the call names (its first *_id argument)
             expected = kwargs.pop("expected_version", None) if record_field else None
+            with_page = kwargs.pop("paged", False) is True if paged else False
             if allow is PUBLIC:
-                return call(self, _bind(signature, args, kwargs), None)
+                return call(self, _bind(signature, args, kwargs), None, with_page)
             try:
                 # who first: a caller without the role learns nothing about the arguments
                 grant = self.access.begin(method.__name__, allow,
@@ -126,10 +132,10 @@ def rpc(fn=None, *, request=None, response=None, many=False, allow=None, idempot
                 if expected is not None:
                     expect(self, arguments.get(record_field), expected)
                 if client_key is None:
-                    result = call(self, arguments, grant)
+                    result = call(self, arguments, grant, with_page)
                 else:
                     result = once(self, method.__name__, client_key, arguments,
-                                  lambda: call(self, arguments, grant))
+                                  lambda: call(self, arguments, grant, False))
             except Exception as exc:
                 self.access.audit(exc)
                 raise
@@ -137,7 +143,7 @@ def rpc(fn=None, *, request=None, response=None, many=False, allow=None, idempot
             self.access.audit(None)
             return result
 
-        def call(self, arguments, grant):
+        def call(self, arguments, grant, with_page):
             if request_schema is not None:
                 try:
                     arguments = request_schema.load(arguments)
@@ -160,12 +166,16 @@ def rpc(fn=None, *, request=None, response=None, many=False, allow=None, idempot
                 raise denied(grant.actor, method.__name__)
             if response_schema is None:
                 return result
-            dumped = response_schema.dump(result)
-            roles = grant.actor.roles if grant is not None else ()
-            return strip_hidden(response_schema, dumped, roles)
+            dumped = strip_hidden(response_schema, response_schema.dump(result),
+                                  grant.actor.roles if grant is not None else ())
+            if not with_page:
+                return dumped
+            page = result if isinstance(result, Page) else Page(result)
+            return {"items": dumped, "next_cursor": page.next_cursor, "total": page.total}
 
         entrypoint.allow = allow
         entrypoint.idempotent = idempotent
+        entrypoint.paged = paged
         # read by contracts/catalogue.py: the RPC catalogue is generated from these
         entrypoint.request_schema, entrypoint.response_schema, entrypoint.many = request, response, many
         return ResilientRpc.decorator(expected_exceptions=EXPECTED_ERRORS)(entrypoint)

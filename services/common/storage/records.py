@@ -19,6 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from services.common.clock import as_date, stored_date
 from services.common.decision import Change
 from services.common.errors import PreconditionFailed
+from services.common.paging import DESC, Order, Page, page_of_query
 from services.common.storage.inbox import apply_once, project_event
 from services.common.storage.store import Store
 
@@ -33,6 +34,7 @@ class Records:
     noun: str = "record"
     dates: tuple[str, ...] = ()
     newest_by: str = "_id"  # the field ``newest`` orders by
+    order: Order | None = None  # the order of ``page``; by default newest first by ``newest_by``
     version_field: str = "version"  # what a caller's If-Match names (the record's ETag)
 
     def __init__(self, store: Store):
@@ -58,6 +60,14 @@ class Records:
         query = {name: value for name, value in equal.items() if value is not None}
         return [self.load(record) for record in
                 self.collection.find(query).sort(self.newest_by, -1).limit(limit)]
+
+    def page(self, query: dict, cursor: str | None, limit: int, order: Order | None = None,
+             skip: int = 0) -> Page:
+        """A page of the records ``query`` finds (services/common/paging.py), in ``order`` or the
+        kind's own."""
+        return page_of_query(self.collection, query,
+                             order or self.order or Order((self.newest_by, DESC)), cursor, limit,
+                             self.load, skip)
 
     def exists(self, key) -> bool:
         return self.collection.count_documents({"_id": key}, limit=1) > 0

@@ -55,7 +55,7 @@ from urllib.parse import urlencode
 import requests
 from pymongo import MongoClient
 
-from gateway.routes import ROUTES
+from gateway.routes import PATH_PARAM, ROUTES
 from gateway.service import GatewayService
 from services.common.boundary.security import ROLES
 from services.common.clock import business_year, utcnow
@@ -150,7 +150,7 @@ def gateway_endpoints() -> set[str]:
     found = set()
     for name in dir(GatewayService):
         for entrypoint in getattr(getattr(GatewayService, name), "nameko_entrypoints", ()):
-            path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", entrypoint.url)
+            path = re.sub(PATH_PARAM, r"{\1}", entrypoint.url)
             found.add(f"{entrypoint.method} {path}")
     return found
 
@@ -489,7 +489,7 @@ class World:
         return response.json()
 
     def pool_entry(self, cadre_id: str) -> dict | None:
-        response = self.get("/talent/pool")
+        response = self.get("/talent/pool", limit=1000)
         assert response.status_code == 200, response.text
         return next((e for e in response.json() if e["cadre_id"] == cadre_id), None)
 
@@ -530,6 +530,39 @@ class World:
                                                 post_since="2014-03-01")
                    for unit_id in (self.unit_a, self.unit_b)}
         return {case: by_unit[self.units[case]] for case in CASES}
+
+    def commendation(self, case: str) -> str:
+        response = self.post("/appraisal/commendations", {
+            "cadre_id": self.cadres[case], "year": 2025, "kind": "COMMENDATION",
+            "deed": f"防汛救灾 {new_id('deed')}", "deed_kind": "MAJOR_WORK"})
+        assert response.status_code == 201, response.text
+        return response.json()["commendation_id"]
+
+    def unit_grade_year(self, unit_id: str) -> int:
+        """A year the unit is graded PASS in."""
+        year = self.next_year(unit_id, "unit-grade")
+        response = self.post("/appraisal/unit-grades", {"unit_id": unit_id, "year": year,
+                                                        "grade": "PASS"})
+        assert response.status_code == 201, response.text
+        return year
+
+    @property
+    def cycle_year(self) -> int:
+        return self.cycle(self.cycles["own"])["year"]
+
+    @functools.cached_property
+    def health_checked(self) -> dict[str, tuple[str, str]]:
+        """A cadre per case with a health check recorded, and their unit."""
+        assert self.care_cadres
+        found = {}
+        for case in CASES:
+            cadre_id, unit_id = self.cadres[case], self.units[case]
+            year = self.next_year(cadre_id, "health-check")
+            response = self.post("/care/health-checks", {"cadre_id": cadre_id, "year": year,
+                                                         "checked_on": f"{year}-04-10"})
+            assert response.status_code == 201, response.text
+            found[case] = (cadre_id, unit_id)
+        return found
 
     def create_programme(self) -> str:
         response = self.post("/talent/programmes",
@@ -899,14 +932,14 @@ def call_commend(w: World, case: str, headers: dict):
                       headers=headers)
 
     def effect(allowed: bool):
-        deeds = [c["deed"] for c in w.get("/appraisal/commendations/2025").json()]
+        deeds = [c["deed"] for c in w.get("/appraisal/commendations/2025", limit=1000).json()]
         assert (deed in deeds) is allowed
 
     return response, 201, effect
 
 
 def call_list_commendations(w: World, case: str, headers: dict):
-    response = w.get("/appraisal/commendations/2025", headers=headers)
+    response = w.get("/appraisal/commendations/2025", headers=headers, limit=1000)
 
     def effect(allowed: bool):
         if allowed:
@@ -1121,7 +1154,7 @@ def call_resolve_complaint(w: World, case: str, headers: dict):
 
 def call_demotion_report(w: World, case: str, headers: dict):
     year = utcnow().year
-    response = w.get(f"/accountability/reports/demotions/{year}", headers=headers)
+    response = w.get(f"/accountability/reports/demotions/{year}", headers=headers, limit=1000)
 
     def effect(allowed: bool):
         if allowed:
@@ -1268,7 +1301,7 @@ def call_complete_measure(w: World, case: str, headers: dict):
 
 def call_overdue_measures(w: World, case: str, headers: dict):
     measure_id = w.overdue_measure
-    response = w.get("/tolerance/measures/overdue", headers=headers)
+    response = w.get("/tolerance/measures/overdue", headers=headers, limit=1000)
 
     def effect(allowed: bool):
         if allowed:  # at least the measure left overdue, the most overdue first
@@ -1393,7 +1426,7 @@ def call_rotation_list(w: World, case: str, headers: dict):
 
 def call_get_pool(w: World, case: str, headers: dict):
     cadre_id = w.standing_pool[case]
-    response = w.get("/talent/pool", headers=headers, status="NOMINATED")
+    response = w.get("/talent/pool", headers=headers, status="NOMINATED", limit=1000)
 
     def effect(allowed: bool):
         if allowed:
@@ -1686,7 +1719,8 @@ def call_approve_hardship(w: World, case: str, headers: dict):
         grants = [line for line in after["ledger"] if line.get("application_id") == application_id]
         if allowed:  # debited once, with its ledger line
             assert Decimal(after["balance"]) == Decimal(before["balance"]) - Decimal(GRANT), after
-            assert [(g["kind"], g["amount"]) for g in grants] == [("GRANT", f"-{GRANT}")], grants
+            assert [(g["kind"], g["direction"], g["amount"]) for g in grants] == [
+                ("GRANT", "OUT", GRANT)], grants
         else:
             assert (after["balance"], grants) == (before["balance"], []), after
 
@@ -1778,7 +1812,7 @@ def call_record_visit(w: World, case: str, headers: dict):
 
 def call_due_visits(w: World, case: str, headers: dict):
     family_id = w.overdue_family
-    response = w.get("/care/families/due-visits", headers=headers)
+    response = w.get("/care/families/due-visits", headers=headers, limit=1000)
 
     def effect(allowed: bool):
         if allowed:  # at least the family left unvisited, the most urgent first
@@ -1802,7 +1836,7 @@ def call_audit(w: World, case: str, headers: dict):
 
 
 def call_list_units(w: World, case: str, headers: dict):
-    response = w.get("/units", headers=headers)
+    response = w.get("/units", headers=headers, limit=1000)
 
     def effect(allowed: bool):
         if allowed:  # every officer's list holds A; a unit admin's holds A alone (test_scopes)
@@ -1864,6 +1898,77 @@ def call_get_family(w: World, case: str, headers: dict):
             assert response.json()["family_id"] == family_id
 
     return response, 200, effect
+
+
+def _listed(w: World, path: str, headers: dict, key: str, wanted: str, **query):
+    """A list endpoint's call: an allowed caller's page holds ``wanted`` (its ``key``) and says how
+    many the list holds."""
+    response = w.get(path, headers=headers, limit=1000, **query)
+
+    def effect(allowed: bool):
+        if allowed:
+            answer = response.json()
+            assert wanted in [item[key] for item in answer], answer
+            assert int(response.headers["X-Total-Count"]) >= len(answer) >= 1
+
+    return response, 200, effect
+
+
+def call_list_programmes(w: World, case: str, headers: dict):
+    programme_id = w.create_programme()
+    return _listed(w, "/talent/programmes", headers, "programme_id", programme_id, year=2026)
+
+
+def call_list_cycles(w: World, case: str, headers: dict):
+    return _listed(w, "/appraisal/cycles", headers, "cycle_id", w.cycles[case],
+                   unit_id=w.units[case])
+
+
+def call_list_quota_groups(w: World, case: str, headers: dict):
+    return _listed(w, "/appraisal/quota-groups", headers, "group_id", w.quota_group, state="FORMED")
+
+
+def call_search_commendations(w: World, case: str, headers: dict):
+    commendation_id = w.commendation(case)
+    return _listed(w, "/appraisal/commendations", headers, "commendation_id", commendation_id,
+                   cadre_id=w.cadres[case])
+
+
+def call_get_commendation(w: World, case: str, headers: dict):
+    commendation_id = w.commendation(case)
+    response = w.get(f"/appraisal/commendations/{commendation_id}", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:
+            assert response.json()["commendation_id"] == commendation_id
+
+    return response, 200, effect
+
+
+def call_list_unit_grades(w: World, case: str, headers: dict):
+    unit_id = w.units[case]
+    return _listed(w, "/appraisal/unit-grades", headers, "unit_id", unit_id, unit_id=unit_id,
+                   year=w.unit_grade_year(unit_id))
+
+
+def call_year_quotas(w: World, case: str, headers: dict):
+    # a unit administrator's sheet is their own unit's; everyone else's holds unit A too
+    return _listed(w, f"/appraisal/quotas/{w.cycle_year}", headers, "unit_id", w.unit_a)
+
+
+def call_list_health_checks(w: World, case: str, headers: dict):
+    cadre_id, unit_id = w.health_checked[case]
+    return _listed(w, "/care/health-checks", headers, "cadre_id", cadre_id, unit_id=unit_id)
+
+
+def call_list_hardship_applications(w: World, case: str, headers: dict):
+    application_id = w.apply_hardship(case)
+    return _listed(w, "/care/hardship-applications", headers, "application_id", application_id,
+                   cadre_id=w.cadres[case])
+
+
+def call_list_families(w: World, case: str, headers: dict):
+    return _listed(w, "/care/families", headers, "family_id", w.families[case])
 
 
 def call_work(w: World, case: str, headers: dict):
@@ -1957,6 +2062,16 @@ CALLS: dict[str, Call] = {
     "POST /care/families": call_register_family,
     "POST /care/families/{family_id}/visits": call_record_visit,
     "GET /care/families/due-visits": call_due_visits,
+    "GET /talent/programmes": call_list_programmes,
+    "GET /appraisal/cycles": call_list_cycles,
+    "GET /appraisal/quota-groups": call_list_quota_groups,
+    "GET /appraisal/commendations": call_search_commendations,
+    "GET /appraisal/commendations/{commendation_id}": call_get_commendation,
+    "GET /appraisal/unit-grades": call_list_unit_grades,
+    "GET /appraisal/quotas/{year}": call_year_quotas,
+    "GET /care/health-checks": call_list_health_checks,
+    "GET /care/hardship-applications": call_list_hardship_applications,
+    "GET /care/families": call_list_families,
     "GET /audit": call_audit,
     "GET /work": call_work,
     "GET /units": call_list_units,
