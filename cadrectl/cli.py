@@ -266,23 +266,23 @@ def import_roster(csv_file, url, token_, batch):
 @main.command("seed-demo")
 @click.option("--url", envvar="GATEWAY_URL", default="http://127.0.0.1:8000", show_default=True)
 @click.option("--token", "token_", envvar="CADRE_TOKEN", required=True, help="an ORG_ADMIN token")
-def seed_demo(url, token_):
-    """Two units and a few cadres to try the suite with (existing ones are left as they are)."""
-    units = [("DEMO-U1", "江岸区", "DISTRICT"), ("DEMO-U2", "汉正街街道", "STREET_TOWNSHIP")]
-    cadres = [("DEMO-P1", "张书记", "DEMO-U1", "BUREAU_PRINCIPAL", True, True),
-              ("DEMO-L1", "李处长", "DEMO-U1", "DIVISION", True, False),
-              ("DEMO-S1", "王科员", "DEMO-U2", "SECTION", False, False)]
-    made = 0
-    for unit_id, name, unit_type in units:
-        response = _post(url, token_, "/units", {"unit_id": unit_id, "name": name, "unit_type": unit_type})
-        made += _count(response)
-    for cadre_id, name, unit_id, level, leader, principal in cadres:
-        response = _post(url, token_, "/cadres", {
-            "cadre_id": cadre_id, "name": name, "unit_id": unit_id, "level": level, "is_leader": leader,
-            "is_principal": principal, "birth_date": "1982-06-01", "grassroots_years": 6,
-            "service_years": 18})
-        made += _count(response)
-    click.echo(f"created {made} records ({len(units) + len(cadres) - made} were there already)")
+@click.option("--year", type=int, default=None,
+              help="the current year (default: the department's, by the suite's clock)")
+def seed_demo(url, token_, year):
+    """A district to look at (cadrectl/demo.py): 江岸区 with its streets, departments and an
+    enterprise, about 300 cadres, three years of appraisal, cases, complaints, an application,
+    talks, the hardship fund, a bereaved family, commendations. Made through the gateway, as an
+    officer would; a second run makes nothing."""
+    from cadrectl.demo import Gateway, Seeder, SeedError
+    from services.common.clock import business_year, utcnow
+
+    seeder = Seeder(Gateway(url, token_), year or business_year(utcnow()), click.echo)
+    try:
+        tally = seeder.run()
+    except SeedError as exc:
+        click.echo(f"seed-demo stopped: {exc}", err=True)
+        sys.exit(ATTENTION)
+    click.echo(tally.summary())
 
 
 def _dead_letters():
@@ -291,15 +291,6 @@ def _dead_letters():
     from services.common.messaging import deadletter
 
     return deadletter
-
-
-def _count(response) -> int:
-    if response.status_code == 201:
-        return 1
-    if response.status_code == 409:
-        return 0
-    click.echo(f"{response.status_code} {response.text}", err=True)
-    sys.exit(ATTENTION if response.status_code < 500 else UNREACHABLE)
 
 
 def _safe(uri: str) -> str:

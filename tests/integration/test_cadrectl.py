@@ -5,6 +5,7 @@ import json
 import re
 
 import pytest
+import requests
 from click.testing import CliRunner
 
 from cadrectl.cli import main
@@ -38,11 +39,43 @@ def test_a_local_token_opens_the_gateway(cli, suite):
     assert cli("token", "--sub", "x", "--role", "ORG_ADMIN", env_={"AUTH_SECRET": ""}).exit_code == 2
 
 
-def test_seed_demo_twice_creates_once(cli, suite):
+def test_seed_demo_builds_a_district_once(cli, suite):
+    """The demo district through the gateway: units, ~300 cadres with Chinese names, three finalized
+    annual appraisals within their quotas, cases, complaints, an application, talks, fund grants, a
+    family, commendations; run again, it makes nothing."""
+    from cadrectl.demo import DISTRICT, UNITS, roster
+
     token = suite.token("ORG_ADMIN")
+    headers = {"Authorization": f"Bearer {token}"}
     first = cli("seed-demo", "--token", token)
+    assert first.exit_code == 0, first.output
+    made = int(re.search(r"created (\d+) records", first.output).group(1))
+    assert made >= len(UNITS) + len(roster()), first.output
+
+    def listed(path, **query):
+        response = requests.get(suite.url + path, params={"limit": 1000, **query}, headers=headers,
+                                timeout=30)
+        assert response.status_code == 200, response.text
+        return response
+
+    units = listed("/units", q="街道").json()
+    assert {u["name"] for u in units} >= {"大智街道", "一元街道", "车站街道", "四唯街道"}
+    assert listed("/cadres", unit_id=DISTRICT).headers["X-Total-Count"] == "40"
+    for year in (2023, 2024, 2025):  # the integration clock's year is 2026
+        cycles = listed("/appraisal/cycles", year=year, kind="ANNUAL").json()
+        ours = [c for c in cycles if c["unit_id"].startswith("DEMO-")]
+        assert len(ours) == len(UNITS) and {c["status"] for c in ours} == {"FINALIZED"}, ours
+        sheet = {line["unit_id"]: line for line in listed(f"/appraisal/quotas/{year}").json()}
+        assert all(0 < sheet[u]["used"] <= sheet[u]["max"] for u, *_ in UNITS), sheet
+    discipline = {"Authorization": f"Bearer {suite.token('DISCIPLINE_OFFICER')}"}
+    cases = requests.get(suite.url + "/accountability/cases", params={"limit": 1000},
+                         headers=discipline, timeout=30).json()
+    assert len([c for c in cases if c["cadre_id"].startswith("DEMO-")]) == 3
+    fund = listed("/care/fund/2026").json()
+    assert [(line["kind"], line["direction"]) for line in fund["ledger"]][-1] == ("GRANT", "OUT")
+
     again = cli("seed-demo", "--token", token)
-    assert (first.exit_code, again.exit_code) == (0, 0)
+    assert again.exit_code == 0, again.output
     assert "created 0 records" in again.output
 
 
