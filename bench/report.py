@@ -78,6 +78,9 @@ class Results:
         return statistics.median(row["runs"]) if row and row["runs"] else None
 
 
+WORK_ROLES = ("ORG_ADMIN", "DISCIPLINE_OFFICER", "CARE_OFFICER", "UNIT_ADMIN", "CADRE")
+
+
 def targets(results: Results, season_sizes: list[int]) -> list[dict[str, Any]]:
     """The performance targets, judged on medians; ``met`` is None when the figure is missing."""
     def judge(name, value, threshold, ok, unit=""):
@@ -120,6 +123,11 @@ def targets(results: Results, season_sizes: list[int]) -> list[dict[str, Any]]:
         growth = cost / base if cost and base and big != smallest else None
         found.append(judge(f"per-cadre cost at {big:,} <= 1.2x at {smallest:,}", growth, 1.2,
                            lambda v: v <= 1.2, "x"))
+        # every role's work list with the largest season loaded: the slowest role's p95
+        slowest = [results.median(f"season.{largest}.work.{role}.p95_ms") for role in WORK_ROLES]
+        found.append(judge(f"work list p95 < 200 ms with the {largest:,}-cadre season loaded (slowest role)",
+                           max(slowest) if all(v is not None for v in slowest) else None, 200,
+                           lambda v: v < 200, "ms"))
     one, two = results.median("horizontal.one.events_per_s"), results.median("horizontal.two.events_per_s")
     found.append(judge("two consumer instances >= 1.6x one", two / one if one and two else None, 1.6,
                        lambda v: v >= 1.6, "x"))

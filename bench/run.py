@@ -386,6 +386,12 @@ def run_season(stack, s, results: Results, profiler, shared) -> None:
                         1.0 if r["finished"] else 0.0)
             results.add(f"season.{cadres}.wall_s", f"season {cadres:,} cadres: wall time", "s", r["wall_s"],
                         better=LOWER)
+            for name, figures in (r.get("work") or {}).items():
+                what = "gateway read" if name == "read" else f"work list ({name})"
+                results.add(f"season.{cadres}.work.{name}.p95_ms",
+                            f"season {cadres:,} cadres loaded: {what}, p95", "ms", figures["p95_ms"],
+                            baseline=None if name == "read" else f"season.{cadres}.work.read.p95_ms",
+                            better=LOWER)
             per_cadre = 1000 * r["wall_s"] / cadres if r["finished"] else None
             if per_cadre is not None:
                 results.add(f"season.{cadres}.per_cadre_ms", f"season {cadres:,} cadres: time per cadre",

@@ -372,8 +372,8 @@ class PrivateStack:
         with Connection(self.broker.uri) as conn:
             return conn.channel().queue_declare(name, passive=True).message_count
 
-    def token(self, *roles: str, sub: str = "bench") -> str:
-        return issue_token(self.secret, sub=sub, roles=list(roles or ["ORG_ADMIN"]))
+    def token(self, *roles: str, sub: str = "bench", **claims) -> str:
+        return issue_token(self.secret, sub=sub, roles=list(roles or ["ORG_ADMIN"]), **claims)
 
     def versions(self) -> dict[str, str]:
         from importlib.metadata import version

@@ -26,7 +26,7 @@ import eventlet
 import requests
 from kombu import Connection
 
-from bench.report import percentile
+from bench.report import WORK_ROLES, percentile
 from bench.stack import ROOT, SERVICES, BenchError, PrivateStack, Processes, wait_until
 
 SUITE = (*SERVICES, "gateway")
@@ -420,8 +420,10 @@ def season_run(stack: PrivateStack, cadres: int, per_unit: int, deadline_s: floa
         if kept < cadres:
             raise BenchError(f"talent counted every result applied but holds {kept} results")
         wall = time.monotonic() - started
+        progress("work lists", 0)
+        work = work_lists(stack, procs, units)
         return {"cadres": cadres, "units": len(units), "finished": True, "wall_s": wall,
-                "per_cadre_ms": 1000 * wall / cadres, **times}
+                "per_cadre_ms": 1000 * wall / cadres, **times, "work": work}
     except BenchError as exc:
         wall = time.monotonic() - started
         log(f"season {cadres}: stopped in phase {state['phase']} ({state['done']} done): {exc}")
@@ -431,6 +433,37 @@ def season_run(stack: PrivateStack, cadres: int, per_unit: int, deadline_s: floa
         timer.cancel()
         if not shared:
             stop_suite(stack, procs)
+
+
+WORK_REQUESTS = 30
+
+
+def work_lists(stack: PrivateStack, procs: Processes, units: dict[str, list[str]],
+               requests_each: int = WORK_REQUESTS) -> dict:
+    """With the season's data loaded: each role's GET /work, one request at a time, and beside them a
+    gateway read (GET /cadres/<id>), the same way; latencies in ms (the season's wall time excludes
+    this)."""
+    unit_id = next(iter(units))
+    cadre_id = units[unit_id][0]
+    claims = {"UNIT_ADMIN": {"unit_id": unit_id}, "CADRE": {"cadre_id": cadre_id}}
+    session = requests.Session()
+    found: dict[str, list[float]] = {}
+
+    def timed(name: str, path: str, token: str) -> None:
+        for _ in range(requests_each):
+            started = time.monotonic()
+            response = session.get(procs.gateway + path, headers={"Authorization": f"Bearer {token}"},
+                                   timeout=60)
+            elapsed = time.monotonic() - started
+            if response.status_code != 200:
+                raise BenchError(f"GET {path} as {name}: {response.status_code} {response.text[:300]}")
+            found.setdefault(name, []).append(elapsed * 1000)
+
+    timed("read", f"/cadres/{cadre_id}", stack.token("ORG_ADMIN", sub="bench-read"))
+    for role in WORK_ROLES:
+        timed(role, "/work", stack.token(role, sub=f"bench-{role.lower()}", **claims.get(role, {})))
+    return {name: {"p50_ms": percentile(ms, 50), "p95_ms": percentile(ms, 95)}
+            for name, ms in found.items()}
 
 
 # 4. horizontal scaling

@@ -69,7 +69,8 @@ class Cycle(Aggregate):
     meta = {
         "collection": "cycles",
         "indexes": [{"fields": ["unit_id", "year", "kind"], "unique": True},
-                    ["status", "opened_at"]],  # work lists: the open cycles, oldest first
+                    ["status", "opened_at"],  # work lists: the open cycles, oldest first
+                    "graded"],  # a cadre's results, found by an equality the store indexes
     }
 
     cycle_id = StringField(primary_key=True)
@@ -88,6 +89,8 @@ class Cycle(Aggregate):
     not_rated = ListField(DictField())
     participant_changes = ListField(DictField())
     group_id = StringField()
+    # the cadres with a result here: kept beside ``results`` by every change (storage.Cycles.change)
+    graded = ListField(StringField())
 
 
 class QuotaGroup(Aggregate):

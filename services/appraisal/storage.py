@@ -1,6 +1,8 @@
 """Appraisal's records behind the names its service uses: cycles with their results, unit grades,
 commendations, the A-6 restrictions it learnt from accountability, and its copies of talent's roster."""
 
+from dataclasses import replace
+
 from services.appraisal import rules
 from services.appraisal.models import (
     CadreCopy,
@@ -36,14 +38,41 @@ class Cycles(Records):
     def of_ids(self, cycle_ids) -> list[dict]:
         return list(self.collection.find({"_id": {"$in": list(cycle_ids)}}))
 
+    def change(self, key, decide, **options):
+        """``Records.change``, keeping ``graded`` (the cadres with a result) beside the results:
+        a lookup by cadre is then an equality the store answers from an index, where one into the
+        results would read every cycle."""
+        def with_graded(cycle):
+            change = decide(cycle)
+            results = change.set.get("results", (cycle or {}).get("results"))
+            if not change.set or results is None:
+                return change
+            return replace(change, set={**change.set, "graded": graded(results)})
+        return super().change(key, with_graded, **options)
+
     def results_of(self, cadre_id) -> list[dict]:
         """A-7: the cadre's results in finalized cycles, newest year first, each with its cycle."""
-        cycles = self.collection.find({"results.cadre_id": cadre_id, "status": rules.FINALIZED}) \
-            .sort("year", -1)
+        cycles = self.collection.find({"graded": cadre_id, "status": rules.FINALIZED}).sort("year", -1)
         return [{**result, "cycle_id": cycle["_id"], "unit_id": cycle["unit_id"],
                  "year": cycle["year"], "kind": cycle["kind"],
                  "finalized_at": cycle.get("finalized_at")}
                 for cycle in cycles for result in cycle["results"] if result["cadre_id"] == cadre_id]
+
+
+    def index_graded(self) -> int:
+        """Cycles written before ``graded`` was kept get it, once (each under its version: one
+        changed meanwhile has it already). Returns how many."""
+        done = 0
+        for cycle in self.collection.find({"graded": {"$exists": False}},
+                                          {"results": 1, "version": 1}):
+            done += self.store.update_one(
+                Cycle, {"_id": cycle["_id"], "version": cycle.get("version")},
+                {"$set": {"graded": graded(cycle.get("results") or [])}}).modified_count
+        return done
+
+
+def graded(results) -> list[str]:
+    return sorted({result["cadre_id"] for result in results})
 
 
 class QuotaGroups(Records):
@@ -141,6 +170,10 @@ class Cadres(Copies):
 
 class AppraisalStorage(Storage):
     client_keys = ClientKeys  # safe retries of the commands that create something
+
+    def upkeep(self) -> None:
+        self.cycles.index_graded()
+
     cycles = Cycles
     quota_groups = QuotaGroups
     unit_grades = UnitGrades

@@ -347,8 +347,9 @@ class CareService(ServiceBase):
             items += decide.talks_due(self.store.talks.open_by_due(limit), now)
             items += decide.hardship_pending(self.store.hardship_applications.pending(limit), now)
             items += decide.visits_due(self._due_visits(), now)
-            items += decide.health_checks_missing(self.store.cadres.by_unit(),
-                                                  self.store.health_checks.by_unit(year), year, now)
+            cadres, checked, counted_in = self.views.read("health_checks", CareService._health_counts,
+                                                       self)
+            items += decide.health_checks_missing(cadres, checked, counted_in, now)
         elif UNIT_ADMIN in actor.roles and actor.unit_id:
             items += decide.health_checks_missing(
                 self.store.cadres.by_unit(actor.unit_id),
@@ -359,6 +360,11 @@ class CareService(ServiceBase):
             if cadre is not None:
                 items += decide.my_leave(self._leave(cadre, year), now)
         return work.most_urgent_first(items, limit)
+
+    def _health_counts(self):
+        """K-2, kept (services/common/views.py): every unit's cadres and this year's checks, counted."""
+        year = business_year(utcnow(), self.config)
+        return self.store.cadres.by_unit(), self.store.health_checks.by_unit(year), year
 
     # events: K-1 talks opened by what happens elsewhere, once per matter
 

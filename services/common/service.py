@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 from marshmallow import Schema, fields, validate
+from nameko.timer import timer
 from pymongo.errors import PyMongoError
 
 from services.common import idempotency
@@ -15,6 +16,7 @@ from services.common.boundary.rpc import rpc
 from services.common.boundary.security import ANY, AUDITOR, PUBLIC
 from services.common.errors import unknown_copy
 from services.common.ops.endpoints import Ops
+from services.common.views import TICK_SECONDS, KeptViews
 
 
 class HealthSchema(Schema):
@@ -54,6 +56,12 @@ class ServiceBase:
 
     access = Access()
     ops = Ops()  # /health/live, /health/ready, /metrics on OPS_ADDRESS
+    views = KeptViews()  # work lists' department-wide sections, kept (services/common/views.py)
+
+    @timer(interval=TICK_SECONDS)
+    def refresh_views(self):
+        """The kept views worked out again once old, outside any caller's request."""
+        self.views.refresh(self)
 
     @rpc(response=HealthSchema, allow=PUBLIC)
     def health(self):

@@ -30,6 +30,7 @@ from services.common.boundary.security import (
 WORK = {ORG_ADMIN: ANY, DISCIPLINE_OFFICER: ANY, CARE_OFFICER: ANY, UNIT_ADMIN: OWN_UNIT, CADRE: SELF}
 FAR = datetime.max.replace(tzinfo=UTC)
 DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
 
 
 def caller(access):
@@ -64,7 +65,7 @@ def _moment(value: date | datetime) -> datetime:
 
 
 class WorkQuerySchema(Schema):
-    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=200))
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
 
 
 class WorkItemSchema(Schema):

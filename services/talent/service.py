@@ -238,16 +238,25 @@ class TalentService(ServiceBase):
         list; for a cadre their eligibility with its reasons."""
         actor, now, items = work.caller(self.access), utcnow(), []
         if ORG_ADMIN in actor.roles:
-            items += decide.nomination_work(
-                [e for e in map(self._pool_entry, self.store.cadres.in_pool())
-                 if e["status"] == rules.NOMINATED], now)
-            items += decide.rotation_work(self._rotation(None), now)
+            nominated, rotation = self.views.read("department_work", TalentService._department_work,
+                                                  self)
+            items += decide.nomination_work(nominated, now)
+            items += decide.rotation_work(rotation, now)
         elif UNIT_ADMIN in actor.roles and actor.unit_id:
             items += decide.rotation_work(self._rotation(actor.unit_id), now)
         if CADRE in actor.roles and actor.cadre_id:
             items += decide.eligibility_work(
                 actor.cadre_id, self._eligibility(self._cadre(actor.cadre_id), now), now)
         return work.most_urgent_first(items, limit)
+
+    def _department_work(self):
+        """The department's kept work (services/common/views.py): the nominations to assess, and the
+        whole roster's rotation list, as much of it as a work list shows, the longest in post first."""
+        nominated = [e for e in map(self._pool_entry, self.store.cadres.in_pool())
+                     if e["status"] == rules.NOMINATED]
+        rotation = sorted(self._rotation(None), key=lambda e: (str(e["post_since"] or ""),
+                                                               e["cadre_id"]))
+        return nominated, rotation[:work.MAX_LIMIT]
 
     def _rotation(self, unit_id):
         """L-7 (v2) of a unit, or of every unit."""
@@ -499,3 +508,4 @@ def _not_in_roster(cadre_id) -> NotFound:
 
 def _roster_facts(cadre):
     return decide.roster_facts(cadre)
+

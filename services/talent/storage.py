@@ -134,8 +134,18 @@ class Results(Records):
             log.info("event %s was already applied to %s %s; ignored", result["event_id"],
                      Result._get_collection_name(), result["event_id"])
 
+    # past this many cadres one read of every result costs less than a lookup each
+    READ_ALL_FROM = 2000
+
     def of_cadres(self, cadre_ids) -> dict[str, list]:
-        return self.store.by_field(Result, "cadre_id", cadre_ids, {"_id": 0})
+        cadre_ids = list(cadre_ids)
+        if len(cadre_ids) < self.READ_ALL_FROM:
+            return self.store.by_field(Result, "cadre_id", cadre_ids, {"_id": 0})
+        wanted, found = set(cadre_ids), {cadre_id: [] for cadre_id in cadre_ids}
+        for result in self.collection.find({}, {"_id": 0}):
+            if result["cadre_id"] in wanted:
+                found[result["cadre_id"]].append(result)
+        return found
 
 
 class Programmes(Records):

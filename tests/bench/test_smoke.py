@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.report import WORK_ROLES
+
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +51,9 @@ def test_every_figure_is_there_for_every_run(smoke):
     runs = data["settings"]["runs"]
     sizes = data["settings"]["season_sizes"]
     rows = {row["key"]: row for row in data["rows"]}
-    season = {f"season.{n}.{m}" for n in sizes for m in ("finished", "wall_s", "per_cadre_ms")}
+    season = {f"season.{n}.{m}" for n in sizes for m in (
+        "finished", "wall_s", "per_cadre_ms",
+        *(f"work.{who}.p95_ms" for who in ("read", *WORK_ROLES)))}
     assert set(rows) == BASELINE_ROWS | SUITE_ROWS | season
     for key in BASELINE_ROWS | SUITE_ROWS:
         assert rows[key]["n"] == runs, key
@@ -99,12 +103,17 @@ def test_counts_are_exact(smoke):
         for run in details[f"season.{size}"]:
             assert run["finished"] is True and run["cadres"] == size, run
             assert {"units_s", "import_s", "roster_propagated_s", "open_s", "grades_s", "finalize_s",
-                    "applied_s"} <= set(run)
+                    "applied_s", "work"} <= set(run)
+            # every role's work list answered with the season loaded, beside a gateway read
+            assert set(run["work"]) == {"read", *WORK_ROLES}
+            assert all(0 < f["p50_ms"] <= f["p95_ms"] for f in run["work"].values()), run["work"]
 
 
 def test_targets_are_judged_and_the_table_says_how_it_was_made(smoke):
     data, table = smoke
-    assert len(data["targets"]) == 9
+    assert len(data["targets"]) == 10
+    [work] = [t for t in data["targets"] if t["target"].startswith("work list p95")]
+    assert work["value"] is not None and work["threshold"] == 200
     assert all(target["met"] in (True, False) for target in data["targets"]), data["targets"]
     assert data["command"].startswith("python -m bench.run --smoke")
     assert data["machine"]["cores"] >= 1 and data["machine"]["memory_gib"] > 0

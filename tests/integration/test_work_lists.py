@@ -98,3 +98,36 @@ def test_the_list_is_most_urgent_first_across_services(suite):
                  limit=200)
     keys = [(not i["overdue"], i["due"] or "~", i["since"] or "~") for i in items]
     assert keys == sorted(keys)
+
+
+def test_the_department_wide_sections_are_kept_and_follow_the_records(suite):
+    """The whole roster's rotation list (L-7) and every unit's missing health checks (K-2) are kept
+    views (services/common/views.py), worked out again in the background once WORK_VIEW_SECONDS (1 s
+    here) old: what changes in the records shows in the officers' lists within a few seconds."""
+    unit_id = "0" + new_id("U")  # first by id among the units the list shows in order
+    assert suite.post("/units", {"unit_id": unit_id, "name": "测试单位",
+                                 "unit_type": "DISTRICT"}).status_code == 201
+    leader = register_cadre(suite, unit_id, birth_date="1928-03-01", post_since="1950-01-01")
+
+    def rotation_due():
+        return of(work(suite, "ORG_ADMIN", sub=new_id("org")), "ROTATION_DUE", leader)
+
+    [item] = wait_for(rotation_due, timeout=20, interval=0.5, what="the leader long in post listed")
+    assert (item["state"], item["unit_id"]) == ("MUST", unit_id)
+    posted = suite.post(f"/cadres/{leader}/postings", {
+        "unit_id": unit_id, "post": "调研员", "reason": "交流轮岗", "is_principal": False,
+        "kind": "REGULATORY", "direction": "LATERAL"})
+    assert posted.status_code == 200, posted.text
+    wait_for(lambda: not rotation_due(), timeout=20, interval=0.5, what="the rotated leader gone")
+
+    def missing():
+        found = of(work(suite, "CARE_OFFICER", sub=new_id("care")), "HEALTH_CHECKS_MISSING", unit_id)
+        return found and found[0]["detail"]
+
+    detail = wait_for(missing, timeout=20, interval=0.5, what="the unit's check missing")
+    assert (detail["cadres"], detail["checked"], detail["missing"]) == (1, 0, 1)
+    wait_for(lambda: suite.post("/care/health-checks", {
+        "cadre_id": leader, "year": 2026, "checked_on": "2026-04-10"}).status_code == 201,
+        timeout=15, interval=0.5, what="care to know the cadre")
+    wait_for(lambda: not missing(), timeout=20, interval=0.5, what="the unit's checks complete")
+

@@ -178,3 +178,34 @@ def test_a_finalize_forced_in_while_the_group_is_forming_waits(appraisal, seed, 
     group = call(appraisal, "create_quota_group", "合并", cycles)
     assert (refused, group["state"]) == (["QUOTA_GROUP_FORMING"], "FORMED")
     assert call(appraisal, "finalize_cycle", cycles[0])["status"] == "FINALIZED"  # now it may
+
+
+def test_a_cadre_s_results_are_found_by_the_graded_index_kept_with_every_change(
+        appraisal, seed, mongo_client, config):
+    """A-7: ``graded`` follows the results through grading, removal and amendment; a cycle finalized
+    before it was kept gets it from the storage's upkeep, under its version."""
+    cadres = seed("D3", "DISTRICT", CIVIL_SERVANT=8)
+    db = mongo_client[database_name(config, "appraisal")]
+    cycle_id = annual(appraisal, "D3")
+    grade_all(appraisal, cycle_id, cadres[:7])
+    assert db.cycles.find_one({"_id": cycle_id})["graded"] == sorted(cadres[:7])
+    call(appraisal, "change_participant", cycle_id, cadre_id=cadres[6], change="NOT_RATED",
+         reason="病假超过半年")
+    call(appraisal, "record_grade", cycle_id, cadres[7], "EXCELLENT")  # 7 participants: one
+    assert db.cycles.find_one({"_id": cycle_id})["graded"] == sorted([*cadres[:6], cadres[7]])
+    call(appraisal, "finalize_cycle", cycle_id)
+    assert [r["grade"] for r in call(appraisal, "get_cadre_results", cadres[7])] == ["EXCELLENT"]
+    assert call(appraisal, "get_cadre_results", cadres[6]) == []
+
+    # as an earlier version left it: finalized, results, no graded
+    db.cycles.insert_one({"_id": "old-cycle", "unit_id": "D3", "year": 2023, "kind": "ANNUAL",
+                          "status": "FINALIZED", "version": 4,
+                          "results": [{"cadre_id": cadres[0], "grade": "COMPETENT"}],
+                          "opened_at": datetime(2023, 12, 1, tzinfo=UTC),
+                          "finalized_at": datetime(2024, 1, 5, tzinfo=UTC)})
+    assert [r["year"] for r in call(appraisal, "get_cadre_results", cadres[0])] == [2025]
+    # the upkeep a process runs once its indexes are in place
+    [mongo] = [d for d in appraisal.dependencies if d.attr_name == "store"]
+    assert mongo.storage(mongo.store).cycles.index_graded() == 1
+    assert mongo.storage(mongo.store).cycles.index_graded() == 0
+    assert [r["year"] for r in call(appraisal, "get_cadre_results", cadres[0])] == [2025, 2023]

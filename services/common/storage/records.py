@@ -152,6 +152,10 @@ class Storage:
     def ping(self) -> None:
         self.store.ping()
 
+    def upkeep(self) -> None:
+        """Once per process, when the indexes are in place: bring records written by an earlier
+        version up to what this one reads (none by default)."""
+
 
 @functools.cache
 def _kinds(storage: type[Storage]) -> dict[str, type[Records]]:

@@ -282,6 +282,8 @@ class MongoStore(DependencyProvider):
     def _ensure_indexes(self) -> bool:
         try:
             self.store.ensure_indexes()
+            if self.storage is not None:
+                self.storage(self.store).upkeep()
             self._indexes_ready = True
         except PyMongoError as exc:
             log.warning("%s: store not ready (%s); creating indexes later",
