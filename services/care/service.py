@@ -351,9 +351,10 @@ class CareService(ServiceBase):
                                                        self)
             items += decide.health_checks_missing(cadres, checked, counted_in, now)
         elif UNIT_ADMIN in actor.roles and actor.unit_id:
+            unit_id = actor.unit_id
             items += decide.health_checks_missing(
-                self.store.cadres.by_unit(actor.unit_id),
-                self.store.health_checks.by_unit(year, actor.unit_id), year, now)
+                {unit_id: self.store.cadres.count_in(unit_id)},
+                {unit_id: self.store.health_checks.count_in(unit_id, year)}, year, now)
         if CADRE in actor.roles and actor.cadre_id:
             items += decide.talks_due(self.store.talks.open_by_due(limit, actor.cadre_id), now)
             cadre = self.store.cadres.get(actor.cadre_id)

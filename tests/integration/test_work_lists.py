@@ -126,8 +126,16 @@ def test_the_department_wide_sections_are_kept_and_follow_the_records(suite):
 
     detail = wait_for(missing, timeout=20, interval=0.5, what="the unit's check missing")
     assert (detail["cadres"], detail["checked"], detail["missing"]) == (1, 0, 1)
+
+    def unit_admin_s():  # the unit's own section reads the store on every call: never behind
+        return of(work(suite, "UNIT_ADMIN", sub=new_id("ua"), unit_id=unit_id),
+                  "HEALTH_CHECKS_MISSING")
+
+    [mine] = unit_admin_s()
+    assert (mine["record_id"], mine["detail"]["missing"]) == (unit_id, 1)
     wait_for(lambda: suite.post("/care/health-checks", {
         "cadre_id": leader, "year": 2026, "checked_on": "2026-04-10"}).status_code == 201,
         timeout=15, interval=0.5, what="care to know the cadre")
+    assert unit_admin_s() == []
     wait_for(lambda: not missing(), timeout=20, interval=0.5, what="the unit's checks complete")
 
