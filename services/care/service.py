@@ -367,6 +367,8 @@ class CareService(ServiceBase):
         year = business_year(utcnow(), self.config)
         return self.store.cadres.by_unit(), self.store.health_checks.by_unit(year), year
 
+    kept_views = {"health_checks": _health_counts}
+
     # events: K-1 talks opened by what happens elsewhere, once per matter
 
     @consume(CaseOpenedIn)

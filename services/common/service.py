@@ -57,10 +57,12 @@ class ServiceBase:
     access = Access()
     ops = Ops()  # /health/live, /health/ready, /metrics on OPS_ADDRESS
     views = KeptViews()  # work lists' department-wide sections, kept (services/common/views.py)
+    kept_views: dict = {}  # name -> the method working it out: worked out once soon after a start
 
     @timer(interval=TICK_SECONDS)
     def refresh_views(self):
         """The kept views worked out again once old, outside any caller's request."""
+        self.views.warm(self.kept_views)
         self.views.refresh(self)
 
     @rpc(response=HealthSchema, allow=PUBLIC)

@@ -4,8 +4,9 @@ Some sections of a work list read a whole collection: the roster's rotation list
 missing health checks (K-2), every finalized result by cadre (A-7). On FerretDB a query that is not an
 equality on an indexed field reads the whole collection, which at 100,000 cadres takes seconds. So each
 such section is a *kept view*: worked out when first read, kept in the service's process, and worked out
-again by the service's timer once it is ``WORK_VIEW_SECONDS`` old -- while someone still reads it. A
-request reads what is kept and never waits for the whole collection (but for the very first read).
+again by the service's timer once it is ``WORK_VIEW_SECONDS`` old -- while someone still reads it. The
+views a service names in ``kept_views`` are worked out by its timer soon after it starts, so a request
+reads what is kept and never waits for the whole collection.
 
 A kept section is at most about two ``WORK_VIEW_SECONDS`` behind the records (the age at which it is
 worked out again, and that working out). The records themselves, their list endpoints and every
@@ -35,16 +36,28 @@ class Kept:
     def __init__(self, seconds: float = DEFAULT_SECONDS, clock: Callable[[], float] = time.monotonic):
         self.seconds, self.clock = seconds, clock
         self.entries: dict[str, dict[str, Any]] = {}
+        self.warmed = False
 
     def read(self, name: str, compute: Callable[[Any], Any], service) -> Any:
         """The view ``name``, worked out by ``compute(service)`` if there is none yet."""
         entry = self.entries.get(name)
         now = self.clock()
-        if entry is None:
+        if entry is None or "value" not in entry:
             value = compute(service)
             entry = self.entries[name] = {"value": value, "at": self.clock(), "compute": compute}
         entry["read"] = now
         return entry["value"]
+
+    def warm(self, views: dict[str, Callable[[Any], Any]]) -> None:
+        """Views to work out at the next refresh, before anyone reads them: a service's first work
+        list after a start then reads a kept one rather than reading the whole collection itself.
+        Once per process; one nobody reads is let go after ``IDLE_SECONDS`` like any other."""
+        if self.warmed:
+            return
+        self.warmed = True
+        for name, compute in views.items():
+            self.entries.setdefault(name, {"at": float("-inf"), "read": self.clock(),
+                                           "compute": compute})
 
     def refresh(self, service) -> list[str]:
         """Work out again every view as old as ``seconds`` that was read lately; let go of those

@@ -258,6 +258,8 @@ class TalentService(ServiceBase):
                                                                e["cadre_id"]))
         return nominated, rotation[:work.MAX_LIMIT]
 
+    kept_views = {"department_work": _department_work}
+
     def _rotation(self, unit_id):
         """L-7 (v2) of a unit, or of every unit."""
         cadres = self.store.cadres.in_unit(unit_id)

@@ -72,3 +72,17 @@ def test_a_store_that_is_down_keeps_the_last_view_until_it_is_back(kept):
     service.down = False
     assert kept.refresh(service) == ["work"]
     assert kept.read("work", Service.department, service) == ["a", "b"]
+
+
+def test_a_warmed_view_is_worked_out_by_the_timer_before_anyone_reads_it(kept):
+    service = Service()
+    kept.warm({"work": Service.department})
+    kept.warm({"work": Service.department})  # once per process
+    assert service.reads == 0
+    assert kept.refresh(service) == ["work"] and service.reads == 1
+    assert kept.read("work", Service.department, service) == ["a"] and service.reads == 1
+    kept.clock.now += IDLE_SECONDS  # nobody read it since: let go, and not warmed again
+    kept.refresh(service)
+    assert "work" not in kept.entries
+    kept.warm({"work": Service.department})
+    assert "work" not in kept.entries
