@@ -189,7 +189,7 @@ class AppraisalService(ServiceBase):
     def list_cycles(self, unit_id=None, year=None, kind=None, status=None, cursor=None,
                     limit=paging.DEFAULT_LIMIT):
         """Appraisal cycles, the latest opened first (a unit administrator's own unit's)."""
-        unit_id = unit_id or (None if self.access.unrestricted else self.access.actor.unit_id)
+        unit_id = self.access.unit_or_own(unit_id)
         self.access.check(unit_id=unit_id, record=("cycles", unit_id or "*"))
         return self.store.cycles.page(paging.matching(unit_id=unit_id, year=year, kind=kind,
                                                       status=status), cursor, limit)
@@ -274,7 +274,7 @@ class AppraisalService(ServiceBase):
     def list_unit_grades(self, unit_id=None, year=None, grade=None, cursor=None,
                          limit=paging.DEFAULT_LIMIT):
         """Units' performance grades, the latest year first (a unit administrator's own unit's)."""
-        unit_id = unit_id or (None if self.access.unrestricted else self.access.actor.unit_id)
+        unit_id = self.access.unit_or_own(unit_id)
         self.access.check(unit_id=unit_id, record=("unit_grades", unit_id or "*"))
         return self.store.unit_grades.page(paging.matching(unit_id=unit_id, year=year, grade=grade),
                                            cursor, limit)
@@ -290,7 +290,7 @@ class AppraisalService(ServiceBase):
     def year_quotas(self, year, cursor=None, limit=paging.DEFAULT_LIMIT):
         """Rule A-1: the quota sheet of every unit with an annual cycle in the year, by unit, each
         with its quota group's when pooled (a unit administrator's own unit's)."""
-        own = None if self.access.unrestricted else self.access.actor.unit_id
+        own = self.access.unit_or_own()
         self.access.check(unit_id=own, record=("quotas", str(year)))
         shown = self.store.cycles.page(paging.matching(year=year, kind=rules.ANNUAL, unit_id=own),
                                        cursor, limit, paging.Order(("unit_id", paging.ASC)))

@@ -101,9 +101,6 @@ class Commendations(Records):
     # A-8: by year, the latest first; in a year the typical examples (announced) first, then in order
     order = Order(("year", DESC), ("typical_example", DESC), ("awarded_at", ASC))
 
-    def of_year(self, year) -> list[dict]:
-        return list(self.collection.find({"year": year}))
-
 
 class Restrictions(Records):
     """A-6: a sanction decided on a cadre in a year, under its case's id, and whether it was lifted.

@@ -76,11 +76,6 @@ def check_talk_open(talk: Mapping[str, Any]) -> None:
                        rule="K-1", details={"completed_at": str(talk.get("completed_at"))})
 
 
-def overdue_talks(talks: Iterable[Mapping[str, Any]], now: datetime) -> list[Mapping[str, Any]]:
-    return sorted((t for t in talks if t["status"] == OPEN and t["due_at"] < now),
-                  key=lambda t: t["due_at"])
-
-
 def health_standard(grassroots_years: int, hardship_years: int = DEFAULT_HARDSHIP_YEARS,
                     emergency_front_line: bool = False) -> str:
     """K-2 (v2): the ENHANCED check for cadres long in grassroots and hardship posts, or serving on

@@ -145,7 +145,7 @@ class CareService(ServiceBase):
                            limit=paging.DEFAULT_LIMIT):
         """K-2: the health checks recorded, the latest year first, by unit and cadre (a unit
         administrator's own unit's)."""
-        unit_id = unit_id or (None if self.access.unrestricted else self.access.actor.unit_id)
+        unit_id = self.access.unit_or_own(unit_id)
         self.access.check(unit_id=unit_id, record=("health_checks", unit_id or "*"))
         return self.store.health_checks.page(paging.matching(unit_id=unit_id, cadre_id=cadre_id,
                                                              year=year), cursor, limit)

@@ -25,11 +25,6 @@ class Talks(Records):
     noun = "talk"
     newest_by = "opened_at"
 
-    def overdue(self, now, cadre_id=None, limit=100) -> list[dict]:
-        """Open talks past their due date, newest first (asked of the store, so the limit counts
-        those only)."""
-        return self.newest(limit, cadre_id=cadre_id, status=rules.OPEN, due_at={"$lt": now})
-
     def overdue_page(self, now, cursor, limit, cadre_id=None, reason=None) -> Page:
         """K-1: open talks past their due date, the most overdue first."""
         return self.page({**matching(cadre_id=cadre_id, reason=reason), "status": rules.OPEN,
@@ -91,9 +86,6 @@ class Referrals(Records):
     document = Referral
     noun = "referral"
     newest_by = "referred_at"
-
-    def of_cadre(self, cadre_id) -> list[dict]:
-        return list(self.collection.find({"cadre_id": cadre_id}).sort("referred_at", -1))
 
 
 class Funds(Records):

@@ -112,8 +112,7 @@ class TalentService(ServiceBase):
     @rpc(request=ListUnitsSchema, response=UnitSchema, many=True, paged=True, allow=READ_UNITS)
     def list_units(self, unit_type=None, q=None, cursor=None, limit=paging.DEFAULT_LIMIT):
         """The roster's units by id (a unit administrator's own only); ``q``: in the name."""
-        actor = self.access.actor
-        own = None if self.access.unrestricted else actor.unit_id
+        own = self.access.unit_or_own()
         self.access.check(unit_id=own, record=("units", unit_type or "*"))
         return self.store.units.listed(cursor, limit, unit_type=unit_type, unit_id=own, name=q)
 

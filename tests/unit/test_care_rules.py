@@ -76,30 +76,6 @@ def test_a_completed_talk_is_not_completed_twice():
     assert "talk-1" in caught.value.message
 
 
-def talk(talk_id, status, due_at):
-    return {"_id": talk_id, "status": status, "due_at": due_at}
-
-
-def test_overdue_talks_are_the_open_ones_strictly_past_due_most_overdue_first():
-    # rule K-1
-    talks = [
-        talk("a-one-day", "OPEN", NOW - timedelta(days=1)),
-        talk("b-due-now", "OPEN", NOW),  # due this instant: not yet overdue
-        talk("c-done-long-ago", "DONE", NOW - timedelta(days=40)),
-        talk("d-ten-days", "OPEN", NOW - timedelta(days=10)),
-        talk("e-future", "OPEN", NOW + timedelta(days=3)),
-        talk("f-one-second", "OPEN", NOW - timedelta(seconds=1)),
-        talk("g-done-future", "DONE", NOW + timedelta(days=3)),
-    ]
-    overdue = rules.overdue_talks(talks, NOW)
-    assert [t["_id"] for t in overdue] == ["d-ten-days", "a-one-day", "f-one-second"]
-
-
-def test_no_talks_none_overdue():
-    assert rules.overdue_talks([], NOW) == []
-    assert rules.overdue_talks(iter([talk("x", "OPEN", NOW + timedelta(days=1))]), NOW) == []
-
-
 # --- K-2 health checks -----------------------------------------------------------------------------------
 
 

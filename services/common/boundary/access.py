@@ -53,6 +53,11 @@ class AccessHandle:
         grant = self._provider.grants.get(self._worker_ctx)
         return bool(grant and grant.unrestricted)
 
+    def unit_or_own(self, unit_id: str | None = None) -> str | None:
+        """The unit a list is of: the one asked for, else for a caller scoped to a unit their own
+        (None: every unit, for a caller who may see them all)."""
+        return unit_id or (None if self.unrestricted else self.actor.unit_id)
+
     def begin(self, action: str, allow: Mapping[str, str],
               record: tuple[str, str] | None = None) -> Grant:
         """Called by @rpc: the user's token must be valid and name a role allowed for ``action``."""
