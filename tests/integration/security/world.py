@@ -1395,7 +1395,7 @@ def call_change_posting(w: World, case: str, headers: dict):
 
 def call_young_cadres(w: World, case: str, headers: dict):
     unit_id, cadre_id = w.units[case], w.young[case]
-    response = w.get("/talent/young-cadres", headers=headers, unit_id=unit_id)
+    response = w.get("/talent/young-cadres", headers=headers, unit_id=unit_id, limit=1000)
 
     def effect(allowed: bool):
         if allowed:  # the unit's young cadres, youngest first
@@ -1410,7 +1410,7 @@ def call_young_cadres(w: World, case: str, headers: dict):
 
 def call_rotation_list(w: World, case: str, headers: dict):
     unit_id, cadre_id = w.units[case], w.long_in_post[case]
-    response = w.get("/talent/rotation", headers=headers, unit_id=unit_id)
+    response = w.get("/talent/rotation", headers=headers, unit_id=unit_id, limit=1000)
 
     def effect(allowed: bool):
         if allowed:  # L-7: the unit's leader twelve years in post must rotate
@@ -1624,7 +1624,7 @@ def call_record_leave(w: World, case: str, headers: dict):
 def call_untaken_leave_report(w: World, case: str, headers: dict):
     assert w.care_cadres
     unit_id, cadre_id = w.units[case], w.cadres[case]
-    response = w.get(f"/care/leave/untaken/{UNTOUCHED_YEAR}", headers=headers, unit_id=unit_id)
+    response = w.get(f"/care/leave/untaken/{UNTOUCHED_YEAR}", headers=headers, unit_id=unit_id, limit=1000)
 
     def effect(allowed: bool):
         if allowed:  # nobody took leave that year: the unit's cadres, leading cadres first (K-3)
