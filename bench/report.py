@@ -128,6 +128,9 @@ def targets(results: Results, season_sizes: list[int]) -> list[dict[str, Any]]:
         found.append(judge(f"work list p95 < 200 ms with the {largest:,}-cadre season loaded (slowest role)",
                            max(slowest) if all(v is not None for v in slowest) else None, 200,
                            lambda v: v < 200, "ms"))
+        found.append(judge(f"a download of every cadre's row with the {largest:,}-cadre season loaded: "
+                           f"gateway memory < 200 MB", results.median(f"season.{largest}.download.peak_mb"),
+                           200, lambda v: v < 200, "MB"))
     one, two = results.median("horizontal.one.events_per_s"), results.median("horizontal.two.events_per_s")
     found.append(judge("two consumer instances >= 1.6x one", two / one if one and two else None, 1.6,
                        lambda v: v >= 1.6, "x"))

@@ -118,6 +118,7 @@ def main(argv=None) -> int:
     parser.add_argument("--only", help=f"comma-separated subset of {', '.join(BENCHMARKS)}")
     parser.add_argument("--season-sizes", help="comma-separated roster sizes (default 10000,30000,100000)")
     parser.add_argument("--season-deadline", type=float, help="seconds a season size may take (default 600)")
+    parser.add_argument("--season-runs", type=int, help="seasons a size (default 3)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results", help="where results go")
     parser.add_argument("--profile", action="store_true", help="sample the hot processes with py-spy")
     args = parser.parse_args(argv)
@@ -132,6 +133,8 @@ def main(argv=None) -> int:
         settings["season_sizes"] = [int(x) for x in args.season_sizes.split(",")]
     if args.season_deadline:
         settings["season_deadline_s"] = args.season_deadline
+    if args.season_runs:
+        settings["season_runs"] = args.season_runs
     only = args.only.split(",") if args.only else list(BENCHMARKS)
     unknown = set(only) - set(BENCHMARKS)
     if unknown:
@@ -387,11 +390,22 @@ def run_season(stack, s, results: Results, profiler, shared) -> None:
             results.add(f"season.{cadres}.wall_s", f"season {cadres:,} cadres: wall time", "s", r["wall_s"],
                         better=LOWER)
             for name, figures in (r.get("work") or {}).items():
+                if name == "mean_ms_by_service":
+                    continue  # in the JSON's details: where each role's list spends its time
                 what = "gateway read" if name == "read" else f"work list ({name})"
                 results.add(f"season.{cadres}.work.{name}.p95_ms",
                             f"season {cadres:,} cadres loaded: {what}, p95", "ms", figures["p95_ms"],
                             baseline=None if name == "read" else f"season.{cadres}.work.read.p95_ms",
                             better=LOWER)
+            download = r.get("download")
+            if download:
+                results.add(f"season.{cadres}.download.peak_mb",
+                            f"season {cadres:,} cadres loaded: gateway memory while it made a "
+                            f"{download['rows']:,}-row .xlsx download (peak)", "MB",
+                            download["gateway_peak_mb"], better=LOWER)
+                results.add(f"season.{cadres}.download.wall_s",
+                            f"season {cadres:,} cadres loaded: the {download['rows']:,}-row .xlsx "
+                            f"download, wall time", "s", download["wall_s"], better=LOWER)
             per_cadre = 1000 * r["wall_s"] / cadres if r["finished"] else None
             if per_cadre is not None:
                 results.add(f"season.{cadres}.per_cadre_ms", f"season {cadres:,} cadres: time per cadre",

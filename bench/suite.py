@@ -422,8 +422,10 @@ def season_run(stack: PrivateStack, cadres: int, per_unit: int, deadline_s: floa
         wall = time.monotonic() - started
         progress("work lists", 0)
         work = work_lists(stack, procs, units)
+        progress("download", 0)
+        download = whole_download(stack, procs, cadres)
         return {"cadres": cadres, "units": len(units), "finished": True, "wall_s": wall,
-                "per_cadre_ms": 1000 * wall / cadres, **times, "work": work}
+                "per_cadre_ms": 1000 * wall / cadres, **times, "work": work, "download": download}
     except BenchError as exc:
         wall = time.monotonic() - started
         log(f"season {cadres}: stopped in phase {state['phase']} ({state['done']} done): {exc}")
@@ -460,10 +462,57 @@ def work_lists(stack: PrivateStack, procs: Processes, units: dict[str, list[str]
             found.setdefault(name, []).append(elapsed * 1000)
 
     timed("read", f"/cadres/{cadre_id}", stack.token("ORG_ADMIN", sub="bench-read"))
+    by_service = {}
     for role in WORK_ROLES:
+        before = _work_list_seconds(procs)
         timed(role, "/work", stack.token(role, sub=f"bench-{role.lower()}", **claims.get(role, {})))
-    return {name: {"p50_ms": percentile(ms, 50), "p95_ms": percentile(ms, 95)}
-            for name, ms in found.items()}
+        after = _work_list_seconds(procs)
+        # each service's own time in its work_list (its metrics): which one the list waits for
+        by_service[role] = {service: 1000 * (after[service][0] - before[service][0])
+                            / max(1, after[service][1] - before[service][1]) for service in SERVICES}
+    return {**{name: {"p50_ms": percentile(ms, 50), "p95_ms": percentile(ms, 95)}
+               for name, ms in found.items()}, "mean_ms_by_service": by_service}
+
+
+def _work_list_seconds(procs: Processes) -> dict[str, tuple[float, float]]:
+    return {service: (procs.metric(service, "cadre_entrypoint_duration_seconds_sum", method="work_list"),
+                      procs.metric(service, "cadre_entrypoint_duration_seconds_count", method="work_list"))
+            for service in SERVICES}
+
+
+DOWNLOAD = "/care/leave/untaken/2025?format=xlsx"  # every cadre of the department: leave untaken
+
+
+def whole_download(stack: PrivateStack, procs: Processes, cadres: int) -> dict:
+    """With the season's data loaded: the department's untaken-leave report (a row for every cadre)
+    downloaded as .xlsx, with its wall time, its rows (read back with openpyxl) and the gateway's
+    largest resident memory while it made the file (the kernel's high-water mark, reset just
+    before: /proc/<pid>/clear_refs)."""
+    from openpyxl import load_workbook
+
+    pid = procs.pid("gateway")
+    before = _memory_mb(pid, "VmRSS")
+    with open(f"/proc/{pid}/clear_refs", "w") as reset:
+        reset.write("5")
+    started = time.monotonic()
+    response = requests.get(procs.gateway + DOWNLOAD, timeout=900, headers={
+        "Authorization": f"Bearer {stack.token('CARE_OFFICER', sub='bench-download')}"})
+    wall = time.monotonic() - started
+    peak = _memory_mb(pid, "VmHWM")
+    if response.status_code != 200:
+        raise BenchError(f"GET {DOWNLOAD}: {response.status_code} {response.text[:300]}")
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0]
+    rows = sum(1 for _ in sheet.iter_rows(min_row=2, values_only=True))
+    if rows < cadres:
+        raise BenchError(f"GET {DOWNLOAD}: {rows} rows for {cadres} cadres")
+    return {"rows": rows, "wall_s": wall, "bytes": len(response.content),
+            "gateway_before_mb": before, "gateway_peak_mb": peak}
+
+
+def _memory_mb(pid: int, field: str) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        line = next(line for line in status if line.startswith(field + ":"))
+    return int(line.split()[1]) / 1024  # kB
 
 
 # 4. horizontal scaling

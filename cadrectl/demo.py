@@ -142,7 +142,7 @@ class Tally:
 
     def summary(self) -> str:
         made = sum(self.made.values())
-        parts = ", ".join(f"{kind} {n}" for kind, n in sorted(self.made.items()))
+        parts = ", ".join(f"{kind} {n}" for kind, n in sorted(self.made.items()) if n)
         return (f"created {made} records" + (f" ({parts})" if parts else "")
                 + f"; {sum(self.found.values())} were there already")
 

@@ -299,7 +299,9 @@ def _audit_operation() -> dict:
         "security": [{SECURITY_SCHEME: []}],
         "parameters": [{"in": "query", "schema": AuditQuerySchema}],
         "responses": {
-            "200": {"description": "Audit entries",
+            "200": {"description": "A page of audit entries: `limit` (100 unless said) from `cursor` "
+                                   "on; the next page's address is in the Link header",
+                    "headers": PAGE_HEADERS,
                     "content": _json_content({"type": "array", "items": AuditEntrySchema})},
             **_error_responses(),
         },

@@ -40,7 +40,7 @@ from gateway.openapi import build_spec, to_json
 from gateway.routes import ROUTES, Route
 from services.common import paging
 from services.common.boundary.access import outcome_of
-from services.common.boundary.audit import AuditTrail
+from services.common.boundary.audit import AuditTrail, audit_cursor, audit_key
 from services.common.boundary.security import Actor
 from services.common.boundary.tokens import CONTEXT_KEY
 from services.common.errors import DomainError, InvalidInput, Unavailable
@@ -330,12 +330,11 @@ class GatewayService:
         except ValidationError as exc:
             raise InvalidInput("the query has invalid parameters",
                                fields=exc.normalized_messages()) from None
-        entries = []
-        for service in SERVICES:
-            entries += self.call(service, "audit_trail", filters)
-        entries += AuditEntrySchema(many=True).dump(self.identity.trail().query(**query))
-        entries.sort(key=lambda entry: entry["at"], reverse=True)
-        return entries[: query["limit"]]
+        pages = [self.call(service, "audit_trail", {**filters, "paged": True}) for service in SERVICES]
+        own = self.identity.trail().query(**query)
+        pages.append({"items": AuditEntrySchema(many=True).dump(own), "total": own.total,
+                      "next_cursor": own.next_cursor})
+        return 200, *merged_trail(pages, query["limit"], request)
 
 
     @http("GET", "/work")
@@ -397,6 +396,17 @@ def page_headers(request, page: dict) -> dict[str, str]:
         query.append(("cursor", page["next_cursor"]))
         headers["Link"] = f'<{request.path}?{urlencode(query)}>; rel="next"'
     return headers
+
+
+def merged_trail(pages: list[dict], limit: int, request) -> tuple[list[dict], dict[str, str]]:
+    """Every trail's page after the same cursor, as one page of the merged trail: newest first
+    (then by service, then by place in its chain), with the merged list's next cursor and size."""
+    entries = sorted((e for page in pages for e in page["items"]), key=audit_key, reverse=True)
+    more = len(entries) > limit or any(page["next_cursor"] for page in pages)
+    shown = entries[:limit]
+    return shown, page_headers(request, {
+        "total": sum(page["total"] for page in pages),
+        "next_cursor": audit_cursor(shown[-1]) if more and shown else None})
 
 
 def etag_of(result) -> dict[str, str]:

@@ -203,14 +203,17 @@ class AccountabilityService(ServiceBase):
         organisational handlings decided here and the downward postings talent recorded. The
         officers' copy names the cadres; ``published`` gives the counts alone."""
         self.access.check(record=("demotion_report", str(year)))
-        cases = list(self.store.cases.decided_in(year))
-        names = self.store.cadres.names({case["cadre_id"] for case in cases})
-        lines = rules.demotion_report(
-            ({**case["decision"], "unit_id": case["unit_id"], "cadre_id": case["cadre_id"],
-              "name": names.get(case["cadre_id"]),
-              "exempted": case["decision"].get("exempted") or case["decision"].get("cleared")}
-             for case in cases), self.store.downward_moves.in_year(year))
-        shown = paging.page_of(lines, rules.report_order, "demotion_report", cursor, limit)
+        def lines():
+            cases = list(self.store.cases.decided_in(year))
+            names = self.store.cadres.names({case["cadre_id"] for case in cases})
+            return rules.demotion_report(
+                ({**case["decision"], "unit_id": case["unit_id"], "cadre_id": case["cadre_id"],
+                  "name": names.get(case["cadre_id"]),
+                  "exempted": case["decision"].get("exempted") or case["decision"].get("cleared")}
+                 for case in cases), self.store.downward_moves.in_year(year))
+
+        shown = paging.page_of(lines, rules.report_order, "demotion_report", cursor, limit,
+                               scope=(self.access.actor, year))
         if published:
             shown[:] = [{k: v for k, v in line.items() if k != "cadres"} for line in shown]
         return shown

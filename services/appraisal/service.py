@@ -217,9 +217,9 @@ class AppraisalService(ServiceBase):
         """A-7: a cadre's finalized results, with the appraisal's comment and any amendment, the
         latest year first."""
         self._cadre(cadre_id)
-        return paging.page_of(self.store.cycles.results_of(cadre_id),
+        return paging.page_of(lambda: self.store.cycles.results_of(cadre_id),
                               lambda r: (-r["year"], r["kind"], r["cycle_id"]), "cadre_results",
-                              cursor, limit)
+                              cursor, limit, scope=(self.access.actor, cadre_id))
 
     @rpc(request=CommendSchema, response=CommendationSchema, allow={ORG_ADMIN: ANY}, idempotent=True)
     def commend(self, cadre_id, year, kind, deed, deed_kind, typical_example):

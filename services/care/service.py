@@ -177,16 +177,19 @@ class CareService(ServiceBase):
     def untaken_leave_report(self, year, unit_id=None, cursor=None, limit=paging.DEFAULT_LIMIT):
         """K-3 领导干部带头: untaken leave, leading cadres first."""
         self.access.check(unit_id=unit_id, record=("unit", unit_id or "*"))
-        taken = self.store.leave.taken_in(year)
-        rows = []
-        for cadre in self.store.cadres.in_unit(unit_id):
-            entitlement = self._entitlement(cadre)
-            used = taken.get(cadre["_id"], 0)
-            rows.append({"cadre_id": cadre["_id"], "unit_id": cadre["unit_id"], "year": year,
-                         "is_leader": bool(cadre.get("is_leader")), "entitlement": entitlement,
-                         "taken": used, "remaining": entitlement - used})
-        return paging.page_of(rules.untaken_report(rows), rules.untaken_order, "untaken_leave",
-                              cursor, limit)
+        def report():
+            taken = self.store.leave.taken_in(year)
+            rows = []
+            for cadre in self.store.cadres.in_unit(unit_id):
+                entitlement = self._entitlement(cadre)
+                used = taken.get(cadre["_id"], 0)
+                rows.append({"cadre_id": cadre["_id"], "unit_id": cadre["unit_id"], "year": year,
+                             "is_leader": bool(cadre.get("is_leader")), "entitlement": entitlement,
+                             "taken": used, "remaining": entitlement - used})
+            return rules.untaken_report(rows)
+
+        return paging.page_of(report, rules.untaken_order, "untaken_leave", cursor, limit,
+                              scope=(self.access.actor, year, unit_id))
 
     # K-4 psychological support
 
@@ -332,8 +335,8 @@ class CareService(ServiceBase):
     def due_visits(self, cursor=None, limit=paging.DEFAULT_LIMIT):
         """K-6: families whose visit is overdue or due within 30 days, the most urgent first."""
         self.access.check(record=("families", "due"))
-        return paging.page_of(self._due_visits(), lambda f: (f["next_visit"], f["_id"]),
-                              "due_visits", cursor, limit)
+        return paging.page_of(self._due_visits, lambda f: (f["next_visit"], f["_id"]),
+                              "due_visits", cursor, limit, scope=self.access.actor)
 
     @rpc(request=WorkQuerySchema, response=WorkItemSchema, many=True, allow=work.WORK)
     def work_list(self, limit=work.DEFAULT_LIMIT):

@@ -16,9 +16,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -95,22 +100,31 @@ def in_year(field: str, year: int | None, config=None) -> dict:
                     "$lt": business_year_start(year + 1, config)}}
 
 
-def encode(tag: str, values: Sequence) -> str:
-    """A cursor: the sort values after which the next page starts, and the order they belong to."""
-    text = json.dumps({"o": tag, "v": [_plain(v) for v in values]}, ensure_ascii=False,
-                      separators=(",", ":"))
+def encode(tag: str, values: Sequence, ranking: str | None = None) -> str:
+    """A cursor: the sort values after which the next page starts, and the order they belong to
+    (and, for a ranked list, the ranking its walk reads)."""
+    given = {"o": tag, "v": [_plain(v) for v in values]}
+    if ranking:
+        given["r"] = ranking
+    text = json.dumps(given, ensure_ascii=False, separators=(",", ":"))
     return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
 
 
 def decode(tag: str, cursor: str) -> list:
     """The sort values a cursor names; one that is not this list's is refused."""
+    return _decoded(tag, cursor)[0]
+
+
+def _decoded(tag: str, cursor: str) -> tuple[list, str | None]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         given = json.loads(raw.decode("utf-8"))
-        if given["o"] != tag or not isinstance(given["v"], list):
+        ranking = given.get("r")
+        if given["o"] != tag or not isinstance(given["v"], list) or not isinstance(ranking,
+                                                                                  str | None):
             raise ValueError("another list's cursor")
-        return [_typed(v) for v in given["v"]]
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        return [_typed(v) for v in given["v"]], ranking
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("the cursor is not one this list gave; start again from the first page",
                            code="INVALID_CURSOR",
                            fields={"cursor": ["Not a cursor of this list."]}) from None
@@ -130,19 +144,72 @@ def page_of_query(collection, query: dict, order: Order, cursor: str | None, lim
     return Page([load(r) for r in records[:limit]], after, collection.count_documents(query))
 
 
-def page_of(items: Iterable[dict], key: Callable[[dict], tuple], tag: str, cursor: str | None,
-            limit: int) -> Page:
+def page_of(items: Iterable[dict] | Callable[[], Iterable[dict]], key: Callable[[dict], tuple],
+            tag: str, cursor: str | None, limit: int, scope: Hashable = None) -> Page:
     """A page of a list worked out in full (a report, a list ranked by a rule): ``key`` is its
-    order, ending with the item's id; the cursor holds the last key shown."""
-    ranked = sorted(items, key=key)
-    start = 0
+    order, ending with the item's id; the cursor holds the last key shown.
+
+    Given as a function, the items are worked out once a walk: its first page keeps the ranking
+    (see :class:`Rankings`) and the pages after it read that ranking, so a download of 100,000 rows
+    ranks them once, not once a page. ``scope`` (the caller and the list's filters) must be the
+    same for a later page to read a kept ranking. A walk whose ranking is gone (another instance
+    answers, or it expired) is worked out again and cut after the cursor's key."""
+    ranking, last = None, None
     if cursor is not None:
-        last = tuple(decode(tag, cursor))
-        start = next((i for i, item in enumerate(ranked) if _comparable(key(item)) > last),
-                     len(ranked))
+        values, ranking = _decoded(tag, cursor)
+        last = tuple(values)
+    ranked = RANKINGS.get(ranking, (tag, scope)) if callable(items) and ranking else None
+    fresh = ranked is None
+    if fresh:
+        ranked = sorted(items() if callable(items) else items, key=key)
+    start = 0
+    if last is not None:
+        start = bisect.bisect_right(ranked, last, key=lambda item: _comparable(key(item)))
     shown = ranked[start:start + limit]
     more = start + limit < len(ranked)
-    return Page(shown, encode(tag, key(shown[-1])) if more else None, len(ranked))
+    if fresh:
+        ranking = RANKINGS.keep((tag, scope), ranked) if callable(items) and more else None
+    return Page(shown, encode(tag, key(shown[-1]), ranking) if more else None, len(ranked))
+
+
+class Rankings:
+    """Ranked lists kept in this process while someone walks them: the newest few, up to a total
+    number of items, each for a while after its last page was read. A walk reads the ranking as
+    it was worked out for its first page: no item is shown twice or skipped as others move in the
+    ranking; what changes during the walk shows in the next walk."""
+
+    def __init__(self, items: int = 250_000, seconds: float = 120.0):
+        self.items, self.seconds = items, seconds
+        self._kept: OrderedDict[str, tuple[Hashable, float, list]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def keep(self, scope: Hashable, ranked: list) -> str | None:
+        if len(ranked) > self.items:
+            return None
+        name = secrets.token_urlsafe(12)
+        with self._lock:
+            self._drop(time.monotonic())
+            self._kept[name] = (scope, time.monotonic() + self.seconds, ranked)
+            while sum(len(r) for _, _, r in self._kept.values()) > self.items:
+                self._kept.popitem(last=False)
+        return name
+
+    def get(self, name: str, scope: Hashable) -> list | None:
+        with self._lock:
+            self._drop(time.monotonic())
+            kept = self._kept.get(name)
+            if kept is None or kept[0] != scope:
+                return None
+            self._kept[name] = (scope, time.monotonic() + self.seconds, kept[2])
+            self._kept.move_to_end(name)
+            return kept[2]
+
+    def _drop(self, now: float) -> None:
+        for name in [n for n, (_, until, _) in self._kept.items() if until < now]:
+            del self._kept[name]
+
+
+RANKINGS = Rankings()
 
 
 def _comparable(key: tuple) -> tuple:

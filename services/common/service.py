@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 from nameko.timer import timer
 from pymongo.errors import PyMongoError
 
-from services.common import idempotency
+from services.common import idempotency, paging
 from services.common.boundary.access import Access
 from services.common.boundary.rpc import rpc
 from services.common.boundary.security import ANY, AUDITOR, PUBLIC
@@ -26,14 +26,13 @@ class HealthSchema(Schema):
     outbox_backlog = fields.Integer(allow_none=True)
 
 
-class AuditQuerySchema(Schema):
+class AuditQuerySchema(paging.PageQuerySchema):
     user_id = fields.String(load_default=None)
     record_id = fields.String(load_default=None)
     outcome = fields.String(load_default=None,
                             validate=validate.OneOf(["OK", "DENIED", "REFUSED", "ERROR"]))
     since = fields.AwareDateTime(load_default=None)
     until = fields.AwareDateTime(load_default=None)
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
 class AuditEntrySchema(Schema):
@@ -47,6 +46,7 @@ class AuditEntrySchema(Schema):
     record_type = fields.String(allow_none=True)
     record_id = fields.String(allow_none=True)
     correlation_id = fields.String(allow_none=True)
+    seq = fields.Integer(allow_none=True)  # the entry's place in its service's chain
 
 
 class ServiceBase:
@@ -75,9 +75,11 @@ class ServiceBase:
                     "outbox_backlog": None}
         return {"service": self.name, "status": "ok", "store": "ok", "outbox_backlog": backlog}
 
-    @rpc(request=AuditQuerySchema, response=AuditEntrySchema, many=True, allow={AUDITOR: ANY})
+    @rpc(request=AuditQuerySchema, response=AuditEntrySchema, many=True, paged=True,
+         allow={AUDITOR: ANY})
     def audit_trail(self, **filters):
-        """This service's audit entries, newest first (the gateway merges every service's)."""
+        """This service's audit entries, newest first, a page at a time (the gateway merges every
+        service's: a cursor of the merged trail reads on here)."""
         return self.access.trail().query(**filters)
 
     # what every service's entrypoints use

@@ -24,6 +24,7 @@ from services.common.messaging.consumer import consume
 from services.common.messaging.outbox import Outbox
 from services.common.service import ServiceBase
 from services.common.storage.store import MissingTarget, MongoStore
+from services.common.views import cooperative
 from services.common.work import WorkItemSchema, WorkQuerySchema
 from services.talent import decide, rules
 from services.talent.events import (
@@ -216,10 +217,12 @@ class TalentService(ServiceBase):
         """L-4: cadres under the configured age, youngest first; lion-type selection looks here
         first."""
         self.access.check(unit_id=unit_id, record=("unit", unit_id or "*"))
-        young = rules.young(self.store.cadres.in_unit(unit_id), business_date(utcnow(), self.config),
-                            self._policy().young_cadre_max_age)
+        def young():
+            return rules.young(self.store.cadres.in_unit(unit_id),
+                               business_date(utcnow(), self.config), self._policy().young_cadre_max_age)
+
         return paging.page_of(young, lambda c: (c["age"], c["cadre_id"]), "young_cadres", cursor,
-                              limit)
+                              limit, scope=(self.access.actor, unit_id))
 
     @rpc(request=RotationQuerySchema, response=RotationEntrySchema, many=True, paged=True,
          allow={ORG_ADMIN: ANY, UNIT_ADMIN: OWN_UNIT})
@@ -227,8 +230,8 @@ class TalentService(ServiceBase):
         """L-7 (v2): who must or should rotate, and who is listed for priority exchange, per unit,
         longest in post first."""
         self.access.check(unit_id=unit_id, record=("unit", unit_id or "*"))
-        return paging.page_of(self._rotation(unit_id), rules.rotation_order, "rotation_list", cursor,
-                              limit)
+        return paging.page_of(lambda: self._rotation(unit_id), rules.rotation_order, "rotation_list",
+                              cursor, limit, scope=(self.access.actor, unit_id))
 
     @rpc(request=WorkQuerySchema, response=WorkItemSchema, many=True, allow=work.WORK)
     def work_list(self, limit=work.DEFAULT_LIMIT):
@@ -237,39 +240,54 @@ class TalentService(ServiceBase):
         list; for a cadre their eligibility with its reasons."""
         actor, now, items = work.caller(self.access), utcnow(), []
         if ORG_ADMIN in actor.roles:
-            nominated, rotation = self.views.read("department_work", TalentService._department_work,
-                                                  self)
+            nominated, rotation, _ = self.views.read("department_work",
+                                                     TalentService._department_work, self)
             items += decide.nomination_work(nominated, now)
             items += decide.rotation_work(rotation, now)
         elif UNIT_ADMIN in actor.roles and actor.unit_id:
-            items += decide.rotation_work(self._rotation(actor.unit_id), now)
+            *_, distinguished = self.views.read("department_work", TalentService._department_work,
+                                                self)
+            items += decide.rotation_work(self._rotation(actor.unit_id, distinguished=distinguished),
+                                          now)
         if CADRE in actor.roles and actor.cadre_id:
             items += decide.eligibility_work(
                 actor.cadre_id, self._eligibility(self._cadre(actor.cadre_id), now), now)
         return work.most_urgent_first(items, limit)
 
     def _department_work(self):
-        """The department's kept work (services/common/views.py): the nominations to assess, and the
-        whole roster's rotation list, as much of it as a work list shows, the longest in post first."""
+        """The department's kept work (services/common/views.py): the nominations to assess; the
+        whole roster's rotation list, as much of it as a work list shows, the longest in post first;
+        and the cadres L-7 lists for priority exchange, which a unit administrator's work list reads
+        rather than looking up the results of each of the unit's cadres."""
         nominated = [e for e in map(self._pool_entry, self.store.cadres.in_pool())
                      if e["status"] == rules.NOMINATED]
-        rotation = sorted(self._rotation(None), key=lambda e: (str(e["post_since"] or ""),
-                                                               e["cadre_id"]))
-        return nominated, rotation[:work.MAX_LIMIT]
+        cadres = self.store.cadres.in_unit(None)
+        distinguished = self._distinguished(cadres)
+        rotation = sorted(self._rotation(None, cadres, distinguished),
+                          key=lambda e: (str(e["post_since"] or ""), e["cadre_id"]))
+        return nominated, rotation[:work.MAX_LIMIT], distinguished
 
     kept_views = {"department_work": _department_work}
 
-    def _rotation(self, unit_id):
-        """L-7 (v2) of a unit, or of every unit."""
-        cadres = self.store.cadres.in_unit(unit_id)
-        now, policy = utcnow(), self._policy()
+    def _rotation(self, unit_id, cadres=None, distinguished=None):
+        """L-7 (v2) of a unit, or of every unit; priority exchange by ``distinguished`` when given
+        (the department's kept set), else by the cadres' results."""
+        cadres = self.store.cadres.in_unit(unit_id) if cadres is None else cadres
+        if distinguished is None:
+            distinguished = self._distinguished(cadres)
+        return rules.rotation_list(cooperative(cadres), business_date(utcnow(), self.config),
+                                   self._policy(), distinguished)
+
+    def _distinguished(self, cadres) -> set[str]:
+        """L-7: the cadres long in grassroots posts with an EXCELLENT result that A-5 counts, or a
+        commendation."""
+        policy = self._policy()
         long_in_grassroots = [c for c in cadres
                               if (c.get("grassroots_years") or 0) >= policy.grassroots_priority_years]
         results = self._results_of(long_in_grassroots)
-        distinguished = {c["_id"] for c in long_in_grassroots
-                         if c.get("commendations") or any(
-                             r.rule == "A-5" for r in rules.excellent_priority(results[c["_id"]], policy))}
-        return rules.rotation_list(cadres, business_date(now, self.config), policy, distinguished)
+        return {c["_id"] for c in cooperative(long_in_grassroots)
+                if c.get("commendations") or any(
+                    r.rule == "A-5" for r in rules.excellent_priority(results[c["_id"]], policy))}
 
     # the lion-type pool (L-1, L-2)
 
@@ -302,11 +320,13 @@ class TalentService(ServiceBase):
         """The pool as things stand (an exit caused by a sanction shows, and goes when the matter
         is exempted or cleared), young cadres first (L-4), then by cadre id."""
         self.access.check(record=("pool", status or "*"))
-        entries = [self._pool_entry(cadre) for cadre in self.store.cadres.in_pool()]
+        def entries():
+            return [e for e in map(self._pool_entry, self.store.cadres.in_pool())
+                    if status is None or e["status"] == status]
+
         return paging.page_of(
-            [e for e in entries if status is None or e["status"] == status],
-            lambda e: (-e["birth_date"].toordinal() if e["birth_date"] else 0, e["cadre_id"]),
-            "pool", cursor, limit)
+            entries, lambda e: (-e["birth_date"].toordinal() if e["birth_date"] else 0, e["cadre_id"]),
+            "pool", cursor, limit, scope=(self.access.actor, status))
 
     # training (L-5)
 

@@ -141,9 +141,9 @@ class ToleranceService(ServiceBase):
         self.access.check(record=("measures", "overdue"))
         now = utcnow()
         return paging.page_of(
-            ({**m, "days_overdue": (now - m["due"]).days} for m in self._overdue_measures(now)),
+            lambda: ({**m, "days_overdue": (now - m["due"]).days} for m in self._overdue_measures(now)),
             lambda m: (m["due"], m["application_id"], m["measure_id"]), "overdue_measures", cursor,
-            limit)
+            limit, scope=self.access.actor)
 
     @rpc(request=WorkQuerySchema, response=WorkItemSchema, many=True, allow=work.WORK)
     def work_list(self, limit=work.DEFAULT_LIMIT):

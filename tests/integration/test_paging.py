@@ -71,6 +71,33 @@ def test_a_newest_first_list_walks_past_records_added_at_its_head(suite):
     assert seen == list(reversed(first)), seen  # newest first; those opened meanwhile come before it
 
 
+def test_a_ranked_list_is_walked_as_it_was_ranked_when_the_walk_began(suite):
+    """K-3's untaken-leave report, ranked by days left: a cadre already shown who takes leave moves
+    after the cursor, and is still shown once (the walk reads the ranking of its first page)."""
+    from tests.helpers import wait_for
+
+    carer = suite.auth_headers("CARE_OFFICER")
+    unit_id = register_unit(suite)
+    years = {"A": 25, "B": 15, "C": 15, "D": 5, "E": 5}  # 15, 10, 10, 5 and 5 days of leave
+    ids = {name: register_cadre(suite, unit_id, new_id(f"C{name}"), service_years=service)
+           for name, service in years.items()}
+    path = f"/care/leave/untaken/2026?unit_id={unit_id}&limit=2"
+    wait_for(lambda: suite.get(path, headers=carer).headers.get("X-Total-Count") == "5", timeout=15,
+             interval=0.2, what="care to know the unit's five cadres")
+
+    def take_leave(_page):  # the head of the first page: 15 days left, then 9 (after B), then 3
+        response = suite.post("/care/leave", {"cadre_id": ids["A"], "year": 2026, "days": 6,
+                                              "starts_on": f"2026-0{2 + _page}-02"}, headers=carer)
+        assert response.status_code == 200, response.text
+
+    pages, _ = walk(suite, path, headers=carer, between=take_leave)
+    seen = [row["cadre_id"] for page in pages for row in page]
+    assert seen == [ids[n] for n in ("A", "B", "C", "D", "E")], seen
+    # the next walk ranks anew: A has 3 days left now
+    assert [r["cadre_id"] for r in suite.get(path.replace("limit=2", "limit=10"),
+                                             headers=carer).json()][-1] == ids["A"]
+
+
 def test_the_link_keeps_the_filters_and_a_bad_cursor_is_refused_in_chinese(suite):
     unit_id = register_unit(suite)
     name = f"甲{new_id('n')}"

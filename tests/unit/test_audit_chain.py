@@ -3,10 +3,12 @@ by hand is found, and two writers of one trail never fork it."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import mongomock
 import pytest
 
-from services.common.boundary.audit import AuditTrail, entry_hash
+from services.common.boundary.audit import AuditTrail, audit_cursor, audit_key, entry_hash
 from services.common.clock import utcnow
 
 
@@ -83,3 +85,26 @@ def test_the_trail_read_back_hides_the_chain_fields(database):
     write(trail, 2)
     [entry, _] = trail.query()
     assert not {"prev", "hash", "_id"} & set(entry)
+
+
+def test_one_cursor_walks_every_trail_merged_newest_first_with_ties_across_services():
+    client = mongomock.MongoClient(tz_aware=True)
+    trails = [AuditTrail(client[f"{name}_audit"], name) for name in ("appraisal", "care", "talent")]
+    moments = [datetime(2026, 6, 1, 9, 0, tzinfo=UTC) + timedelta(milliseconds=m // 2)
+               for m in range(8)]  # two entries to a moment in each trail: ties everywhere
+    for trail in trails:
+        for n, at in enumerate(moments):
+            trail.record(action=f"a{n}", outcome="OK", user_id="officer", at=at)
+    whole = sorted((e for trail in trails for e in trail.query(limit=100)), key=audit_key,
+                   reverse=True)
+
+    seen, cursor = [], None
+    while True:  # as the gateway merges: each trail's page after one cursor, the newest 5 of them
+        merged = sorted((e for trail in trails for e in trail.query(cursor=cursor, limit=5)),
+                        key=audit_key, reverse=True)[:5]
+        seen += merged
+        if len(seen) >= len(whole) or not merged:
+            break
+        cursor = audit_cursor(merged[-1])
+    assert [audit_key(e) for e in seen] == [audit_key(e) for e in whole] and len(seen) == 24
+    assert trails[0].query(limit=5).total == 8

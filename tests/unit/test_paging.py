@@ -6,12 +6,14 @@ from datetime import UTC, date, datetime, timedelta
 import mongomock
 import pytest
 
+from services.common import paging
 from services.common.errors import InvalidInput
 from services.common.paging import (
     ASC,
     DESC,
     Order,
     PageQuerySchema,
+    Rankings,
     decode,
     encode,
     page_of,
@@ -105,3 +107,67 @@ def test_a_ranked_list_is_cut_after_the_cursor_s_key_even_when_items_come_and_go
     assert [i["cadre_id"] for i in second] == ["c3", "c4"] and second.next_cursor is None
     with pytest.raises(InvalidInput):
         page_of(rotation(), key, "pool", first.next_cursor, 2)
+
+
+def test_a_walk_of_a_ranked_list_ranks_it_once_and_reads_that_ranking_to_the_end():
+    worked_out = []
+    leave = {f"c{n:03d}": n % 7 for n in range(50)}  # days of leave left, as the walk begins
+
+    def untaken():
+        worked_out.append(1)
+        return [{"cadre_id": c, "remaining": days} for c, days in leave.items()]
+
+    def key(item):
+        return -item["remaining"], item["cadre_id"]
+
+    def next_page(cursor, number):
+        page = page_of(untaken, key, "untaken", cursor, 8, scope=("officer", 2026))
+        leave["c000"] = 99 - number  # a cadre moves to the head of the ranking between pages
+        return page
+
+    as_it_began = [item["cadre_id"] for item in sorted(untaken(), key=key)]
+    worked_out.clear()
+    seen, pages = walk(next_page)
+    assert (pages, len(worked_out)) == (7, 1)
+    # as ranked when the walk began: the cadre who moved is neither shown twice nor skipped
+    assert [item["cadre_id"] for item in seen] == as_it_began
+
+
+def test_a_kept_ranking_is_read_only_by_the_same_caller_and_filters():
+    def report():
+        return [{"cadre_id": f"c{n}", "unit_id": "U1"} for n in range(6)]
+
+    def key(item):
+        return (item["cadre_id"],)
+
+    first = page_of(report, key, "report", None, 2, scope=("unit-admin-1", "U1"))
+    others = []
+
+    def another():
+        others.append(1)
+        return [{"cadre_id": f"c{n}", "unit_id": "U2"} for n in range(6)]
+
+    # another caller, or other filters, with the first walk's cursor: worked out again for them
+    page = page_of(another, key, "report", first.next_cursor, 2, scope=("unit-admin-2", "U2"))
+    assert [i["unit_id"] for i in page] == ["U2", "U2"] and others == [1]
+    # a cursor naming a ranking that is gone (another instance, or expired) is cut by its key
+    kept = paging.decode("report", first.next_cursor)
+    lost = paging.encode("report", kept, "no-such-ranking")
+    assert [i["cadre_id"] for i in page_of(report, key, "report", lost, 2, scope=("x",))] == \
+        ["c2", "c3"]
+
+
+def test_rankings_are_kept_a_while_and_within_a_number_of_items(monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(paging.time, "monotonic", lambda: now[0])
+    rankings = Rankings(items=10, seconds=60)
+    a = rankings.keep("a", list(range(6)))
+    b = rankings.keep("b", list(range(4)))
+    assert rankings.get(a, "a") == list(range(6)) and rankings.get(a, "b") is None
+    now[0] += 50
+    assert rankings.get(b, "b") == list(range(4))  # read: kept 60 s more
+    c = rankings.keep("c", list(range(5)))  # 15 items: the least recently read goes
+    assert rankings.get(a, "a") is None and rankings.get(b, "b") and rankings.get(c, "c")
+    now[0] += 61
+    assert rankings.get(b, "b") is None and rankings.get(c, "c") is None
+    assert rankings.keep("d", list(range(11))) is None  # larger than all it may keep

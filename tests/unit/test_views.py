@@ -1,6 +1,6 @@
 """Kept views (services/common/views.py): worked out on the first read, read as kept after that, worked
-out again once old while someone reads them, let go when nobody does; a store that is down keeps the
-last one."""
+out again once old while someone reads them (or the service names them), let go when nobody does; a
+store that is down keeps the last one; a long working out lets other requests run."""
 
 import pytest
 from pymongo.errors import ServerSelectionTimeoutError
@@ -74,15 +74,42 @@ def test_a_store_that_is_down_keeps_the_last_view_until_it_is_back(kept):
     assert kept.read("work", Service.department, service) == ["a", "b"]
 
 
-def test_a_warmed_view_is_worked_out_by_the_timer_before_anyone_reads_it(kept):
+def test_a_named_view_is_worked_out_by_the_timer_before_anyone_reads_it_and_kept_unread(kept):
     service = Service()
     kept.warm({"work": Service.department})
     kept.warm({"work": Service.department})  # once per process
     assert service.reads == 0
     assert kept.refresh(service) == ["work"] and service.reads == 1
     assert kept.read("work", Service.department, service) == ["a"] and service.reads == 1
-    kept.clock.now += IDLE_SECONDS  # nobody read it since: let go, and not warmed again
-    kept.refresh(service)
-    assert "work" not in kept.entries
-    kept.warm({"work": Service.department})
-    assert "work" not in kept.entries
+    service.rows.append("b")
+    kept.clock.now += IDLE_SECONDS  # nobody read it since: a named view is kept worked out all the same
+    assert kept.refresh(service) == ["work"] and service.reads == 2
+    assert kept.read("work", Service.department, service) == ["a", "b"] and service.reads == 2
+
+
+def test_a_long_working_out_lets_the_process_s_other_requests_run_meanwhile():
+    import eventlet
+
+    from services.common.views import cooperative
+
+    happened = []
+    request = eventlet.spawn(happened.append, "request")  # runs once the process is free
+    for item in cooperative(range(1200), every=500):
+        happened.append(item)
+    request.wait()
+    assert happened.index("request") == 499  # within the first slice of 500, not after all 1,200
+
+
+def test_a_view_that_takes_long_is_worked_out_again_only_after_twenty_times_as_long(kept):
+    class Slow(Service):
+        def department(self):
+            kept.clock.now += 10  # ten seconds of the store's time, every time
+            return super().department()
+
+    service = Slow()
+    kept.warm({"work": Slow.department})
+    assert kept.refresh(service) == ["work"]
+    kept.clock.now += 199  # older than WORK_VIEW_SECONDS (30) but not 20 x 10 s
+    assert kept.refresh(service) == []
+    kept.clock.now += 1
+    assert kept.refresh(service) == ["work"] and service.reads == 2

@@ -26,9 +26,11 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from services.common import paging
 from services.common.clock import as_utc, utcnow
 
 COLLECTION = "audit"
+AUDIT_ORDER = "-at,-service,-seq"  # every trail merged (the gateway's GET /audit)
 DATABASE_SUFFIX = "_audit"
 MAX_QUERY = 1000
 GENESIS = "0" * 64
@@ -75,6 +77,7 @@ class AuditTrail:
 
     def ensure_indexes(self) -> None:
         self.collection.create_index([("at", DESCENDING)])
+        self.collection.create_index([("at", DESCENDING), ("seq", DESCENDING)])
         self.collection.create_index([("user_id", 1), ("at", DESCENDING)])
         self.collection.create_index([("record_id", 1), ("at", DESCENDING)])
         self.collection.create_index([("seq", ASCENDING)], unique=True, sparse=True)
@@ -139,15 +142,34 @@ class AuditTrail:
 
     def query(self, *, user_id: str | None = None, record_id: str | None = None,
               outcome: str | None = None, since: datetime | None = None,
-              until: datetime | None = None, limit: int = 100) -> list[dict[str, Any]]:
+              until: datetime | None = None, cursor: str | None = None,
+              limit: int = 100) -> paging.Page:
+        """A page of this trail's entries, newest first, after ``cursor``: a cursor of the merged
+        trail (:func:`audit_cursor`), so one cursor reads on in every service's trail."""
         filters: dict[str, Any] = {}
         for key, value in (("user_id", user_id), ("record_id", record_id), ("outcome", outcome)):
             if value is not None:
                 filters[key] = value
         if since or until:
             filters["at"] = {k: v for k, v in (("$gte", since), ("$lt", until)) if v}
-        cursor = self.collection.find(filters, {"_id": 0, "prev": 0, "hash": 0}).sort("at", DESCENDING)
-        return list(cursor.limit(min(limit, MAX_QUERY)))
+        found = filters if cursor is None else {
+            "$and": [filters, self._after(*paging.decode(AUDIT_ORDER, cursor))]}
+        limit = min(limit, MAX_QUERY)
+        entries = list(self.collection.find(found, {"_id": 0, "prev": 0, "hash": 0})
+                       .sort([("at", DESCENDING), ("seq", DESCENDING)]).limit(limit + 1))
+        more = len(entries) > limit
+        entries = entries[:limit]
+        return paging.Page(entries, audit_cursor(entries[-1]) if more else None,
+                           self.collection.count_documents(filters))
+
+    def _after(self, at: datetime, service: str, seq: int) -> dict:
+        """The entries of this trail after (at, service, seq) in the merged order: newest first,
+        then by service, then by place in the chain, each descending."""
+        if self.service < service:
+            return {"at": {"$lte": at}}
+        if self.service > service:
+            return {"at": {"$lt": at}}
+        return {"$or": [{"at": {"$lt": at}}, {"at": at, "seq": {"$lt": seq}}]}
 
     def verify(self) -> Verdict:
         """Walk the chain from the first entry: the first entry edited, missing or slipped in."""
@@ -168,6 +190,17 @@ class AuditTrail:
             return Verdict(self.service, count, None,
                            f"{unchained} entries outside the chain: inserted by hand")
         return Verdict(self.service, count, None, None)
+
+
+def audit_key(entry: dict) -> tuple[datetime, str, int]:
+    """An entry's place in the merged trail (descending), as stored or as sent (ISO 8601 text)."""
+    at = entry["at"]
+    return (as_utc(datetime.fromisoformat(at) if isinstance(at, str) else at), entry["service"],
+            entry.get("seq") or 0)
+
+
+def audit_cursor(entry: dict) -> str:
+    return paging.encode(AUDIT_ORDER, audit_key(entry))
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from services.common.boundary.security import ROLES
 from services.common.clock import utcnow
 from tests.helpers import wait_for
 from tests.integration.security.world import bearer, error_code, new_id
+from tests.integration.test_paging import walk
 
 pytestmark = pytest.mark.integration
 
@@ -116,6 +117,29 @@ class TestAudit:
         response = world.get(f"/cadres/{world.self_id}",
                              headers={**headers, "X-Correlation-Id": "<script>"})
         assert UUID.match(response.headers["X-Correlation-Id"])
+
+    def test_the_merged_trail_is_walked_by_cursor_while_entries_are_added(self, suite, world):
+        sub = new_id("sec-walker")
+        headers = world.role_headers("ORG_ADMIN", sub=sub)
+        reads = [f"/cadres/{world.self_id}", f"/appraisal/cycles/{world.cycle_a1}",
+                 "/accountability/cases", "/care/families", "/tolerance/applications"]
+
+        def read_everywhere():  # one entry in each of five services' trails
+            for path in reads:
+                assert world.get(path, headers=headers).status_code == 200, path
+
+        read_everywhere()
+        read_everywhere()
+        before = world.audit(user_id=sub)
+        assert len({e["service"] for e in before}) == 5 and len(before) == 10, before
+        auditor = world.role_headers("AUDITOR")
+        pages, totals = walk(suite, f"/audit?user_id={sub}&limit=3", headers=auditor,
+                             between=lambda _page: read_everywhere())  # newer: behind the cursor
+        seen = [entry for page in pages for entry in page]
+        # the trail as it stood, newest first, each entry once, across five services' trails
+        assert [(e["service"], e["seq"]) for e in seen] == [(e["service"], e["seq"]) for e in before]
+        assert totals[0] == 10 and len(pages) == 4 and totals == sorted(totals)
+        assert world.get(f"/audit?cursor={'x' * 12}", headers=auditor).status_code == 400
 
     @pytest.mark.parametrize("role", [r for r in ROLES if r != "AUDITOR"])
     def test_only_the_auditor_reads_the_trail(self, world, role):
