@@ -390,8 +390,6 @@ def run_season(stack, s, results: Results, profiler, shared) -> None:
             results.add(f"season.{cadres}.wall_s", f"season {cadres:,} cadres: wall time", "s", r["wall_s"],
                         better=LOWER)
             for name, figures in (r.get("work") or {}).items():
-                if name == "mean_ms_by_service":
-                    continue  # in the JSON's details: where each role's list spends its time
                 what = "gateway read" if name == "read" else f"work list ({name})"
                 results.add(f"season.{cadres}.work.{name}.p95_ms",
                             f"season {cadres:,} cadres loaded: {what}, p95", "ms", figures["p95_ms"],

@@ -422,10 +422,12 @@ def season_run(stack: PrivateStack, cadres: int, per_unit: int, deadline_s: floa
         wall = time.monotonic() - started
         progress("work lists", 0)
         work = work_lists(stack, procs, units)
+        work_by_service = work.pop("mean_ms_by_service")
         progress("download", 0)
         download = whole_download(stack, procs, cadres)
         return {"cadres": cadres, "units": len(units), "finished": True, "wall_s": wall,
-                "per_cadre_ms": 1000 * wall / cadres, **times, "work": work, "download": download}
+                "per_cadre_ms": 1000 * wall / cadres, **times, "work": work,
+                "work_by_service": work_by_service, "download": download}
     except BenchError as exc:
         wall = time.monotonic() - started
         log(f"season {cadres}: stopped in phase {state['phase']} ({state['done']} done): {exc}")

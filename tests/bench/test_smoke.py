@@ -52,7 +52,7 @@ def test_every_figure_is_there_for_every_run(smoke):
     sizes = data["settings"]["season_sizes"]
     rows = {row["key"]: row for row in data["rows"]}
     season = {f"season.{n}.{m}" for n in sizes for m in (
-        "finished", "wall_s", "per_cadre_ms",
+        "finished", "wall_s", "per_cadre_ms", "download.peak_mb", "download.wall_s",
         *(f"work.{who}.p95_ms" for who in ("read", *WORK_ROLES)))}
     assert set(rows) == BASELINE_ROWS | SUITE_ROWS | season
     for key in BASELINE_ROWS | SUITE_ROWS:
@@ -107,11 +107,18 @@ def test_counts_are_exact(smoke):
             # every role's work list answered with the season loaded, beside a gateway read
             assert set(run["work"]) == {"read", *WORK_ROLES}
             assert all(0 < f["p50_ms"] <= f["p95_ms"] for f in run["work"].values()), run["work"]
+            # each service's own time in each role's list
+            assert set(run["work_by_service"]) == set(WORK_ROLES), run["work_by_service"]
+            # the whole roster downloaded (a shared suite holds other seasons' cadres too), with the
+            # gateway's memory read before and at its peak
+            download = run["download"]
+            assert download["rows"] >= size and download["bytes"] > 0, download
+            assert 0 < download["gateway_before_mb"] and 0 < download["gateway_peak_mb"], download
 
 
 def test_targets_are_judged_and_the_table_says_how_it_was_made(smoke):
     data, table = smoke
-    assert len(data["targets"]) == 10
+    assert len(data["targets"]) == 11
     [work] = [t for t in data["targets"] if t["target"].startswith("work list p95")]
     assert work["value"] is not None and work["threshold"] == 200
     assert all(target["met"] in (True, False) for target in data["targets"]), data["targets"]
