@@ -219,6 +219,27 @@ def test_a_locally_signed_token_is_refused_when_a_provider_is_configured(provide
     assert refused(both, f"Bearer {token}") == "TOKEN_INVALID"
 
 
+def test_a_second_issuer_for_the_secret_is_opt_in_and_each_issuer_keeps_its_own_keys(provider):
+    """Local development: the console's provider by its key set, the tests' own HS256 issuer by the
+    secret. A token is checked with the keys of the issuer it names, and only those."""
+    both = Authenticator(TokenVerifier(issuer=ISSUER, audience=AUDIENCE, secret=SECRET,
+                                       jwks_url=provider["url"], secret_issuer=DEFAULT_ISSUER))
+    local_token = jwt.encode(claims(iss=DEFAULT_ISSUER, sub="tester"), SECRET, algorithm="HS256")
+    assert both.authenticate(f"Bearer {local_token}").user_id == "tester"
+    provider_token = jwt.encode(claims(sub="officer"), provider["key"], algorithm="RS256",
+                                headers={"kid": "k1"})
+    assert both.authenticate(f"Bearer {provider_token}").user_id == "officer"
+    # the secret never signs for the provider's issuer, nor the provider's keys for the secret's
+    assert refused(both, "Bearer " + jwt.encode(claims(), SECRET, algorithm="HS256")) == "TOKEN_INVALID"
+    assert refused(both, "Bearer " + jwt.encode(claims(iss=DEFAULT_ISSUER), provider["key"],
+                                                algorithm="RS256", headers={"kid": "k1"})) == "TOKEN_INVALID"
+    assert refused(both, "Bearer not.a.token") == "TOKEN_INVALID"
+    for wrong in ({"secret": None}, {"jwks_url": None}, {"secret_issuer": ISSUER}):
+        with pytest.raises(ValueError):
+            TokenVerifier(**{"issuer": ISSUER, "audience": AUDIENCE, "secret": SECRET,
+                             "jwks_url": provider["url"], "secret_issuer": DEFAULT_ISSUER, **wrong})
+
+
 def test_a_token_living_longer_than_the_cap_is_refused_however_it_was_signed():
     verifier = TokenVerifier(secret=SECRET, max_lifetime=3600)
     assert verifier.actor(issue_token(SECRET, sub="u-1", roles=["CADRE"], ttl_seconds=3600)).user_id == "u-1"

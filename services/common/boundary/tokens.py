@@ -7,7 +7,12 @@ user is. A claim in context data that is not a valid token counts for nothing: a
 cannot name a user it holds no token of.
 
 Local use signs with a shared secret (``AUTH_SECRET``, HS256); production points ``AUTH_JWKS_URL`` at
-the identity provider's key set (RS256/ES256), so that the services hold public keys only. Claims:
+the identity provider's key set (RS256/ES256), so that the services hold public keys only. With both set,
+the secret counts for nothing -- unless ``AUTH_SECRET_ISSUER`` names the issuer it signs for: then a token
+naming that issuer is checked with the secret (HS256 only), and every other token against the key set
+for ``AUTH_ISSUER`` (asymmetric only). That is for local development, where a real OpenID provider signs
+the console's tokens and the tests and ``cadrectl token`` sign their own; production sets no secret.
+Claims:
 ``sub`` (user id), ``roles`` (the roles of security.py), ``unit_id`` for a UNIT_ADMIN, ``cadre_id`` for
 a CADRE, and ``exp``, ``iss``, ``aud``; a token may live ``AUTH_MAX_TOKEN_LIFETIME`` seconds at most.
 Tokens and secrets are never logged.
@@ -44,6 +49,7 @@ class TokenVerifier:
     audience: str = DEFAULT_AUDIENCE
     secret: str | None = None
     jwks_url: str | None = None
+    secret_issuer: str | None = None  # beside a key set: the issuer the secret signs for
     max_lifetime: int = DEFAULT_MAX_LIFETIME
     _checked: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -51,6 +57,11 @@ class TokenVerifier:
     def __post_init__(self):
         if not self.secret and not self.jwks_url:
             raise ValueError("authentication is not configured: set AUTH_SECRET or AUTH_JWKS_URL")
+        if self.secret_issuer and not (self.secret and self.jwks_url):
+            raise ValueError("AUTH_SECRET_ISSUER names a second issuer: it needs both AUTH_SECRET "
+                             "and AUTH_JWKS_URL")
+        if self.secret_issuer and self.secret_issuer == self.issuer:
+            raise ValueError("AUTH_SECRET_ISSUER must differ from AUTH_ISSUER, the key set's issuer")
         # the key set is cached for a few minutes, not keys for ever: a revoked key stops working
         self._jwks = jwt.PyJWKClient(self.jwks_url, lifespan=300) if self.jwks_url else None
 
@@ -60,6 +71,7 @@ class TokenVerifier:
                    audience=config.get("AUTH_AUDIENCE") or DEFAULT_AUDIENCE,
                    secret=config.get("AUTH_SECRET") or None,
                    jwks_url=config.get("AUTH_JWKS_URL") or None,
+                   secret_issuer=config.get("AUTH_SECRET_ISSUER") or None,
                    max_lifetime=int(config.get("AUTH_MAX_TOKEN_LIFETIME") or DEFAULT_MAX_LIFETIME))
 
     def actor(self, token) -> Actor:
@@ -86,7 +98,8 @@ class TokenVerifier:
 
     def _decode(self, token: str) -> dict:
         try:
-            if self._jwks is not None:
+            issuer = self.issuer
+            if self._jwks is not None and not self._for_secret_issuer(token):
                 signing_key = self._jwks.get_signing_key_from_jwt(token)
                 # the key decides the algorithm; HS* never, whatever the token's header says
                 if signing_key.algorithm_name not in ASYMMETRIC:
@@ -94,7 +107,8 @@ class TokenVerifier:
                 key, algorithms = signing_key.key, [signing_key.algorithm_name]
             else:
                 key, algorithms = self.secret, ["HS256"]
-            claims = jwt.decode(token, key, algorithms=algorithms, issuer=self.issuer,
+                issuer = self.secret_issuer if self._jwks is not None else self.issuer
+            claims = jwt.decode(token, key, algorithms=algorithms, issuer=issuer,
                                 audience=self.audience, leeway=LEEWAY_SECONDS,
                                 options={"require": ["exp", "iss", "aud", "sub"]})
         except jwt.ExpiredSignatureError:
@@ -115,6 +129,14 @@ class TokenVerifier:
             raise Unauthenticated("the token's roles claim must be a list", code="TOKEN_INVALID")
         self._check_lifetime(claims)
         return claims
+
+    def _for_secret_issuer(self, token: str) -> bool:
+        """Whether the token names the secret's issuer (read before any check: the check that
+        follows is the secret's, for that issuer, and HS256 only)."""
+        if not self.secret_issuer:
+            return False
+        named = jwt.decode(token, options={"verify_signature": False}).get("iss")
+        return named == self.secret_issuer
 
     def _check_lifetime(self, claims: dict) -> None:
         """A token that lives longer than the cap is refused, however it was signed: a stolen one
