@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run stop test faults bench lint venv stack-up stack-down status token catalogues asyncapi-parser browser
+.PHONY: run stop test faults bench lint venv stack-up stack-down status token catalogues asyncapi-parser browser console
 
 # Python >= 3.11: the newest one on the PATH
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
@@ -27,6 +27,15 @@ $(PARSER)/node_modules/.installed: $(PARSER)/package-lock.json
 	npm ci --prefix $(PARSER) --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
 
+## the officer console (console/): its packages from the lock file, then built by Vite into console/dist
+CONSOLE := console
+console: $(CONSOLE)/node_modules/.installed
+	npm run --prefix $(CONSOLE) --silent build
+
+$(CONSOLE)/node_modules/.installed: $(CONSOLE)/package-lock.json
+	npm ci --prefix $(CONSOLE) --no-audit --no-fund --loglevel=error
+	touch $@
+
 stack-up:
 	deploy/local/stack.sh up
 
@@ -34,7 +43,7 @@ stack-down:
 	deploy/local/stack.sh down
 
 ## run the suite: five services and the gateway as separate processes on a local stack
-run: venv stack-up
+run: venv console stack-up
 	deploy/local/suite.sh start
 
 ## stop what `make run` started: the services, then the local stack
@@ -51,16 +60,20 @@ status:
 	-deploy/local/stack.sh status
 	-deploy/local/suite.sh status
 
-## lint, then every test against the real stack; a stack it had to start is stopped afterwards
+## lint, the console's component tests, then every test against the real stack, the console's browser
+## tests last (a pytest session of their own: console/e2e/conftest.py says why); a stack it had to
+## start is stopped afterwards
 ## (`make stack-up` first keeps it running between test runs)
 browser:
 	deploy/local/stack.sh browser
 
-test: venv asyncapi-parser browser
+test: venv asyncapi-parser browser console
 	$(VENV)/bin/ruff check .
+	npm test --prefix $(CONSOLE) --silent
 	deploy/local/stack.sh up
 	set -a && . .stack/env && set +a && \
-	$(VENV)/bin/pytest --amqp-uri "$$AMQP_URI" --rabbit-api-uri "$$RABBIT_API_URI" $(PYTEST_ARGS); \
+	$(VENV)/bin/pytest --amqp-uri "$$AMQP_URI" --rabbit-api-uri "$$RABBIT_API_URI" $(PYTEST_ARGS) && \
+	$(VENV)/bin/pytest console/e2e --amqp-uri "$$AMQP_URI" --rabbit-api-uri "$$RABBIT_API_URI" $(PYTEST_ARGS); \
 	rc=$$?; deploy/local/stack.sh down-started; exit $$rc
 
 ## the fault-injection suite on its own (also part of `make test`): it starts a RabbitMQ node and a

@@ -283,6 +283,41 @@ def _gateway_paths() -> dict[str, dict]:
                 "404": {"description": "Not a file of the page",
                         "content": _json_content({"$ref": ERROR_REF})}},
         }},
+        **_console_operations(),
+    }
+
+
+def _console_operations() -> dict:
+    """The officer console's page, configuration and built files (gateway/console.py)."""
+    html = {"text/html": {"schema": {"type": "string"}}}
+
+    def public(operation_id: str, summary: str, responses: dict, parameters=()) -> dict:
+        operation = {"operationId": operation_id, "summary": summary, "tags": [GATEWAY_TAG],
+                     "security": [], "responses": responses}
+        if parameters:
+            operation["parameters"] = list(parameters)
+        return {"get": operation}
+
+    return {
+        "/console": public("console_redirect", "Sends the browser on to /console/",
+                           {"308": {"description": "To /console/"}}),
+        "/console/": public("console_page", "The officer console (Chinese by default)",
+                            {"200": {"description": "The console's page", "content": html},
+                             "503": {"description": "The console is not built", "content": html}}),
+        "/console/config.json": public(
+            "console_config", "The console's identity provider, client id and scopes",
+            {"200": {"description": "Its settings", "content": _json_content({
+                "type": "object", "properties": {"issuer": {"type": "string"},
+                                                 "client_id": {"type": "string"},
+                                                 "scopes": {"type": "string"}}})}}),
+        "/console/{path}": public(
+            "console_file", "A built file of the console, or its page for one of its own routes",
+            {"200": {"description": "The file or the page", "content": {
+                **html, "text/javascript": {"schema": {"type": "string"}},
+                "text/css": {"schema": {"type": "string"}}}},
+             "404": {"description": "No such built file",
+                     "content": _json_content({"$ref": ERROR_REF})}},
+            [{"name": "path", "in": "path", "required": True, "schema": {"type": "string"}}]),
     }
 
 

@@ -25,6 +25,7 @@ from werkzeug.wrappers import Response
 
 from gateway import docs
 from gateway.auth import Authenticator
+from gateway.console import Console
 from gateway.entrypoints import http
 from gateway.exceptions import (
     LengthRequired,
@@ -318,6 +319,23 @@ class GatewayService:
     @http("GET", "/docs/<string:asset>")
     def docs_asset(self, request, asset):
         return docs.asset(asset)
+
+    @http("GET", "/console")
+    def console_root(self, request):
+        return Response(status=308, headers={"Location": "/console/"})
+
+    @http("GET", "/console/")
+    def console_page(self, request):
+        """The officer console (gateway/console.py): its page; it signs in and calls this API."""
+        return Console(self.config).page()
+
+    @http("GET", "/console/config.json")
+    def console_config(self, request):
+        return Console(self.config).config_response()
+
+    @http("GET", "/console/<path:path>")
+    def console_file(self, request, path):
+        return Console(self.config).file(path)
 
     @http("GET", "/audit")
     def audit(self, request):

@@ -639,14 +639,14 @@ cmd_status() {
 
 # The browser tests' Chromium: Debian's, installed once (Playwright's own download reaches the
 # internet, which these machines do not).
+# A Chinese font too: the console is in Chinese, and its screenshots and the tests read it as officers do.
 cmd_browser() {
-  if command -v chromium >/dev/null; then
-    say "browser: $(chromium --version 2>/dev/null || echo chromium)"
-    return 0
-  fi
   mkdir -p "$STATE"
-  apt_install Chromium chromium
+  command -v chromium >/dev/null || apt_install Chromium chromium
   command -v chromium >/dev/null || die "Chromium: no chromium after install"
+  if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+    apt_install "a Chinese font" fonts-wqy-microhei
+  fi
   say "browser: $(chromium --version 2>/dev/null || echo chromium)"
 }
 

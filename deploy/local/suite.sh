@@ -6,6 +6,10 @@
 #   deploy/local/suite.sh status   one line per process
 #
 # Needs .venv (make venv) and .stack/env (deploy/local/stack.sh up). Logs: .stack/run/<name>.log
+#
+# Unless AUTH_JWKS_URL names an identity provider of your own, it also builds the officer console when it
+# is not built yet (console/, npm ci && vite build) and starts the local OpenID provider for it
+# (console/idp/, at IDP_ADDRESS) whose demo users sign in to /console/ (docs/console.md).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
@@ -16,6 +20,8 @@ GATEWAY_ADDRESS=${GATEWAY_ADDRESS:-127.0.0.1:8000}
 export GATEWAY_ADDRESS
 # each process serves /health/live, /health/ready and /metrics on its own port: base+1, base+2 …
 OPS_PORT_BASE=${OPS_PORT_BASE:-9100}
+IDP_ADDRESS=${IDP_ADDRESS:-127.0.0.1:8010}
+CONSOLE=$ROOT/console
 
 # name:service class path, in start order (the gateway last: it calls the others)
 PROCESSES=(
@@ -50,6 +56,8 @@ start() {
   # shellcheck disable=SC1091
   [[ -n ${AUTH_SECRET:-}${AUTH_JWKS_URL:-} ]] || . "$ROOT/.stack/auth.env"
   set +a
+  build_console
+  [[ -n ${AUTH_JWKS_URL:-} ]] || start_idp
   # one broker user per process, allowed what it uses (services/common/messaging/identities.py);
   # their URIs are read here, not exported: each process gets its own and no other
   "$ROOT/.venv/bin/python" -W ignore -m services.common.messaging.identities local \
@@ -74,6 +82,12 @@ start() {
   done
   wait_healthy
   say "the suite is up: gateway at http://$GATEWAY_ADDRESS (try: curl http://$GATEWAY_ADDRESS/health)"
+  say "the officer console: http://$GATEWAY_ADDRESS/console/"
+  if [[ -n ${LOCAL_IDP:-} ]]; then
+    say "  sign in as a demo user of console/idp/users.json, e.g. wang.org (组织部门), zhao.jw (纪检监察),"
+    say "  sun.care (关心关爱), wu.unit (单位管理员), cadre (干部本人), zheng.audit (审计员);"
+    say "  password: $(sed -n 's/^IDP_PASSWORD=//p' "$ROOT/.stack/idp.env") (made for this checkout, in .stack/idp.env)"
+  fi
   say "a token for requests: make -s token ARGS='--sub alice --role ORG_ADMIN'"
   say "logs in .stack/run/; stop everything with: make stop"
 }
@@ -83,6 +97,52 @@ local_auth_secret() {
   [[ -f $ROOT/.stack/auth.env ]] && return
   (umask 077 && printf 'AUTH_SECRET=%s\n' "$("$ROOT/.venv/bin/python" -c \
     'import secrets; print(secrets.token_urlsafe(48))')" >"$ROOT/.stack/auth.env")
+}
+
+# The console, built once (make test builds it afresh): its packages from the lock file, then Vite.
+build_console() {
+  [[ -f $CONSOLE/dist/index.html ]] && return
+  command -v npm >/dev/null || die "the console needs Node.js >= 20.19 and npm to build"
+  say "building the officer console (console/) ..."
+  npm ci --prefix "$CONSOLE" --no-audit --no-fund --loglevel=error >/dev/null ||
+    die "npm ci in console/ failed"
+  npm run --prefix "$CONSOLE" --silent build >"$RUN/console-build.log" 2>&1 ||
+    { tail -n 20 "$RUN/console-build.log" >&2; die "the console did not build (log above)"; }
+}
+
+# The local OpenID provider for the console, with the demo users; the services then trust its key set
+# for the console's tokens, and the local secret for the suite's own (cadrectl token, the tests).
+start_idp() {
+  local issuer=http://$IDP_ADDRESS host=${GATEWAY_ADDRESS%:*} port=${GATEWAY_ADDRESS##*:} i
+  [[ -f $ROOT/.stack/idp.env ]] || (umask 077 && printf 'IDP_PASSWORD=%s\n' "$("$ROOT/.venv/bin/python" -c \
+    'import secrets; print(secrets.token_urlsafe(9))')" >"$ROOT/.stack/idp.env")
+  export AUTH_ISSUER=$issuer AUTH_JWKS_URL=$issuer/jwks AUTH_SECRET_ISSUER=cadre-local
+  LOCAL_IDP=1
+  if ! alive_idp; then
+    (
+      set -a
+      # shellcheck disable=SC1091
+      . "$ROOT/.stack/idp.env"
+      set +a
+      IDP_ISSUER=$issuer IDP_STATE=$ROOT/.stack/idp \
+        IDP_REDIRECT_URIS="http://$host:$port/console/callback,http://localhost:$port/console/callback" \
+        setsid node "$CONSOLE/idp/server.mjs" >"$RUN/idp.log" 2>&1 </dev/null &
+      echo $! >"$RUN/idp.pid"
+    )
+  fi
+  for ((i = 0; i < 100; i++)); do
+    curl -fsS "$issuer/.well-known/openid-configuration" >/dev/null 2>&1 && return
+    alive_idp || { tail -n 20 "$RUN/idp.log" >&2; die "the local OpenID provider exited (log above)"; }
+    sleep 0.2
+  done
+  die "the local OpenID provider did not answer at $issuer"
+}
+
+alive_idp() {
+  local pid
+  [[ -f $RUN/idp.pid ]] || return 1
+  pid=$(cat "$RUN/idp.pid")
+  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "idp/server.mjs"
 }
 
 wait_healthy() {
@@ -115,6 +175,11 @@ stop() {
     rm -f "$RUN/$name.pid"
     say "$name stopped"
   done
+  if alive_idp; then
+    kill -TERM "$(cat "$RUN/idp.pid")" 2>/dev/null || true
+    say "the local OpenID provider stopped"
+  fi
+  rm -f "$RUN/idp.pid"
 }
 
 status() {
@@ -126,6 +191,7 @@ status() {
       say "$name running (pid $(cat "$RUN/$name.pid"), ops http://127.0.0.1:$((OPS_PORT_BASE + i)))"
     else say "$name not running"; rc=1; fi
   done
+  if alive_idp; then say "idp running (pid $(cat "$RUN/idp.pid"), http://$IDP_ADDRESS)"; fi
   return $rc
 }
 

@@ -168,7 +168,8 @@ class Suite:
 
 
 @contextmanager
-def running_suite(request, rabbit_manager, mongo_uri, tmp_path_factory) -> Iterator[Suite]:
+def running_suite(request, rabbit_manager, mongo_uri, tmp_path_factory,
+                  extra_env: dict[str, str] | None = None) -> Iterator[Suite]:
     """The whole suite running, healthy, on a vhost and databases of its own; stopped and cleaned up on
     leaving. The ``suite`` fixtures choose how long it runs: a test module (below), or every module of a
     package (tests/integration/security/conftest.py)."""
@@ -202,6 +203,7 @@ def running_suite(request, rabbit_manager, mongo_uri, tmp_path_factory) -> Itera
         "WORK_VIEW_SECONDS": "1",
         "AUTH_SECRET": secrets.token_urlsafe(32),
         "PYTHONWARNINGS": "ignore",
+        **(extra_env or {}),
     }
     suite = Suite(env, tmp_path_factory.mktemp("suite-logs"), broker_uris)
     suite.start()

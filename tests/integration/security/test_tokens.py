@@ -109,7 +109,7 @@ class TestTokens:
         assert (response.status_code, error_code(response)) == (403, "FORBIDDEN"), response.text
 
     @pytest.mark.parametrize("path", sorted({"/health", "/openapi.json", "/docs", "/labels",
-                                             "/roster/template"}))
+                                             "/roster/template", "/console/", "/console/config.json"}))
     def test_public_endpoints_need_no_token_and_ignore_a_bad_one(self, suite, path):
         assert f"GET {path}" in PUBLIC
         for headers in ({}, {"Authorization": "Bearer not-a-token"}):

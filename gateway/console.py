@@ -1,0 +1,85 @@
+"""``/console/``: the officer console (console/, docs/console.md), the files Vite built, served by the
+gateway so that the console and the API it calls share one origin.
+
+The page runs under a strict Content-Security-Policy: scripts and styles from this origin only (the
+build emits no inline script), connections to this origin and the identity provider only, nothing from
+anywhere else. Built files carry a content hash in their names and are cached for a year; the page
+itself is read again on every visit, so a release shows at once. Any other path under /console/ is one
+of the console's own pages (it routes in the browser) and gets the page.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from werkzeug.exceptions import NotFound
+from werkzeug.security import safe_join
+from werkzeug.wrappers import Response
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DIR = ROOT / "console" / "dist"
+PREFIX = "/console/"
+DEFAULT_CLIENT_ID = "cadre-console"
+DEFAULT_SCOPES = "openid profile"
+
+
+def settings(config) -> dict[str, str]:
+    """What the console reads at start: its identity provider, client id and scopes. The issuer is the
+    console's own setting or, by default, the one whose key set the gateway trusts."""
+    issuer = config.get("CONSOLE_OIDC_ISSUER") or (
+        config.get("AUTH_ISSUER") if config.get("AUTH_JWKS_URL") else "")
+    return {"issuer": issuer or "",
+            "client_id": config.get("CONSOLE_OIDC_CLIENT_ID") or DEFAULT_CLIENT_ID,
+            "scopes": config.get("CONSOLE_OIDC_SCOPES") or DEFAULT_SCOPES}
+
+
+def policy(issuer: str) -> str:
+    parts = urlsplit(issuer)
+    provider = f" {parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    return ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            f"font-src 'self'; connect-src 'self'{provider}; object-src 'none'; base-uri 'self'; "
+            "form-action 'self'; frame-ancestors 'none'")
+
+
+class Console:
+    def __init__(self, config):
+        self.directory = Path(config.get("CONSOLE_DIR") or DEFAULT_DIR)
+        self.settings = settings(config)
+        self.policy = policy(self.settings["issuer"])
+
+    def config_response(self) -> Response:
+        return self._secured(Response(json.dumps(self.settings), mimetype="application/json"),
+                             "no-cache")
+
+    def file(self, path: str) -> Response:
+        """A built file, or the console's page for any path that is not one."""
+        target = safe_join(str(self.directory), path) if path else None
+        if target and Path(target).is_file():
+            mimetype = mimetypes.guess_type(target)[0] or "application/octet-stream"
+            hashed = path.startswith("assets/")
+            response = Response(Path(target).read_bytes(), mimetype=mimetype)
+            return self._secured(response, "public, max-age=31536000, immutable" if hashed
+                                 else "no-cache")
+        if path.startswith("assets/"):
+            raise NotFound()  # a file of an older build: not the page, which would load as a script
+        return self.page()
+
+    def page(self) -> Response:
+        index = self.directory / "index.html"
+        if not index.is_file():
+            body = ("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+                    "<title>控制台尚未构建</title></head><body><h1>控制台尚未构建 · The console is not "
+                    "built</h1><p>make run 会构建它 · make run builds it (npm ci && npm run build in "
+                    "console/).</p></body></html>")
+            return self._secured(Response(body, status=503, mimetype="text/html"), "no-cache")
+        return self._secured(Response(index.read_bytes(), mimetype="text/html"), "no-cache")
+
+    def _secured(self, response: Response, cache: str) -> Response:
+        response.headers["Content-Security-Policy"] = self.policy
+        response.headers["Cache-Control"] = cache
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
