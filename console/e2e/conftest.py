@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import subprocess
 import time
@@ -25,21 +24,16 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import sync_playwright
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
+from console.e2e.browser import AXE, CHROMIUM, CHROMIUM_ARGS, CONSOLE, Officer
 from services.common.clock import CLOCK, OFFSET_VARIABLE
 from tests.helpers import TEST_NOW
 from tests.integration.conftest import free_port, running_suite
 
 ROOT = Path(__file__).resolve().parents[2]
-CONSOLE = ROOT / "console"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# Debian's Chromium in a container: no sandbox (no user namespaces), no GPU, nothing fetched
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-AXE = CONSOLE / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -188,71 +182,6 @@ def browser():
         chromium.close()
 
 
-# the select lists open on the page now (closed ones stay in the body, hidden)
-OPEN_LISTS = ("[...document.querySelectorAll('.el-select__popper')]"
-              ".filter((e) => e.style.display !== 'none' && e.getClientRects().length > 0)")
-
-
-class Officer:
-    """One person at one browser: signs in through the provider's page, then uses the console."""
-
-    def __init__(self, page: Page, suite, password: str):
-        self.page, self.suite, self.password = page, suite, password
-        self.problems: list[str] = []
-        page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))  # a script that threw
-        # a Content-Security-Policy violation the page reports (the policy must hold as written)
-        page.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation',"
-                             " (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
-
-    def url(self, path: str = "") -> str:
-        return f"{self.suite.url}/console/{path.lstrip('/')}"
-
-    def sign_in(self, username: str, path: str = "") -> Officer:
-        self.page.goto(self.url(path))
-        self.page.wait_for_url("**/interaction/**")
-        self.page.fill("#username", username)
-        self.page.fill("#password", self.password)
-        self.page.click("button[type=submit]")
-        self.page.wait_for_url(self.url(path).split("?")[0] + "**")
-        self.page.wait_for_selector("main h1")
-        return self
-
-    def open(self, path: str) -> Page:
-        """A console page by its own link, as the menu or a record's link goes (no reload: the token
-        is in this page's memory)."""
-        self.page.evaluate("(to) => { history.pushState({}, '', to); "
-                           "dispatchEvent(new PopStateEvent('popstate')); }", f"/console/{path.lstrip('/')}")
-        self.page.wait_for_selector("main h1")
-        return self.page
-
-    def choose(self, select, option: str, multiple: bool = False) -> None:
-        """An Element Plus select (its root, or its input): open it and click the option whose text is
-        exactly ``option`` in the list that opened (lists are appended to the body, one per select)."""
-        combobox = select if select.get_attribute("role") == "combobox" else select.locator("[role=combobox]")
-        self.page.wait_for_function(f"() => {OPEN_LISTS}.length === 0")
-        # the input lies under the select's placeholder: click the box around both, as a person does
-        combobox.locator("xpath=ancestor::div[contains(@class,'el-select__wrapper')][1]").click()
-        self.page.wait_for_function(f"() => {OPEN_LISTS}.length === 1")
-        self.page.locator(".el-select__popper:visible .el-select-dropdown__item").filter(
-            has_text=re.compile(rf"^\s*{re.escape(option)}\s*$")).first.click()
-        if multiple:
-            self.page.keyboard.press("Escape")
-        self.page.wait_for_function(f"() => {OPEN_LISTS}.length === 0")
-
-    def axe(self) -> list[dict]:
-        """axe-core's serious and critical violations on the page as it stands (axe runs through the
-        DevTools protocol: the page's CSP, which forbids injected scripts, is left as it is)."""
-        if not self.page.evaluate("typeof window.axe !== 'undefined'"):
-            self.page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
-        result = self.page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-        return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-                 "nodes": [n["target"] for n in v["nodes"]][:5]}
-                for v in result["violations"] if v["impact"] in ("serious", "critical")]
-
-    def csp_violations(self) -> list[str]:
-        return self.page.evaluate("window.__csp || []")
-
-
 SHOTS = ROOT / ".stack" / "console-e2e"
 
 
@@ -268,7 +197,7 @@ def officer(browser, stack, request):
                                       accept_downloads=True)
         context.set_default_timeout(20_000)
         contexts.append(context)
-        return Officer(context.new_page(), suite, password)
+        return Officer(context.new_page(), suite.url, password)
 
     yield make
     SHOTS.mkdir(parents=True, exist_ok=True)
