@@ -14,11 +14,10 @@ import uuid  # noqa: E402
 
 import pytest  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
-from pymongo.errors import PyMongoError  # noqa: E402
 
 from services.common.clock import CLOCK, OFFSET_VARIABLE  # noqa: E402
 from services.common.messaging.identities import broker_user  # noqa: E402
-from tests.helpers import TEST_AUTH_SECRET, TEST_NOW  # noqa: E402
+from tests.helpers import TEST_AUTH_SECRET, TEST_NOW, reachable_store  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -42,16 +41,7 @@ def frozen_clock():
 @pytest.fixture(scope="session")
 def mongo_uri():
     """The real store; a test that needs it and cannot reach it fails -- it is never skipped."""
-    uri = os.environ.get("MONGODB_URI", "mongodb://localhost:27017/")
-    client = MongoClient(uri, serverSelectionTimeoutMS=5000)
-    try:
-        client.admin.command("ping")
-    except PyMongoError as exc:
-        pytest.fail(f"the store at {uri} is not reachable ({exc}); `make stack-up` starts it",
-                    pytrace=False)
-    finally:
-        client.close()
-    return uri
+    return reachable_store()
 
 
 @pytest.fixture

@@ -1,12 +1,14 @@
 """Small helpers shared by the service and integration tests."""
 
+import os
 import socket
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import eventlet
 import pytest
-from pymongo import monitoring
+from pymongo import MongoClient, monitoring
+from pymongo.errors import PyMongoError
 
 # the roster CSV's header: the import's wire contract, CadreSchema's fields (POST /roster/imports)
 # the services' clock at the start of every test session, here and in every process the tests start
@@ -119,3 +121,17 @@ def before_next_write(monkeypatch, records, step) -> None:
             step()
         return real(*args, **kwargs)
     monkeypatch.setattr(records, "change", interleaved)
+
+
+def reachable_store() -> str:
+    """The real store's URI; a test that needs it and cannot reach it fails -- it is never skipped."""
+    uri = os.environ.get("MONGODB_URI", "mongodb://localhost:27017/")
+    client = MongoClient(uri, serverSelectionTimeoutMS=5000)
+    try:
+        client.admin.command("ping")
+    except PyMongoError as exc:
+        pytest.fail(f"the store at {uri} is not reachable ({exc}); `make stack-up` starts it",
+                    pytrace=False)
+    finally:
+        client.close()
+    return uri

@@ -25,12 +25,10 @@ from pathlib import Path
 import pytest
 import requests
 from playwright.sync_api import sync_playwright
-from pymongo import MongoClient
-from pymongo.errors import PyMongoError
 
 from console.e2e.browser import AXE, CHROMIUM, CHROMIUM_ARGS, CONSOLE, Officer
 from services.common.clock import CLOCK, OFFSET_VARIABLE
-from tests.helpers import TEST_NOW
+from tests.helpers import TEST_NOW, reachable_store
 from tests.integration.conftest import free_port, running_suite
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,15 +45,7 @@ def test_clock():
 
 @pytest.fixture(scope="session")
 def mongo_uri():
-    uri = os.environ.get("MONGODB_URI", "mongodb://localhost:27017/")
-    client = MongoClient(uri, serverSelectionTimeoutMS=5000)
-    try:
-        client.admin.command("ping")
-    except PyMongoError as exc:
-        pytest.fail(f"the store at {uri} is not reachable ({exc}); `make stack-up` starts it", pytrace=False)
-    finally:
-        client.close()
-    return uri
+    return reachable_store()
 
 
 class World:

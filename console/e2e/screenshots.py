@@ -2,8 +2,9 @@
 district, signed in as the local provider's demo users:
 
     make run
-    cadrectl seed-demo --url http://127.0.0.1:8000 --token "$(make -s token ARGS='--sub seed --role ORG_ADMIN')"
-    .venv/bin/python -m console.e2e.screenshots        # writes docs/console/*.png
+    TOKEN=$(make -s token ARGS='--sub seed --role ORG_ADMIN')
+    cadrectl seed-demo --url http://127.0.0.1:8000 --token "$TOKEN"
+    .venv/bin/python -m console.e2e.screenshots --token "$TOKEN"     # writes docs/console/*.png
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ def main() -> None:
     case = first(args.url, "/accountability/cases", args.token)
     application = first(args.url, "/tolerance/applications", args.token)
     shots = {
-        "wang.org": [("desk", ""), ("appraisal", "appraisal"), ("cycle", f"appraisal/cycles/{cycle['cycle_id']}"),
-                     ("cadre", "cadres/DEMO-JA-DZ-005"), ("talent", "talent"), ("reports", "reports")],
+        "wang.org": [("desk", ""), ("appraisal", "appraisal"),
+                     ("cycle", f"appraisal/cycles/{cycle['cycle_id']}"), ("cadre", "cadres/DEMO-JA-DZ-005"),
+                     ("talent", "talent"), ("reports", "reports")],
         "zhao.jw": [("accountability", "accountability"), ("case", f"accountability/cases/{case['case_id']}"),
                     ("tolerance", "tolerance"),
                     ("application", f"tolerance/applications/{application['application_id']}")],
