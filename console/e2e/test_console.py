@@ -97,6 +97,7 @@ def test_an_appraisal_season_from_the_desk_to_finalize_with_a_quota_refusal(offi
     assert page.locator(f"[data-test=grade-{world.cadres[0]}]").count() == 0
     # the grades typed but not saved: the missing ones are named
     assert "尚有 7 人" in page.locator("[data-test=missing]").inner_text()
+    assert person.axe() == []
     page.locator("[data-test=save-grades]").click()
     page.wait_for_selector("[data-test=missing]", state="detached")
     page.locator("[data-test=finalize]").click()
@@ -141,6 +142,7 @@ def test_a_case_opened_verified_proposed_and_approved_by_two_officers(officer, w
         form.locator(".el-input-number input").fill("6")
     form.get_by_role("button", name="提出处理意见").click()
     page.wait_for_selector("[data-test=approve]")
+    assert first.axe() == []
 
     # the proposer may not approve their own proposal: refused, with the rule
     page.locator("[data-test=approve]").get_by_role("button", name="审批同意").click()
@@ -185,6 +187,7 @@ def test_an_assessment_whose_allowed_outcomes_change_with_a_condition(officer, w
     page.wait_for_function(allows, arg=["[data-test=outcome-EXEMPTED]", "true"])
     assert allowed("MITIGATED") == "true"
     assert "T-3" in page.locator("[data-test=outcome-EXEMPTED]").inner_text()
+    assert person.axe() == []
 
     # no proactive rectification: leniency (T-4) goes, exemption by T-3 stays
     record("PROACTIVE_RECTIFICATION", False)
@@ -241,6 +244,27 @@ def test_a_cadre_sees_their_own_profile_and_nothing_of_anyone_elses(officer, wor
     page.wait_for_selector(".refusal")
     assert page.locator("[data-test=facts]").count() == 0
     assert world.other_cadre not in page.locator("main").inner_text().replace(f"· {world.other_cadre}", "")
+
+
+def test_a_service_that_is_down_shows_as_such_with_a_retry(officer, world, suite):
+    person = officer().sign_in("care1")
+    suite.stop("care")
+    try:
+        page = person.open("care")
+        page.get_by_text("服务暂时不可用").first.wait_for()
+        assert page.get_by_role("button", name="重试").count() >= 1
+        page = person.open("")
+        assert "关心关爱服务" in page.locator("main [role=alert]").first.inner_text()
+    finally:
+        suite.start("care")
+        suite.wait_healthy()
+    # back: the retry reads the desk again, whole
+    page.locator("main [role=alert]").get_by_role("button", name="重试").click()
+    page.wait_for_selector("main [role=alert]", state="detached")
+    page = person.open("care")
+    page.wait_for_selector("[data-test=pending-hardship]")
+    assert page.get_by_text("服务暂时不可用").count() == 0
+    assert person.csp_violations() == [] and person.problems == []
 
 
 PAGES = {
