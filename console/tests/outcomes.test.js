@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import AllowedOutcomes from '../src/components/AllowedOutcomes.vue';
 import { setLabels } from '../src/labels.js';
-import { blockers, failedConditions, outcomeRows } from '../src/logic/outcomes.js';
+import { blockers, outcomeRows } from '../src/logic/outcomes.js';
 
 const OUTCOMES = ['EXEMPTED', 'MITIGATED', 'NOT_TOLERATED'];
 
@@ -22,10 +22,6 @@ describe('the outcomes the service allows', () => {
     const answer = { complete: false, allowed: [], missing_conditions: ['C1', 'C2'], loss_missing: true, missing_factors: [] };
     expect(blockers(answer)).toEqual({ conditions: ['C1', 'C2'], loss: true, factors: [] });
     expect(outcomeRows(OUTCOMES, answer).every((r) => !r.allowed)).toBe(true);
-  });
-
-  it('lists the conditions recorded as not holding', () => {
-    expect(failedConditions({ conditions: { A: { holds: true }, B: { holds: false } } })).toEqual(['B']);
   });
 });
 

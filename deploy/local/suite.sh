@@ -7,9 +7,9 @@
 #
 # Needs .venv (make venv) and .stack/env (deploy/local/stack.sh up). Logs: .stack/run/<name>.log
 #
-# Unless AUTH_JWKS_URL names an identity provider of your own, it also builds the officer console when it
-# is not built yet (console/, npm ci && vite build) and starts the local OpenID provider for it
-# (console/idp/, at IDP_ADDRESS) whose demo users sign in to /console/ (docs/console.md).
+# Unless AUTH_JWKS_URL names an identity provider of your own, it also starts the local OpenID provider
+# (console/idp/, at IDP_ADDRESS) whose demo users sign in to the officer console at /console/
+# (docs/console.md; `make console` builds it, and `make run` does first).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
@@ -56,7 +56,6 @@ start() {
   # shellcheck disable=SC1091
   [[ -n ${AUTH_SECRET:-}${AUTH_JWKS_URL:-} ]] || . "$ROOT/.stack/auth.env"
   set +a
-  build_console
   [[ -n ${AUTH_JWKS_URL:-} ]] || start_idp
   # one broker user per process, allowed what it uses (services/common/messaging/identities.py);
   # their URIs are read here, not exported: each process gets its own and no other
@@ -97,17 +96,6 @@ local_auth_secret() {
   [[ -f $ROOT/.stack/auth.env ]] && return
   (umask 077 && printf 'AUTH_SECRET=%s\n' "$("$ROOT/.venv/bin/python" -c \
     'import secrets; print(secrets.token_urlsafe(48))')" >"$ROOT/.stack/auth.env")
-}
-
-# The console, built once (make test builds it afresh): its packages from the lock file, then Vite.
-build_console() {
-  [[ -f $CONSOLE/dist/index.html ]] && return
-  command -v npm >/dev/null || die "the console needs Node.js >= 20.19 and npm to build"
-  say "building the officer console (console/) ..."
-  npm ci --prefix "$CONSOLE" --no-audit --no-fund --loglevel=error >/dev/null ||
-    die "npm ci in console/ failed"
-  npm run --prefix "$CONSOLE" --silent build >"$RUN/console-build.log" 2>&1 ||
-    { tail -n 20 "$RUN/console-build.log" >&2; die "the console did not build (log above)"; }
 }
 
 # The local OpenID provider for the console, with the demo users; the services then trust its key set

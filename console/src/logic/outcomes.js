@@ -22,7 +22,3 @@ export function blockers(answer) {
   };
 }
 
-// the conditions recorded as not holding: each one is why tolerance is refused (T-2)
-export function failedConditions(application) {
-  return Object.entries(application?.conditions || {}).filter(([, c]) => c.holds === false).map(([code]) => code);
-}

@@ -42,6 +42,7 @@ export default {
   'common.notFound': 'No such page',
   'common.actions': 'Actions',
   'common.open': 'Open',
+  'common.cancel': 'Cancel',
   'common.submit': 'Submit',
   'common.saved': 'Saved',
   'common.search': 'Search',
@@ -272,7 +273,7 @@ export default {
   'tolerance.measure': 'Corrective measure',
   'tolerance.measureDue': 'Due',
   'tolerance.complete': 'Done',
-  'tolerance.doneNote': 'Done on time',
+  'tolerance.doneNote': 'Say what was done',
 
   'talent.pool': 'Lion-type cadre pool',
   'talent.standards': 'Five standards',

@@ -42,6 +42,7 @@ export default {
   'common.notFound': '页面不存在',
   'common.actions': '操作',
   'common.open': '打开',
+  'common.cancel': '取消',
   'common.submit': '提交',
   'common.saved': '已保存',
   'common.search': '查询',
@@ -272,7 +273,7 @@ export default {
   'tolerance.measure': '纠错措施',
   'tolerance.measureDue': '完成期限',
   'tolerance.complete': '已完成',
-  'tolerance.doneNote': '已按期完成',
+  'tolerance.doneNote': '请说明完成情况',
 
   'talent.pool': '“狮子型”干部库',
   'talent.standards': '五项标准',
