@@ -24,16 +24,19 @@ DEFAULT_DIR = ROOT / "console" / "dist"
 PREFIX = "/console/"
 DEFAULT_CLIENT_ID = "cadre-console"
 DEFAULT_SCOPES = "openid profile"
+DEFAULT_IN_FLIGHT = 4  # the gateway's own default (GATEWAY_MAX_REQUESTS_PER_CLIENT)
 
 
-def settings(config) -> dict[str, str]:
-    """What the console reads at start: its identity provider, client id and scopes. The issuer is the
+def settings(config) -> dict:
+    """What the console reads at start: its identity provider, client id and scopes, and how many
+    requests one token may have in at once (a page keeps to it rather than meet 429). The issuer is the
     console's own setting or, by default, the one whose key set the gateway trusts."""
     issuer = config.get("CONSOLE_OIDC_ISSUER") or (
         config.get("AUTH_ISSUER") if config.get("AUTH_JWKS_URL") else "")
     return {"issuer": issuer or "",
             "client_id": config.get("CONSOLE_OIDC_CLIENT_ID") or DEFAULT_CLIENT_ID,
-            "scopes": config.get("CONSOLE_OIDC_SCOPES") or DEFAULT_SCOPES}
+            "scopes": config.get("CONSOLE_OIDC_SCOPES") or DEFAULT_SCOPES,
+            "max_in_flight": int(config.get("GATEWAY_MAX_REQUESTS_PER_CLIENT") or DEFAULT_IN_FLIGHT)}
 
 
 def policy(issuer: str) -> str:

@@ -221,6 +221,9 @@ ROUTES: tuple[Route, ...] = (
     Route("get_pool", "GET", "/talent/pool", "talent", "get_pool",
           "The lion-type pool as things stand, by status, young cadres first (L-1, L-2, L-4)",
           query=PoolQuerySchema, response=PoolEntrySchema, many=True),
+    Route("get_pool_entry", "GET", "/talent/pool/<string:cadre_id>", "talent", "get_pool_entry",
+          "One cadre's place in the lion-type pool, for their profile; status null when never "
+          "nominated (L-1, L-2)", response=PoolEntrySchema),
     Route("nominate", "POST", "/talent/pool/<string:cadre_id>/nomination", "talent", "nominate",
           "Nominate a cadre for the lion-type pool, with evidence for each of the five standards "
           "and, for bureau levels, the level profile (L-1)", body=NominateSchema,

@@ -29,6 +29,9 @@ class Officer:
         self.page, self.base_url, self.password = page, base_url, password
         self.problems: list[str] = []
         page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))  # a script that threw
+        # a page keeps within the gateway's requests per token: it never meets 429
+        page.on("response", lambda answer: answer.status == 429 and self.problems.append(
+            f"429 from {answer.url}"))
         # a Content-Security-Policy violation the page reports (the policy must hold as written)
         page.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation',"
                              " (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")

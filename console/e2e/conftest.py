@@ -32,6 +32,7 @@ from tests.helpers import TEST_NOW, reachable_store
 from tests.integration.conftest import free_port, running_suite
 
 ROOT = Path(__file__).resolve().parents[2]
+BRIEF_TOKEN_SECONDS = 12
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -69,6 +70,8 @@ class World:
             "unit1": {"name": "吴单位", "roles": ["UNIT_ADMIN"], "unit_id": self.unit},
             "cadre1": {"name": "干部甲", "roles": ["CADRE"], "cadre_id": self.cadres[3]},
             "audit1": {"name": "郑审计", "roles": ["AUDITOR"]},
+            # an officer whose tokens last moments: what they type survives signing in again
+            "brief1": {"name": "周短时", "roles": ["ORG_ADMIN"], "token_seconds": BRIEF_TOKEN_SECONDS},
         }
 
     def build(self):

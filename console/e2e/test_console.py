@@ -4,12 +4,16 @@ the issue that asked for the console; what it checks is what the person would se
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import time
 
 import openpyxl
 import pytest
+import requests
 
+from console.e2e.conftest import BRIEF_TOKEN_SECONDS
 from tests.helpers import TEST_NOW
 
 pytestmark = pytest.mark.integration
@@ -244,6 +248,103 @@ def test_a_cadre_sees_their_own_profile_and_nothing_of_anyone_elses(officer, wor
     page.wait_for_selector(".refusal")
     assert page.locator("[data-test=facts]").count() == 0
     assert world.other_cadre not in page.locator("main").inner_text().replace(f"· {world.other_cadre}", "")
+
+
+def roster_sheet(world, path, rows):
+    """The department's own roster template, filled in as an officer fills it."""
+    template = requests.get(world.suite.url + "/roster/template", timeout=30)
+    book = openpyxl.load_workbook(io.BytesIO(template.content))
+    sheet = book.worksheets[0]
+    sheet.delete_rows(2, sheet.max_row)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_a_roster_imported_from_excel_with_its_progress_and_every_wrong_row_named(officer, world, tmp_path):
+    unit = world.other_unit
+    fresh = [f"{unit}-I{i}" for i in (1, 2)]
+    rows = [[fresh[0], "导入甲", unit, "科级", "否", "否", "1990-05-06", 2, 8, "公务员", "2023-01-01", "否"],
+            [fresh[1], "导入乙", "NO-SUCH-UNIT", "科级", "否", "否", "1991-05-06", 2, 8, "公务员", "", "否"]]
+    person = officer().sign_in("org1")
+    page = person.open("cadres")
+    page.evaluate("() => { window.__progress = false; new MutationObserver(() => { if ("
+                  "document.querySelector('[data-test=import-progress]')) window.__progress = true; })"
+                  ".observe(document.body, { subtree: true, childList: true }); }")
+    page.set_input_files("#roster-file", str(roster_sheet(world, tmp_path / "wrong.xlsx", rows)))
+    page.get_by_role("button", name="开始导入").click()
+    page.wait_for_selector("[data-test=import-errors]")
+    assert "1 行有误，未导入任何记录" in page.locator("[data-test=import-report]").inner_text()
+    [line] = page.locator("[data-test=import-errors] tbody tr").all_inner_texts()
+    assert "3" in line and fresh[1] in line and "单位编号" in line, line
+    assert world.suite.get(f"/cadres/{fresh[0]}").status_code == 404  # nothing half-written
+    assert page.evaluate("() => window.__progress") is True
+
+    rows[1][2] = unit
+    page.set_input_files("#roster-file", str(roster_sheet(world, tmp_path / "right.xlsx", rows)))
+    page.get_by_role("button", name="开始导入").click()
+    page.wait_for_function(shows, arg=["[data-test=import-report] .el-alert__title",
+                                       "共 2 行：新导入 2 人，已在册未变 0 人。"])
+    assert all(world.suite.get(f"/cadres/{c}").json()["unit_id"] == unit for c in fresh)
+    assert person.csp_violations() == [] and person.problems == []
+
+
+def test_an_expired_sign_in_goes_back_to_the_provider_and_keeps_what_was_typed(officer, world):
+    cadre = world.cadres[6]
+    person = officer().sign_in("brief1", "talent")
+    signed_in = time.monotonic()
+    page = person.page
+    page.fill("#nominate-cadre", cadre)
+    for standard in STANDARDS:
+        page.fill(f"#evidence-{standard}", f"{standard}：近三年实绩")
+    # the token's life runs out while the officer writes (the provider's session stays)
+    time.sleep(max(0.0, signed_in + BRIEF_TOKEN_SECONDS + 1 - time.monotonic()))
+    page.get_by_role("button", name="推荐入库").click()
+    page.wait_for_url(re.compile(r".*/console/callback.*"))
+    page.wait_for_url(re.compile(r".*/console/talent$"))
+    page.wait_for_selector("#nominate-cadre")
+    # back on the page as it was left, signed in again without a password
+    assert page.input_value("#nominate-cadre") == cadre
+    assert page.input_value("#evidence-OUTSTANDING_RESULTS") == "OUTSTANDING_RESULTS：近三年实绩"
+    page.get_by_role("button", name="推荐入库").click()
+    page.wait_for_function(
+        "(cadre) => [...document.querySelectorAll('[data-test=pool] tr')]"
+        ".some((row) => row.innerText.includes(cadre))",
+        arg=cadre)
+    entry = world.suite.get(f"/talent/pool/{cadre}").json()
+    assert (entry["status"], entry["evidence"]["OPEN_MINDED"]) == ("NOMINATED", "OPEN_MINDED：近三年实绩")
+    assert person.csp_violations() == [] and person.problems == []
+
+
+STANDARDS = ("LOYAL_AND_CLEAN", "OPEN_MINDED", "RESOURCEFUL_AND_CAPABLE", "TAKES_RESPONSIBILITY",
+             "OUTSTANDING_RESULTS")
+
+
+def test_a_profile_shows_postings_and_the_pool_to_those_who_may_see_them(officer, world):
+    cadre = world.other_cadre
+    world.ok(world.suite.post(f"/cadres/{cadre}/postings", {
+        "unit_id": world.other_unit, "post": "二级调研员", "reason": "交流轮岗", "is_principal": False,
+        "kind": "DEVELOPMENTAL", "direction": "LATERAL"}))
+    world.ok(world.suite.post(f"/talent/pool/{cadre}/nomination",
+                              {"evidence": {s: f"{s}的事迹" for s in STANDARDS}}))
+    person = officer().sign_in("org1")
+    page = person.open(f"cadres/{cadre}")
+    page.get_by_role("tab", name="任职经历").click()
+    postings = page.locator("[data-test=postings]").inner_text()
+    assert "二级调研员" in postings and world.label("posting_kind", "DEVELOPMENTAL") in postings
+    page.get_by_role("tab", name="“狮子型”干部库").click()
+    page.wait_for_selector("[data-test=pool]")
+    assert world.label("pool_status", "NOMINATED") in page.locator("[data-test=pool]").inner_text()
+    assert "OUTSTANDING_RESULTS的事迹" in page.locator("#pane-pool").inner_text()
+    # a cadre reads their own postings; who is in the reserve is not theirs to read (L-1)
+    person = officer().sign_in("cadre1", "cadres")
+    page = person.page
+    page.get_by_role("tab", name="“狮子型”干部库").click()
+    assert page.locator("#pane-pool").inner_text().strip() == "此部分不在您的查看范围内。"
+    page.get_by_role("tab", name="任职经历").click()
+    assert "暂无交流任职记录" in page.locator("[data-test=postings]").inner_text()
+    assert person.csp_violations() == [] and person.problems == []
 
 
 def test_a_service_that_is_down_shows_as_such_with_a_retry(officer, world, suite):

@@ -10,7 +10,8 @@
 //   IDP_USERS          the users file (default: users.json beside this file)
 //   IDP_STATE          a directory for its signing key, kept across restarts (default: none, a new key)
 //   IDP_AUDIENCE       the access tokens' audience (default: cadre-suite)
-//   IDP_TOKEN_TTL      an access token's life in seconds (default: 3600)
+//   IDP_TOKEN_TTL      an access token's life in seconds (default: 3600); a user of the users file
+//                      may have a shorter one of their own (token_seconds), to see a token expire
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,6 +25,7 @@ const env = process.env;
 const issuer = env.IDP_ISSUER || 'http://127.0.0.1:8010';
 const audience = env.IDP_AUDIENCE || 'cadre-suite';
 const resource = `urn:${audience}`;
+const tokenSeconds = Number(env.IDP_TOKEN_TTL || 3600);
 const password = env.IDP_PASSWORD;
 if (!password) {
   console.error('idp: IDP_PASSWORD is not set');
@@ -105,7 +107,7 @@ const provider = new Provider(issuer, {
       getResourceServerInfo: () => ({
         scope: 'suite',
         audience,
-        accessTokenTTL: Number(env.IDP_TOKEN_TTL || 3600),
+        accessTokenTTL: tokenSeconds,
         accessTokenFormat: 'jwt',
         jwt: { sign: { alg: 'RS256' } },
       }),
@@ -123,7 +125,8 @@ const provider = new Provider(issuer, {
     return user && { accountId: id, claims: () => ({ sub: id, name: user.name }) };
   },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
-  ttl: { Session: 8 * 3600, Interaction: 3600, Grant: 8 * 3600, IdToken: 3600, AuthorizationCode: 60 },
+  ttl: { AccessToken: (ctx, token) => users.get(token.accountId)?.token_seconds || tokenSeconds,
+    Session: 8 * 3600, Interaction: 3600, Grant: 8 * 3600, IdToken: 3600, AuthorizationCode: 60 },
   renderError: (ctx, out) => {
     ctx.type = 'html';
     ctx.body = `<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>登录出错</title></head>

@@ -4,6 +4,7 @@
 // its message (already in the caller's language) and the rule (DOMAIN.md id) that refused.
 import { accessToken, signIn } from './auth.js';
 import { language } from './i18n.js';
+import { limited } from './limit.js';
 import { router } from './router.js';
 
 export class ApiError extends Error {
@@ -38,31 +39,41 @@ export function url(path, query = {}) {
   return search ? `${path}?${search}` : path;
 }
 
-export async function request(method, path, { query, body, key, ifMatch, accept } = {}) {
-  const headers = { 'Accept-Language': language.value, Accept: accept || 'application/json' };
+// what every request carries: the caller's token and language
+export function baseHeaders(accept = 'application/json') {
+  const headers = { 'Accept-Language': language.value, Accept: accept };
   const token = accessToken();
   if (token) headers.Authorization = `Bearer ${token}`;
+  return headers;
+}
+
+// a refused answer as an ApiError; an expired or missing sign-in first goes back to the provider
+// (what was typed is kept as a draft, auth.js)
+export async function refusal(answer, headers) {
+  let error = {};
+  try {
+    error = (await answer.json()).error || {};
+  } catch { /* not JSON: the status says enough */ }
+  if (answer.status === 401 && (!headers.Authorization || SIGN_IN_AGAIN.has(error.code))) {
+    await signIn(router.currentRoute.value.fullPath);
+  }
+  return new ApiError(answer.status, error);
+}
+
+export async function request(method, path, { query, body, key, ifMatch, accept } = {}) {
+  const headers = baseHeaders(accept);
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (key) headers['Idempotency-Key'] = key;
   if (ifMatch) headers['If-Match'] = ifMatch;
   let answer;
   try {
-    answer = await fetch(url(path, query), {
+    answer = await limited(() => fetch(url(path, query), {
       method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store',
-    });
+    }));
   } catch {
     throw new ApiError(0, { code: 'NETWORK', message: '' });
   }
-  if (!answer.ok) {
-    let error = {};
-    try {
-      error = (await answer.json()).error || {};
-    } catch { /* not JSON: the status says enough */ }
-    if (answer.status === 401 && (!token || SIGN_IN_AGAIN.has(error.code))) {
-      await signIn(router.currentRoute.value.fullPath);
-    }
-    throw new ApiError(answer.status, error);
-  }
+  if (!answer.ok) throw await refusal(answer, headers);
   const total = answer.headers.get('X-Total-Count');
   return {
     data: accept && !accept.includes('json') ? await answer.blob()

@@ -1,26 +1,19 @@
 // An export as a file the officer keeps: fetched with the token (a plain link would carry none), read as
 // it streams so the page can show how much has come, then handed to the browser as a download.
-import { ApiError, url } from './api.js';
-import { accessToken } from './auth.js';
-import { language } from './i18n.js';
+import { ApiError, baseHeaders, refusal, url } from './api.js';
+import { limited } from './limit.js';
 
 export const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 export async function download(path, query, filename, onProgress = () => {}) {
+  const headers = baseHeaders(XLSX);
   let answer;
   try {
-    answer = await fetch(url(path, { ...query, format: 'xlsx' }), {
-      headers: { Authorization: `Bearer ${accessToken()}`, 'Accept-Language': language.value, Accept: XLSX },
-      cache: 'no-store',
-    });
+    answer = await limited(() => fetch(url(path, { ...query, format: 'xlsx' }), { headers, cache: 'no-store' }));
   } catch {
     throw new ApiError(0, { code: 'NETWORK' });
   }
-  if (!answer.ok) {
-    let error = {};
-    try { error = (await answer.json()).error || {}; } catch { /* no body */ }
-    throw new ApiError(answer.status, error);
-  }
+  if (!answer.ok) throw await refusal(answer, headers);
   const reader = answer.body.getReader();
   const chunks = [];
   let received = 0;

@@ -92,6 +92,18 @@ class ClearingSchema(Schema):
     cleared_at = fields.AwareDateTime()
 
 
+class PostingSchema(Schema):
+    from_unit_id = fields.String()
+    to_unit_id = fields.String()
+    post = fields.String()
+    reason = fields.String()
+    kind = fields.String(allow_none=True)  # L-6 (v2); null for a first-version posting
+    direction = fields.String(allow_none=True)
+    down_cause = fields.String(allow_none=True)
+    at = fields.AwareDateTime()
+    by = fields.String()  # the officer who recorded it
+
+
 class CadreViewSchema(CadreSchema):
     """A cadre's roster record as it is read."""
 
@@ -99,6 +111,8 @@ class CadreViewSchema(CadreSchema):
     selection_status = fields.String()
     # C-5 澄清正名 (v2): complaints found untrue, shown on the profile
     clearings = fields.List(fields.Nested(ClearingSchema), dump_default=list)
+    # L-6: the cadre's postings, oldest first (任职经历 on the profile)
+    postings = fields.List(fields.Nested(PostingSchema), dump_default=list)
 
 
 class UpdateCadreSchema(Schema):
@@ -197,7 +211,7 @@ class PoolEntrySchema(Schema):
     cadre_id = fields.String()
     unit_id = fields.String()
     level = fields.String()
-    status = fields.String()
+    status = fields.String(allow_none=True)  # null: never nominated
     profile = fields.String(allow_none=True)
     evidence = fields.Dict(keys=fields.String(), values=fields.String())
     standards = fields.Dict(keys=fields.String(), values=fields.Nested(StandardAssessmentSchema))
@@ -297,18 +311,6 @@ class ChangePostingSchema(Schema):
         if (data.get("direction") == "DOWN") != bool(data.get("down_cause")):
             raise ValidationError("A move DOWN names its cause (UNFIT_FOR_POST, DEMOTION, OTHER); "
                                   "no other move does.", "down_cause")
-
-
-class PostingSchema(Schema):
-    from_unit_id = fields.String()
-    to_unit_id = fields.String()
-    post = fields.String()
-    reason = fields.String()
-    kind = fields.String(allow_none=True)  # L-6 (v2); null for a first-version posting
-    direction = fields.String(allow_none=True)
-    down_cause = fields.String(allow_none=True)
-    at = fields.AwareDateTime()
-    by = fields.String()
 
 
 class ReasonSchema(Schema):

@@ -328,6 +328,12 @@ class TalentService(ServiceBase):
             entries, lambda e: (-e["birth_date"].toordinal() if e["birth_date"] else 0, e["cadre_id"]),
             "pool", cursor, limit, scope=(self.access.actor, status))
 
+    @rpc(request=CadreIdSchema, response=PoolEntrySchema, allow={**DEPARTMENT, UNIT_ADMIN: OWN_UNIT})
+    def get_pool_entry(self, cadre_id):
+        """One cadre's place in the pool for their profile (``status`` null: never nominated).
+        Who is in the reserve is the department's, and the nominating unit's, to know (L-1)."""
+        return self._pool_entry(self._cadre(cadre_id))
+
     # training (L-5)
 
     @rpc(request=CreateProgrammeSchema, response=ProgrammeSchema, allow=DEPARTMENT, idempotent=True)
@@ -487,7 +493,7 @@ class TalentService(ServiceBase):
 
     def _pool_entry(self, cadre):
         state = decide.pool_state(cadre) or {}
-        return {**state, "cadre_id": cadre["_id"], "unit_id": cadre["unit_id"],
+        return {**state, "status": state.get("status"), "cadre_id": cadre["_id"], "unit_id": cadre["unit_id"],
                 "level": cadre["level"], "birth_date": cadre.get("birth_date"),
                 "exit": state.get("exit") or None}
 

@@ -109,6 +109,10 @@ class TestRoster:
         assert (payload["from_unit_id"], payload["to_unit_id"], payload["post"]) == ("U1", "U2", "区长助理")
         assert (payload["kind"], payload["direction"], payload["down_cause"]) == (
             "INSTITUTIONAL", "LATERAL", None)
+        # the profile reads the move back (任职经历)
+        [posting] = call(talent, "get_cadre", "D1")["postings"]
+        assert (posting["from_unit_id"], posting["to_unit_id"], posting["post"], posting["kind"]) == (
+            "U1", "U2", "区长助理", "INSTITUTIONAL")
         with pytest.raises(NotFound):
             call(talent, "change_posting", "D1", unit_id="NOWHERE", post="x", reason="x",
                  is_principal=False, kind="INSTITUTIONAL", direction="LATERAL")
@@ -173,6 +177,14 @@ class TestPool:
         assert (placed["status"], placed["post"]) == ("IN_USE", "重大项目指挥部")
         assert [h["to"] for h in placed["history"]] == ["NOMINATED", "RESERVE", "IN_USE"]
         assert [e["cadre_id"] for e in call(talent, "get_pool", status="IN_USE")] == ["D1"]
+
+    def test_a_profile_reads_one_cadres_place_in_the_pool(self, talent, roster):
+        assert call(talent, "get_pool_entry", "D1")["status"] is None  # never nominated
+        call(talent, "nominate", "D1", evidence=EVIDENCE, profile="BUREAU_DEPUTY")
+        entry = call(talent, "get_pool_entry", "D1")
+        assert (entry["status"], entry["cadre_id"], entry["evidence"]) == ("NOMINATED", "D1", EVIDENCE)
+        with pytest.raises(NotFound):
+            call(talent, "get_pool_entry", "NOBODY")
 
     def test_one_standard_not_holding_is_not_admitted(self, talent, roster):
         call(talent, "nominate", "S1", evidence=EVIDENCE)

@@ -57,12 +57,15 @@ def test_an_unbuilt_console_says_so_in_both_languages(tmp_path):
 
 
 def test_the_settings_the_console_reads():
-    assert settings({}) == {"issuer": "", "client_id": "cadre-console", "scopes": "openid profile"}
+    assert settings({}) == {"issuer": "", "client_id": "cadre-console", "scopes": "openid profile",
+                            "max_in_flight": 4}
+    # a page keeps its requests within what the gateway takes from one token
+    assert settings({"GATEWAY_MAX_REQUESTS_PER_CLIENT": "8"})["max_in_flight"] == 8
     # the key set's issuer by default; the console's own setting when given
     assert settings({"AUTH_ISSUER": "https://a", "AUTH_JWKS_URL": "https://a/jwks"})["issuer"] == "https://a"
     assert settings({"AUTH_ISSUER": "cadre-local"})["issuer"] == ""  # a secret's issuer is no provider
     assert settings({"CONSOLE_OIDC_ISSUER": "https://b", "CONSOLE_OIDC_SCOPES": "openid"}) == {
-        "issuer": "https://b", "client_id": "cadre-console", "scopes": "openid"}
+        "issuer": "https://b", "client_id": "cadre-console", "scopes": "openid", "max_in_flight": 4}
     body = json.loads(Console({"CONSOLE_OIDC_ISSUER": "https://b"}).config_response().get_data())
     assert body["issuer"] == "https://b"
     assert "connect-src 'self';" in policy("")

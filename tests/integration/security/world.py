@@ -1437,6 +1437,17 @@ def call_get_pool(w: World, case: str, headers: dict):
     return response, 200, effect
 
 
+def call_get_pool_entry(w: World, case: str, headers: dict):
+    cadre_id = w.standing_pool[case]
+    response = w.get(f"/talent/pool/{cadre_id}", headers=headers)
+
+    def effect(allowed: bool):
+        if allowed:
+            assert response.json()["status"] == "NOMINATED", response.json()
+
+    return response, 200, effect
+
+
 def call_nominate(w: World, case: str, headers: dict):
     cadre_id = w.register_cadre(w.units[case])
     response = w.post(f"/talent/pool/{cadre_id}/nomination", {"evidence": EVIDENCE}, headers=headers)
@@ -1995,6 +2006,7 @@ CALLS: dict[str, Call] = {
     "GET /talent/young-cadres": call_young_cadres,
     "GET /talent/rotation": call_rotation_list,
     "GET /talent/pool": call_get_pool,
+    "GET /talent/pool/{cadre_id}": call_get_pool_entry,
     "POST /talent/pool/{cadre_id}/nomination": call_nominate,
     "POST /talent/pool/{cadre_id}/assessment": call_assess_nomination,
     "POST /talent/pool/{cadre_id}/placement": call_place_in_post,
