@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run stop test faults bench lint venv stack-up stack-down status token catalogues asyncapi-parser browser console
+.PHONY: run stop test faults bench lint venv stack-up stack-down status token catalogues asyncapi-parser browser tools console
 
 # Python >= 3.11: the newest one on the PATH
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \

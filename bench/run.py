@@ -209,7 +209,7 @@ class Shared:
 
     def get(self):
         if self.enabled and self.suite is None:
-            self.suite = suite.start_suite(self.stack, "shared")
+            self.suite = suite.start_suite(self.stack, "shared", console=True)
         return self.suite
 
     def release(self, procs) -> None:
@@ -404,6 +404,12 @@ def run_season(stack, s, results: Results, profiler, shared) -> None:
                 results.add(f"season.{cadres}.download.wall_s",
                             f"season {cadres:,} cadres loaded: the {download['rows']:,}-row .xlsx "
                             f"download, wall time", "s", download["wall_s"], better=LOWER)
+            desk = r.get("desk")
+            if desk:
+                results.add(f"season.{cadres}.desk.p50_ms",
+                            f"season {cadres:,} cadres loaded: the console's desk interactive in Chromium "
+                            f"(sign-in through the provider included), median of {desk['runs']}", "ms",
+                            desk["p50_ms"], better=LOWER)
             per_cadre = 1000 * r["wall_s"] / cadres if r["finished"] else None
             if per_cadre is not None:
                 results.add(f"season.{cadres}.per_cadre_ms", f"season {cadres:,} cadres: time per cadre",

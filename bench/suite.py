@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 
 import eventlet
@@ -28,6 +28,8 @@ from kombu import Connection
 
 from bench.report import WORK_ROLES, percentile
 from bench.stack import ROOT, SERVICES, BenchError, PrivateStack, Processes, wait_until
+from console.e2e.provider import identity_provider
+from services.common.boundary.tokens import DEFAULT_ISSUER
 
 SUITE = (*SERVICES, "gateway")
 ROSTER_FIELDS = ("cadre_id", "name", "unit_id", "level", "is_leader", "is_principal", "birth_date",
@@ -85,14 +87,26 @@ def _error_code(response) -> str | None:
         return None
 
 
-def start_suite(stack: PrivateStack, name: str, instances=SUITE, **env) -> tuple[Processes, Api]:
+def start_suite(stack: PrivateStack, name: str, instances=SUITE, console=False,
+                **env) -> tuple[Processes, Api]:
+    """The suite's processes; with ``console``, beside them the local OpenID provider the console signs
+    in through, trusted by the suite as it is by ``make run`` (the harness's own tokens still hold)."""
     procs = stack.processes(name, **env)
-    procs.start(*instances)
+    provider = ExitStack()
     try:
+        if console:
+            issuer, password = provider.enter_context(identity_provider(
+                DESK_USERS, procs.env["GATEWAY_ADDRESS"], procs.log_dir))
+            procs.env.update(AUTH_ISSUER=issuer, AUTH_JWKS_URL=f"{issuer}/jwks",
+                             AUTH_SECRET_ISSUER=DEFAULT_ISSUER)
+            procs.console = {"user": next(iter(DESK_USERS)), "password": password}
+        procs.start(*instances)
         procs.wait_ready(*instances)
     except BaseException:
         procs.stop()
+        provider.close()
         raise
+    procs.provider = provider
     return procs, Api(stack, procs)
 
 
@@ -102,6 +116,8 @@ def stop_suite(stack: PrivateStack, procs: Processes) -> None:
     was followed by talent's roster import not finding units it had just registered (seen here, twice;
     not reproduced in isolation), so the harness no longer drops databases between benchmarks."""
     procs.stop()
+    if getattr(procs, "provider", None) is not None:
+        procs.provider.close()
     stack.purge_queues()
 
 
@@ -374,7 +390,7 @@ def season_run(stack: PrivateStack, cadres: int, per_unit: int, deadline_s: floa
     """Units, roster import, every consumer's copy, one annual cycle per unit opened, every cadre graded,
     every cycle finalized, every result applied in talent and every outbox empty. Stops at the deadline
     and says how far it got."""
-    procs, api = shared or start_suite(stack, f"season-{cadres}")
+    procs, api = shared or start_suite(stack, f"season-{cadres}", console=True)
     units = roster(uuid.uuid4().hex[:5], cadres, min(per_unit, cadres))
     state = {"phase": "units", "done": 0}
     timer = eventlet.Timeout(deadline_s, BenchError("deadline"))
@@ -425,9 +441,11 @@ def season_run(stack: PrivateStack, cadres: int, per_unit: int, deadline_s: floa
         work_by_service = work.pop("mean_ms_by_service")
         progress("download", 0)
         download = whole_download(stack, procs, cadres)
+        progress("desk", 0)
+        desk = desk_interactive(procs)
         return {"cadres": cadres, "units": len(units), "finished": True, "wall_s": wall,
                 "per_cadre_ms": 1000 * wall / cadres, **times, "work": work,
-                "work_by_service": work_by_service, "download": download}
+                "work_by_service": work_by_service, "download": download, "desk": desk}
     except BenchError as exc:
         wall = time.monotonic() - started
         log(f"season {cadres}: stopped in phase {state['phase']} ({state['done']} done): {exc}")
@@ -480,6 +498,31 @@ def _work_list_seconds(procs: Processes) -> dict[str, tuple[float, float]]:
     return {service: (procs.metric(service, "cadre_entrypoint_duration_seconds_sum", method="work_list"),
                       procs.metric(service, "cadre_entrypoint_duration_seconds_count", method="work_list"))
             for service in SERVICES}
+
+
+DESK_USERS = {"bench-org": {"name": "基准组织", "roles": ["ORG_ADMIN"]}}
+DESK_RUNS = 5
+
+
+def desk_interactive(procs: Processes, runs: int = DESK_RUNS) -> dict | None:
+    """With the season's data loaded: an officer of the department opens the console in Chromium and
+    waits for the desk (console/e2e/desk_timing.py, in a process of its own); milliseconds from the
+    navigation to the work list on screen, sign-in through the provider included. None when the suite
+    runs without the provider (a shared suite started by another benchmark)."""
+    console = getattr(procs, "console", None)
+    if console is None:
+        return None
+    answer = subprocess.run(
+        [sys.executable, "-m", "console.e2e.desk_timing", "--gateway", procs.gateway,
+         "--user", console["user"], "--runs", str(runs)],
+        cwd=ROOT, env={**procs.env, "DESK_PASSWORD": console["password"]}, capture_output=True,
+        text=True, timeout=300)
+    if answer.returncode != 0:
+        raise BenchError(f"the desk's timing failed: {answer.stderr[-2000:]}")
+    timing = json.loads(answer.stdout)
+    return {"runs": runs, "p50_ms": percentile(timing["interactive_ms"], 50),
+            "max_ms": max(timing["interactive_ms"]),
+            "work_p50_ms": percentile(timing["work_ms"], 50) if timing["work_ms"] else None}
 
 
 DOWNLOAD = "/care/leave/untaken/2025?format=xlsx"  # every cadre of the department: leave untaken

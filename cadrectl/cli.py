@@ -84,13 +84,23 @@ def status(amqp_uri, timeout, as_json):
 @main.command()
 @amqp_option
 @click.option("--timeout", default=5.0, show_default=True)
-def outbox(amqp_uri, timeout):
-    """Events written but not yet published, per service. Exit 1 if any are waiting."""
+@click.option("--older-than", "older_than", default=300.0, show_default=True, metavar="SECONDS",
+              help="a backlog needs attention when its oldest event has waited this long")
+def outbox(amqp_uri, timeout, older_than):
+    """Events written but not yet published, per service, and how long the oldest has waited.
+
+    Events in flight are normal (the relay publishes within a second); exit 1 when a service's oldest
+    event has waited longer than --older-than, or a service or its store does not answer."""
     found = health_of(amqp_uri, timeout)
+    click.echo(f"{'service':<16}{'backlog':>8}{'oldest (s)':>12}")
+    stuck = False
     for service, answer in found.items():
-        backlog = answer.get("outbox_backlog")
-        click.echo(f"{service:<16}{'-' if backlog is None else backlog}")
-    sys.exit(ATTENTION if any(a.get("outbox_backlog") for a in found.values()) else OK)
+        backlog, oldest = answer.get("outbox_backlog"), answer.get("outbox_oldest_seconds")
+        late = backlog is None or (oldest or 0) > older_than
+        stuck = stuck or late
+        click.echo(f"{service:<16}{'-' if backlog is None else backlog:>8}"
+                   f"{'-' if oldest is None else f'{oldest:.0f}':>12}{'  needs attention' if late else ''}")
+    sys.exit(ATTENTION if stuck else OK)
 
 
 @main.group("dead-letters")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 import uuid
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -22,6 +23,9 @@ from gateway.exceptions import RequestTimeout, TooManyRequests, Unauthenticated,
 from gateway.i18n import DEFAULT_LANGUAGE, language_of, localised
 from gateway.routes import ROUTES
 from services.common.errors import DomainError
+from services.common.ops.endpoints import Ops
+
+access_log = getLogger("gateway.access")
 
 
 def in_language(response: Response, request, config) -> Response:
@@ -117,8 +121,10 @@ class JsonWebServer(WebServer):
         return JsonWsgiApp(self)
 
     def get_wsgi_server(self, sock, wsgi_app, protocol=HttpOnlyProtocol, debug=False):
+        # eventlet's own access lines are off: JsonHttpEntrypoint writes one of ours per request
         return wsgi.Server(sock, sock.getsockname(), wsgi_app, protocol=protocol, debug=debug,
-                           log=getLogger("nameko.web.server"), socket_timeout=self.socket_seconds)
+                           log=getLogger("nameko.web.server"), log_output=False,
+                           socket_timeout=self.socket_seconds)
 
     @staticmethod
     def client_of(request) -> str | None:
@@ -163,14 +169,30 @@ class JsonWebServer(WebServer):
         return {"correlation_id": request.correlation_id}
 
 
+def refusal_of(response) -> dict:
+    """An error answer's code and rule, for its access line (the body is the gateway's own, small)."""
+    if response.status_code < 400 or response.mimetype != "application/json" or response.is_streamed:
+        return {}
+    try:
+        error = json.loads(response.get_data())["error"]
+    except (ValueError, KeyError, TypeError):
+        return {}
+    return {k: v for k, v in (("error_code", error.get("code")), ("rule", error.get("rule"))) if v}
+
+
 class JsonHttpEntrypoint(HttpRequestHandler):
     server = JsonWebServer()
 
-    def __init__(self, method, url, expected_exceptions=(DomainError,), **kwargs):
+    def __init__(self, method, url, expected_exceptions=(DomainError, HTTPException), **kwargs):
         # domain errors are answers, not crashes: nameko does not log them as errors
         super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
 
+    def setup(self):
+        super().setup()
+        self.ops = next((d for d in self.container.dependencies if isinstance(d, Ops)), None)
+
     def handle_request(self, request):
+        started = time.perf_counter()
         try:
             with self.server.admitted(request):
                 response = super().handle_request(request)
@@ -182,7 +204,20 @@ class JsonHttpEntrypoint(HttpRequestHandler):
             response.headers[CORRELATION_HEADER] = correlation_id
         # a browser takes JSON (or the docs page) for what it says it is, never sniffs it for HTML
         response.headers["X-Content-Type-Options"] = "nosniff"
+        self.answered(request, response, time.perf_counter() - started, correlation_id)
         return response
+
+    def answered(self, request, response, seconds: float, correlation_id: str | None) -> None:
+        """One access line and the request's metrics, by the route's template (never the path: ids
+        would make every line and series a new one, and a path may name a person)."""
+        access_log.info("%s %s %s %.1f ms", request.method, self.url, response.status_code,
+                        seconds * 1000, extra={
+                            "method": request.method, "route": self.url,
+                            "status": response.status_code, "duration_ms": round(seconds * 1000, 1),
+                            **({"correlation_id": correlation_id} if correlation_id else {}),
+                            **refusal_of(response)})
+        if self.ops is not None:
+            self.ops.http_answered(request.method, self.url, response.status_code, seconds)
 
     def response_from_result(self, result):
         if isinstance(result, Response):

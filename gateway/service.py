@@ -46,7 +46,9 @@ from services.common.boundary.security import Actor
 from services.common.boundary.tokens import CONTEXT_KEY
 from services.common.errors import DomainError, InvalidInput, Unavailable
 from services.common.messaging.amqp import ServiceProxy
+from services.common.ops.counters import RPC_TIMEOUTS
 from services.common.ops.endpoints import Ops
+from services.common.ops.logs import WorkerLogContext
 from services.common.service import AuditEntrySchema, AuditQuerySchema
 from services.common.storage.store import MongoStore
 from services.common.work import WorkQuerySchema
@@ -169,6 +171,7 @@ class GatewayService:
     talent = ServiceProxy("talent")
     care = ServiceProxy("care")
     ops = Ops()  # /health/live, /health/ready, /metrics on OPS_ADDRESS
+    logs = WorkerLogContext()  # each log line names its worker's service, call, user and event
 
     @property
     def timeout(self) -> float:
@@ -181,6 +184,7 @@ class GatewayService:
             with eventlet.Timeout(self.timeout):
                 return proxy(**arguments)
         except eventlet.Timeout:
+            RPC_TIMEOUTS.labels("gateway", service).inc()
             raise ServiceTimeout(f"the {service} service did not answer within {self.timeout:g} s",
                                  details={"service": service}) from None
 

@@ -650,13 +650,33 @@ cmd_browser() {
   say "browser: $(chromium --version 2>/dev/null || echo chromium)"
 }
 
+# The validators the deploy tests run on deploy/: promtool, from Debian's prometheus package (only that
+# binary is taken, into .stack/bin: the server and its web assets are not needed).
+cmd_tools() {
+  mkdir -p "$STATE/bin"
+  if [[ ! -x $STATE/bin/promtool ]]; then
+    local tmp out=$STATE/apt.log
+    tmp=$(mktemp -d)
+    if ! (cd "$tmp" && apt-get download prometheus >"$out" 2>&1); then
+      ((EUID == 0)) || SUDO=(sudo)
+      "${SUDO[@]}" apt-get update >>"$out" 2>&1 || true
+      (cd "$tmp" && apt-get download prometheus >>"$out" 2>&1) ||
+        die "promtool: cannot download Debian's prometheus package (see $out)"
+    fi
+    dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/root"
+    install -m 0755 "$tmp/root/usr/bin/promtool" "$STATE/bin/promtool"
+    rm -rf "$tmp"
+  fi
+  say "tools: $("$STATE/bin/promtool" --version 2>&1 | head -n 1)"
+}
+
 cmd_env() {
   [[ -f $ENV_FILE ]] || die "no .stack/env yet: run deploy/local/stack.sh up first"
   cat "$ENV_FILE"
 }
 
 usage() {
-  warn "usage: deploy/local/stack.sh up|down|down-started|status|env|browser"
+  warn "usage: deploy/local/stack.sh up|down|down-started|status|env|browser|tools"
   exit 2
 }
 
@@ -669,6 +689,7 @@ main() {
     status) cmd_status ;;
     env) cmd_env ;;
     browser) cmd_browser ;;
+    tools) cmd_tools ;;
     -h | --help | help) usage ;;
     *) usage ;;
   esac

@@ -18,6 +18,8 @@ NAMEKO=$ROOT/.venv/bin/nameko
 TIMEOUT=${SUITE_TIMEOUT:-90}
 GATEWAY_ADDRESS=${GATEWAY_ADDRESS:-127.0.0.1:8000}
 export GATEWAY_ADDRESS
+# a readable line in .stack/run/*.log; containers write JSON lines (config.yaml's LOGGING)
+export LOG_FORMAT=${LOG_FORMAT:-text}
 # each process serves /health/live, /health/ready and /metrics on its own port: base+1, base+2 …
 OPS_PORT_BASE=${OPS_PORT_BASE:-9100}
 IDP_ADDRESS=${IDP_ADDRESS:-127.0.0.1:8010}

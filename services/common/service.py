@@ -14,8 +14,10 @@ from services.common import idempotency, paging
 from services.common.boundary.access import Access
 from services.common.boundary.rpc import rpc
 from services.common.boundary.security import ANY, AUDITOR, PUBLIC
+from services.common.clock import utcnow
 from services.common.errors import unknown_copy
 from services.common.ops.endpoints import Ops
+from services.common.ops.logs import WorkerLogContext
 from services.common.views import TICK_SECONDS, KeptViews
 
 
@@ -24,6 +26,8 @@ class HealthSchema(Schema):
     status = fields.String()  # "ok" or "degraded"
     store = fields.String()   # "ok" or "unreachable"
     outbox_backlog = fields.Integer(allow_none=True)
+    # how long the oldest event has waited to be published: what says a backlog needs attention
+    outbox_oldest_seconds = fields.Float(allow_none=True)
 
 
 class AuditQuerySchema(paging.PageQuerySchema):
@@ -56,6 +60,7 @@ class ServiceBase:
 
     access = Access()
     ops = Ops()  # /health/live, /health/ready, /metrics on OPS_ADDRESS
+    logs = WorkerLogContext()  # each log line names its worker's service, call, user and event
     views = KeptViews()  # work lists' department-wide sections, kept (services/common/views.py)
     kept_views: dict = {}  # name -> the method working it out: worked out once soon after a start
 
@@ -69,11 +74,13 @@ class ServiceBase:
     def health(self):
         try:
             self.store.ping()
-            backlog = self.outbox.backlog()
+            backlog, oldest = self.outbox.backlog_state()
         except PyMongoError:
             return {"service": self.name, "status": "degraded", "store": "unreachable",
-                    "outbox_backlog": None}
-        return {"service": self.name, "status": "ok", "store": "ok", "outbox_backlog": backlog}
+                    "outbox_backlog": None, "outbox_oldest_seconds": None}
+        age = round(max(0.0, (utcnow() - oldest).total_seconds()), 1) if oldest else 0.0
+        return {"service": self.name, "status": "ok", "store": "ok", "outbox_backlog": backlog,
+                "outbox_oldest_seconds": age}
 
     @rpc(request=AuditQuerySchema, response=AuditEntrySchema, many=True, paged=True,
          allow={AUDITOR: ANY})

@@ -52,7 +52,7 @@ def test_every_figure_is_there_for_every_run(smoke):
     sizes = data["settings"]["season_sizes"]
     rows = {row["key"]: row for row in data["rows"]}
     season = {f"season.{n}.{m}" for n in sizes for m in (
-        "finished", "wall_s", "per_cadre_ms", "download.peak_mb", "download.wall_s",
+        "finished", "wall_s", "per_cadre_ms", "download.peak_mb", "download.wall_s", "desk.p50_ms",
         *(f"work.{who}.p95_ms" for who in ("read", *WORK_ROLES)))}
     assert set(rows) == BASELINE_ROWS | SUITE_ROWS | season
     for key in BASELINE_ROWS | SUITE_ROWS:
@@ -114,11 +114,15 @@ def test_counts_are_exact(smoke):
             download = run["download"]
             assert download["rows"] >= size and download["bytes"] > 0, download
             assert 0 < download["gateway_before_mb"] and 0 < download["gateway_peak_mb"], download
+            # the console's desk opened in Chromium, signed in through the provider, every run timed
+            desk = run["desk"]
+            assert desk["runs"] == 5 and 0 < desk["p50_ms"] <= desk["max_ms"], desk
+            assert desk["work_p50_ms"] > 0, desk
 
 
 def test_targets_are_judged_and_the_table_says_how_it_was_made(smoke):
     data, table = smoke
-    assert len(data["targets"]) == 11
+    assert len(data["targets"]) == 12
     [work] = [t for t in data["targets"] if t["target"].startswith("work list p95")]
     assert work["value"] is not None and work["threshold"] == 200
     assert all(target["met"] in (True, False) for target in data["targets"]), data["targets"]

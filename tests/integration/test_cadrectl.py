@@ -33,6 +33,13 @@ def test_status_lists_every_service(cli):
     assert "outbox backlog" in table.output and "care" in table.output
 
 
+def test_outbox_shows_the_backlog_and_its_age(cli, suite):
+    """Events in flight are normal: the running suite's outbox answers with its age, exit 0."""
+    result = cli("outbox")
+    assert result.exit_code == 0, result.output
+    assert "oldest (s)" in result.output and "talent" in result.output
+
+
 def test_a_local_token_opens_the_gateway(cli, suite):
     token = cli("token", "--sub", "ops-1", "--role", "ORG_ADMIN").output.strip()
     assert suite.get("/cadres?limit=1", headers={"Authorization": f"Bearer {token}"}).status_code == 200

@@ -47,6 +47,17 @@ def test_metrics_follow_requests_and_events_through_the_processes(suite):
              timeout=15, interval=0.2, what="appraisal's metrics to count the roster event")
 
 
+def test_a_refusal_is_counted_as_refused_not_as_an_error(suite):
+    """An officer's typo is normal traffic: an alert on outcome="error" must not fire on it."""
+    before = {outcome: calls(suite, "talent", "rpc", "get_cadre", outcome)
+              for outcome in ("refused", "error")}
+    assert suite.get("/cadres/NO-SUCH-CADRE").status_code == 404
+    wait_for(lambda: calls(suite, "talent", "rpc", "get_cadre", "refused") == before["refused"] + 1,
+             timeout=5, interval=0.1, what="talent's metrics to count the refusal")
+    assert calls(suite, "talent", "rpc", "get_cadre", "error") == before["error"]
+    assert "NotFound" not in suite.ops("talent", "/metrics").text
+
+
 def test_event_queues_are_quorum_queues_with_a_delivery_limit(suite, rabbit_manager):
     vhost = urlparse(suite.amqp_uri).path.lstrip("/")
     event_queues = [q for q in rabbit_manager.get_queues(vhost) if q["name"].startswith("evt-")]

@@ -64,7 +64,7 @@ def test_metrics_count_each_entrypoint_by_outcome(running):
     text = requests.get(ops_url(container, "/metrics"), timeout=10).text
     assert ('cadre_entrypoint_calls_total{entrypoint="rpc",method="health",outcome="ok",'
             'service="talent"} 2.0') in text
-    assert ('cadre_entrypoint_calls_total{entrypoint="rpc",method="get_cadre",outcome="NotFound",'
+    assert ('cadre_entrypoint_calls_total{entrypoint="rpc",method="get_cadre",outcome="refused",'
             'service="talent"} 1.0') in text
     assert ('cadre_entrypoint_duration_seconds_count{entrypoint="rpc",method="health",'
             'service="talent"} 2.0') in text

@@ -56,7 +56,8 @@ def test_registering_returns_the_record_and_it_can_be_read(talent):
     unsaid = {"staff_category": None, "post_since": None, "emergency_front_line": False}
     assert call(talent, "register_cadre", **CADRE) == {**CADRE, **unsaid}
     assert call(talent, "get_cadre", "C1") == {**CADRE, **unsaid, "revision": 1,
-                                               "selection_status": "NOT_IN_SELECTION", "clearings": []}
+                                               "selection_status": "NOT_IN_SELECTION", "clearings": [],
+                                               "postings": []}
 
 
 def test_registering_twice_is_a_conflict_and_changes_nothing(talent, config, mongo_client):

@@ -41,6 +41,7 @@ from services.common.errors import Unavailable
 from services.common.messaging.amqp import BROKER_DOWN, ResilientQueueConsumer
 from services.common.messaging.events import EventSchema, read_envelope
 from services.common.messaging.identities import broker_user, publisher_of
+from services.common.ops.counters import DEAD_LETTERS, EVENT_RETRIES, REDELIVERIES
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,7 @@ class DomainEventHandler(EventHandler):
         if message.delivery_info.get("redelivered"):
             # after a broker restart or a consumer crash; the inbox makes it harmless (inbox.py)
             log.info("%s: redelivered event %s", self.queue.name, event.event_id)
+            REDELIVERIES.labels(self.container.service_name).inc()
         # the originating user and correlation travel on with whatever the handler calls next
         context_data = self.unpack_message_headers(message)
         context_data.update({k: v for k, v in (("actor", event.actor),
@@ -182,15 +184,19 @@ class DomainEventHandler(EventHandler):
         attempts = int(headers.get(ATTEMPTS_HEADER, 0)) + (0 if exc is None else 1)
         decision = classify(exc, attempts, self.max_attempts)
         try:
+            service = self.container.service_name
             if decision == "retry":
                 headers[ATTEMPTS_HEADER] = attempts
                 self._delay(body, headers, backoff_ms(attempts, self.base_ms, self.max_ms))
+                EVENT_RETRIES.labels(service, "retry").inc()
             elif decision == "outage":
                 outages = int(headers.get(OUTAGE_RETRIES_HEADER, 0)) + 1
                 headers[OUTAGE_RETRIES_HEADER] = outages
                 self._delay(body, headers, backoff_ms(outages, self.base_ms, self.max_ms))
+                EVENT_RETRIES.labels(service, "outage").inc()
             elif decision == "dead-letter":
                 self._dead_letter(body, headers, attempts, exc)
+                DEAD_LETTERS.labels(service).inc()
         except Exception:
             log.exception("%s: cannot park message for retry; requeueing it", self.queue.name)
             eventlet.sleep(1)  # the broker is likely down; don't spin

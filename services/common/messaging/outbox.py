@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 from typing import Any
 
 import eventlet
@@ -31,6 +32,7 @@ from pymongo.errors import PyMongoError
 from services.common.messaging.amqp import BROKER_DOWN
 from services.common.messaging.confirms import ACKED, RETURNED, BatchPublisher, Outgoing
 from services.common.messaging.events import EventSchema, build_envelope
+from services.common.ops.counters import RELAY_CONFIRM
 from services.common.storage.documents import FLAG, FLAGGED, PENDING
 from services.common.storage.ferretdb import TakeOutTogether
 from services.common.storage.store import MongoStore
@@ -40,6 +42,8 @@ log = logging.getLogger(__name__)
 UNSWEPT = {f"{PENDING}.event_id": {"$exists": True}}
 DEFAULT_RELAY_INTERVAL = 2.0
 DEFAULT_SWEEP_INTERVAL = 300.0
+# the events waiting in the outbox, one row each
+UNWOUND = [{"$match": FLAGGED}, {"$unwind": f"${PENDING}"}]
 # events per wait for confirms: large enough to amortise the broker's disk sync, small enough that a
 # failed batch is cheap to publish again
 DEFAULT_BATCH = 500
@@ -69,6 +73,9 @@ class Emitter:
 
     def backlog(self) -> int:
         return self._outbox.backlog()
+
+    def backlog_state(self) -> tuple[int, datetime | None]:
+        return self._outbox.backlog_state()
 
 
 class Outbox(DependencyProvider):
@@ -202,7 +209,10 @@ class Outbox(DependencyProvider):
                                   self.producer, envelope.get("event_id"),
                                   aggregate._get_collection_name(), doc["_id"])
                     held.add(envelope.get("event_type"))
+        started = time.perf_counter()
         outcome = self.publisher.publish(outgoing)
+        if outgoing:
+            RELAY_CONFIRM.labels(self.producer).observe(time.perf_counter() - started)
 
         def acked(envelope) -> bool:
             return outcome.get(envelope.get("event_id")) == ACKED
@@ -269,8 +279,17 @@ class Outbox(DependencyProvider):
     def backlog(self) -> int:
         """Events written but not yet published, across this service's aggregates."""
         store = self.mongo.store
-        total = 0
-        for aggregate in self.aggregates:
-            pipeline = [{"$match": FLAGGED}, {"$unwind": f"${PENDING}"}, {"$count": "n"}]
-            total += sum(row["n"] for row in store.collection(aggregate).aggregate(pipeline))
-        return total
+        return sum(row["n"] for aggregate in self.aggregates for row in store.collection(aggregate)
+                   .aggregate([*UNWOUND, {"$count": "n"}]))
+
+    def backlog_state(self) -> tuple[int, datetime | None]:
+        """How many events wait to be published, and when the oldest of them happened (None: none
+        waits). A backlog is normal under load; an old one is not (cadrectl outbox, the alerts)."""
+        store = self.mongo.store
+        # FerretDB 1.24 has no $min in $group: the oldest by sorting. ISO 8601 in UTC, as every
+        # envelope is written, sorts as time does
+        firsts = [row[PENDING].get("occurred_at") for aggregate in self.aggregates
+                  for row in store.collection(aggregate).aggregate(
+                      [*UNWOUND, {"$sort": {f"{PENDING}.occurred_at": 1}}, {"$limit": 1}])]
+        oldest = min((first for first in firsts if first), default=None)
+        return self.backlog(), datetime.fromisoformat(oldest) if oldest else None

@@ -27,12 +27,23 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 from nameko.timer import Timer
 from nameko.web.handlers import HttpRequestHandler
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import generate_latest
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
+from services.common.clock import utcnow
+from services.common.errors import DomainError, Unavailable
 from services.common.messaging.outbox import Outbox
+from services.common.ops.counters import ProcessCounters
 from services.common.storage.store import MongoStore
 
 log = logging.getLogger(__name__)
@@ -43,6 +54,17 @@ METRICS_PATH = "/metrics"
 READY_TIMEOUT = 2.0  # seconds per dependency; probes time out at 5
 # RPCs answer in milliseconds; imports and slow stores take seconds
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+def outcome_of(exc: BaseException | None) -> str:
+    """``ok``; ``refused`` for what the caller caused (a domain error: not found, a rule, a denial),
+    which is normal traffic; ``error`` for the rest, a dependency that did not answer included. An
+    alert on ``error`` then means something is wrong with the suite, not with its callers."""
+    if exc is None:
+        return "ok"
+    if isinstance(exc, HTTPException):  # werkzeug's refusals in the gateway: a body too large
+        return "refused" if (exc.code or 500) < 500 else "error"
+    return "refused" if isinstance(exc, DomainError) and not isinstance(exc, Unavailable) else "error"
 
 
 def entrypoint_kind(entrypoint) -> str:
@@ -70,13 +92,20 @@ class OutboxBacklog:
             return
         family = GaugeMetricFamily("cadre_outbox_backlog",
                                    "Events written to the store and not yet published", labels=["service"])
+        age = GaugeMetricFamily("cadre_outbox_oldest_seconds",
+                                "Age of the oldest event not yet published (0: none waits)",
+                                labels=["service"])
         try:
             with eventlet.Timeout(READY_TIMEOUT):
-                family.add_metric([self.ops.container.service_name], outbox.backlog())
+                count, oldest = outbox.backlog_state()
         except (Exception, eventlet.Timeout) as exc:  # a scrape must not fail on a down store
             log.debug("outbox backlog unavailable: %s", exc)
             return
+        service = self.ops.container.service_name
+        family.add_metric([service], count)
+        age.add_metric([service], max(0.0, (utcnow() - oldest).total_seconds()) if oldest else 0.0)
         yield family
+        yield age
 
 
 class Ops(DependencyProvider):
@@ -85,14 +114,22 @@ class Ops(DependencyProvider):
         self.amqp_uri = config[AMQP_URI_CONFIG_KEY]
         self.address = config.get("OPS_ADDRESS") or None
         self.registry = CollectorRegistry()
-        self.calls = Counter("cadre_entrypoint_calls", "Entrypoint calls by outcome: ok or the error class",
+        self.calls = Counter("cadre_entrypoint_calls", "Entrypoint calls by outcome: ok, refused or error",
                              ["service", "entrypoint", "method", "outcome"], registry=self.registry)
         self.duration = Histogram("cadre_entrypoint_duration_seconds", "Entrypoint duration",
                                   ["service", "entrypoint", "method"], buckets=BUCKETS,
                                   registry=self.registry)
         self.running = Gauge("cadre_workers_running", "Workers running now", ["service"],
                              registry=self.registry)
+        # the gateway's answers by route template and status class (2xx, 4xx, 5xx)
+        self.http_requests = Counter("cadre_http_requests", "HTTP requests answered",
+                                     ["route", "method", "status_class"], registry=self.registry)
+        self.http_duration = Histogram("cadre_http_request_duration_seconds",
+                                       "HTTP request duration, admission to answer",
+                                       ["route", "method"], buckets=BUCKETS, registry=self.registry)
+        ProcessCollector(registry=self.registry)  # CPU, memory, open files of this process
         self.registry.register(OutboxBacklog(self))
+        self.registry.register(ProcessCounters())  # retries, dead letters, RPC timeouts … (counters.py)
         # labelled children looked up once: prometheus takes a lock and builds a key on every labels()
         self._running = self.running.labels(self.container.service_name)
         self._children: dict[tuple, tuple] = {}
@@ -136,11 +173,21 @@ class Ops(DependencyProvider):
     def worker_result(self, worker_ctx, result=None, exc_info=None):
         started = self._started.pop(worker_ctx, None)
         self._running.dec()
-        outcome = "ok" if exc_info is None else exc_info[0].__name__
+        outcome = outcome_of(exc_info[1] if exc_info else None)
         calls, duration = self._metrics_of(worker_ctx.entrypoint, outcome)
         calls.inc()
         if started is not None:
             duration.observe(time.perf_counter() - started)
+
+    def http_answered(self, method: str, route: str, status: int, seconds: float) -> None:
+        key = ("http", method, route, status // 100)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = (
+                self.http_requests.labels(route, method, f"{status // 100}xx"),
+                self.http_duration.labels(route, method))
+        found[0].inc()
+        found[1].observe(seconds)
 
     def _metrics_of(self, entrypoint, outcome: str) -> tuple:
         key = (entrypoint, outcome)

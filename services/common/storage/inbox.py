@@ -15,6 +15,8 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from services.common.ops.counters import EVENTS_IGNORED
+from services.common.ops.logs import current_worker
 from services.common.storage.documents import APPLIED
 from services.common.storage.store import MissingTarget
 
@@ -45,16 +47,20 @@ def apply_once(store, document, filter_: dict[str, Any], update: dict[str, Any],
         # an upsert collides on _id when the document exists but the guard excluded it: applied
         # before -- unless a concurrent event created it, which the failure policy retries
         if upsert and collection.count_documents({**filter_, APPLIED: event_id}, limit=1):
-            log.info("event %s was already applied to %s %s; ignored", event_id,
-                     document._get_collection_name(), filter_["_id"])
-            return False
+            return _ignored(event_id, document, filter_)
         raise
     if result.matched_count or result.upserted_id is not None:
         return True
     if collection.count_documents(filter_, limit=1) == 0:
         raise MissingTarget(f"no document matches {filter_}")
+    return _ignored(event_id, document, filter_)
+
+
+def _ignored(event_id, document, filter_) -> bool:
     log.info("event %s was already applied to %s %s; ignored", event_id,
              document._get_collection_name(), filter_["_id"])
+    worker_ctx = current_worker()
+    EVENTS_IGNORED.labels(worker_ctx.container.service_name if worker_ctx else "unknown").inc()
     return False
 
 
