@@ -155,7 +155,8 @@ class Json(JsonFormatter):
     def __init__(self):
         super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s",
                          rename_fields={"asctime": "time", "levelname": "level", "name": "logger",
-                                        "exc_info": "stack"})
+                                        "exc_info": "stack"},
+                         json_ensure_ascii=False)  # a Chinese message reads as Chinese
 
     def formatTime(self, record, datefmt=None):  # noqa: N802 - logging's name
         return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + \
