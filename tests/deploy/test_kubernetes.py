@@ -35,7 +35,7 @@ RENDERINGS = {
 OVERLAYS = ("staging", "production")
 KUBERNETES_VERSION = "1.30"
 IMAGE = "registry.example.org/cadre-incentive"
-NAMESPACE = "cadre"
+NAMESPACES = {"base": "cadre", "staging": "cadre-staging", "production": "cadre-production"}
 CRDS = Path(__file__).parent / "schemas" / "crds"
 PROCESSES = sorted(facts.service_classes())
 SERVICES = [name for name in PROCESSES if name != facts.GATEWAY[0]]
@@ -43,6 +43,8 @@ SERVICES = [name for name in PROCESSES if name != facts.GATEWAY[0]]
 IDENTITIES = facts.broker_identities()
 AUTH_SECRET = ("cadre-auth", "AUTH_SECRET")
 AMQP_PORT = 5672
+# the MongoDB compose runs (mongo:<version>): the store's one version everywhere
+COMPOSE_MONGODB = re.search(r"image: mongo:(\S+)", (facts.DEPLOY / "compose.yaml").read_text()).group(1)
 
 
 def store_password_secret(identity: str) -> str:
@@ -354,8 +356,100 @@ def check_disruption_budgets(resources: Resources) -> list[str]:
                             "replicas, so a node drain would hang")
     for budget in budgets:
         selector = budget["spec"].get("selector")
-        if not any(selects(selector, pod_labels(d)) for d in of_kind(resources, "Deployment")):
-            problems.append(f"PodDisruptionBudget {name_of(budget)}: selects no Deployment's pods")
+        if not any(selects(selector, labels) for labels in [
+                *(pod_labels(d) for d in of_kind(resources, "Deployment")), BROKER_PODS, STORE_PODS]):
+            problems.append(f"PodDisruptionBudget {name_of(budget)}: selects no Deployment's, broker's "
+                            "or store's pods")
+    return problems
+
+
+# the pods the operators make, by the labels they give them, and a cadrectl pod run from the image
+BROKER_PODS = {"app.kubernetes.io/name": "cadre-rabbitmq"}
+STORE_PODS = {"app": "cadre-mongodb-svc"}
+CADRECTL_POD = {"app.kubernetes.io/part-of": "cadre-incentive", "app.kubernetes.io/component": "cadrectl"}
+
+
+def check_operator_budgets(resources: Resources) -> list[str]:
+    """The broker and the store lose at most one of their three to a drain."""
+    problems = []
+    for what, labels in (("broker", BROKER_PODS), ("store", STORE_PODS)):
+        mine = [b for b in of_kind(resources, "PodDisruptionBudget")
+                if selects(b["spec"].get("selector"), labels)]
+        if [b["spec"].get("maxUnavailable") for b in mine] != [1]:
+            problems.append(f"the {what}'s pods: {len(mine)} PodDisruptionBudgets, expected one with "
+                            "maxUnavailable 1")
+    return problems
+
+
+def peer_of(peer: dict | None, resources: Resources) -> str:
+    """A NetworkPolicy peer as a word: any, ns:<name>, broker, store, apps, ip:<cidr>."""
+    if peer is None:
+        return "any"
+    if "ipBlock" in peer:
+        return f"ip:{peer['ipBlock']['cidr']}"
+    if "namespaceSelector" in peer:
+        names = (peer["namespaceSelector"].get("matchLabels") or {}).get("kubernetes.io/metadata.name")
+        return f"ns:{names or peer['namespaceSelector']}"
+    selector = peer.get("podSelector") or {}
+    apps = [pod_labels(d) for d in of_kind(resources, "Deployment")] + [CADRECTL_POD]
+    if selector == {}:
+        return "namespace"
+    if all(selects(selector, labels) for labels in apps) and not selects(selector, BROKER_PODS) \
+            and not selects(selector, STORE_PODS):
+        return "apps"
+    return next((word for word, labels in (("broker", BROKER_PODS), ("store", STORE_PODS))
+                 if selects(selector, labels)), repr(selector))
+
+
+def allowed(resources: Resources, labels: dict, direction: str) -> set[tuple]:
+    """What the NetworkPolicies of the rendering let pods with ``labels`` take in (``Ingress``) or
+    reach (``Egress``): (peer, protocol, port, end port)."""
+    found = set()
+    for policy in of_kind(resources, "NetworkPolicy"):
+        spec = policy["spec"]
+        if direction not in spec.get("policyTypes", []):
+            continue
+        if spec["podSelector"] != {} and not selects(spec["podSelector"], labels):
+            continue
+        for rule in spec.get(direction.lower()) or []:
+            for peer in rule.get("from" if direction == "Ingress" else "to") or [None]:
+                for port in rule.get("ports") or [{}]:
+                    found.add((peer_of(peer, resources), port.get("protocol", "TCP"), port.get("port"),
+                               port.get("endPort")))
+    return found
+
+
+DNS = {("ns:kube-system", "UDP", 53, None), ("ns:kube-system", "TCP", 53, None)}
+APPS_EGRESS = DNS | {("broker", "TCP", AMQP_PORT, None), ("store", "TCP", 27017, None),
+                     ("any", "TCP", 443, None)}  # the identity provider's key set
+SCRAPE = ("ns:monitoring", "TCP", 9100, None)
+
+
+def check_network_policies(resources: Resources) -> list[str]:
+    """Nothing talks to anything unless a policy says so: the apps reach only the broker, the store,
+    DNS and the identity provider; only the gateway takes requests; the ops port only monitoring's."""
+    problems = []
+    policies = of_kind(resources, "NetworkPolicy")
+    if not any(p["spec"]["podSelector"] == {} and not p["spec"].get("ingress") and not p["spec"].get("egress")
+               and set(p["spec"].get("policyTypes", [])) == {"Ingress", "Egress"} for p in policies):
+        problems.append("no default-deny NetworkPolicy (every pod, ingress and egress, no rule)")
+    pods = {name_of(d): pod_labels(d) for d in of_kind(resources, "Deployment")}
+    for name, labels in {**pods, "cadrectl": CADRECTL_POD}.items():
+        gateway = name == facts.GATEWAY[0]
+        ingress = {SCRAPE, ("any", "TCP", 8000, None)} if gateway else {SCRAPE}
+        for direction, wanted in (("Ingress", ingress), ("Egress", APPS_EGRESS)):
+            found = allowed(resources, labels, direction)
+            if found != wanted:
+                problems.append(f"{name}: {direction} allows {sorted(map(str, found - wanted))} and not "
+                                f"{sorted(map(str, wanted - found))}")
+    broker_in = {rule for rule in allowed(resources, BROKER_PODS, "Ingress") if rule[0] == "apps"}
+    store_in = {rule for rule in allowed(resources, STORE_PODS, "Ingress") if rule[0] == "apps"}
+    if broker_in != {("apps", "TCP", AMQP_PORT, None)} or store_in != {("apps", "TCP", 27017, None)}:
+        problems.append(f"the apps reach the broker on {sorted(broker_in)} and the store on "
+                        f"{sorted(store_in)}, expected AMQP and 27017 only")
+    for what, labels in (("broker", BROKER_PODS), ("store", STORE_PODS)):
+        if any(rule[0] in ("any", "namespace") for rule in allowed(resources, labels, "Ingress")):
+            problems.append(f"the {what} takes connections from anyone")
     return problems
 
 
@@ -639,8 +733,9 @@ def check_store(resources: Resources) -> list[str]:
     if spec.get("type") != "ReplicaSet" or spec.get("members") != 3:
         problems.append(f"MongoDBCommunity: {spec.get('type')} of {spec.get('members')}, expected a "
                         "ReplicaSet of 3 (majority writes survive one member)")
-    if not re.fullmatch(r"7\.0\.\d+", str(spec.get("version"))):
-        problems.append(f"MongoDBCommunity: version {spec.get('version')!r}, expected 7.0.x")
+    if str(spec.get("version")) != COMPOSE_MONGODB:
+        problems.append(f"MongoDBCommunity: version {spec.get('version')!r}, expected compose's "
+                        f"{COMPOSE_MONGODB}: one MongoDB everywhere")
     if "SCRAM" not in spec["security"]["authentication"]["modes"]:
         problems.append("MongoDBCommunity: SCRAM authentication is not enabled")
     users = spec.get("users") or []
@@ -698,7 +793,8 @@ def store_grants(user: dict, roles: dict) -> tuple[set[tuple[str, str]], set[tup
 
 
 CHECKS: list[Callable[[Resources], list[str]]] = [
-    check_schemas, check_processes, check_disruption_budgets, check_autoscalers, check_environment,
+    check_schemas, check_processes, check_disruption_budgets, check_operator_budgets,
+    check_network_policies, check_autoscalers, check_environment,
     check_credentials, check_references, check_no_secret_data, check_gateway_service, check_broker,
     check_broker_users, check_store,
 ]
@@ -716,7 +812,7 @@ def test_rendering_passes(rendering, check):
 def test_everything_is_in_the_namespace(rendering):
     name, resources = rendering
     assert resources, f"{name} renders nothing"
-    assert {r["metadata"].get("namespace") for r in resources} == {NAMESPACE}
+    assert {r["metadata"].get("namespace") for r in resources} == {NAMESPACES[name]}
 
 
 def test_no_secret_is_committed_anywhere():
@@ -932,7 +1028,7 @@ MUTATIONS = {
     "a broker user the code does not know": (
         check_broker_users, lambda rs: rs.append(
             {**copy.deepcopy(first(rs, "User", "cadre-rabbitmq-talent")),
-             "metadata": {"name": "cadre-rabbitmq-extra", "namespace": NAMESPACE}})),
+             "metadata": {"name": "cadre-rabbitmq-extra", "namespace": NAMESPACES["production"]}})),
     "database not granted": (
         check_store, lambda rs: first(rs, "MongoDBCommunity")["spec"]["users"][0]["roles"].pop(0)),
     "the audit trail may be updated": (
@@ -969,7 +1065,8 @@ MUTATIONS = {
         .update(key="AUTH_SECRETS")),
     "committed secret": (
         check_no_secret_data, lambda rs: rs.append(
-            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "cadre-auth", "namespace": NAMESPACE},
+            {"apiVersion": "v1", "kind": "Secret",
+             "metadata": {"name": "cadre-auth", "namespace": NAMESPACES["production"]},
              "stringData": {"AUTH_SECRET": "hunter2"}})),
     "service on the ops port": (
         check_gateway_service,
@@ -987,6 +1084,18 @@ MUTATIONS = {
     "unknown kind": (
         check_schemas, lambda rs: rs.append(
             {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor", "metadata": {"name": "x"}})),
+    "no default deny": (
+        check_network_policies, lambda rs: rs.remove(first(rs, "NetworkPolicy", "default-deny"))),
+    "apps reach anywhere": (
+        check_network_policies, lambda rs: first(rs, "NetworkPolicy", "apps")["spec"]["egress"].append({})),
+    "a service takes requests": (
+        check_network_policies, lambda rs: first(rs, "NetworkPolicy", "gateway-ingress")["spec"].update(
+            podSelector={"matchLabels": {"app.kubernetes.io/part-of": "cadre-incentive"}})),
+    "the store open to all": (
+        check_network_policies, lambda rs: first(rs, "NetworkPolicy", "store")["spec"]["ingress"].append(
+            {"ports": [{"port": 27017}]})),
+    "no budget for the broker": (
+        check_operator_budgets, lambda rs: rs.remove(first(rs, "PodDisruptionBudget", "cadre-rabbitmq"))),
 }
 
 
