@@ -3,21 +3,33 @@ SHELL := /bin/bash
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run stop test faults bench lint venv stack-up stack-down status token catalogues asyncapi-parser browser tools console
+.PHONY: run stop test faults bench lint venv lock stack-up stack-down status token catalogues asyncapi-parser browser tools console
 
 # Python >= 3.11: the newest one on the PATH
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
-	command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+## every package at the version and hash of requirements-dev.lock, then the project itself
+$(STAMP): pyproject.toml requirements-dev.lock
 	@test -n "$(PYTHON)" || { echo "make: Python >= 3.11 is needed" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(VENV)/bin/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+## the lock files written again from pyproject.toml (uv, in a virtualenv of its own): requirements.lock
+## for the image, requirements-dev.lock for make; commit both
+UV := .stack/uv/bin/uv
+lock:
+	@test -x $(UV) || { $(PYTHON) -m venv .stack/uv && .stack/uv/bin/pip install --quiet uv==0.13.9; }
+	$(UV) pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 \
+	  --quiet -o requirements.lock
+	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 \
+	  --quiet -o requirements-dev.lock
 
 ## the official AsyncAPI parser (Node, from the npm registry), which the contract tests run
 PARSER := contracts/asyncapi-parser

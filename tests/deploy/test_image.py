@@ -168,7 +168,7 @@ def test_two_stages_builder_makes_wheels_runtime_installs_only_them():
         "the runtime stage builds nothing"
 
 
-def test_base_images_pinned_to_an_exact_version_and_the_same_in_every_stage():
+def test_base_images_pinned_to_an_exact_version_and_the_python_stages_on_the_same_one():
     names = set()
     images = []
     for stage in stages():
@@ -182,10 +182,59 @@ def test_base_images_pinned_to_an_exact_version_and_the_same_in_every_stage():
         assert tag != "latest" and "latest" not in tag.split("-"), f"FROM {image}: pin a version, not latest"
         assert re.match(r"^\d+\.\d+\.\d+(-[a-z0-9.]+)*$", tag), \
             f"FROM {image}: the tag must name an exact version with its patch, e.g. 3.11.14-slim-bookworm"
-    assert len(set(images)) == 1, f"every stage must start from the same base image: {images}"
-    assert "slim" in images[0], f"the runtime base should be a slim image: {images[0]}"
+    python = [image for image in images if image.startswith("python:")]
+    assert len(python) == len(stages()) - 1 and len(set(python)) == 1, \
+        f"the builder and the runtime must start from the same Python image: {images}"
+    assert from_line(stages()[-1])[0] == python[0] and "slim" in python[0], \
+        f"the runtime base should be a slim Python image: {images}"
     assert "digest" in DOCKERFILE.read_text(encoding="utf-8"), \
         "say that ops should pin the base by digest in their registry"
+
+
+def locked(path) -> dict[str, list[str]]:
+    """A lock file's packages (normalised names) and their hashes."""
+    found, name = {}, None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if match := re.match(r"^([A-Za-z0-9_.-]+)==(\S+)", line):
+            name = re.sub(r"[-_.]+", "-", match.group(1)).lower()
+            found[name] = []
+        elif name and (match := re.search(r"--hash=sha256:([0-9a-f]{64})", line)):
+            found[name].append(match.group(1))
+    return found
+
+
+def requirement_names(requirements: list[str]) -> set[str]:
+    return {re.sub(r"[-_.]+", "-", re.match(r"[A-Za-z0-9_.-]+", r).group(0)).lower() for r in requirements}
+
+
+def test_every_dependency_is_locked_with_its_hashes():
+    """requirements.lock (the image) and requirements-dev.lock (make) pin every package the project
+    names, each with the hashes pip checks (make lock writes them again from pyproject.toml)."""
+    project = tomllib.loads((facts.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime, dev = locked(facts.ROOT / "requirements.lock"), locked(facts.ROOT / "requirements-dev.lock")
+    assert requirement_names(project["dependencies"]) <= set(runtime)
+    assert requirement_names(project["dependencies"] + project["optional-dependencies"]["dev"]) <= set(dev)
+    assert all(runtime.values()) and all(dev.values()), "a locked package without its hashes"
+    assert {name: dev[name] for name in runtime} == runtime, "the two locks disagree on a runtime package"
+    # make installs from the lock with its hashes checked, and the image is built from it the same way
+    makefile = (facts.ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "pip install --quiet --require-hashes -r requirements-dev.lock" in makefile
+    builder = stages()[0]
+    assert any("--require-hashes" in run and "-r requirements.lock" in run for run in values(builder, "RUN"))
+    assert any("requirements.lock" in sources for sources, _, _ in copies(builder))
+
+
+def test_the_console_is_built_from_its_lock_file_and_served_from_the_image(runtime):
+    [console] = [stage for stage in stages() if from_line(stage)[1] == "console"]
+    assert any(re.search(r"\bnpm ci\b", run) for run in values(console, "RUN"))
+    assert any(re.search(r"\bnpm run build\b", run) for run in values(console, "RUN"))
+    [(sources, destination, _)] = [c for c in copies(runtime) if c[2].get("from") == "console"]
+    assert (sources, destination) == (["/console/dist"], variables(runtime, "ENV")["CONSOLE_DIR"])
+    # what the build reads is in the build context
+    allowed = DOCKERIGNORE.read_text(encoding="utf-8")
+    for sources, _, _ in copies(console):
+        for source in sources:
+            assert f"!{source}" in allowed or f"!{source}/" in allowed, f"{source}: kept out by .dockerignore"
 
 
 def test_builder_copies_every_package_the_project_installs():
