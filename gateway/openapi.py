@@ -54,6 +54,11 @@ ERROR_RESPONSES = {
     503: "A service or its store is down or did not answer in time; retrying later may succeed",
 }
 
+# answered by the HTTP server itself before the gateway sees the request, with no body
+SERVER_RESPONSES = {
+    414: "The request line (path and query) is longer than the server reads (8 KiB)",
+}
+
 METHOD_ORDER = ("get", "put", "post", "patch", "delete", "head", "options")
 
 
@@ -110,8 +115,9 @@ def _json_content(schema: Any) -> dict:
 
 
 def _error_responses() -> dict:
-    return {str(status): {"description": text, "content": _json_content({"$ref": ERROR_REF})}
-            for status, text in ERROR_RESPONSES.items()}
+    return {**{str(status): {"description": text, "content": _json_content({"$ref": ERROR_REF})}
+               for status, text in ERROR_RESPONSES.items()},
+            **{str(status): {"description": text} for status, text in SERVER_RESPONSES.items()}}
 
 
 def _request_body(spec: APISpec, route: Route, registered: dict[tuple, str]) -> dict | None:

@@ -24,6 +24,26 @@ export function useLoad(read, { immediate = true } = {}) {
   return { data, error, loading, reload };
 }
 
+// A page's write: whether it is being sent, and its refusal if it failed (an ApiError shown beside what
+// was typed, which stays where it was). ``run`` answers what the write answered, undefined if it failed.
+export function useAction() {
+  const busy = ref(false);
+  const error = ref(null);
+  async function run(send) {
+    busy.value = true;
+    error.value = null;
+    try {
+      return await send();
+    } catch (exc) {
+      error.value = exc;
+      return undefined;
+    } finally {
+      busy.value = false;
+    }
+  }
+  return { busy, error, run };
+}
+
 // A list that pages by the gateway's cursor (Link: rel="next"); the cursors already passed are kept so
 // that "previous" goes back exactly where it was.
 export function usePaged(path, query = () => ({}), { limit = 20 } = {}) {

@@ -79,3 +79,20 @@ def spy(config):
         return next_event
 
     return bind
+
+
+@pytest.fixture()
+def web_session(web_config_port):
+    """nameko's fixture of this name, without werkzeug.urls.url_join (gone in werkzeug 3): a requests
+    session whose paths are relative to the test's web server."""
+    from urllib.parse import urljoin
+
+    from requests import Session
+
+    class WebSession(Session):
+        def request(self, method, url, *args, **kwargs):
+            return super().request(method, urljoin(f"http://127.0.0.1:{web_config_port}/", url),
+                                   *args, **kwargs)
+
+    with WebSession() as session:
+        yield session

@@ -9,7 +9,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from gateway.exports import EXPORTS
-from gateway.openapi import ERROR_RESPONSES, build_spec, to_json
+from gateway.openapi import ERROR_RESPONSES, SERVER_RESPONSES, build_spec, to_json
 from gateway.routes import ROUTES
 from services.appraisal.rules import GRADES, KINDS
 from services.appraisal.schemas import CycleSchema, RecordGradeSchema
@@ -149,7 +149,9 @@ def test_errors_use_the_error_component(spec, route):
     for status in (400, 401, 403, 404, 409, 413, 415, 503):
         assert responses[str(status)]["content"]["application/json"]["schema"] == {"$ref": ERROR_REF}
         assert responses[str(status)]["description"]
-    assert set(responses) == {str(route.status), *map(str, ERROR_RESPONSES)}
+    assert set(responses) == {str(route.status), *map(str, ERROR_RESPONSES), *map(str, SERVER_RESPONSES)}
+    # a request line too long is the HTTP server's own answer, before the gateway: no body
+    assert "content" not in responses["414"]
 
 
 def test_the_error_component_is_the_gateways_error_body(spec):
