@@ -182,7 +182,8 @@ our_pid() {
   [[ -s $file ]] || return 1
   pid=$(tr -dc '0-9' <"$file")
   [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "STACK_OWNER=$STATE" || return 1
+  # grep reads a substitution, not a pipe: under pipefail, grep -q leaving early fails tr with SIGPIPE
+  grep -qxF "STACK_OWNER=$STATE" < <(tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null) || return 1
   printf '%s\n' "$pid"
 }
 
@@ -644,7 +645,7 @@ cmd_browser() {
   mkdir -p "$STATE"
   command -v chromium >/dev/null || apt_install Chromium chromium
   command -v chromium >/dev/null || die "Chromium: no chromium after install"
-  if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  if ! grep -q . < <(fc-list :lang=zh 2>/dev/null); then
     apt_install "a Chinese font" fonts-wqy-microhei
   fi
   say "browser: $(chromium --version 2>/dev/null || echo chromium)"

@@ -20,6 +20,9 @@ GATEWAY_ADDRESS=${GATEWAY_ADDRESS:-127.0.0.1:8000}
 export GATEWAY_ADDRESS
 # a readable line in .stack/run/*.log; containers write JSON lines (config.yaml's LOGGING)
 export LOG_FORMAT=${LOG_FORMAT:-text}
+# the libraries' import-time deprecation notes (eventlet, cryptography via dnspython) are not the
+# suite's news: kept out of the logs, as the tests and benchmarks keep them
+export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore}
 # each process serves /health/live, /health/ready and /metrics on its own port: base+1, base+2 …
 OPS_PORT_BASE=${OPS_PORT_BASE:-9100}
 IDP_ADDRESS=${IDP_ADDRESS:-127.0.0.1:8010}
@@ -43,7 +46,8 @@ alive() {
   local pid
   [[ -f $RUN/$1.pid ]] || return 1
   pid=$(cat "$RUN/$1.pid")
-  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "nameko run"
+  # no pipe into grep -q: under pipefail, grep leaving early fails tr with SIGPIPE now and then
+  kill -0 "$pid" 2>/dev/null && [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"nameko run"* ]]
 }
 
 start() {
@@ -122,7 +126,9 @@ start_idp() {
   fi
   for ((i = 0; i < 100; i++)); do
     curl -fsS "$issuer/.well-known/openid-configuration" >/dev/null 2>&1 && return
-    alive_idp || { tail -n 20 "$RUN/idp.log" >&2; die "the local OpenID provider exited (log above)"; }
+    # the process itself, not its command line: just forked, it may not be node's yet
+    kill -0 "$(cat "$RUN/idp.pid")" 2>/dev/null ||
+      { tail -n 20 "$RUN/idp.log" >&2; die "the local OpenID provider exited (log above)"; }
     sleep 0.2
   done
   die "the local OpenID provider did not answer at $issuer"
@@ -132,7 +138,7 @@ alive_idp() {
   local pid
   [[ -f $RUN/idp.pid ]] || return 1
   pid=$(cat "$RUN/idp.pid")
-  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "idp/server.mjs"
+  kill -0 "$pid" 2>/dev/null && [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"idp/server.mjs"* ]]
 }
 
 wait_healthy() {

@@ -172,6 +172,7 @@ class Text(logging.Formatter):
         super().__init__("%(asctime)s %(levelname)s %(name)s%(context)s: %(message)s")
 
     def format(self, record):
-        fields = [f"{name}={getattr(record, name)}" for name in CONTEXT_FIELDS if getattr(record, name, None)]
+        fields = [f"{name}={getattr(record, name)}" for name in (*CONTEXT_FIELDS, "error_code", "rule")
+                  if getattr(record, name, None)]
         record.context = f" [{' '.join(fields)}]" if fields else ""
         return super().format(record)
