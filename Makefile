@@ -79,7 +79,11 @@ status:
 browser:
 	deploy/local/stack.sh browser
 
-test: venv asyncapi-parser browser console
+## the validators the deploy tests run: promtool and shellcheck, from Debian's packages into .stack/bin
+tools:
+	deploy/local/stack.sh tools
+
+test: venv asyncapi-parser browser tools console
 	$(VENV)/bin/ruff check .
 	npm test --prefix $(CONSOLE) --silent
 	deploy/local/stack.sh up

@@ -390,7 +390,8 @@ build_ferretdb() {
 
 pg_bin() {
   local dir
-  for dir in "$(pg_config --bindir 2>/dev/null)" $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+  for dir in "$(pg_config --bindir 2>/dev/null)" \
+    $(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V -r); do
     [[ -n $dir && -x $dir/pg_ctl && -x $dir/initdb ]] && { printf '%s\n' "$dir"; return 0; }
   done
   return 1
@@ -651,24 +652,29 @@ cmd_browser() {
   say "browser: $(chromium --version 2>/dev/null || echo chromium)"
 }
 
-# The validators the deploy tests run on deploy/: promtool, from Debian's prometheus package (only that
-# binary is taken, into .stack/bin: the server and its web assets are not needed).
+# tool_from_deb TOOL PACKAGE: the binary TOOL out of Debian's PACKAGE, into .stack/bin (nothing else
+# of the package is installed: promtool comes without the Prometheus server and its web assets).
+tool_from_deb() {
+  local tool=$1 package=$2 tmp out=$STATE/apt.log
+  [[ -x $STATE/bin/$tool ]] && return
+  tmp=$(mktemp -d)
+  if ! (cd "$tmp" && apt-get download "$package" >"$out" 2>&1); then
+    ((EUID == 0)) || SUDO=(sudo)
+    "${SUDO[@]}" apt-get update >>"$out" 2>&1 || true
+    (cd "$tmp" && apt-get download "$package" >>"$out" 2>&1) ||
+      die "$tool: cannot download Debian's $package package (see $out)"
+  fi
+  dpkg-deb -x "$tmp/${package}"_*.deb "$tmp/root"
+  install -m 0755 "$tmp/root/usr/bin/$tool" "$STATE/bin/$tool"
+  rm -rf "$tmp"
+}
+
+# The validators the deploy tests run: promtool (the alerts) and shellcheck (the shell scripts).
 cmd_tools() {
   mkdir -p "$STATE/bin"
-  if [[ ! -x $STATE/bin/promtool ]]; then
-    local tmp out=$STATE/apt.log
-    tmp=$(mktemp -d)
-    if ! (cd "$tmp" && apt-get download prometheus >"$out" 2>&1); then
-      ((EUID == 0)) || SUDO=(sudo)
-      "${SUDO[@]}" apt-get update >>"$out" 2>&1 || true
-      (cd "$tmp" && apt-get download prometheus >>"$out" 2>&1) ||
-        die "promtool: cannot download Debian's prometheus package (see $out)"
-    fi
-    dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/root"
-    install -m 0755 "$tmp/root/usr/bin/promtool" "$STATE/bin/promtool"
-    rm -rf "$tmp"
-  fi
-  say "tools: $("$STATE/bin/promtool" --version 2>&1 | head -n 1)"
+  tool_from_deb promtool prometheus
+  tool_from_deb shellcheck shellcheck
+  say "tools: $("$STATE/bin/promtool" --version 2>&1 | head -n 1); shellcheck $("$STATE/bin/shellcheck" --version | sed -n 's/^version: //p')"
 }
 
 cmd_env() {
