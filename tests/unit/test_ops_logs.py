@@ -72,6 +72,7 @@ def test_a_dependency_that_did_not_answer_is_a_warning_and_anything_else_keeps_i
     line = record(logs.EXPECTED + " %s: %s", "<worker>", down, exc=down)
     logs.Refusals().filter(line)
     assert (line.levelname, line.exc_info, line.outcome) == ("WARNING", None, "error")
+    assert line.getMessage() == "error UNAVAILABLE: the store did not answer"
 
     crash = record("error handling worker %s: %s", "<worker>", "boom", level=logging.ERROR,
                    exc=KeyError("boom"))

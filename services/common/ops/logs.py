@@ -25,8 +25,8 @@ from nameko.extensions import DependencyProvider
 from pythonjsonlogger.json import JsonFormatter
 from werkzeug.exceptions import HTTPException
 
-from services.common.errors import DomainError, Unavailable
-from services.common.ops.endpoints import entrypoint_kind
+from services.common.errors import DomainError
+from services.common.ops.endpoints import entrypoint_kind, outcome_of
 
 # the fields a worker's lines carry, in the order the text format shows them
 CONTEXT_FIELDS = ("service", "entrypoint", "correlation_id", "user", "event_id", "event_type")
@@ -104,23 +104,23 @@ class Refusals(logging.Filter):
         if not (isinstance(record.msg, str) and record.msg.startswith(EXPECTED) and record.exc_info):
             return True
         exc = record.exc_info[1]
-        if isinstance(exc, HTTPException) and (exc.code or 500) < 500:
-            # werkzeug's own refusals in the gateway (a body too large): the caller's doing too
-            code, message = f"HTTP_{exc.code}", exc.name
+        outcome = outcome_of(exc)  # as the metrics count it: the caller's refusal, or the suite's error
+        if isinstance(exc, HTTPException) and outcome == "refused":
+            code, message = f"HTTP_{exc.code}", exc.name  # werkzeug's own: a body too large
         elif isinstance(exc, DomainError):
             code, message = exc.code, exc.message
         else:
             return True
-        level = logging.WARNING if isinstance(exc, Unavailable) else logging.INFO
+        level = logging.INFO if outcome == "refused" else logging.WARNING
         worker_ctx = current_worker()
         if worker_ctx is not None and entrypoint_kind(worker_ctx.entrypoint) == "http":
             level = logging.DEBUG  # the gateway's access line has the answer's status and code
         if not logging.getLogger(record.name).isEnabledFor(level):
             return False
         record.levelno, record.levelname = level, logging.getLevelName(level)
-        record.msg, record.args = "refused %s: %s", (code, message)
+        record.msg, record.args = "%s %s: %s", (outcome, code, message)
         record.exc_info, record.exc_text = None, None
-        record.error_code, record.outcome = code, "refused" if level == logging.INFO else "error"
+        record.error_code, record.outcome = code, outcome
         if getattr(exc, "rule", None):
             record.rule = exc.rule
         return True
