@@ -79,7 +79,8 @@ status:
 browser:
 	deploy/local/stack.sh browser
 
-## the validators the deploy tests run: promtool and shellcheck, from Debian's packages into .stack/bin
+## the validators the deploy tests run, into .stack/bin: promtool and shellcheck from Debian's packages,
+## kustomize and kubeconform built from the Go module proxy
 tools:
 	deploy/local/stack.sh tools
 

@@ -669,12 +669,32 @@ tool_from_deb() {
   rm -rf "$tmp"
 }
 
-# The validators the deploy tests run: promtool (the alerts) and shellcheck (the shell scripts).
+# tool_from_go TOOL MODULE@VERSION: `go install` of a Go module, TOOL into .stack/bin, built once; Go's
+# module and build caches stay in .stack/go, so the user's home is not written (and -modcacherw lets
+# `rm -rf .stack` remove them).
+tool_from_go() {
+  local tool=$1 module=$2 go out=$STATE/go/build.log
+  [[ -x $STATE/bin/$tool ]] && return
+  go=$(find_go) || die "$tool: no Go toolchain (go) to build $module with: install Go, then run make tools again"
+  mkdir -p "$STATE/go"
+  say "building $tool ($module)"
+  if ! GOBIN=$STATE/bin GOPATH=$STATE/go GOMODCACHE=$STATE/go/pkg/mod GOCACHE=$STATE/go/cache GOFLAGS=-modcacherw \
+    "$go" install "$module" >"$out" 2>&1; then
+    warn "$tool: go install $module failed"
+    show_log "$out"
+    exit 1
+  fi
+}
+
+# The validators the deploy tests run: promtool (the alerts), shellcheck (the shell scripts), and
+# kustomize and kubeconform (deploy/k8s rendered as kubectl would, then checked against the API schemas).
 cmd_tools() {
   mkdir -p "$STATE/bin"
   tool_from_deb promtool prometheus
   tool_from_deb shellcheck shellcheck
-  say "tools: $("$STATE/bin/promtool" --version 2>&1 | head -n 1); shellcheck $("$STATE/bin/shellcheck" --version | sed -n 's/^version: //p')"
+  tool_from_go kustomize sigs.k8s.io/kustomize/kustomize/v5@v5.7.1
+  tool_from_go kubeconform github.com/yannh/kubeconform/cmd/kubeconform@v0.7.0
+  say "tools: $("$STATE/bin/promtool" --version 2>&1 | head -n 1); shellcheck $("$STATE/bin/shellcheck" --version | sed -n 's/^version: //p'); kustomize $("$STATE/bin/kustomize" version); kubeconform $("$(find_go)" version -m "$STATE/bin/kubeconform" | awk '$1 == "mod" { print $3 }')"
 }
 
 cmd_env() {

@@ -1,18 +1,23 @@
 """deploy/k8s against what the code says a deployment must be (facts.py) and against the API schemas.
 
-No cluster and no kustomize: tests/deploy/kustomize.py renders the base and each overlay as
-``kubectl kustomize`` would; every built-in resource is validated with kubernetes-validate (Kubernetes
-KUBERNETES_VERSION, unknown fields refused) and every custom resource with jsonschema against the CRD
-schemas vendored in tests/deploy/schemas/crds/. Each ``check_*`` function returns the problems it
-finds in a rendering; the tests demand none, and the tests at the end break a copy and demand that the
-check notices.
+No cluster: kustomize (v5, as in kubectl; ``make tools`` builds it into .stack/bin) renders the base and
+each overlay as ``kubectl kustomize`` would. Every rendering is validated by kubeconform -strict, offline:
+the built-in kinds against kubernetes-validate's schemas of Kubernetes KUBERNETES_VERSION, the custom
+resources against the CRD schemas vendored in tests/deploy/schemas/crds/; and once more in Python, every
+built-in resource with kubernetes-validate (unknown fields refused) and every custom resource with
+jsonschema. Each ``check_*`` function returns the problems it finds in a rendering; the tests demand
+none, and the tests at the end break a copy and demand that the check notices.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import json
 import re
 import shutil
+import subprocess
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,7 +28,6 @@ import yaml
 
 from services.common.messaging import identities
 from tests.deploy import broker_topology, facts
-from tests.deploy.kustomize import KustomizeError, build, split_image
 
 K8S = facts.DEPLOY / "k8s"
 README = facts.ROOT / "docs" / "deploy.md"  # its Kubernetes section
@@ -69,7 +73,34 @@ EXTERNAL_CONFIGMAPS: dict[str, set[str]] = {}
 # variables set only to be substituted into another one with $(NAME); config.yaml does not read them
 SUBSTITUTION_ONLY = {"RABBITMQ_USERNAME", "RABBITMQ_PASSWORD"}
 
+# kustomize and kubeconform, from `make tools`
+TOOLS = facts.ROOT / ".stack" / "bin"
+
 Resources = list[dict]
+
+
+def tool(name: str) -> str:
+    path = TOOLS / name
+    if not path.is_file():
+        pytest.fail(f"{name} is not installed at {path}: run `make tools`", pytrace=False)
+    return str(path)
+
+
+@functools.cache
+def kustomize(directory: Path) -> tuple[str, str]:
+    """``kustomize build DIRECTORY``: the YAML stream ``kubectl kustomize`` prints, and kustomize's
+    warnings."""
+    done = subprocess.run([tool("kustomize"), "build", str(directory)], capture_output=True, text=True,
+                          timeout=60)
+    if done.returncode:
+        pytest.fail(f"kustomize build {directory} failed:\n{done.stderr}", pytrace=False)
+    return done.stdout, done.stderr
+
+
+def build(directory: Path) -> Resources:
+    """The resources kustomize renders from DIRECTORY, a copy of their own for each call."""
+    return [document for document in yaml.load_all(kustomize(directory)[0], Loader=yaml.CSafeLoader)
+            if document]
 
 
 @pytest.fixture(scope="module", params=list(RENDERINGS))
@@ -131,6 +162,17 @@ def port_number(port, c: dict) -> int | None:
         if declared.get("name") == port:
             return declared["containerPort"]
     return None
+
+
+def split_image(image: str) -> tuple[str, str, str]:
+    """"registry:5000/a/b:tag@sha256:..." -> ("registry:5000/a/b", ":tag", "@sha256:...")."""
+    name, at, digest = image.partition("@")
+    slash = name.rfind("/")
+    colon = name.rfind(":")
+    tag = ""
+    if colon > slash:
+        name, tag = name[:colon], name[colon:]
+    return name, tag, at + digest
 
 
 UNITS = {"m": 1e-3, "": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30,
@@ -206,7 +248,7 @@ def effective_env(resources: Resources, c: dict) -> dict[str, dict]:
 def crd_schema(path: Path) -> tuple[str, str, dict]:
     """(apiVersion, kind, JSON schema) of a vendored CRD's served version, made strict the way the API
     server's strict field validation is: an unknown field is an error, not pruned."""
-    crd = yaml.safe_load(path.read_text())
+    crd = yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
     version = next(v for v in crd["spec"]["versions"] if v.get("served") and v.get("storage"))
     schema = copy.deepcopy(version["schema"]["openAPIV3Schema"])
     schema["properties"]["metadata"] = {"type": "object"}  # ObjectMeta, which the API server checks itself
@@ -254,6 +296,118 @@ def check_schemas(resources: Resources) -> list[str]:
             problems.append(f"{where}: no schema for {r['apiVersion']} {r['kind']} in Kubernetes "
                             f"{KUBERNETES_VERSION} nor among the CRDs in {CRDS}")
     return problems
+
+
+# kubeconform, offline: its -schema-location templates point into a directory made for the test run
+# from the vendored CRDs and kubernetes-validate's schemas (its default location is on the internet)
+
+KUBECONFORM_K8S_VERSION = f"{KUBERNETES_VERSION}.0"
+# kubernetes-validate's layout, v1.30.0-local-strict/deployment-apps-v1.json, which kubeconform's
+# templates can name; and kubeconform's own for CRDs, rabbitmqcluster_v1beta1.json
+BUILTIN_LOCATION = ("{{ .NormalizedKubernetesVersion }}-local{{ .StrictSuffix }}/"
+                    "{{ .ResourceKind }}{{ .KindSuffix }}.json")
+CRD_LOCATION = "crds/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
+BUILTIN_SCHEMAS = (Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
+                   / f"v{KUBECONFORM_K8S_VERSION}-local-strict")
+DEFINITION_REF = re.compile(r'"\$ref": "#/\$defs/([^"]+)"')
+
+
+def kubeconform_crd_schema(schema: dict) -> dict:
+    """What kubeconform's scripts/openapi2jsonschema.py makes of a CRD version's openAPIV3Schema for
+    -strict, the root included (its DENY_ROOT_ADDITIONAL_PROPERTIES): additionalProperties false wherever
+    properties are listed and nothing else is said, int-or-string as a string or an integer; and, as the
+    API server reads it, nullable as null allowed."""
+    def convert(node):
+        if not isinstance(node, dict):
+            return node
+        if node.get("format") == "int-or-string":
+            return {"oneOf": [{"type": "string"}, {"type": "integer"}]}
+        node = dict(node)
+        if "properties" in node:
+            node["properties"] = {name: convert(child) for name, child in node["properties"].items()}
+            node.setdefault("additionalProperties", False)
+        for key in ("items", "additionalProperties", "not"):
+            if key in node:
+                node[key] = convert(node[key])
+        for key in ("anyOf", "allOf", "oneOf"):
+            if key in node:
+                node[key] = [convert(child) for child in node[key]]
+        if node.get("nullable") and isinstance(node.get("type"), str):
+            node["type"] = [node["type"], "null"]
+        return node
+
+    return convert(schema)
+
+
+@functools.cache
+def kubernetes_definitions() -> dict:
+    return json.loads((BUILTIN_SCHEMAS / "_definitions.json").read_text())["$defs"]
+
+
+def standalone_builtin_schema(source: Path) -> dict:
+    """kubernetes-validate's schema of a kind, with the definitions it uses inlined: as shipped, its $refs
+    name https://kubernetes.io/api/_definitions.json (by its $id), which kubeconform would download."""
+    text = source.read_text().replace('"/api/_definitions.json#/$defs/', '"#/$defs/')
+    schema = {key: value for key, value in json.loads(text).items() if key != "$id"}
+    definitions, wanted = {}, set(DEFINITION_REF.findall(text))
+    while wanted:
+        name = wanted.pop()
+        if name not in definitions:
+            definitions[name] = kubernetes_definitions()[name]
+            wanted |= set(DEFINITION_REF.findall(json.dumps(definitions[name])))
+    schema["$defs"] = definitions
+    return schema
+
+
+@functools.cache
+def kubeconform_registry() -> tempfile.TemporaryDirectory:
+    """The schemas' directory (removed when the tests end), the CRDs' written in it."""
+    registry = tempfile.TemporaryDirectory(prefix="kubeconform-schemas-")
+    crds = Path(registry.name) / "crds"
+    crds.mkdir()
+    for path in sorted(CRDS.glob("*.yaml")):
+        crd = yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
+        for version in crd["spec"]["versions"]:
+            name = f"{crd['spec']['names']['kind']}_{version['name']}".lower()
+            schema = kubeconform_crd_schema(version["schema"]["openAPIV3Schema"])
+            (crds / f"{name}.json").write_text(json.dumps(schema))
+    (Path(registry.name) / BUILTIN_SCHEMAS.name).mkdir()
+    return registry
+
+
+def kubeconform(stream: str, resources: Resources) -> list[str]:
+    """kubeconform -strict's complaints about a YAML stream holding RESOURCES, and one if it does not
+    find every resource valid (a resource without a schema is an error, never skipped)."""
+    registry = Path(kubeconform_registry().name)
+    for r in resources:  # the built-in kinds' schemas, each written once, when first met
+        group, _, version = r["apiVersion"].rpartition("/")
+        name = "-".join([r["kind"].lower(), *([group.split(".")[0]] if group else []), version]) + ".json"
+        target = registry / BUILTIN_SCHEMAS.name / name
+        if not target.exists() and (BUILTIN_SCHEMAS / name).is_file():
+            target.write_text(json.dumps(standalone_builtin_schema(BUILTIN_SCHEMAS / name)))
+    return list(run_kubeconform(stream, len(resources)))
+
+
+@functools.cache  # the mutation tests validate the same production rendering before each mutation
+def run_kubeconform(stream: str, count: int) -> tuple[str, ...]:
+    registry = Path(kubeconform_registry().name)
+    done = subprocess.run([tool("kubeconform"), "-strict", "-summary", "-output", "json",
+                           "-kubernetes-version", KUBECONFORM_K8S_VERSION,
+                           "-schema-location", f"{registry}/{BUILTIN_LOCATION}",
+                           "-schema-location", f"{registry}/{CRD_LOCATION}"],
+                          input=stream, capture_output=True, text=True, timeout=120)
+    try:
+        report = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        return (f"kubeconform exited {done.returncode}: {done.stdout}{done.stderr}",)
+    problems = [f"{r['kind']} {r['name']}: {r['msg']}" for r in report["resources"]]
+    if report["summary"]["valid"] != count:
+        problems.append(f"kubeconform: {report['summary']} of {count} resources; all must be valid")
+    return tuple(problems)
+
+
+def check_kubeconform(resources: Resources) -> list[str]:
+    return kubeconform(yaml.dump_all(resources, Dumper=yaml.CSafeDumper), resources)
 
 
 def check_processes(resources: Resources) -> list[str]:
@@ -809,6 +963,13 @@ def test_rendering_passes(rendering, check):
     assert check(resources) == [], f"{name}: {check.__name__}"
 
 
+@pytest.mark.parametrize("name", list(RENDERINGS))
+def test_kubeconform_finds_every_resource_valid(name):
+    """kustomize's own output, as kubectl would send it."""
+    stream = kustomize(RENDERINGS[name])[0]
+    assert kubeconform(stream, build(RENDERINGS[name])) == [], name
+
+
 def test_everything_is_in_the_namespace(rendering):
     name, resources = rendering
     assert resources, f"{name} renders nothing"
@@ -1084,6 +1245,13 @@ MUTATIONS = {
     "unknown kind": (
         check_schemas, lambda rs: rs.append(
             {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor", "metadata": {"name": "x"}})),
+    "kubeconform: unknown field in a Deployment": (
+        check_kubeconform, lambda rs: c_of(rs, "talent").update(probe={})),
+    "kubeconform: unknown field in a RabbitmqCluster": (
+        check_kubeconform, lambda rs: first(rs, "RabbitmqCluster")["spec"].update(replica=3)),
+    "kubeconform: a kind without a schema": (
+        check_kubeconform, lambda rs: rs.append(
+            {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor", "metadata": {"name": "x"}})),
     "no default deny": (
         check_network_policies, lambda rs: rs.remove(first(rs, "NetworkPolicy", "default-deny"))),
     "apps reach anywhere": (
@@ -1126,79 +1294,54 @@ def test_a_broken_overlay_on_disk_is_noticed(tmp_path):
     assert any("readinessProbe" in problem for problem in check_processes(build(overlay)))
 
 
-# the renderer does what kustomize does, and refuses what it does not reproduce
+# kustomize: the overlays render with no warning, each of their patches does something, and a missing
+# tool fails the tests
 
 
-def write(directory: Path, files: dict[str, object]) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        if isinstance(content, dict):
-            content = yaml.safe_dump(content)
-        elif isinstance(content, list):
-            content = yaml.safe_dump_all(content)
-        (directory / name).write_text(content)
-    return directory
+@pytest.mark.parametrize("name", list(RENDERINGS))
+def test_kustomize_warns_of_nothing(name):
+    """A deprecated field (commonLabels, patchesJson6902, ...) would be a warning here."""
+    assert kustomize(RENDERINGS[name])[1] == ""
 
 
-DEPLOYMENT = {"apiVersion": "apps/v1", "kind": "Deployment",
-              "metadata": {"name": "web", "labels": {"a": "1"}},
-              "spec": {"replicas": 1, "template": {"spec": {
-                  "containers": [{"name": "web", "image": "localhost:5000/team/web:1.0"}],
-                  "initContainers": [{"name": "init", "image": "busybox"}]}}}}
-CLUSTER_ROLE = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-                "metadata": {"name": "reader"}}
+def test_a_kustomize_warning_is_noticed(tmp_path):
+    shutil.copytree(K8S, tmp_path / "k8s")
+    overlay = tmp_path / "k8s" / "overlays" / "staging"
+    kustomization = yaml.safe_load((overlay / "kustomization.yaml").read_text())
+    kustomization["commonLabels"] = {"team": "cadre"}
+    (overlay / "kustomization.yaml").write_text(yaml.safe_dump(kustomization))
+    assert "commonLabels" in kustomize(overlay)[1]
 
 
-def test_renderer_applies_the_subset(tmp_path):
-    write(tmp_path / "base", {"kustomization.yaml": {"resources": ["web.yaml"], "namespace": "one"},
-                              "web.yaml": [DEPLOYMENT, CLUSTER_ROLE]})
-    overlay = write(tmp_path / "overlay", {
-        "kustomization.yaml": {
-            "resources": ["../base"], "namespace": "two",
-            "labels": [{"pairs": {"env": "test"}}],
-            "images": [{"name": "localhost:5000/team/web", "newName": "registry.example.org/web",
-                        "newTag": "2.0"},
-                       {"name": "busybox", "digest": "sha256:abc"}],
-            "replicas": [{"name": "web", "count": 4}],
-            "patches": [{"target": {"kind": "Deploy.*", "labelSelector": "a=1,!b"}, "path": "patch.yaml"}]},
-        "patch.yaml": [[{"op": "add", "path": "/metadata/annotations", "value": {"patched": "yes"}},
-                        {"op": "replace", "path": "/spec/replicas", "value": 2}]]})
-    web, role = build(overlay)
-    assert web["metadata"] == {"name": "web", "namespace": "two", "labels": {"a": "1", "env": "test"},
-                               "annotations": {"patched": "yes"}}
-    assert web["spec"]["replicas"] == 4  # replicas after patches, as in kustomize
-    assert web["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example.org/web:2.0"
-    assert web["spec"]["template"]["spec"]["initContainers"][0]["image"] == "busybox@sha256:abc"
-    assert "namespace" not in role["metadata"] and role["metadata"]["labels"] == {"env": "test"}
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_patch_changes_the_rendering(overlay, tmp_path):
+    """kustomize applies a patch whose target selects nothing (a name misspelt) to nothing, silently."""
+    shutil.copytree(K8S, tmp_path / "k8s")
+    kustomization = yaml.safe_load((RENDERINGS[overlay] / "kustomization.yaml").read_text())
+    whole = kustomize(RENDERINGS[overlay])[0]
+    for i, patch in enumerate(kustomization["patches"]):
+        # beside the overlay, so that its ../../base still names the base
+        without = tmp_path / "k8s" / "overlays" / f"{overlay}-without-patch-{i}"
+        without.mkdir()
+        patches = kustomization["patches"][:i] + kustomization["patches"][i + 1:]
+        (without / "kustomization.yaml").write_text(yaml.safe_dump({**kustomization, "patches": patches}))
+        assert kustomize(without)[0] != whole, f"{overlay}: the patch of {patch['target']} changes nothing"
 
 
-@pytest.mark.parametrize("kustomization, files, complaint", [
-    ({"resources": ["web.yaml"], "configMapGenerator": [{"name": "x"}]}, {}, "configMapGenerator"),
-    ({"resources": ["web.yaml"], "commonLabels": {"a": "b"}}, {}, "selectors"),
-    ({"resources": ["web.yaml"], "labels": [{"pairs": {"a": "b"}, "includeSelectors": True}]}, {},
-     "includeSelectors"),
-    ({"resources": ["web.yaml"], "patches": [{"target": {"kind": "Deployment"},
-                                              "patch": "spec:\n  replicas: 3\n"}]}, {}, "strategic-merge"),
-    ({"resources": ["web.yaml"], "patches": [{"target": {"kind": "Service"},
-                                              "patch": "- {op: remove, path: /spec}"}]},
-     {}, "selects no resource"),
-    ({"resources": ["web.yaml"], "patches": [{"target": {"kind": "Deployment"},
-                                              "patch": "- {op: replace, path: /metadata/name, value: x}"}]},
-     {}, "may not change"),
-    ({"resources": ["web.yaml"], "patches": [{"target": {"labelSelector": "a in (1)"},
-                                              "patch": "- {op: remove, path: /spec}"}]}, {}, "selector term"),
-    ({"resources": ["web.yaml"], "images": [{"name": "nginx", "newTag": "1"}]}, {}, "no container uses"),
-    ({"resources": ["web.yaml"], "replicas": [{"name": "api", "count": 2}]}, {}, "named 'api'"),
-    ({"resources": ["web.yaml", "web.yaml"]}, {}, "already registered"),
-    ({"resources": ["../outside.yaml"]}, {}, "not in or below"),
-    ({"resources": ["web.yaml", "ns.yaml"], "namespace": "x"},
-     {"ns.yaml": [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "y"}}]}, "Namespace"),
-])
-def test_renderer_refuses_what_it_does_not_reproduce(tmp_path, kustomization, files, complaint):
-    write(tmp_path, {"outside.yaml": [DEPLOYMENT]})
-    root = write(tmp_path / "app", {"kustomization.yaml": kustomization, "web.yaml": [DEPLOYMENT], **files})
-    with pytest.raises(KustomizeError, match=re.escape(complaint)):
-        build(root)
+def test_the_overlays_keep_the_selectors():
+    """A Deployment's selector is immutable once applied: an overlay's labels (with includeSelectors, or
+    the deprecated commonLabels) must not reach it."""
+    def selectors(resources: Resources) -> dict:
+        return {name_of(d): d["spec"]["selector"] for d in of_kind(resources, "Deployment")}
+
+    for overlay in OVERLAYS:
+        assert selectors(build(RENDERINGS[overlay])) == selectors(build(RENDERINGS["base"])), overlay
+
+
+def test_a_missing_tool_fails_the_tests(monkeypatch, tmp_path):
+    monkeypatch.setitem(globals(), "TOOLS", tmp_path)
+    with pytest.raises(pytest.fail.Exception, match=re.escape("run `make tools`")):
+        build(tmp_path)
 
 
 def test_split_image():
