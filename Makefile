@@ -48,65 +48,68 @@ $(CONSOLE)/node_modules/.installed: $(CONSOLE)/package-lock.json
 	npm ci --prefix $(CONSOLE) --no-audit --no-fund --loglevel=error
 	touch $@
 
-stack-up:
-	deploy/local/stack.sh up
+## the local stack (devstack/, `$(DEVSTACK) --help`): RabbitMQ and the store, installed and started where
+## missing; their URIs in .stack/env
+DEVSTACK := $(VENV)/bin/python -m devstack
 
-stack-down:
-	deploy/local/stack.sh down
+stack-up: venv
+	$(DEVSTACK) up
+
+stack-down: venv
+	$(DEVSTACK) down
 
 ## run the suite: five services and the gateway as separate processes on a local stack
 run: venv console stack-up
-	deploy/local/suite.sh start
+	$(DEVSTACK) start
 
 ## stop what `make run` started: the services, then the local stack
-stop:
-	deploy/local/suite.sh stop
-	deploy/local/stack.sh down
+stop: venv
+	$(DEVSTACK) stop
+	$(DEVSTACK) down
 
 ## print a locally signed bearer token, e.g. make -s token ARGS='--sub alice --role ORG_ADMIN'
 token: venv
 	@test -f .stack/auth.env || { echo "make: no local secret yet; run 'make run' first" >&2; exit 1; }
 	@set -a && . .stack/auth.env && set +a && $(VENV)/bin/cadrectl token $(ARGS)
 
-status:
-	-deploy/local/stack.sh status
-	-deploy/local/suite.sh status
+status: venv
+	-$(DEVSTACK) status
 
 ## lint, the console's component tests, then every test against the real stack, the console's browser
 ## tests last (a pytest session of their own: console/e2e/conftest.py says why); a stack it had to
 ## start is stopped afterwards
 ## (`make stack-up` first keeps it running between test runs)
-browser:
-	deploy/local/stack.sh browser
+browser: venv
+	$(DEVSTACK) browser
 
 ## the validators the deploy tests run, into .stack/bin: promtool and shellcheck from Debian's packages,
 ## kustomize and kubeconform built from the Go module proxy
-tools:
-	deploy/local/stack.sh tools
+tools: venv
+	$(DEVSTACK) tools
 
 test: venv asyncapi-parser browser tools console
 	$(VENV)/bin/ruff check .
 	npm test --prefix $(CONSOLE) --silent
-	deploy/local/stack.sh up
+	$(DEVSTACK) up
 	set -a && . .stack/env && set +a && \
 	$(VENV)/bin/pytest --amqp-uri "$$AMQP_URI" --rabbit-api-uri "$$RABBIT_API_URI" $(PYTEST_ARGS) && \
 	$(VENV)/bin/pytest console/e2e --amqp-uri "$$AMQP_URI" --rabbit-api-uri "$$RABBIT_API_URI" $(PYTEST_ARGS); \
-	rc=$$?; deploy/local/stack.sh down-started; exit $$rc
+	rc=$$?; $(DEVSTACK) down-started; exit $$rc
 
 ## the fault-injection suite on its own (also part of `make test`): it starts a RabbitMQ node and a
 ## store of its own (stack-up installs and builds them); figures print and go to .stack/faults/
 faults: venv
-	deploy/local/stack.sh up
+	$(DEVSTACK) up
 	set -a && . .stack/env && set +a && \
 	$(VENV)/bin/pytest -m faults tests/faults --amqp-uri "$$AMQP_URI" --rabbit-api-uri "$$RABBIT_API_URI" \
-	  $(PYTEST_ARGS); rc=$$?; deploy/local/stack.sh down-started; exit $$rc
+	  $(PYTEST_ARGS); rc=$$?; $(DEVSTACK) down-started; exit $$rc
 
 ## every benchmark on a RabbitMQ node and FerretDB of its own (bench/); results in bench/results/latest.{md,json};
 ## stops afterwards whatever part of the stack it had to start, as `make test` does
 bench: venv
-	deploy/local/stack.sh up
+	$(DEVSTACK) up
 	set -a && . .stack/env && set +a && $(VENV)/bin/python -m bench.run $(BENCH_ARGS); \
-	  rc=$$?; deploy/local/stack.sh down-started; exit $$rc
+	  rc=$$?; $(DEVSTACK) down-started; exit $$rc
 
 lint: venv
 	$(VENV)/bin/ruff check .

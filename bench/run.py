@@ -3,7 +3,7 @@
     python -m bench.run [--smoke] [--runs N] [--only NAME[,NAME]] [--season-sizes 10000,30000,100000]
                         [--out DIR] [--profile]
 
-``make bench`` runs it after `deploy/local/stack.sh up` (whose .stack/env gives STACK_POSTGRESQL_URL, where
+``make bench`` runs it after `python -m devstack up` (whose .stack/env gives STACK_POSTGRESQL_URL, where
 the private FerretDB keeps its data, and the RabbitMQ and FerretDB binaries the private stack runs).
 Benchmarks: baselines, choreography, gateway, season, horizontal (in that order). Nothing here fails on a
 time; the exit status is 1 only when the harness itself could not produce a figure.

@@ -1,9 +1,10 @@
-"""A private stack for the benchmarks: a RabbitMQ node and a FerretDB of their own on free ports (the fault
-suite's ``Broker`` and ``Store``, tests/faults/conftest.py), and the suite's processes on them, so that
+"""A private stack for the benchmarks: a RabbitMQ node and a FerretDB of their own on free ports (devstack's
+``Broker`` and ``PrivateStore``, as the fault suite has), and the suite's processes on them, so that
 nothing else on the machine disturbs the figures and the figures disturb nothing else.
 
 Each benchmark starts the processes it needs with a fresh database prefix and stops them afterwards;
-``Processes`` runs any number of instances of a service (``tolerance#2``), each with its own ops port.
+devstack's ``Processes`` runs any number of instances of a service (``tolerance#2``), each with its own
+ops port.
 """
 
 from __future__ import annotations
@@ -13,42 +14,27 @@ import os
 import platform
 import re
 import secrets
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import urlparse
 
-import requests
 from kombu import Connection
 from pymongo import MongoClient
 
+from devstack.common import StackError, free_port, kill_group, wait_until
+from devstack.processes import PROCESSES, Processes
+from devstack.rabbit import Broker
+from devstack.store import PrivateStore
 from gateway.auth import issue_token
-from tests.faults.conftest import Broker, Store, kill_group
-from tests.integration.conftest import PROCESSES, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("talent", "appraisal", "accountability", "tolerance", "care")
 BARE = {"bare_producer": "bench.bare:BareProducer", "bare_consumer": "bench.bare:BareConsumer"}
-START_TIMEOUT = 120.0
 
 
-class BenchError(RuntimeError):
-    """The harness could not do what it set out to (not a slow figure: those never fail)."""
-
-
-def wait_until(predicate, timeout: float, what: str, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise BenchError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
+# the harness could not do what it set out to (not a slow figure: those never fail)
+BenchError = StackError
 
 
 def cpu_times() -> tuple[float, float]:
@@ -111,7 +97,7 @@ def process_table(proc: Path = Path("/proc")) -> dict[int, Proc]:
     return table
 
 
-# PostgreSQL is the stack's own (started by deploy/local/stack.sh, not by the harness): found by name
+# PostgreSQL is the stack's own (started by `make stack-up`, not by the harness): found by name
 BY_NAME = {"postgres": "PostgreSQL"}
 
 
@@ -171,82 +157,6 @@ class CpuWindow:
                 "machine_ms_per_unit": None if per is None else busy_s * per}
 
 
-class Processes:
-    """`nameko run` processes on the private stack, by instance name (``talent``, ``tolerance#2``)."""
-
-    def __init__(self, env: dict[str, str], log_dir: Path, broker_uris: dict[str, str] | None = None):
-        self.env = env
-        self.log_dir = log_dir
-        # the suite's processes each as its own broker user; the bare pipeline as the harness
-        self.broker_uris = broker_uris or {}
-        self.procs: dict[str, subprocess.Popen] = {}
-        self.ops_ports: dict[str, int] = {}
-        self.gateway = f"http://{env['GATEWAY_ADDRESS']}"
-
-    @staticmethod
-    def target(instance: str) -> str:
-        name = instance.split("#")[0]
-        return PROCESSES.get(name) or BARE[name]
-
-    def start(self, *instances: str) -> None:
-        for instance in instances:
-            port = free_port()
-            log = open(self.log_dir / f"{instance.replace('#', '-')}.log", "ab")
-            self.ops_ports[instance] = port
-            self.procs[instance] = subprocess.Popen(
-                [sys.executable, "-m", "nameko", "run", "--config", "config.yaml", self.target(instance)],
-                cwd=ROOT, env={**self.env, "OPS_ADDRESS": f"127.0.0.1:{port}",
-                               "AMQP_URI": self.broker_uris.get(instance.split("#")[0],
-                                                                self.env["AMQP_URI"])},
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-
-    def ready(self, instance: str) -> bool:
-        proc = self.procs[instance]
-        if proc.poll() is not None:
-            raise BenchError(f"{instance} exited with {proc.returncode}:\n{self.log_tail(instance)}")
-        try:
-            url = f"http://127.0.0.1:{self.ops_ports[instance]}/health/ready"
-            return requests.get(url, timeout=5).status_code == 200
-        except requests.RequestException:
-            return False
-
-    def wait_ready(self, *instances: str, timeout: float = START_TIMEOUT) -> None:
-        for instance in instances or list(self.procs):
-            wait_until(lambda i=instance: self.ready(i), timeout, f"{instance} to be ready")
-
-    def metric(self, instance: str, name: str, **labels: str) -> float:
-        """The sum of a Prometheus metric's samples matching ``labels`` (services/common/ops/endpoints.py)."""
-        text = requests.get(f"http://127.0.0.1:{self.ops_ports[instance]}/metrics", timeout=10).text
-        total = 0.0
-        for line in text.splitlines():
-            if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
-                total += float(line.rsplit(" ", 1)[1])
-        return total
-
-    def stop(self, *instances: str) -> None:
-        for instance in instances or list(self.procs):
-            self.procs[instance].send_signal(signal.SIGTERM)
-        for instance in instances or list(self.procs):
-            proc = self.procs.pop(instance)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-    def log_tail(self, instance: str, lines: int = 30) -> str:
-        path = self.log_dir / f"{instance.replace('#', '-')}.log"
-        text = path.read_text(errors="replace") if path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    def pid(self, instance: str) -> int:
-        return self.procs[instance].pid
-
-    def cpu_roots(self) -> dict[int, str]:
-        """Each instance's process by its service's name (``tolerance#2`` counts as tolerance)."""
-        return {proc.pid: name.split("#")[0] for name, proc in self.procs.items()}
-
-
 class PrivateStack:
     """Broker + store of the harness's own, and helpers to run the suite on them."""
 
@@ -254,15 +164,15 @@ class PrivateStack:
         self.base = base
         base.mkdir(parents=True, exist_ok=True)
         self.broker = Broker(base / "rabbitmq")
-        self.store: Store | None = None
+        self.store: PrivateStore | None = None
         self.secret = secrets.token_urlsafe(32)
         self._mongo: MongoClient | None = None
 
     def start(self) -> None:
         if not os.environ.get("STACK_POSTGRESQL_URL"):
-            raise BenchError("STACK_POSTGRESQL_URL is not set: run `deploy/local/stack.sh up` and source "
+            raise BenchError("STACK_POSTGRESQL_URL is not set: run `make stack-up` and source "
                              ".stack/env (`make bench` does both)")
-        self.store = Store(self.base / "store")
+        self.store = PrivateStore(self.base / "store")
         self.broker.start()
         self.store.start()
         self._mongo = MongoClient(self.store.uri, tz_aware=True)
@@ -273,15 +183,7 @@ class PrivateStack:
         self.broker.stop()
         if self.store is not None:
             self.store.stop()
-            self._drop_postgres_database()
-
-    def _drop_postgres_database(self) -> None:
-        if not self.store.postgres:
-            return
-        parts = urlparse(self.store.postgres)
-        subprocess.run(["psql", "-h", parts.hostname, "-p", str(parts.port), "-U", parts.username,
-                        "-d", "postgres", "-c", f"DROP DATABASE IF EXISTS {parts.path.lstrip('/')}"],
-                       capture_output=True, timeout=120)
+            self.store.drop()
 
     @property
     def mongo(self) -> MongoClient:
@@ -310,7 +212,8 @@ class PrivateStack:
         prefix = f"b{uuid.uuid4().hex[:8]}_"
         log_dir = self.base / "logs" / f"{name}-{prefix.rstrip('_')}"
         log_dir.mkdir(parents=True, exist_ok=True)
-        return Processes(self.env(prefix, **overrides), log_dir, self.broker.uris)
+        return Processes(self.env(prefix, **overrides), log_dir, self.broker.uris,
+                         targets={**PROCESSES, **BARE})
 
     def cpu_window(self, procs: Processes | None = None) -> CpuWindow:
         """A CPU reading by process: the broker, FerretDB, PostgreSQL, ``procs``' services, and the harness
@@ -392,12 +295,8 @@ class PrivateStack:
             pinned = re.search(r"FerretDB/FerretDB (v[\d.]+)", (ROOT / "deploy/local/ferretdb/go.mod")
                                .read_text()) if (ROOT / "deploy/local/ferretdb/go.mod").exists() else None
             found["store"] = "FerretDB " + (pinned.group(1) if pinned else info["ferretdbVersion"])
-        if self.store.postgres:
-            parts = urlparse(self.store.postgres)
-            out = subprocess.run(["psql", "-h", parts.hostname, "-p", str(parts.port), "-U",
-                                  parts.username, "-d", "postgres", "-Atc", "SHOW server_version"],
-                                 capture_output=True, text=True, timeout=30)
-            found["postgresql"] = out.stdout.strip() or "?"
+        if self.store.cluster is not None:
+            found["postgresql"] = self.store.cluster.version()
         return found
 
 

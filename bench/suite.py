@@ -28,7 +28,7 @@ from kombu import Connection
 
 from bench.report import WORK_ROLES, percentile
 from bench.stack import ROOT, SERVICES, BenchError, PrivateStack, Processes, wait_until
-from console.e2e.provider import identity_provider
+from devstack.idp import identity_provider
 from services.common.boundary.tokens import DEFAULT_ISSUER
 
 SUITE = (*SERVICES, "gateway")

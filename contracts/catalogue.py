@@ -201,7 +201,7 @@ def asyncapi() -> dict[str, Any]:
                                 "validate what they read and ignore fields they do not know."},
         "defaultContentType": "application/json",
         "servers": {"local": {"url": "localhost:5672", "protocol": "amqp", "protocolVersion": "0.9.1",
-                              "description": "the local stack (deploy/local/stack.sh)"}},
+                              "description": "the local stack (make stack-up)"}},
         "channels": channels,
         "components": {"schemas": schemas, "messages": messages},
     }

@@ -22,10 +22,11 @@ import requests
 from playwright.sync_api import sync_playwright
 
 from console.e2e.browser import AXE, CHROMIUM, CHROMIUM_ARGS, CONSOLE, Officer
-from console.e2e.provider import identity_provider
+from devstack.common import free_port
+from devstack.idp import identity_provider
 from services.common.clock import CLOCK, OFFSET_VARIABLE
 from tests.helpers import TEST_NOW, reachable_store
-from tests.integration.conftest import free_port, running_suite
+from tests.integration.conftest import running_suite
 
 ROOT = Path(__file__).resolve().parents[2]
 BRIEF_TOKEN_SECONDS = 12

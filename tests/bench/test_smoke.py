@@ -37,7 +37,7 @@ SUITE_ROWS = {
 def smoke(tmp_path_factory):
     if not os.environ.get("STACK_POSTGRESQL_URL"):
         pytest.fail("STACK_POSTGRESQL_URL is not set: `make test` sources .stack/env "
-                    "(deploy/local/stack.sh up)", pytrace=False)
+                    "(make stack-up)", pytrace=False)
     out = tmp_path_factory.mktemp("bench")
     proc = subprocess.run([sys.executable, "-m", "bench.run", "--smoke", "--out", str(out)], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)

@@ -14,9 +14,9 @@ import threading
 import pytest
 from pymongo import MongoClient
 
-from tests.faults.conftest import FERRETDB, kill_group
+from devstack.common import free_port, kill_group
+from devstack.store import FERRETDB
 from tests.helpers import wait_for
-from tests.integration.conftest import free_port
 
 GOAL = re.compile(rb"(\d+) MB goal")
 

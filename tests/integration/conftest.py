@@ -7,11 +7,7 @@ import json
 import os
 import random
 import secrets
-import signal
-import socket
 import string
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,99 +20,23 @@ from kombu import Connection
 from nameko.amqp.publish import Publisher
 from nameko.events import get_event_exchange
 
+from devstack.common import free_port
+from devstack.processes import PROCESSES, Processes
 from gateway.auth import issue_token
 from services.common.messaging.identities import IDENTITIES, Management, broker_user, uri_for
-from tests.helpers import as_user, wait_for
+from tests.helpers import as_user
 
 ROOT = Path(__file__).resolve().parents[2]
 
-PROCESSES = {
-    "talent": "services.talent.service:TalentService",
-    "appraisal": "services.appraisal.service:AppraisalService",
-    "accountability": "services.accountability.service:AccountabilityService",
-    "tolerance": "services.tolerance.service:ToleranceService",
-    "care": "services.care.service:CareService",
-    "gateway": "gateway.service:GatewayService",
-}
 
+class Suite(Processes):
+    """Every process of the suite (devstack/processes.py), and the test's ways in: HTTP as a user, RPC
+    context, the broker as another producer would use it."""
 
-_HANDED_OUT: set[int] = set()
-
-
-def free_port() -> int:
-    """A port nothing listens on, never one handed out before in this process: the OS may give a port just
-    closed out again, and two of our processes given the same one would collide (a bench run once posted
-    /units to an ops endpoint, when both still listened with SO_REUSEPORT; now the second fails to start)."""
-    while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if port not in _HANDED_OUT:
-            _HANDED_OUT.add(port)
-            return port
-
-
-class Suite:
     def __init__(self, env: dict[str, str], log_dir: Path, broker_uris: dict[str, str] | None = None):
-        self.env = env
-        self.log_dir = log_dir
-        self.procs: dict[str, subprocess.Popen] = {}
-        self.url = f"http://{env['GATEWAY_ADDRESS']}"
+        super().__init__(env, log_dir, broker_uris, ops_ports={name: free_port() for name in PROCESSES})
         # the test's own connection: an administrator of the suite's vhost
         self.amqp_uri = env["AMQP_URI"]
-        # each process's own broker identity (services/common/messaging/identities.py)
-        self.broker_uris = broker_uris or {}
-        # each process's /health/live, /health/ready and /metrics (services/common/ops/endpoints.py)
-        self.ops_ports = {name: free_port() for name in PROCESSES}
-
-    def start(self, *names: str) -> None:
-        for name in names or PROCESSES:
-            log = open(self.log_dir / f"{name}.log", "ab")
-            self.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", "nameko", "run", "--config", "config.yaml",
-                 PROCESSES[name]],
-                cwd=ROOT, env={**self.env, "OPS_ADDRESS": f"127.0.0.1:{self.ops_ports[name]}",
-                               "AMQP_URI": self.broker_uris.get(name, self.amqp_uri)},
-                stdout=log, stderr=subprocess.STDOUT)
-
-    def ops(self, name: str, path: str) -> requests.Response:
-        return requests.get(f"http://127.0.0.1:{self.ops_ports[name]}{path}", timeout=10)
-
-    def stop(self, name: str, sig=signal.SIGTERM) -> None:
-        proc = self.procs.pop(name)
-        proc.send_signal(sig)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-    def stop_all(self) -> None:
-        for name in list(self.procs):
-            self.stop(name)
-
-    def health(self) -> dict:
-        try:
-            return requests.get(f"{self.url}/health", timeout=15).json()
-        except requests.RequestException:
-            return {}
-
-    def wait_healthy(self, timeout=60.0) -> None:
-        def healthy():
-            for name, proc in self.procs.items():
-                if proc.poll() is not None:
-                    pytest.fail(f"{name} exited with {proc.returncode}:\n{self.log_tail(name)}")
-            return self.health().get("status") == "ok"
-
-        wait_for(healthy, timeout=timeout, interval=0.3, what="every service to be healthy")
-
-    def log(self, name: str) -> str:
-        path = self.log_dir / f"{name}.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
-    def log_tail(self, name: str, lines: int = 30) -> str:
-        path = self.log_dir / f"{name}.log"
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
     # HTTP
 
