@@ -33,7 +33,7 @@ from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from bench import baselines, suite  # noqa: E402
-from bench.report import LOWER, PACED_SHARES, Results, markdown, targets  # noqa: E402
+from bench.report import HIGHER, LOWER, PACED_SHARES, Results, markdown, targets  # noqa: E402
 from bench.stack import ROOT, PrivateStack, dump_json, machine, settle  # noqa: E402
 
 BENCHMARKS = ("baselines", "choreography", "gateway", "season", "horizontal")
@@ -324,31 +324,49 @@ def run_gateway(stack, s, results: Results, profiler, shared) -> None:
     procs, api, units = suite.gateway_setup(stack, s["gateway_roster"], shared.get())
     queues = stack.queue_names()  # the suite's, declared at its start
     try:
-        for run in range(s["runs"]):
-            for kind, baseline in (("read", "bare.rpc"), ("write", "bare.rpc")):
-                handles = []
-                if run == 0:
-                    handles = [profiler.sample(f"gateway-{kind}-{name}", procs.pid(name),
-                                               max(1, int(s["load_seconds"])))
-                               for name in ("gateway", "talent")]
-                r = suite.gateway_run(stack, procs, units, kind, s["clients"], s["load_seconds"],
-                                      s["warmup_seconds"], queues)
-                cpu = r.pop("cpu")
-                for handle in handles:
-                    profiler.collect(handle)
-                results.detail(f"gateway.{kind}", r)
-                endpoint = "GET /cadres/<id>" if kind == "read" else "POST /cadres"
-                label = f"gateway {kind} ({endpoint}), {s['clients']} clients"
-                results.cpu(f"gateway.{kind}", label + (", with its events consumed" if kind == "write"
-                                                        else ""), cpu)
-                results.add(f"gateway.{kind}.requests_per_s", f"{label}: requests/s", "req/s",
-                            r["requests_per_s"], baseline=f"{baseline}.requests_per_s")
-                results.add(f"gateway.{kind}.p50_ms", f"{label}: p50", "ms", r["p50_ms"],
-                            baseline=f"{baseline}.p50_ms", better=LOWER)
-                results.add(f"gateway.{kind}.p99_ms", f"{label}: p99", "ms", r["p99_ms"],
-                            baseline=f"{baseline}.p99_ms", better=LOWER)
+        with suite.peer_server(stack, procs) as peer:
+            for _run in range(s["runs"]):
+                # the peer baseline first, on the same roster with the same load, then the gateway
+                r = suite.gateway_run(stack, procs, units, "read", s["clients"], s["load_seconds"],
+                                      s["warmup_seconds"], queues, peer=peer)
+                results.cpu("peer.read", f"peer baseline read (GET /cadres/<id>), {s['clients']} clients",
+                            r.pop("cpu"))
+                results.detail("peer.read", r)
+                label = (f"peer baseline read (GET /cadres/<id>: token, store, audit; no RPC), "
+                         f"{s['clients']} clients")
+                results.add("peer.read.requests_per_s", f"{label}: requests/s", "req/s", r["requests_per_s"])
+                results.add("peer.read.p50_ms", f"{label}: p50", "ms", r["p50_ms"], better=LOWER)
+                results.add("peer.read.p99_ms", f"{label}: p99", "ms", r["p99_ms"], better=LOWER)
+                run_gateway_kinds(stack, s, results, profiler, procs, units, queues, _run)
     finally:
         shared.release(procs)
+
+
+def run_gateway_kinds(stack, s, results: Results, profiler, procs, units, queues, run: int) -> None:
+    """One run of the gateway's read (its ratio to the peer baseline, and to bare RPC beside it) and
+    write."""
+    for kind, baseline in (("read", "peer.read"), ("write", "bare.rpc")):
+        handles = []
+        if run == 0:
+            handles = [profiler.sample(f"gateway-{kind}-{name}", procs.pid(name),
+                                       max(1, int(s["load_seconds"])))
+                       for name in ("gateway", "talent")]
+        r = suite.gateway_run(stack, procs, units, kind, s["clients"], s["load_seconds"],
+                              s["warmup_seconds"], queues)
+        cpu = r.pop("cpu")
+        for handle in handles:
+            profiler.collect(handle)
+        results.detail(f"gateway.{kind}", r)
+        endpoint = "GET /cadres/<id>" if kind == "read" else "POST /cadres"
+        label = f"gateway {kind} ({endpoint}), {s['clients']} clients"
+        results.cpu(f"gateway.{kind}", label + (", with its events consumed" if kind == "write"
+                                                else ""), cpu)
+        also = "bare.rpc" if kind == "read" else None
+        for figure, name, unit, better in (("requests_per_s", "requests/s", "req/s", HIGHER),
+                                           ("p50_ms", "p50", "ms", LOWER), ("p99_ms", "p99", "ms", LOWER)):
+            results.add(f"gateway.{kind}.{figure}", f"{label}: {name}", unit, r[figure],
+                        baseline=f"{baseline}.{figure}", better=better,
+                        also=f"{also}.{figure}" if also else None)
 
 
 def run_horizontal(stack, s, results: Results, profiler, shared) -> None:

@@ -215,11 +215,13 @@ class PrivateStack:
         return Processes(self.env(prefix, **overrides), log_dir, self.broker.uris,
                          targets={**PROCESSES, **BARE})
 
-    def cpu_window(self, procs: Processes | None = None) -> CpuWindow:
-        """A CPU reading by process: the broker, FerretDB, PostgreSQL, ``procs``' services, and the harness
-        with what it started besides (the load generators, which the gateway figure includes)."""
+    def cpu_window(self, procs: Processes | None = None, others: dict[int, str] | None = None) -> CpuWindow:
+        """A CPU reading by process: the broker, FerretDB, PostgreSQL, ``procs``' services, ``others`` (pid:
+        group), and the harness with what it started besides (the load generators, which the gateway figure
+        includes)."""
         return CpuWindow({os.getpid(): "harness", self.broker.proc.pid: "RabbitMQ",
-                          self.store.proc.pid: "FerretDB", **(procs.cpu_roots() if procs else {})})
+                          self.store.proc.pid: "FerretDB", **(procs.cpu_roots() if procs else {}),
+                          **(others or {})})
 
     def database(self, procs: Processes, service: str):
         return self._mongo[f"{procs.env['MONGODB_DATABASE_PREFIX']}{service}"]

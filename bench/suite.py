@@ -15,6 +15,7 @@ import io
 import itertools
 import json
 import math
+import os
 import subprocess
 import sys
 import time
@@ -28,6 +29,7 @@ from kombu import Connection
 
 from bench.report import WORK_ROLES, percentile
 from bench.stack import ROOT, SERVICES, BenchError, PrivateStack, Processes, wait_until
+from devstack.common import free_port
 from devstack.idp import identity_provider
 from services.common.boundary.tokens import DEFAULT_ISSUER
 
@@ -342,15 +344,43 @@ def gateway_setup(stack: PrivateStack, roster_size: int, shared=None):
     return procs, api, units
 
 
+@contextmanager
+def peer_server(stack: PrivateStack, procs: Processes):
+    """The peer baseline for reads (bench/peer.py) on talent's database of ``procs``: (its URL, its pid)."""
+    address = f"127.0.0.1:{free_port()}"
+    spec = {"address": address, "mongo_uri": stack.store.uri, "secret": stack.secret,
+            "database": f"{procs.env['MONGODB_DATABASE_PREFIX']}talent"}
+    log = (procs.log_dir / "peer.log").open("ab")
+    server = subprocess.Popen([sys.executable, "-m", "bench.peer", json.dumps(spec)], cwd=ROOT, stdout=log,
+                              stderr=subprocess.STDOUT, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    url = f"http://{address}"
+
+    def answers() -> bool:
+        if server.poll() is not None:
+            raise BenchError(f"the peer server exited: {(procs.log_dir / 'peer.log').read_text()[-2000:]}")
+        try:
+            return requests.get(f"{url}/cadres/none", timeout=2).status_code == 401
+        except requests.RequestException:
+            return False
+
+    try:
+        wait_until(answers, 30, "the peer server")
+        yield url, server.pid
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+
+
 def gateway_run(stack: PrivateStack, procs: Processes, units, kind: str, clients: int, seconds: float,
-                warmup: float, queues: list[str]) -> dict:
+                warmup: float, queues: list[str], peer: tuple[str, int] | None = None) -> dict:
     """``clients`` split over two load processes (bench/load.py). CPU per request sent, warm-up included;
     after writes the consumers of ``queues`` catch up (their copies are the write's cost too) before the
-    next run is timed."""
-    window = stack.cpu_window(procs)
+    next run is timed. ``peer``: the peer baseline's (URL, pid), loaded in place of the gateway."""
+    window = stack.cpu_window(procs, {peer[1]: "peer"} if peer else None)
     cadre_ids = [c for cs in units.values() for c in cs]
     halves = [clients // 2, clients - clients // 2]
-    spec = {"base": procs.gateway, "seconds": seconds, "warmup": warmup,
+    spec = {"base": peer[0] if peer else procs.gateway, "seconds": seconds, "warmup": warmup,
             "kind": kind, "cadres": cadre_ids, "unit": next(iter(units))}
     # each client an officer of their own: the gateway limits the requests one user has in flight
     tokens = [stack.token("ORG_ADMIN", sub=f"bench-{i}") for i in range(clients)]

@@ -31,7 +31,7 @@ class Processes:
 
     def __init__(self, env: dict[str, str], log_dir: Path, broker_uris: dict[str, str] | None = None,
                  targets: dict[str, str] = PROCESSES, detached: bool = False,
-                 ops_ports: dict[str, int] | None = None):
+                 ops_ports: dict[str, int] | None = None, read_ports: dict[str, int] | None = None):
         self.env = env
         self.log_dir = log_dir
         self.broker_uris = broker_uris or {}
@@ -39,6 +39,8 @@ class Processes:
         self.detached = detached
         self.procs: dict[str, subprocess.Popen] = {}
         self.ops_ports: dict[str, int] = dict(ops_ports or {})
+        # each service's read port, which the gateway is given (services/common/messaging/reads.py)
+        self.read_ports: dict[str, int] = dict(read_ports or {})
         self.url = self.gateway = f"http://{env['GATEWAY_ADDRESS']}"
 
     @staticmethod
@@ -52,7 +54,8 @@ class Processes:
         for instance in instances or self.targets:
             port = self.ops_ports.setdefault(instance, free_port())
             env = {**self.env, "OPS_ADDRESS": f"127.0.0.1:{port}",
-                   "AMQP_URI": self.broker_uris.get(self.service(instance), self.env["AMQP_URI"])}
+                   "AMQP_URI": self.broker_uris.get(self.service(instance), self.env["AMQP_URI"]),
+                   **self.reads(instance)}
             command = [sys.executable, "-m", "nameko", "run", "--config", "config.yaml",
                        self.targets[self.service(instance)]]
             if self.detached:
@@ -63,6 +66,19 @@ class Processes:
                     self.procs[instance] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,
                                                             stderr=subprocess.STDOUT,
                                                             stdin=subprocess.DEVNULL)
+
+    def reads(self, instance: str) -> dict[str, str]:
+        """A service's READ_ADDRESS; for the gateway, READ_URLS naming each service's first instance
+        started so far (unless the environment sets it: empty, every read goes through the broker)."""
+        service = self.service(instance)
+        if service == "gateway":
+            if "READ_URLS" in self.env:
+                return {}
+            return {"READ_URLS": ",".join(f"{name}=http://127.0.0.1:{port}"
+                                          for name, port in self.read_ports.items() if "#" not in name)}
+        if service not in PROCESSES:
+            return {}
+        return {"READ_ADDRESS": f"127.0.0.1:{self.read_ports.setdefault(instance, free_port())}"}
 
     def running(self, instance: str) -> int | None:
         """A detached instance's pid, while that process is still our `nameko run` (pids are reused)."""

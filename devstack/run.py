@@ -32,10 +32,13 @@ def settings() -> dict[str, str]:
 
 
 def processes(env: dict[str, str], broker_uris: dict[str, str] | None = None) -> Processes:
-    """Each process serves /health/live, /health/ready and /metrics on its own port: base+1, base+2 ..."""
+    """Each process serves /health/live, /health/ready and /metrics on its own port: base+1, base+2 ...;
+    each service its read port for the gateway on base+101, base+102 ..."""
     base = int(settings()["OPS_PORT_BASE"])
     return Processes(env, RUN, broker_uris, detached=True,
-                     ops_ports={name: base + i for i, name in enumerate(PROCESSES, 1)})
+                     ops_ports={name: base + i for i, name in enumerate(PROCESSES, 1)},
+                     read_ports={name: base + 100 + i for i, name in enumerate(PROCESSES, 1)
+                                 if name != "gateway"})
 
 
 def provider(gateway: str) -> IdentityProvider:

@@ -8,6 +8,7 @@ of a valid token.
 
 from __future__ import annotations
 
+import http.client as http_client
 import json
 import logging
 import time
@@ -46,6 +47,7 @@ from services.common.boundary.security import Actor
 from services.common.boundary.tokens import CONTEXT_KEY
 from services.common.errors import DomainError, InvalidInput, Unavailable
 from services.common.messaging.amqp import ServiceProxy
+from services.common.messaging.reads import ServiceReads
 from services.common.ops.counters import RPC_TIMEOUTS
 from services.common.ops.endpoints import Ops
 from services.common.ops.logs import WorkerLogContext
@@ -170,6 +172,7 @@ class GatewayService:
     tolerance = ServiceProxy("tolerance")
     talent = ServiceProxy("talent")
     care = ServiceProxy("care")
+    reads = ServiceReads()  # the GET routes' calls, over HTTP to READ_URLS
     ops = Ops()  # /health/live, /health/ready, /metrics on OPS_ADDRESS
     logs = WorkerLogContext()  # each log line names its worker's service, call, user and event
 
@@ -177,12 +180,18 @@ class GatewayService:
     def timeout(self) -> float:
         return float(self.config.get("RPC_TIMEOUT", 10))
 
-    def call(self, service: str, method: str, arguments: dict):
-        """Call a service; one that does not answer within RPC_TIMEOUT seconds is a 503."""
-        proxy = getattr(getattr(self, service), method)
+    def call(self, service: str, method: str, arguments: dict, read: bool = False):
+        """Call a service; one that does not answer within RPC_TIMEOUT seconds is a 503. A ``read`` goes
+        to the service's read port where READ_URLS names one, not through the broker."""
         try:
             with eventlet.Timeout(self.timeout):
-                return proxy(**arguments)
+                if read and self.reads.serves(service):
+                    try:
+                        return self.reads.call(service, method, **arguments)
+                    except (OSError, http_client.HTTPException) as exc:
+                        raise ServiceTimeout(f"the {service} service did not answer ({type(exc).__name__})",
+                                             details={"service": service}) from None
+                return getattr(getattr(self, service), method)(**arguments)
         except eventlet.Timeout:
             RPC_TIMEOUTS.labels("gateway", service).inc()
             raise ServiceTimeout(f"the {service} service did not answer within {self.timeout:g} s",
@@ -195,6 +204,7 @@ class GatewayService:
                        if name.endswith("_id")), None)
         try:
             fmt = export_format(route, request)
+            read = route.method == "GET"
             arguments = self.arguments(route, request, path_values)
             if fmt is not None:
                 arguments.pop("format", None)
@@ -211,9 +221,9 @@ class GatewayService:
                 arguments["expected_version"] = expected
             if fmt is not None:
                 answers = self.every_page(route, {**arguments, **path_values}) if route.paged \
-                    else [self.call(route.service, route.rpc, {**arguments, **path_values})]
+                    else [self.call(route.service, route.rpc, {**arguments, **path_values}, read)]
                 return export_response(EXPORTS[route.name], answers, fmt, route.name)
-            result = self.call(route.service, route.rpc, {**arguments, **path_values})
+            result = self.call(route.service, route.rpc, {**arguments, **path_values}, read)
             if route.name == "import_roster" and result.get("errors"):
                 # row errors read in the caller's language, as refusals are
                 language = language_of(request, self.config.get("DEFAULT_LANGUAGE") or CHINESE)
@@ -238,7 +248,7 @@ class GatewayService:
         arguments = {**arguments, "paged": True, "limit": paging.MAX_LIMIT}
         arguments.pop("cursor", None)
         while True:
-            page = self.call(route.service, route.rpc, arguments)
+            page = self.call(route.service, route.rpc, arguments, route.method == "GET")
             yield page["items"]
             if page["next_cursor"] is None:
                 return
@@ -352,7 +362,8 @@ class GatewayService:
         except ValidationError as exc:
             raise InvalidInput("the query has invalid parameters",
                                fields=exc.normalized_messages()) from None
-        pages = [self.call(service, "audit_trail", {**filters, "paged": True}) for service in SERVICES]
+        pages = [self.call(service, "audit_trail", {**filters, "paged": True}, read=True)
+                 for service in SERVICES]
         own = self.identity.trail().query(**query)
         pages.append({"items": AuditEntrySchema(many=True).dump(own), "total": own.total,
                       "next_cursor": own.next_cursor})

@@ -22,6 +22,7 @@ CONFIG = ROOT / "config.yaml"
 
 # the ops endpoints every process serves on OPS_ADDRESS, as the code names them; the port is deploy's
 OPS_PORT = 9100
+READ_PORT = 8090  # a service's read port in containers (READ_ADDRESS)
 LIVENESS_PATH, READINESS_PATH, METRICS_PATH = ops.LIVENESS_PATH, ops.READINESS_PATH, ops.METRICS_PATH
 # the gateway's public API (WEB_SERVER_ADDRESS, from GATEWAY_ADDRESS)
 GATEWAY_PORT = 8000

@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from services.common.messaging import identities
+from services.common.messaging.reads import read_urls
 from tests.deploy import facts
 from tests.deploy.test_image import SECRET_NAME, URI_PASSWORD, probe_exit_code
 
@@ -294,6 +295,16 @@ def test_gateway_settings(apps):
     env = environment(apps[facts.GATEWAY[0]])
     host, _, port = env.get("GATEWAY_ADDRESS", "").rpartition(":")
     assert (host, port) == ("0.0.0.0", str(facts.GATEWAY_PORT)), "the gateway must listen on all interfaces"
+
+
+def test_the_gateway_reads_each_service_on_its_read_port(apps):
+    """READ_URLS names every service by its container name on the port its READ_ADDRESS listens on."""
+    urls = read_urls(environment(apps[facts.GATEWAY[0]]).get("READ_URLS"))
+    services = {name: app for name, app in apps.items() if name != facts.GATEWAY[0]}
+    assert set(urls) == set(services)
+    for name, app in services.items():
+        port = environment(app)["READ_ADDRESS"].rsplit(":", 1)[1]
+        assert urls[name] == f"http://{name}:{port}", name
 
 
 def check_token_keys(resolved: dict) -> list[str]:

@@ -291,9 +291,9 @@ def test_environment_of_the_image(runtime):
         assert env["GATEWAY_ADDRESS"] == f"0.0.0.0:{facts.GATEWAY_PORT}"
 
 
-def test_exposes_the_gateway_and_ops_ports(runtime):
+def test_exposes_the_gateway_read_and_ops_ports(runtime):
     exposed = {int(port.split("/")[0]) for value in values(runtime, "EXPOSE") for port in value.split()}
-    assert exposed == {facts.GATEWAY_PORT, facts.OPS_PORT}
+    assert exposed == {facts.GATEWAY_PORT, facts.READ_PORT, facts.OPS_PORT}
 
 
 def test_healthcheck_asks_the_readiness_endpoint(runtime):

@@ -20,6 +20,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jsonschema
 import kubernetes_validate
@@ -27,6 +28,7 @@ import pytest
 import yaml
 
 from services.common.messaging import identities
+from services.common.messaging.reads import read_urls
 from tests.deploy import broker_topology, facts
 
 K8S = facts.DEPLOY / "k8s"
@@ -47,6 +49,7 @@ SERVICES = [name for name in PROCESSES if name != facts.GATEWAY[0]]
 IDENTITIES = facts.broker_identities()
 AUTH_SECRET = ("cadre-auth", "AUTH_SECRET")
 AMQP_PORT = 5672
+READ_PORT = facts.READ_PORT
 # the MongoDB compose runs (mongo:<version>): the store's one version everywhere
 COMPOSE_MONGODB = re.search(r"image: mongo:(\S+)", (facts.DEPLOY / "compose.yaml").read_text()).group(1)
 
@@ -551,6 +554,11 @@ def peer_of(peer: dict | None, resources: Resources) -> str:
     if all(selects(selector, labels) for labels in apps) and not selects(selector, BROKER_PODS) \
             and not selects(selector, STORE_PODS):
         return "apps"
+    chosen = {name_of(d) for d in of_kind(resources, "Deployment") if selects(selector, pod_labels(d))}
+    if chosen == {facts.GATEWAY[0]} and not selects(selector, CADRECTL_POD):
+        return "gateway"
+    if chosen == set(SERVICES) and not selects(selector, CADRECTL_POD):
+        return "services"
     return next((word for word, labels in (("broker", BROKER_PODS), ("store", STORE_PODS))
                  if selects(selector, labels)), repr(selector))
 
@@ -577,11 +585,14 @@ DNS = {("ns:kube-system", "UDP", 53, None), ("ns:kube-system", "TCP", 53, None)}
 APPS_EGRESS = DNS | {("broker", "TCP", AMQP_PORT, None), ("store", "TCP", 27017, None),
                      ("any", "TCP", 443, None)}  # the identity provider's key set
 SCRAPE = ("ns:monitoring", "TCP", 9100, None)
+# the services' read ports, for the gateway only (services/common/messaging/reads.py)
+READS = ("gateway", "TCP", READ_PORT, None)
 
 
 def check_network_policies(resources: Resources) -> list[str]:
     """Nothing talks to anything unless a policy says so: the apps reach only the broker, the store,
-    DNS and the identity provider; only the gateway takes requests; the ops port only monitoring's."""
+    DNS and the identity provider, and the gateway the services' read ports, which take nothing else;
+    only the gateway takes requests; the ops port only monitoring's."""
     problems = []
     policies = of_kind(resources, "NetworkPolicy")
     if not any(p["spec"]["podSelector"] == {} and not p["spec"].get("ingress") and not p["spec"].get("egress")
@@ -590,8 +601,10 @@ def check_network_policies(resources: Resources) -> list[str]:
     pods = {name_of(d): pod_labels(d) for d in of_kind(resources, "Deployment")}
     for name, labels in {**pods, "cadrectl": CADRECTL_POD}.items():
         gateway = name == facts.GATEWAY[0]
-        ingress = {SCRAPE, ("any", "TCP", 8000, None)} if gateway else {SCRAPE}
-        for direction, wanted in (("Ingress", ingress), ("Egress", APPS_EGRESS)):
+        ingress = {SCRAPE, ("any", "TCP", 8000, None)} if gateway else \
+            {SCRAPE, READS} if name in SERVICES else {SCRAPE}
+        egress = APPS_EGRESS | {("services", "TCP", READ_PORT, None)} if gateway else APPS_EGRESS
+        for direction, wanted in (("Ingress", ingress), ("Egress", egress)):
             found = allowed(resources, labels, direction)
             if found != wanted:
                 problems.append(f"{name}: {direction} allows {sorted(map(str, found - wanted))} and not "
@@ -862,6 +875,46 @@ def check_gateway_service(resources: Resources) -> list[str]:
     return problems
 
 
+def check_reads(resources: Resources) -> list[str]:
+    """The gateway's READ_URLS name, for each service, a Service that reaches that service's read port
+    (its READ_ADDRESS) and no other pods (services/common/messaging/reads.py)."""
+    by_process = deployments_by_process(resources)
+    gateway = (by_process.get(facts.GATEWAY[0]) or [None])[0]
+    if gateway is None:
+        return ["no gateway Deployment"]
+    urls = read_urls(next((e.get("value") for e in container(gateway).get("env") or []
+                           if e["name"] == "READ_URLS"), ""))
+    services = {name_of(s): s for s in of_kind(resources, "Service")}
+    problems = []
+    for service in SERVICES:
+        deployment = (by_process.get(service) or [None])[0]
+        if deployment is None:
+            continue
+        c = container(deployment)
+        address = next((e.get("value") for e in c.get("env") or [] if e["name"] == "READ_ADDRESS"), "")
+        if not address:
+            problems.append(f"{service}: no READ_ADDRESS, so its reads go through the broker")
+            continue
+        if service not in urls:
+            problems.append(f"the gateway's READ_URLS does not name {service}")
+            continue
+        url = urlsplit(urls[service])
+        target = services.get(url.hostname)
+        if target is None:
+            problems.append(f"READ_URLS names {url.hostname} for {service}: no such Service")
+            continue
+        chosen = [name_of(d) for d in of_kind(resources, "Deployment")
+                  if selects(target["spec"].get("selector"), pod_labels(d))]
+        if chosen != [name_of(deployment)]:
+            problems.append(f"Service {url.hostname} selects {chosen}, expected {service}'s pods only")
+        port = int(address.rsplit(":", 1)[1])
+        if not any(p["port"] == (url.port or 80) and port_number(p.get("targetPort", p["port"]), c) == port
+                   for p in target["spec"].get("ports") or []):
+            problems.append(f"Service {url.hostname}: no port {url.port} reaching {service}'s read "
+                            f"port {port}")
+    return problems
+
+
 def check_broker(resources: Resources) -> list[str]:
     clusters = of_kind(resources, "RabbitmqCluster")
     if len(clusters) != 1:
@@ -949,7 +1002,8 @@ def store_grants(user: dict, roles: dict) -> tuple[set[tuple[str, str]], set[tup
 CHECKS: list[Callable[[Resources], list[str]]] = [
     check_schemas, check_processes, check_disruption_budgets, check_operator_budgets,
     check_network_policies, check_autoscalers, check_environment,
-    check_credentials, check_references, check_no_secret_data, check_gateway_service, check_broker,
+    check_credentials, check_references, check_no_secret_data, check_gateway_service, check_reads,
+    check_broker,
     check_broker_users, check_store,
 ]
 
@@ -1101,6 +1155,11 @@ def template_of(resources: Resources, process: str) -> dict:
 
 
 MUTATIONS = {
+    "a service's read port not reached by its Service": (
+        check_reads, lambda rs: first(rs, "Service", "care")["spec"]["ports"][0].update(port=8091)),
+    "READ_URLS naming no Service": (
+        check_reads, lambda rs: env_entry(rs, "gateway", "READ_URLS").update(
+            value=env_entry(rs, "gateway", "READ_URLS")["value"].replace("http://talent:", "http://talnet:"))),
     "readiness probe path": (
         check_processes, lambda rs: c_of(rs, "talent")["readinessProbe"]["httpGet"].update(path="/ready")),
     "liveness probe port": (

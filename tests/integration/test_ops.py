@@ -49,12 +49,12 @@ def test_metrics_follow_requests_and_events_through_the_processes(suite):
 
 def test_a_refusal_is_counted_as_refused_not_as_an_error(suite):
     """An officer's typo is normal traffic: an alert on outcome="error" must not fire on it."""
-    before = {outcome: calls(suite, "talent", "rpc", "get_cadre", outcome)
+    before = {outcome: calls(suite, "talent", "read", "get_cadre", outcome)
               for outcome in ("refused", "error")}
     assert suite.get("/cadres/NO-SUCH-CADRE").status_code == 404
-    wait_for(lambda: calls(suite, "talent", "rpc", "get_cadre", "refused") == before["refused"] + 1,
+    wait_for(lambda: calls(suite, "talent", "read", "get_cadre", "refused") == before["refused"] + 1,
              timeout=5, interval=0.1, what="talent's metrics to count the refusal")
-    assert calls(suite, "talent", "rpc", "get_cadre", "error") == before["error"]
+    assert calls(suite, "talent", "read", "get_cadre", "error") == before["error"]
     assert "NotFound" not in suite.ops("talent", "/metrics").text
 
 
@@ -66,3 +66,19 @@ def test_event_queues_are_quorum_queues_with_a_delivery_limit(suite, rabbit_mana
     for queue in event_queues:
         assert queue["arguments"]["x-queue-type"] == "quorum", queue["name"]
         assert queue["arguments"]["x-delivery-limit"] > 0, queue["name"]
+
+
+def test_a_get_is_answered_on_the_read_port_and_a_command_through_the_broker(suite):
+    """The gateway's GET routes call the service's read port (services/common/messaging/reads.py);
+    commands keep the broker."""
+    unit = register_unit(suite)
+    cadre_id = register_cadre(suite, unit)
+    reads, rpcs = (calls(suite, "talent", kind, "get_cadre") for kind in ("read", "rpc"))
+    registered = calls(suite, "talent", "rpc", "register_cadre")
+    for _ in range(3):
+        assert suite.get(f"/cadres/{cadre_id}").status_code == 200
+    register_cadre(suite, unit)
+    wait_for(lambda: calls(suite, "talent", "read", "get_cadre") == reads + 3
+             and calls(suite, "talent", "rpc", "register_cadre") == registered + 1,
+             timeout=5, interval=0.1, what="talent's metrics to count the reads and the command")
+    assert calls(suite, "talent", "rpc", "get_cadre") == rpcs

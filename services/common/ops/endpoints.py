@@ -43,6 +43,7 @@ from werkzeug.wrappers import Request, Response
 from services.common.clock import utcnow
 from services.common.errors import DomainError, Unavailable
 from services.common.messaging.outbox import Outbox
+from services.common.messaging.reads import HttpRead
 from services.common.ops.counters import ProcessCounters
 from services.common.storage.store import MongoStore
 
@@ -68,7 +69,8 @@ def outcome_of(exc: BaseException | None) -> str:
 
 
 def entrypoint_kind(entrypoint) -> str:
-    for cls, kind in ((Rpc, "rpc"), (EventHandler, "event"), (HttpRequestHandler, "http"),
+    # read: an RPC method called on the read port, not through the broker (messaging/reads.py)
+    for cls, kind in ((Rpc, "rpc"), (HttpRead, "read"), (EventHandler, "event"), (HttpRequestHandler, "http"),
                       (Timer, "timer")):
         if isinstance(entrypoint, cls):
             return kind

@@ -1,0 +1,185 @@
+"""The gateway's reads over HTTP with keep-alive, not through the broker (docs/adr/0030-reads-over-http.md).
+
+A read is a question with an answer and nothing to keep if nobody hears it: the broker's durability buys
+it nothing, and its two extra hops (request and reply queues) cost the broker, the gateway and the
+service CPU on every request. So each service also serves its RPC methods on ``READ_ADDRESS``
+(``POST /<method>``), and the gateway sends the reads of its GET routes there (``READ_URLS``), over
+connections it keeps open. What a call carries is what nameko's RPC carries: the arguments, and the
+caller's context data (the user's token, the correlation id, the call stack); the service runs the same
+method in a worker of its own, so the user's token is checked again where the data lives, the call is
+audited before the answer leaves, and a refusal comes back as the same serialised error. Commands keep
+going through the broker. A service without an address in ``READ_URLS`` is read through the broker.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+from functools import partial
+from urllib.parse import urlsplit
+
+import eventlet
+from eventlet import wsgi
+from eventlet.event import Event
+from kombu.utils import json
+from nameko.exceptions import deserialize, serialize
+from nameko.extensions import DependencyProvider, Entrypoint, ProviderCollector, SharedExtension
+from nameko.web.server import HttpOnlyProtocol, parse_address
+
+log = logging.getLogger(__name__)
+
+PATH_PREFIX = "/"
+# an idle keep-alive connection is closed after this long (the gateway opens another)
+IDLE_SECONDS = 75.0
+
+
+def read_urls(value) -> dict[str, str]:
+    """``READ_URLS``: ``service=http://host:port,...`` (or a mapping), each service's read address."""
+    if isinstance(value, dict):
+        return {str(k): str(v).rstrip("/") for k, v in value.items() if v}
+    pairs = (pair.split("=", 1) for pair in str(value or "").replace(" ", "").split(",") if "=" in pair)
+    return {service: url.rstrip("/") for service, url in pairs if url}
+
+
+class ReadServer(ProviderCollector, SharedExtension):
+    """The service's read port (READ_ADDRESS): an eventlet WSGI server, as nameko's web server but without
+    SO_REUSEPORT (a port another process holds stops the service at start) and not started when no
+    address is configured (in-process test containers)."""
+
+    def __init__(self):
+        super().__init__()
+        self._sock = self._server = self._thread = None
+
+    @property
+    def address(self) -> str:
+        return self.container.config.get("READ_ADDRESS") or ""
+
+    def start(self):
+        if not self.address or self._sock is not None:
+            return
+        bind = parse_address(self.address)
+        self._sock = eventlet.listen((bind.address or "0.0.0.0", bind.port), reuse_port=False)
+        self._sock.settimeout(None)
+        self._server = wsgi.Server(self._sock, self._sock.getsockname(), self.application,
+                                   protocol=HttpOnlyProtocol, log=log, log_output=False,
+                                   socket_timeout=IDLE_SECONDS)
+        self._thread = self.container.spawn_managed_thread(self._accept)
+
+    def _accept(self):
+        while True:
+            sock, address = self._sock.accept()
+            sock.settimeout(self._server.socket_timeout)
+            self.container.spawn_managed_thread(
+                partial(self._server.process_request, [address, sock, wsgi.STATE_IDLE]))
+
+    def stop(self):
+        if self._thread is not None:
+            self._thread.kill()
+            self._sock.close()
+        super().stop()
+
+    def application(self, environ, start_response):
+        method = environ.get("PATH_INFO", "")[len(PATH_PREFIX):]
+        provider = next((p for p in self._providers if p.method_name == method), None)
+        if environ.get("REQUEST_METHOD") != "POST" or provider is None:
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"no such method\n"]
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            call = json.loads(environ["wsgi.input"].read(length))
+            kwargs, context = dict(call["kwargs"]), dict(call.get("context") or {})
+        except (ValueError, KeyError, TypeError):
+            start_response("400 Bad Request", [("Content-Type", "text/plain")])
+            return [b"a call is {\"kwargs\": {...}, \"context\": {...}}\n"]
+        body = json.dumps(provider.answer(kwargs, context)).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+
+class HttpRead(Entrypoint):
+    """An RPC method served on the read port too: a worker of the service, with the caller's context."""
+
+    server = ReadServer()
+
+    def setup(self):
+        self.server.register_provider(self)
+
+    def stop(self):
+        self.server.unregister_provider(self)
+
+    def answer(self, kwargs: dict, context: dict) -> dict:
+        """The worker's result or its error, as nameko's RPC reply carries them."""
+        done = Event()
+
+        def handle_result(worker_ctx, result, exc_info):
+            done.send((result, exc_info))
+            return result, exc_info
+
+        self.container.spawn_worker(self, (), kwargs, context_data=context, handle_result=handle_result)
+        result, exc_info = done.wait()
+        if exc_info is not None:
+            return {"result": None, "error": serialize(exc_info[1])}
+        return {"result": result, "error": None}
+
+
+class _Connections:
+    """Keep-alive connections to one service's read port, each used by one call at a time."""
+
+    def __init__(self, url: str, timeout: float):
+        parts = urlsplit(url)
+        self.host, self.port, self.timeout = parts.hostname, parts.port or 80, timeout
+        self.idle: list[http.client.HTTPConnection] = []
+
+    def post(self, path: str, body: bytes) -> bytes:
+        # a connection idle too long may have been closed by the service: one more try on a new one,
+        # only when the request could not be sent or no answer began (nothing was run twice then)
+        for attempt in (1, 2):
+            connection = self.idle.pop() if self.idle else http.client.HTTPConnection(
+                self.host, self.port, timeout=self.timeout)
+            reused = connection.sock is not None
+            try:
+                connection.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+                response = connection.getresponse()
+                data = response.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                connection.close()
+                if reused and attempt == 1:
+                    continue
+                raise
+            except BaseException:
+                connection.close()
+                raise
+            if response.status != 200:
+                connection.close()
+                raise ConnectionError(f"{self.host}:{self.port}{path} answered HTTP {response.status}")
+            self.idle.append(connection)
+            return data
+        raise AssertionError("unreachable")
+
+
+class ServiceReads(DependencyProvider):
+    """The gateway's side: ``reads.call(service, method, **kwargs)`` over HTTP to the service's read port,
+    with this worker's context data; ``reads.serves(service)`` says whether READ_URLS names one."""
+
+    def setup(self):
+        self.urls = read_urls(self.container.config.get("READ_URLS"))
+        timeout = float(self.container.config.get("RPC_TIMEOUT", 10))
+        self.pools = {service: _Connections(url, timeout) for service, url in self.urls.items()}
+
+    def get_dependency(self, worker_ctx):
+        return _Reader(self.pools, worker_ctx)
+
+
+class _Reader:
+    def __init__(self, pools: dict[str, _Connections], worker_ctx):
+        self.pools, self.worker_ctx = pools, worker_ctx
+
+    def serves(self, service: str) -> bool:
+        return service in self.pools
+
+    def call(self, service: str, method: str, **kwargs):
+        body = json.dumps({"kwargs": kwargs, "context": self.worker_ctx.context_data}).encode()
+        reply = json.loads(self.pools[service].post(PATH_PREFIX + method, body))
+        if reply.get("error"):
+            raise deserialize(reply["error"])
+        return reply["result"]

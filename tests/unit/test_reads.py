@@ -1,0 +1,72 @@
+"""The gateway's side of the read port (services/common/messaging/reads.py): where READ_URLS sends each
+service's reads, keep-alive connections used again, one closed by the service while idle replaced without
+running anything twice, and a service that does not answer as the gateway's 503."""
+
+from __future__ import annotations
+
+import eventlet
+import pytest
+from eventlet import wsgi
+from kombu.utils import json
+
+from services.common.messaging.reads import _Connections, read_urls
+
+
+def test_read_urls_name_each_services_read_port():
+    assert read_urls("talent=http://talent:8090/, care=http://10.0.0.5:8090") == {
+        "talent": "http://talent:8090", "care": "http://10.0.0.5:8090"}
+    assert read_urls("") == {} and read_urls(None) == {}
+    assert read_urls("talent=") == {}  # named without an address: read through the broker
+    assert read_urls({"appraisal": "http://a:1/"}) == {"appraisal": "http://a:1"}
+
+
+class Service:
+    """A read port that counts the calls it ran and the connections it was sent them on."""
+
+    def __init__(self):
+        self.calls, self.peers = 0, set()
+        self.sock = eventlet.listen(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.thread = eventlet.spawn(wsgi.server, self.sock, self.app, log_output=False,
+                                     log=None, socket_timeout=0.5)
+
+    def app(self, environ, start_response):
+        self.calls += 1
+        self.peers.add(environ["REMOTE_PORT"])
+        body = json.dumps({"result": self.calls, "error": None}).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    def close(self):
+        self.thread.kill()
+        self.sock.close()
+
+
+@pytest.fixture
+def service():
+    running = Service()
+    yield running
+    running.close()
+
+
+def test_calls_share_a_kept_connection(service):
+    pool = _Connections(f"http://127.0.0.1:{service.port}", timeout=5)
+    answers = [json.loads(pool.post("/get_cadre", b"{}"))["result"] for _ in range(5)]
+    assert answers == [1, 2, 3, 4, 5]
+    assert len(service.peers) == 1  # one connection, kept alive
+
+
+def test_a_connection_the_service_closed_while_idle_is_replaced_and_the_call_runs_once(service):
+    pool = _Connections(f"http://127.0.0.1:{service.port}", timeout=5)
+    pool.post("/get_cadre", b"{}")
+    eventlet.sleep(1.0)  # past the service's idle timeout: it closes the connection
+    assert json.loads(pool.post("/get_cadre", b"{}"))["result"] == 2
+    assert service.calls == 2 and len(service.peers) == 2
+
+
+def test_a_service_that_is_not_there_is_an_error_at_once():
+    sock = eventlet.listen(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there now
+    with pytest.raises(ConnectionRefusedError):
+        _Connections(f"http://127.0.0.1:{port}", timeout=5).post("/get_cadre", b"{}")
