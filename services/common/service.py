@@ -16,6 +16,7 @@ from services.common.boundary.rpc import rpc
 from services.common.boundary.security import ANY, AUDITOR, PUBLIC
 from services.common.clock import utcnow
 from services.common.errors import unknown_copy
+from services.common.messaging.reads import ReadPort
 from services.common.ops.endpoints import Ops
 from services.common.ops.logs import WorkerLogContext
 from services.common.views import TICK_SECONDS, KeptViews
@@ -60,6 +61,7 @@ class ServiceBase:
 
     access = Access()
     ops = Ops()  # /health/live, /health/ready, /metrics on OPS_ADDRESS
+    reads = ReadPort()  # the RPC methods over HTTP on READ_ADDRESS, for the gateway's reads
     logs = WorkerLogContext()  # each log line names its worker's service, call, user and event
     views = KeptViews()  # work lists' department-wide sections, kept (services/common/views.py)
     kept_views: dict = {}  # name -> the method working it out: worked out once soon after a start

@@ -24,6 +24,8 @@ BASELINE_ROWS = {
     "raw.batched.events_per_s", "raw.batched.lag_p99_ms",
     "bare.pipeline.events_per_s", "bare.pipeline.lag_p50_ms", "bare.pipeline.lag_p99_ms",
     "bare.rpc.requests_per_s", "bare.rpc.p50_ms", "bare.rpc.p99_ms",
+    # the peer baseline for reads (bench/peer.py), run with the gateway's figures
+    "peer.read.requests_per_s", "peer.read.p50_ms", "peer.read.p99_ms",
 }
 SUITE_ROWS = {
     "choreography.events_per_s", "choreography.lag_p50_ms", "choreography.lag_p99_ms",
@@ -74,6 +76,11 @@ def test_every_suite_figure_has_its_ratio_to_a_baseline(smoke):
     for row in with_baseline:
         assert row["baseline"] in rows, row["key"]
         assert row["ratio"] == pytest.approx(row["median"] / rows[row["baseline"]]["median"]), row["key"]
+    # the gateway read against the peer baseline, and bare nameko RPC beside it
+    for figure in ("requests_per_s", "p50_ms", "p99_ms"):
+        read = rows[f"gateway.read.{figure}"]
+        assert (read["baseline"], read["also"]) == (f"peer.read.{figure}", f"bare.rpc.{figure}")
+        assert read["also_ratio"] == pytest.approx(read["median"] / rows[f"bare.rpc.{figure}"]["median"])
 
 
 def test_counts_are_exact(smoke):
@@ -122,7 +129,7 @@ def test_counts_are_exact(smoke):
 
 def test_targets_are_judged_and_the_table_says_how_it_was_made(smoke):
     data, table = smoke
-    assert len(data["targets"]) == 12
+    assert len(data["targets"]) == 14
     [work] = [t for t in data["targets"] if t["target"].startswith("work list p95")]
     assert work["value"] is not None and work["threshold"] == 200
     assert all(target["met"] in (True, False) for target in data["targets"]), data["targets"]
@@ -140,6 +147,7 @@ def test_each_suite_figure_says_what_its_work_cost_in_cpu_by_process(smoke):
     data, table = smoke
     cpu = {entry["figure"]: entry for entry in data["cpu"]}
     busiest = {"choreography": "talent", "gateway.read": "gateway", "gateway.write": "gateway",
+               "peer.read": "peer",
                "horizontal.one": "tolerance", "horizontal.two": "tolerance"}
     assert set(cpu) == set(busiest)
     for figure, service in busiest.items():

@@ -21,7 +21,6 @@ from services.common.boundary.security import PUBLIC, denied
 from services.common.clock import utcnow
 from services.common.errors import EXPECTED_ERRORS, InvalidInput, Unavailable
 from services.common.messaging.amqp import ResilientRpc
-from services.common.messaging.reads import HttpRead
 from services.common.paging import Page
 
 log = logging.getLogger(__name__)
@@ -179,8 +178,6 @@ def rpc(fn=None, *, request=None, response=None, many=False, allow=None, idempot
         entrypoint.paged = paged
         # read by contracts/catalogue.py: the RPC catalogue is generated from these
         entrypoint.request_schema, entrypoint.response_schema, entrypoint.many = request, response, many
-        # served through the broker, and on the read port for the gateway's reads (messaging/reads.py)
-        return ResilientRpc.decorator(expected_exceptions=EXPECTED_ERRORS)(
-            HttpRead.decorator(expected_exceptions=EXPECTED_ERRORS)(entrypoint))
+        return ResilientRpc.decorator(expected_exceptions=EXPECTED_ERRORS)(entrypoint)
 
     return decorate(fn) if fn is not None else decorate

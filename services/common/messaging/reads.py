@@ -23,7 +23,8 @@ from eventlet import wsgi
 from eventlet.event import Event
 from kombu.utils import json
 from nameko.exceptions import deserialize, serialize
-from nameko.extensions import DependencyProvider, Entrypoint, ProviderCollector, SharedExtension
+from nameko.extensions import DependencyProvider
+from nameko.rpc import Rpc
 from nameko.web.server import HttpOnlyProtocol, parse_address
 
 log = logging.getLogger(__name__)
@@ -41,21 +42,26 @@ def read_urls(value) -> dict[str, str]:
     return {service: url.rstrip("/") for service, url in pairs if url}
 
 
-class ReadServer(ProviderCollector, SharedExtension):
+def road_of(worker_ctx) -> str | None:
+    """"read" for a worker the read port started (metrics and logs say which road a call took)."""
+    return getattr(worker_ctx, ROAD, None)
+
+
+ROAD = "cadre_road"
+
+
+class ReadPort(DependencyProvider):
     """The service's read port (READ_ADDRESS): an eventlet WSGI server, as nameko's web server but without
     SO_REUSEPORT (a port another process holds stops the service at start) and not started when no
-    address is configured (in-process test containers)."""
+    address is configured (in-process test containers). ``POST /<method>`` runs the service's RPC
+    entrypoint of that name in a worker, with the caller's context data."""
 
-    def __init__(self):
-        super().__init__()
+    def setup(self):
         self._sock = self._server = self._thread = None
-
-    @property
-    def address(self) -> str:
-        return self.container.config.get("READ_ADDRESS") or ""
+        self.address = self.container.config.get("READ_ADDRESS") or ""
 
     def start(self):
-        if not self.address or self._sock is not None:
+        if not self.address:
             return
         bind = parse_address(self.address)
         self._sock = eventlet.listen((bind.address or "0.0.0.0", bind.port), reuse_port=False)
@@ -76,12 +82,19 @@ class ReadServer(ProviderCollector, SharedExtension):
         if self._thread is not None:
             self._thread.kill()
             self._sock.close()
-        super().stop()
+            self._thread = None
+
+    def kill(self):
+        self.stop()
+
+    def get_dependency(self, worker_ctx):
+        return None
 
     def application(self, environ, start_response):
         method = environ.get("PATH_INFO", "")[len(PATH_PREFIX):]
-        provider = next((p for p in self._providers if p.method_name == method), None)
-        if environ.get("REQUEST_METHOD") != "POST" or provider is None:
+        entrypoint = next((e for e in self.container.entrypoints
+                           if isinstance(e, Rpc) and e.method_name == method), None)
+        if environ.get("REQUEST_METHOD") != "POST" or entrypoint is None:
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"no such method\n"]
         try:
@@ -91,31 +104,23 @@ class ReadServer(ProviderCollector, SharedExtension):
         except (ValueError, KeyError, TypeError):
             start_response("400 Bad Request", [("Content-Type", "text/plain")])
             return [b"a call is {\"kwargs\": {...}, \"context\": {...}}\n"]
-        body = json.dumps(provider.answer(kwargs, context)).encode()
+        body = json.dumps(self.answer(entrypoint, kwargs, context)).encode()
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
 
-
-class HttpRead(Entrypoint):
-    """An RPC method served on the read port too: a worker of the service, with the caller's context."""
-
-    server = ReadServer()
-
-    def setup(self):
-        self.server.register_provider(self)
-
-    def stop(self):
-        self.server.unregister_provider(self)
-
-    def answer(self, kwargs: dict, context: dict) -> dict:
-        """The worker's result or its error, as nameko's RPC reply carries them."""
+    def answer(self, entrypoint, kwargs: dict, context: dict) -> dict:
+        """The worker's result or its error, as nameko's RPC reply carries them (the RPC entrypoint's own
+        reply over the broker is not made: this result handler takes its place)."""
         done = Event()
 
         def handle_result(worker_ctx, result, exc_info):
             done.send((result, exc_info))
             return result, exc_info
 
-        self.container.spawn_worker(self, (), kwargs, context_data=context, handle_result=handle_result)
+        worker_ctx = self.container.spawn_worker(entrypoint, (), kwargs, context_data=context,
+                                                 handle_result=handle_result)
+        # set before the worker first runs: nothing yields between its spawn and here
+        setattr(worker_ctx, ROAD, "read")
         result, exc_info = done.wait()
         if exc_info is not None:
             return {"result": None, "error": serialize(exc_info[1])}

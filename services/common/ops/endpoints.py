@@ -43,7 +43,7 @@ from werkzeug.wrappers import Request, Response
 from services.common.clock import utcnow
 from services.common.errors import DomainError, Unavailable
 from services.common.messaging.outbox import Outbox
-from services.common.messaging.reads import HttpRead
+from services.common.messaging.reads import road_of
 from services.common.ops.counters import ProcessCounters
 from services.common.storage.store import MongoStore
 
@@ -68,9 +68,14 @@ def outcome_of(exc: BaseException | None) -> str:
     return "refused" if isinstance(exc, DomainError) and not isinstance(exc, Unavailable) else "error"
 
 
+def worker_kind(worker_ctx) -> str:
+    """The entrypoint's kind; ``read`` for an RPC method called on the read port, not through the broker
+    (messaging/reads.py)."""
+    return road_of(worker_ctx) or entrypoint_kind(worker_ctx.entrypoint)
+
+
 def entrypoint_kind(entrypoint) -> str:
-    # read: an RPC method called on the read port, not through the broker (messaging/reads.py)
-    for cls, kind in ((Rpc, "rpc"), (HttpRead, "read"), (EventHandler, "event"), (HttpRequestHandler, "http"),
+    for cls, kind in ((Rpc, "rpc"), (EventHandler, "event"), (HttpRequestHandler, "http"),
                       (Timer, "timer")):
         if isinstance(entrypoint, cls):
             return kind
@@ -176,7 +181,7 @@ class Ops(DependencyProvider):
         started = self._started.pop(worker_ctx, None)
         self._running.dec()
         outcome = outcome_of(exc_info[1] if exc_info else None)
-        calls, duration = self._metrics_of(worker_ctx.entrypoint, outcome)
+        calls, duration = self._metrics_of(worker_ctx, outcome)
         calls.inc()
         if started is not None:
             duration.observe(time.perf_counter() - started)
@@ -191,11 +196,12 @@ class Ops(DependencyProvider):
         found[0].inc()
         found[1].observe(seconds)
 
-    def _metrics_of(self, entrypoint, outcome: str) -> tuple:
-        key = (entrypoint, outcome)
+    def _metrics_of(self, worker_ctx, outcome: str) -> tuple:
+        kind = worker_kind(worker_ctx)
+        key = (worker_ctx.entrypoint, kind, outcome)
         found = self._children.get(key)
         if found is None:
-            labels = (self.container.service_name, entrypoint_kind(entrypoint), entrypoint.method_name)
+            labels = (self.container.service_name, kind, worker_ctx.entrypoint.method_name)
             found = self._children[key] = (self.calls.labels(*labels, outcome),
                                            self.duration.labels(*labels))
         return found

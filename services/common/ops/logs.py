@@ -26,7 +26,7 @@ from pythonjsonlogger.json import JsonFormatter
 from werkzeug.exceptions import HTTPException
 
 from services.common.errors import DomainError
-from services.common.ops.endpoints import entrypoint_kind, outcome_of
+from services.common.ops.endpoints import outcome_of, worker_kind
 
 # the fields a worker's lines carry, in the order the text format shows them
 CONTEXT_FIELDS = ("service", "entrypoint", "correlation_id", "user", "event_id", "event_type")
@@ -71,7 +71,7 @@ class WorkerLogContext(DependencyProvider):
     def worker_result(self, worker_ctx, result=None, exc_info=None):
         if exc_info is not None:
             return
-        kind = entrypoint_kind(worker_ctx.entrypoint)
+        kind = worker_kind(worker_ctx)
         level = logging.DEBUG if kind in ("timer", "http") else logging.INFO
         if handled_log.isEnabledFor(level):
             ms = 1000 * (time.perf_counter() - getattr(_local, "started", time.perf_counter()))
@@ -113,7 +113,7 @@ class Refusals(logging.Filter):
             return True
         level = logging.INFO if outcome == "refused" else logging.WARNING
         worker_ctx = current_worker()
-        if worker_ctx is not None and entrypoint_kind(worker_ctx.entrypoint) == "http":
+        if worker_ctx is not None and worker_kind(worker_ctx) == "http":
             level = logging.DEBUG  # the gateway's access line has the answer's status and code
         if not logging.getLogger(record.name).isEnabledFor(level):
             return False
