@@ -42,12 +42,13 @@ def read_urls(value) -> dict[str, str]:
     return {service: url.rstrip("/") for service, url in pairs if url}
 
 
-def road_of(worker_ctx) -> str | None:
-    """"read" for a worker the read port started (metrics and logs say which road a call took)."""
-    return getattr(worker_ctx, ROAD, None)
-
-
+# the attribute that marks a worker the read port started (metrics and logs say which road a call took)
 ROAD = "cadre_road"
+
+
+def road_of(worker_ctx) -> str | None:
+    """``read`` for a worker the read port started, else None."""
+    return getattr(worker_ctx, ROAD, None)
 
 
 class ReadPort(DependencyProvider):
