@@ -126,7 +126,8 @@ class Processes:
     def metric(self, instance: str, name: str, **labels: str) -> float:
         """The sum of a Prometheus metric's samples matching ``labels`` (services/common/ops/endpoints.py)."""
         total = 0.0
-        for line in self.ops(instance, "/metrics").text.splitlines():
+        # only this metric: a full scrape also counts the outbox's backlog in the store
+        for line in self.ops(instance, f"/metrics?name[]={name}").text.splitlines():
             if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
                 total += float(line.rsplit(" ", 1)[1])
         return total

@@ -12,6 +12,7 @@ from services.common.errors import NotFound
 from services.common.messaging.consumer import dead_letter_queue_name
 from services.common.messaging.deadletter import list_dead_letters
 from services.common.messaging.identities import broker_user
+from services.common.messaging.outbox import Outbox
 from services.talent.service import TalentService
 from tests.helpers import call, port_held_elsewhere, wait_for
 
@@ -70,6 +71,25 @@ def test_metrics_count_each_entrypoint_by_outcome(running):
             'service="talent"} 2.0') in text
     assert 'cadre_outbox_backlog{service="talent"} 0.0' in text
     assert 'cadre_workers_running{service="talent"} 0.0' in text
+
+
+def test_a_scrape_naming_metrics_gets_only_those_and_leaves_the_store_alone(running, monkeypatch):
+    counted = []
+    real = Outbox.backlog_state
+    monkeypatch.setattr(Outbox, "backlog_state", lambda self: counted.append(1) or real(self))
+    container = running(TalentService, OPS_ADDRESS="127.0.0.1:0")
+    with pytest.raises(NotFound):
+        call(container, "get_cadre", "C-nobody")
+
+    text = requests.get(ops_url(container, "/metrics?name[]=cadre_entrypoint_calls_total"),
+                        timeout=10).text
+    samples = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert samples and all(line.startswith("cadre_entrypoint_calls_total{") for line in samples)
+    assert counted == []  # the backlog is counted in the store only when a scrape asks for it
+
+    requests.get(ops_url(container, "/metrics?name[]=cadre_outbox_backlog"), timeout=10)
+    full = requests.get(ops_url(container, "/metrics"), timeout=10).text
+    assert len(counted) == 2 and "cadre_event_retries" in full and "process_cpu_seconds" in full
 
 
 def test_quorum_event_queues_dead_letter_past_the_delivery_limit(running, rabbit_config, rabbit_manager):

@@ -1,5 +1,5 @@
-"""The relay empties documents whose one event went out with one write (ADR 0018), on the real broker
-and store.
+"""The relay empties documents whose one event went out with one write (ADR 0018), and publishes what
+a worker wrote without reading it back, on the real broker and store.
 
 The relay of a running Producer container publishes for real; its store here is one watched by a
 command listener, so the test sees how many writes the take-out cost and what they left behind.
@@ -8,11 +8,12 @@ command listener, so the test sees how many writes the take-out cost and what th
 import uuid
 
 import pytest
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from pymongo import MongoClient
 
 from services.common.messaging.outbox import Outbox
-from services.common.storage.documents import FLAG, PENDING
-from services.common.storage.store import Store
+from services.common.storage.documents import FLAG, FLAGGED, PENDING
+from services.common.storage.store import Store, database_name
 from tests.helpers import Commands, together
 from tests.service.toys import Consumer, Producer, Widget, envelope
 
@@ -176,3 +177,77 @@ def test_an_empty_flagged_document_given_an_event_after_the_read_stays_flagged(r
     outbox._relay_batch(store, Widget, read, set(), together=True)
 
     assert read_back(store, ["w-refilled"]) == [{"_id": "w-refilled", PENDING: [later], FLAG: True}]
+
+
+# what a worker wrote, published as written (outbox.Outbox.worker_teardown)
+
+def as_written(store, widget_id):
+    """A widget as the store tells the relay it wrote it: its pending events, flagged."""
+    doc = store.collection(Widget).find_one({"_id": widget_id})
+    return {"_id": widget_id, PENDING: doc[PENDING], FLAG: True}
+
+
+def test_what_a_worker_wrote_goes_out_without_the_relay_reading_it(container_factory, config,
+                                                                    mongo_client, monkeypatch):
+    reads = []
+    real = Outbox._relay_collection
+    monkeypatch.setattr(Outbox, "_relay_collection",
+                        lambda self, *args: reads.append(args[2]) or real(self, *args))
+    consumer = container_factory(Consumer, config)
+    consumer.start()
+    producer = container_factory(Producer, {**config, "OUTBOX_RELAY_INTERVAL": 3600})
+    producer.start()
+    widget_id = f"w-{uuid.uuid4().hex[:8]}"
+
+    with entrypoint_waiter(consumer, "on_widget_made", timeout=10,
+                           callback=lambda *_: count(consumer, widget_id) == 3):
+        with entrypoint_hook(producer, "announce") as announce:
+            announce(widget_id, 3)
+
+    stored = mongo_client[database_name(config, "producer")].widgets.find_one({"_id": widget_id})
+    assert stored[PENDING] == [] and stored[FLAG] is False
+    assert reads == []  # nothing read back (the timer is an hour away)
+    with entrypoint_hook(producer, "make") as make:  # written without the store's word: read
+        make(f"w-{uuid.uuid4().hex[:8]}")
+    assert reads
+
+
+def count(container, widget_id):
+    with entrypoint_hook(container, "count") as get_count:
+        return get_count(widget_id)
+
+
+def test_an_event_another_writer_added_after_the_worker_wrote_stays(relay):
+    outbox, store, _ = relay
+    [widget] = flagged_widgets(store, 1, events=2)
+    written, later = as_written(store, widget), envelope(widget)
+    store.collection(Widget).update_one({"_id": widget}, {"$push": {PENDING: later}})
+    outbox._known.append((Widget, written))
+
+    assert outbox.relay(None) == 2
+
+    [doc] = read_back(store, [widget])
+    assert doc[PENDING] == [later] and doc[FLAG] is True
+
+
+def test_what_a_worker_wrote_and_a_relay_took_out_meanwhile_is_not_lost_or_left(relay):
+    outbox, store, _ = relay
+    [widget] = flagged_widgets(store, 1, events=2)
+    written = as_written(store, widget)
+    first = written[PENDING][0]
+    store.collection(Widget).update_one({"_id": widget}, {"$pullAll": {PENDING: [first]}})
+    outbox._known.append((Widget, written))
+
+    assert outbox.relay(None) == 2  # sent again: at least once
+
+    [doc] = read_back(store, [widget])
+    assert doc[PENDING] == []
+
+
+def test_a_pass_that_read_a_document_drops_what_a_worker_said_of_it(relay):
+    outbox, store, _ = relay
+    [widget] = flagged_widgets(store, 1, events=2)
+    outbox._known.append((Widget, as_written(store, widget)))
+
+    assert outbox.relay(FLAGGED) == 2
+    assert outbox._known == [] and outbox.relay(None) == 0  # not published twice

@@ -5,6 +5,7 @@ from mongoengine import IntField, StringField
 
 from services.common.boundary.rpc import rpc
 from services.common.boundary.security import PUBLIC
+from services.common.decision import Change, Event
 from services.common.errors import Unavailable
 from services.common.messaging.consumer import PermanentFailure, consume
 from services.common.messaging.events import EventSchema, build_envelope
@@ -60,6 +61,13 @@ class Producer(ServiceBase):
         widget = Widget(widget_id=widget_id)
         widget.pending_events = [self.outbox.event(WidgetMade, {"widget_id": widget_id})]
         self.store.insert(widget)
+        return widget_id
+
+    @rpc(allow=PUBLIC)
+    def announce(self, widget_id, events=1):
+        """A read-decide-write of a widget (made if new) announcing ``events`` events."""
+        self.store.change(Widget, widget_id, lambda widget: Change(events=[
+            Event(WidgetMade, {"widget_id": widget_id}) for _ in range(events)]), create=True)
         return widget_id
 
 

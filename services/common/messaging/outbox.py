@@ -50,14 +50,24 @@ DEFAULT_BATCH = 500
 TAKE_OUT_CONCURRENCY = 4
 
 
+def unchanged(pending: list[dict]) -> dict:
+    """A filter matching the pending events as read, by their count and the last one's id: events are
+    only appended, and taking any out shortens the array, so another array of the same length
+    ending with the same event cannot be made from this one. FerretDB compares this in a fraction of
+    the time it takes to compare a whole array of envelopes (and the filter is not sent whole)."""
+    return {PENDING: {"$size": len(pending)},
+            f"{PENDING}.{len(pending) - 1}.event_id": pending[-1]["event_id"]}
+
+
 class Emitter:
     """What a worker sees: builds envelopes that carry this call's actor and correlation id."""
 
-    def __init__(self, outbox: Outbox, worker_ctx, emitted: list[str]):
+    def __init__(self, outbox: Outbox, worker_ctx, emitted: list[str], written: list):
         self.producer = outbox.producer
         self.worker_ctx = worker_ctx
         self._outbox = outbox
         self._emitted = emitted
+        self._written = written
 
     def event(self, schema_cls: type[EventSchema], payload: dict[str, Any]) -> dict[str, Any]:
         data = self.worker_ctx.data
@@ -70,6 +80,10 @@ class Emitter:
         )
         self._emitted.append(envelope["event_id"])
         return envelope
+
+    def wrote(self, document, key, pending: list[dict]) -> None:
+        """The store wrote ``document`` ``key`` holding these events pending (store.py)."""
+        self._written.append((document, {"_id": key, PENDING: pending, FLAG: True}))
 
     def backlog(self) -> int:
         return self._outbox.backlog()
@@ -87,6 +101,8 @@ class Outbox(DependencyProvider):
     def __init__(self, *aggregates):
         self.aggregates = aggregates
         self._emitted: dict[Any, list[str]] = {}
+        self._written: dict[Any, list] = {}
+        self._known: list = []  # (aggregate, document as written) for the relay to publish unread
         self._lock = Semaphore()
         self._again = False
         self._running = False
@@ -121,15 +137,26 @@ class Outbox(DependencyProvider):
         self.publisher.close()
 
     def emitter(self, worker_ctx) -> Emitter:
-        return Emitter(self, worker_ctx, self._emitted.setdefault(worker_ctx, []))
+        return Emitter(self, worker_ctx, self._emitted.setdefault(worker_ctx, []),
+                       self._written.setdefault(worker_ctx, []))
 
     def get_dependency(self, worker_ctx):
         return self.emitter(worker_ctx)
 
     def worker_teardown(self, worker_ctx):
-        if self._emitted.pop(worker_ctx, None):
-            # right after the write: most events leave within milliseconds, not a timer tick;
-            # if a relay is already running it makes one more pass, which takes these too
+        emitted, written = self._emitted.pop(worker_ctx, None), self._written.pop(worker_ctx, [])
+        if not emitted:
+            return
+        # right after the write: most events leave within milliseconds, not a timer tick. What the
+        # store says it wrote is published as written, without reading the documents back (on
+        # FerretDB reading a document costs as much as its size); an event written another way
+        # (a guarded update without a read) sends the relay to the store. A relay already running
+        # makes one more pass for these
+        written = [(aggregate, doc) for aggregate, doc in written if aggregate in self.aggregates]
+        if set(emitted) <= {envelope["event_id"] for _, doc in written for envelope in doc[PENDING]}:
+            self._known.extend(written)
+            self.relay(None, wait=False)
+        else:
             self.relay(FLAGGED, wait=False)
 
     def _relay_forever(self):
@@ -144,13 +171,15 @@ class Outbox(DependencyProvider):
             else:
                 self.relay(FLAGGED)
 
-    def relay(self, query: dict[str, Any], wait: bool = True) -> int:
-        """Publish what is pending in documents matching ``query``; returns how many were sent.
+    def relay(self, query: dict[str, Any] | None, wait: bool = True) -> int:
+        """Publish what is pending in documents matching ``query`` (None: only the documents the
+        workers said they wrote, unread); returns how many were sent.
 
         Never raises: what cannot be sent now stays in the outbox for the next run.
         """
         if not self._lock.acquire(blocking=wait):
-            self._again = True  # the run in progress makes one more pass for these
+            if query is not None:
+                self._again = True  # the run in progress makes one more pass for these
             return 0
         sent = 0
         # routing depends on the event type alone: one returned unroutable is not tried again for
@@ -160,34 +189,53 @@ class Outbox(DependencyProvider):
             store = self.mongo.store
             while True:
                 self._again = False
-                for aggregate in self.aggregates:
-                    sent += self._relay_collection(store, aggregate, query, unroutable)
-                if not self._again:
+                if query is None:
+                    sent += self._relay_known(store, unroutable)
+                else:
+                    for aggregate in self.aggregates:
+                        sent += self._relay_collection(store, aggregate, query, unroutable)
+                if self._again:
+                    query = FLAGGED
+                elif self._known:
+                    query = None
+                else:
                     break
-                query = FLAGGED
         except (PyMongoError, *BROKER_DOWN) as exc:
+            # what was known is still flagged in the store: the next pass that reads finds it
             log.warning("%s outbox: store or broker unavailable, will retry: %s", self.producer, exc)
             self.publisher.close()
         finally:
             self._lock.release()
         return sent
 
+    def _relay_known(self, store, unroutable: set[str]) -> int:
+        known, self._known = self._known, []
+        return sum(self._relay_docs(store, aggregate, [doc for of, doc in known if of is aggregate],
+                                    unroutable) for aggregate in self.aggregates)
+
     def _relay_collection(self, store, aggregate, query, unroutable: set[str]) -> int:
+        docs = store.collection(aggregate).find(query, {PENDING: 1, FLAG: 1})
+        return self._relay_docs(store, aggregate, docs, unroutable, read=True)
+
+    def _relay_docs(self, store, aggregate, docs, unroutable: set[str], read: bool = False) -> int:
         name = aggregate._get_collection_name()
-        sent, docs, size, seen = 0, [], 0, 0
-        for doc in store.collection(aggregate).find(query, {PENDING: 1, FLAG: 1}):
-            docs.append(doc)
+        sent, batch, size, seen = 0, [], 0, 0
+        for doc in docs:
+            batch.append(doc)
             seen += 1
             size += len(doc.get(PENDING) or [])
             if size >= self.batch:
-                sent += self._relay_batch(store, aggregate, docs, unroutable,
-                                          self.together.pays(name, seen))
-                docs, size = [], 0
-        sent += self._relay_batch(store, aggregate, docs, unroutable, self.together.pays(name, seen))
-        self.together.passed(name, seen)
+                sent += self._relay_batch(store, aggregate, batch, unroutable,
+                                          self.together.pays(name, seen), read)
+                batch, size = [], 0
+        sent += self._relay_batch(store, aggregate, batch, unroutable, self.together.pays(name, seen),
+                                  read)
+        if read:
+            self.together.passed(name, seen)
         return sent
 
-    def _relay_batch(self, store, aggregate, docs, unroutable: set[str], together: bool) -> int:
+    def _relay_batch(self, store, aggregate, docs, unroutable: set[str], together: bool,
+                     read: bool = True) -> int:
         """Publish these documents' events in their order, one wait for all the confirms, then
         take out what went: with ``together``, one write for all the documents that held just one
         event (ferretdb.TakeOutTogether), one write each for the others.
@@ -196,6 +244,11 @@ class Outbox(DependencyProvider):
         type has its own queues, so the broker keeps no order across types anyway (ADR 0003). Of
         one batch the return comes after the later events were sent: they go unless the broker
         returns them too, which it does while no queue is bound for the type."""
+        if read and self._known:
+            # read here, so published here: what a worker said it wrote is not sent again
+            ids = {doc["_id"] for doc in docs}
+            self._known = [(of, doc) for of, doc in self._known if of is not aggregate
+                           or doc["_id"] not in ids]
         outgoing: list[Outgoing] = []
         for doc in docs:
             held = set(unroutable)
@@ -244,7 +297,7 @@ class Outbox(DependencyProvider):
             # the usual case: everything read went out. Cleared only if nothing came meanwhile --
             # the store's per-document lock makes this compare-and-set atomic on FerretDB too
             done = {"$set": {PENDING: [], FLAG: False}}
-            if store.update_one(aggregate, {**filter_, PENDING: pending}, done).matched_count:
+            if store.update_one(aggregate, {**filter_, **unchanged(pending)}, done).matched_count:
                 return
         if published:
             # the exact values read: FerretDB 1.24 has no $pull by condition

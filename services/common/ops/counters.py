@@ -34,5 +34,9 @@ RELAY_CONFIRM = Histogram(
 class ProcessCounters:
     """A collector a container's registry registers: the process's counters, read at scrape time."""
 
+    @staticmethod
+    def describe():
+        return list(PROCESS_REGISTRY.collect())
+
     def collect(self):
         yield from PROCESS_REGISTRY.collect()

@@ -93,15 +93,20 @@ class OutboxBacklog:
     def __init__(self, ops: Ops):
         self.ops = ops
 
+    @staticmethod
+    def describe():
+        """Its names, so that a scrape asking for other metrics (``name[]``) does not query the store."""
+        return [GaugeMetricFamily("cadre_outbox_backlog",
+                                  "Events written to the store and not yet published", labels=["service"]),
+                GaugeMetricFamily("cadre_outbox_oldest_seconds",
+                                  "Age of the oldest event not yet published (0: none waits)",
+                                  labels=["service"])]
+
     def collect(self):
         outbox = self.ops.sibling(Outbox)
         if outbox is None:
             return
-        family = GaugeMetricFamily("cadre_outbox_backlog",
-                                   "Events written to the store and not yet published", labels=["service"])
-        age = GaugeMetricFamily("cadre_outbox_oldest_seconds",
-                                "Age of the oldest event not yet published (0: none waits)",
-                                labels=["service"])
+        family, age = self.describe()
         try:
             with eventlet.Timeout(READY_TIMEOUT):
                 count, oldest = outbox.backlog_state()
@@ -224,7 +229,10 @@ class Ops(DependencyProvider):
                 "service": self.container.service_name, "status": "ready" if ready else "not ready",
                 "checks": checks})
         elif request.path == METRICS_PATH:
-            response = Response(generate_latest(self.registry), content_type=CONTENT_TYPE_LATEST)
+            # ?name[]=… as Prometheus's own handler: only those metrics, and only their collectors run
+            names = request.args.getlist("name[]")
+            registry = self.registry.restricted_registry(names) if names else self.registry
+            response = Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
         else:
             response = Response(status=404)
         return response(environ, start_response)

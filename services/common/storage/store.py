@@ -21,7 +21,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from services.common.decision import Change, Event
 from services.common.errors import Conflict, Unavailable
-from services.common.storage.documents import APPLIED, push_events, with_events
+from services.common.storage.documents import APPLIED, PENDING, push_events, with_events
 from services.common.storage.ferretdb import DocumentLocks, GroupInserts, KnownIds, lookup_each
 
 log = logging.getLogger(__name__)
@@ -56,13 +56,18 @@ def _no_events(schema, payload):
     raise RuntimeError("this store has no outbox: declare Outbox(...) on the service to publish events")
 
 
+def _nobody_told(document, key, pending):
+    pass
+
+
 class Store:
     """What a worker's storage module is made of: the service's database through its document classes,
     and this worker's way of giving events their envelopes (``emit``, from the service's outbox)."""
 
     def __init__(self, database, documents=(), locks: DocumentLocks | None = None,
                  inserts: GroupInserts | None = None, collections: dict | None = None,
-                 known: dict | None = None, emit: Callable[[type, dict], dict] | None = None):
+                 known: dict | None = None, emit: Callable[[type, dict], dict] | None = None,
+                 wrote: Callable[[type, Any, list], None] | None = None):
         self.database = database
         self.documents = documents
         self.locks = locks or DocumentLocks()
@@ -70,6 +75,9 @@ class Store:
         self.collections = {} if collections is None else collections
         self._known = {} if known is None else known
         self.emit = emit or _no_events
+        # told of each write that left events pending, with the document's pending events as written,
+        # so the relay can publish them without reading the document back (messaging/outbox.py)
+        self.wrote = wrote or _nobody_told
 
     def collection(self, document):
         # kept per container: pymongo builds a Collection with its options on every lookup, twice
@@ -97,6 +105,8 @@ class Store:
         doc.validate()
         son = doc.to_mongo().to_dict()
         self.collection(type(doc)).insert_one(son)
+        if events:
+            self.wrote(type(doc), son["_id"], son[PENDING])
         return son
 
     def insert_new(self, document, son: dict) -> bool:
@@ -161,12 +171,18 @@ class Store:
                         son[APPLIED] = [event_id]
                     try:
                         collection.insert_one(son)
-                        return son
                     except DuplicateKeyError:
                         continue  # made meanwhile: decided again on what was made
+                    if envelopes:
+                        self.wrote(document, key, son[PENDING])
+                    return son
                 version = current.get("version")
                 if collection.update_one({"_id": key, "version": version},
                                          _update(change, envelopes, event_id)).matched_count:
+                    if envelopes:
+                        # what the document held pending as read, then these: its pending events
+                        # now, unless a relay took some out meanwhile (the take-out checks)
+                        self.wrote(document, key, [*(current.get(PENDING) or []), *envelopes])
                     return {**change.applied_to(current), "version": (version or 0) + 1}
             current = None
         described = what or f"{name} {key}"
@@ -273,11 +289,11 @@ class MongoStore(DependencyProvider):
         """The chassis's own view (the relay, the audit trail, the probes): no worker, no events."""
         return self._store()
 
-    def _store(self, emit=None) -> Store:
+    def _store(self, emit=None, wrote=None) -> Store:
         if self._database is None:
             self._database = self.client[self.database_name]
         return Store(self._database, self.documents, self.locks, self.inserts, self._collections,
-                     self._known, emit)
+                     self._known, emit, wrote)
 
     def _ensure_indexes(self) -> bool:
         try:
@@ -300,6 +316,6 @@ class MongoStore(DependencyProvider):
     def get_dependency(self, worker_ctx):
         # no I/O here: nameko kills the container when injection fails, and a worker should not
         # wait on a down store twice; its own store call fails and becomes Unavailable
-        emit = self.outbox.emitter(worker_ctx).event if self.outbox is not None else None
-        store = self._store(emit)
+        emitter = self.outbox.emitter(worker_ctx) if self.outbox is not None else None
+        store = self._store(emitter.event, emitter.wrote) if emitter else self._store()
         return self.storage(store) if self.storage is not None else store
