@@ -8,13 +8,13 @@ command listener, so the test sees how many writes the take-out cost and what th
 import uuid
 
 import pytest
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.services import entrypoint_hook
 from pymongo import MongoClient
 
 from services.common.messaging.outbox import Outbox
 from services.common.storage.documents import FLAG, FLAGGED, PENDING
 from services.common.storage.store import Store, database_name
-from tests.helpers import Commands, together
+from tests.helpers import Commands, together, wait_for
 from tests.service.toys import Consumer, Producer, Widget, envelope
 
 
@@ -199,10 +199,9 @@ def test_what_a_worker_wrote_goes_out_without_the_relay_reading_it(container_fac
     producer.start()
     widget_id = f"w-{uuid.uuid4().hex[:8]}"
 
-    with entrypoint_waiter(consumer, "on_widget_made", timeout=10,
-                           callback=lambda *_: count(consumer, widget_id) == 3):
-        with entrypoint_hook(producer, "announce") as announce:
-            announce(widget_id, 3)
+    with entrypoint_hook(producer, "announce") as announce:
+        announce(widget_id, 3)
+    wait_for(lambda: count(consumer, widget_id) == 3, timeout=15)
 
     stored = mongo_client[database_name(config, "producer")].widgets.find_one({"_id": widget_id})
     assert stored[PENDING] == [] and stored[FLAG] is False
