@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import json
 import re
 import time
@@ -14,6 +16,7 @@ from logging import getLogger
 import eventlet
 from eventlet import wsgi
 from eventlet.semaphore import Semaphore
+from nameko.exceptions import IncorrectSignature
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -190,6 +193,18 @@ class JsonHttpEntrypoint(HttpRequestHandler):
     def setup(self):
         super().setup()
         self.ops = next((d for d in self.container.dependencies if isinstance(d, Ops)), None)
+
+    @functools.cached_property
+    def signature(self) -> inspect.Signature:
+        return inspect.signature(getattr(self.container.service_cls, self.method_name),
+                                 follow_wrapped=False)
+
+    def check_signature(self, args, kwargs):
+        """As nameko's check, without working the handler's signature out again on every request."""
+        try:
+            self.signature.bind(None, *args, **kwargs)
+        except TypeError as exc:
+            raise IncorrectSignature(str(exc)) from None
 
     def handle_request(self, request):
         started = time.perf_counter()

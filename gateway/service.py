@@ -130,35 +130,41 @@ class Identity(DependencyProvider):
             log.exception("AUDIT WRITE FAILED for %s by %s", entry["action"], entry["user_id"])
 
     def get_dependency(self, worker_ctx):
-        provider = self
+        return IdentityHandle(self, worker_ctx)
 
-        class Handle:
-            def establish(self, request, action: str) -> Actor:
-                correlation_id = worker_ctx.data.setdefault("correlation_id", str(uuid.uuid4()))
-                try:
-                    token = provider.authenticator.token(request.headers.get("Authorization"))
-                    actor = provider.authenticator.verifier.actor(token)
-                except Unauthenticated as exc:
-                    provider.record_failure(action=action, outcome="DENIED", error_code=exc.code,
-                                            user_id=None, correlation_id=correlation_id)
-                    raise
-                # the token itself goes on: each service checks it again, and believes nothing else
-                worker_ctx.data[CONTEXT_KEY] = token
-                return actor
 
-            def trail(self) -> AuditTrail:
-                return provider.trail()
+class IdentityHandle:
+    """What a worker sees of :class:`Identity` (a class of its own: one made per request cost more
+    than the token check)."""
 
-            def failed(self, action: str, actor: Actor, exc: BaseException,
-                       record: tuple[str, str] | None) -> None:
-                """A request refused or failed here, before or without a service's answer: the
-                gateway audits it, as the service would have."""
-                outcome, code = outcome_of(exc)
-                provider.record_failure(action=action, outcome=outcome, error_code=code,
-                                        user_id=actor.user_id, roles=actor.roles, record=record,
-                                        correlation_id=worker_ctx.data.get("correlation_id"))
+    def __init__(self, provider: Identity, worker_ctx):
+        self.provider, self.worker_ctx = provider, worker_ctx
 
-        return Handle()
+    def establish(self, request, action: str) -> Actor:
+        provider, data = self.provider, self.worker_ctx.data
+        correlation_id = data.setdefault("correlation_id", str(uuid.uuid4()))
+        try:
+            token = provider.authenticator.token(request.headers.get("Authorization"))
+            actor = provider.authenticator.verifier.actor(token)
+        except Unauthenticated as exc:
+            provider.record_failure(action=action, outcome="DENIED", error_code=exc.code,
+                                    user_id=None, correlation_id=correlation_id)
+            raise
+        # the token itself goes on: each service checks it again, and believes nothing else
+        data[CONTEXT_KEY] = token
+        return actor
+
+    def trail(self) -> AuditTrail:
+        return self.provider.trail()
+
+    def failed(self, action: str, actor: Actor, exc: BaseException,
+               record: tuple[str, str] | None) -> None:
+        """A request refused or failed here, before or without a service's answer: the gateway
+        audits it, as the service would have."""
+        outcome, code = outcome_of(exc)
+        self.provider.record_failure(action=action, outcome=outcome, error_code=code,
+                                     user_id=actor.user_id, roles=actor.roles, record=record,
+                                     correlation_id=self.worker_ctx.data.get("correlation_id"))
 
 
 class GatewayService:

@@ -1,10 +1,13 @@
 """One place maps every error to an HTTP status and a JSON body without a stack trace."""
 
+from types import SimpleNamespace
+
 import pytest
-from nameko.exceptions import RemoteError, UnknownService
+from nameko.exceptions import IncorrectSignature, RemoteError, UnknownService
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.exceptions import NotFound as RouteNotFound
 
+from gateway.entrypoints import JsonHttpEntrypoint
 from gateway.exceptions import MalformedRequest, ServiceTimeout, error_response
 from services.common.errors import (
     Conflict,
@@ -81,3 +84,21 @@ def test_a_failure_the_audit_store_cannot_take_still_answers_with_the_failure():
     timeout = ServiceTimeout("slow")
     handle.failed("create_cadre", Actor("u-1", ("ORG_ADMIN",)), timeout, ("cadre", "C-1"))
     assert error_response(timeout)[0] == 503
+
+
+
+def test_a_route_handler_called_with_the_wrong_arguments_is_an_incorrect_signature():
+    """The gateway's entrypoint checks a call against the handler's signature, worked out once."""
+
+    class Service:
+        def handler(self, request, cadre_id):
+            return cadre_id
+
+    entrypoint = JsonHttpEntrypoint("GET", "/cadres/<cadre_id>")
+    entrypoint.method_name, entrypoint.container = "handler", SimpleNamespace(service_cls=Service)
+
+    entrypoint.check_signature(("request",), {"cadre_id": "C-1"})
+    with pytest.raises(IncorrectSignature, match="cadre_id"):
+        entrypoint.check_signature(("request",), {})
+    with pytest.raises(IncorrectSignature):
+        entrypoint.check_signature(("request",), {"cadre_id": "C-1", "unit_id": "U-1"})

@@ -70,3 +70,49 @@ def test_a_service_that_is_not_there_is_an_error_at_once():
     sock.close()  # nothing listens there now
     with pytest.raises(ConnectionRefusedError):
         _Connections(f"http://127.0.0.1:{port}", timeout=5).post("/get_cadre", b"{}")
+
+
+def raw_service(answer_parts):
+    """A read port that answers each request with ``answer_parts``, sent one write at a time."""
+    sock = eventlet.listen(("127.0.0.1", 0))
+
+    def serve():
+        conn, _ = sock.accept()
+        while True:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                data = conn.recv(4096)
+                if not data:
+                    return
+                request += data
+            head, _, body = request.partition(b"\r\n\r\n")
+            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                              if line.lower().startswith(b"content-length")))
+            while len(body) < length:
+                body += conn.recv(4096)
+            for part in answer_parts:
+                conn.sendall(part)
+                eventlet.sleep(0.01)
+
+    return sock, eventlet.spawn(serve)
+
+
+def test_an_answer_sent_in_pieces_is_read_whole_and_the_connection_kept():
+    body = json.dumps({"result": "完整", "error": None}).encode()
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    sock, thread = raw_service([head[:9].encode(), head[9:].encode() + body[:5], body[5:]])
+    pool = _Connections(f"http://127.0.0.1:{sock.getsockname()[1]}", timeout=5)
+    assert [json.loads(pool.post("/get_cadre", b"{}"))["result"] for _ in range(2)] == ["完整", "完整"]
+    assert len(pool.idle) == 1
+    thread.kill()
+    sock.close()
+
+
+def test_an_answer_other_than_200_is_an_error_and_its_connection_is_not_kept():
+    sock, thread = raw_service([b"HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nno\n"])
+    pool = _Connections(f"http://127.0.0.1:{sock.getsockname()[1]}", timeout=5)
+    with pytest.raises(ConnectionError, match="HTTP 404"):
+        pool.post("/nothing", b"{}")
+    assert pool.idle == []
+    thread.kill()
+    sock.close()
