@@ -60,6 +60,7 @@ log = logging.getLogger(__name__)
 SERVICES = ("appraisal", "accountability", "tolerance", "talent", "care")
 SPEC = build_spec()
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
+DEFAULT_EXPORT_TIMEOUT = 120.0
 
 
 def _unique_keys(pairs):
@@ -186,21 +187,28 @@ class GatewayService:
     def timeout(self) -> float:
         return float(self.config.get("RPC_TIMEOUT", 10))
 
-    def call(self, service: str, method: str, arguments: dict, read: bool = False):
-        """Call a service; one that does not answer within RPC_TIMEOUT seconds is a 503. A ``read`` goes
-        to the service's read port where READ_URLS names one, not through the broker."""
+    @property
+    def export_timeout(self) -> float:
+        """A download's wait for each page: its first may rank the whole roster (100,000 cadres)."""
+        return float(self.config.get("EXPORT_TIMEOUT") or DEFAULT_EXPORT_TIMEOUT)
+
+    def call(self, service: str, method: str, arguments: dict, read: bool = False,
+             timeout: float | None = None):
+        """Call a service; one that does not answer within ``timeout`` (RPC_TIMEOUT) seconds is a 503. A
+        ``read`` goes to the service's read port where READ_URLS names one, not through the broker."""
+        timeout = timeout or self.timeout
         try:
-            with eventlet.Timeout(self.timeout):
+            with eventlet.Timeout(timeout):
                 if read and self.reads.serves(service):
                     try:
-                        return self.reads.call(service, method, **arguments)
+                        return self.reads.call(service, method, arguments, timeout)
                     except (OSError, http_client.HTTPException) as exc:
                         raise ServiceTimeout(f"the {service} service did not answer ({type(exc).__name__})",
                                              details={"service": service}) from None
                 return getattr(getattr(self, service), method)(**arguments)
         except eventlet.Timeout:
             RPC_TIMEOUTS.labels("gateway", service).inc()
-            raise ServiceTimeout(f"the {service} service did not answer within {self.timeout:g} s",
+            raise ServiceTimeout(f"the {service} service did not answer within {timeout:g} s",
                                  details={"service": service}) from None
 
     def forward(self, route: Route, request, path_values: dict):
@@ -227,7 +235,8 @@ class GatewayService:
                 arguments["expected_version"] = expected
             if fmt is not None:
                 answers = self.every_page(route, {**arguments, **path_values}) if route.paged \
-                    else [self.call(route.service, route.rpc, {**arguments, **path_values}, read)]
+                    else [self.call(route.service, route.rpc, {**arguments, **path_values}, read,
+                                    self.export_timeout)]
                 return export_response(EXPORTS[route.name], answers, fmt, route.name)
             result = self.call(route.service, route.rpc, {**arguments, **path_values}, read)
             if route.name == "import_roster" and result.get("errors"):
@@ -254,7 +263,8 @@ class GatewayService:
         arguments = {**arguments, "paged": True, "limit": paging.MAX_LIMIT}
         arguments.pop("cursor", None)
         while True:
-            page = self.call(route.service, route.rpc, arguments, route.method == "GET")
+            page = self.call(route.service, route.rpc, arguments, route.method == "GET",
+                             self.export_timeout)
             yield page["items"]
             if page["next_cursor"] is None:
                 return

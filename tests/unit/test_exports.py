@@ -69,3 +69,23 @@ def test_an_uploaded_workbook_reads_as_the_csv_the_import_takes():
     with pytest.raises(InvalidInput) as refused:
         roster_csv(b"not a workbook")
     assert refused.value.code == "XLSX_MALFORMED"
+
+
+def test_a_download_waits_for_each_page_as_long_as_export_timeout_says():
+    """A list's first page may rank the whole roster: each page of a download may take EXPORT_TIMEOUT
+    seconds where any other call gets RPC_TIMEOUT."""
+    from nameko.testing.services import worker_factory
+
+    from gateway.routes import ROUTES
+    from gateway.service import GatewayService
+
+    gateway = worker_factory(GatewayService)
+    gateway.config = {"RPC_TIMEOUT": "1", "EXPORT_TIMEOUT": "90"}
+    gateway.reads.serves.return_value = True
+    gateway.reads.call.side_effect = [{"items": [1], "next_cursor": "c"},
+                                      {"items": [2], "next_cursor": None}]
+    route = next(r for r in ROUTES if r.name == "untaken_leave_report")
+
+    assert list(gateway.every_page(route, {"year": "2025"})) == [[1], [2]]
+    assert [call.args[3] for call in gateway.reads.call.call_args_list] == [90.0, 90.0]
+    assert gateway.reads.call.call_args_list[1].args[2]["cursor"] == "c"

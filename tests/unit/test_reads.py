@@ -116,3 +116,21 @@ def test_an_answer_other_than_200_is_an_error_and_its_connection_is_not_kept():
     assert pool.idle == []
     thread.kill()
     sock.close()
+
+
+def test_a_call_may_wait_longer_than_the_pools_timeout_when_it_says_so():
+    """A download's page (EXPORT_TIMEOUT) may take longer than a call (RPC_TIMEOUT)."""
+    sock = eventlet.listen(("127.0.0.1", 0))
+
+    def app(environ, start_response):
+        eventlet.sleep(0.3)  # a first page ranking the whole roster
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", "2")])
+        return [b"{}"]
+
+    thread = eventlet.spawn(wsgi.server, sock, app, log_output=False, log=None)
+    pool = _Connections(f"http://127.0.0.1:{sock.getsockname()[1]}", timeout=0.1)
+    with pytest.raises(TimeoutError):
+        pool.post("/untaken_leave_report", b"{}")
+    assert pool.post("/untaken_leave_report", b"{}", timeout=2) == b"{}"
+    thread.kill()
+    sock.close()

@@ -190,7 +190,7 @@ class _Connections:
         self.host, self.port, self.timeout = parts.hostname, parts.port or 80, timeout
         self.idle: list[_Connection] = []
 
-    def post(self, path: str, body: bytes) -> bytes:
+    def post(self, path: str, body: bytes, timeout: float | None = None) -> bytes:
         request = (f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
                    f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
         # a connection idle too long may have been closed by the service: one more try on a new one,
@@ -200,6 +200,7 @@ class _Connections:
             connection = self.idle.pop() if self.idle else _Connection(self.host, self.port, self.timeout)
             reused = connection.used
             try:
+                connection.sock.settimeout(timeout or self.timeout)
                 status, data = connection.exchange(request)
             except (Closed, BrokenPipeError, ConnectionResetError):
                 connection.close()
@@ -218,7 +219,7 @@ class _Connections:
 
 
 class ServiceReads(DependencyProvider):
-    """The gateway's side: ``reads.call(service, method, **kwargs)`` over HTTP to the service's read port,
+    """The gateway's side: ``reads.call(service, method, arguments)`` over HTTP to the service's read port,
     with this worker's context data; ``reads.serves(service)`` says whether READ_URLS names one."""
 
     def setup(self):
@@ -237,9 +238,9 @@ class _Reader:
     def serves(self, service: str) -> bool:
         return service in self.pools
 
-    def call(self, service: str, method: str, **kwargs):
-        body = json.dumps({"kwargs": kwargs, "context": self.worker_ctx.context_data}).encode()
-        reply = json.loads(self.pools[service].post(PATH_PREFIX + method, body))
+    def call(self, service: str, method: str, arguments: dict, timeout: float | None = None):
+        body = json.dumps({"kwargs": arguments, "context": self.worker_ctx.context_data}).encode()
+        reply = json.loads(self.pools[service].post(PATH_PREFIX + method, body, timeout))
         if reply.get("error"):
             raise deserialize(reply["error"])
         return reply["result"]
