@@ -60,7 +60,7 @@ class Console:
     def file(self, path: str) -> Response:
         """A built file, or the console's page for any path that is not one."""
         target = safe_join(str(self.directory), path) if path else None
-        if target and Path(target).is_file():
+        if target and _is_file(target):
             mimetype = mimetypes.guess_type(target)[0] or "application/octet-stream"
             hashed = path.startswith("assets/")
             response = Response(Path(target).read_bytes(), mimetype=mimetype)
@@ -86,3 +86,11 @@ class Console:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         return response
+
+
+def _is_file(path: str) -> bool:
+    """Whether a built file is there; a name the file system cannot hold (too long, say) is not one."""
+    try:
+        return Path(path).is_file()
+    except OSError:
+        return False

@@ -15,7 +15,7 @@ from services.common.messaging.outbox import Outbox
 from services.common.storage.documents import FLAG, FLAGGED, PENDING
 from services.common.storage.store import Store, database_name
 from tests.helpers import Commands, together, wait_for
-from tests.service.toys import Consumer, Producer, Widget, envelope
+from tests.service.toys import DELIVERIES, Consumer, Producer, Widget, envelope
 
 
 @pytest.fixture
@@ -209,6 +209,24 @@ def test_what_a_worker_wrote_goes_out_without_the_relay_reading_it(container_fac
     with entrypoint_hook(producer, "make") as make:  # written without the store's word: read
         make(f"w-{uuid.uuid4().hex[:8]}")
     assert reads
+
+
+def test_a_document_a_worker_wrote_twice_goes_out_once_as_last_written(container_factory, config,
+                                                                       mongo_client):
+    DELIVERIES.clear()
+    consumer = container_factory(Consumer, config)
+    consumer.start()
+    producer = container_factory(Producer, {**config, "OUTBOX_RELAY_INTERVAL": 3600})
+    producer.start()
+    widget_id = f"w-{uuid.uuid4().hex[:8]}"
+
+    with entrypoint_hook(producer, "announce") as announce:
+        announce(widget_id, 1, times=2)
+    wait_for(lambda: count(consumer, widget_id) == 2, timeout=15)
+
+    assert DELIVERIES[widget_id] == 2  # each event once, not the first one again
+    stored = mongo_client[database_name(config, "producer")].widgets.find_one({"_id": widget_id})
+    assert stored[PENDING] == [] and stored[FLAG] is False
 
 
 def count(container, widget_id):

@@ -64,10 +64,11 @@ class Producer(ServiceBase):
         return widget_id
 
     @rpc(allow=PUBLIC)
-    def announce(self, widget_id, events=1):
-        """A read-decide-write of a widget (made if new) announcing ``events`` events."""
-        self.store.change(Widget, widget_id, lambda widget: Change(events=[
-            Event(WidgetMade, {"widget_id": widget_id}) for _ in range(events)]), create=True)
+    def announce(self, widget_id, events=1, times=1):
+        """``times`` read-decide-writes of a widget (made if new), each announcing ``events`` events."""
+        for _ in range(times):
+            self.store.change(Widget, widget_id, lambda widget: Change(events=[
+                Event(WidgetMade, {"widget_id": widget_id}) for _ in range(events)]), create=True)
         return widget_id
 
 

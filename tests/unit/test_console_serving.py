@@ -40,6 +40,14 @@ def test_a_console_route_gets_the_page_and_a_missing_built_file_is_not_found(bui
         console.file("assets/index-old999.js")  # an older build's: never the page, read as a script
 
 
+def test_a_path_too_long_for_the_file_system_is_a_console_route_not_an_error(built):
+    console = Console({"CONSOLE_DIR": str(built)})
+    long = "Ṱ̺̺̕o͞ ̷i̲̬͇̪͙n̝̗͕v̟̜̘̦͟o̶̙̰̠kè͚̮̺" * 20  # over 255 bytes: ENAMETOOLONG, not "no such file"
+    assert console.file(long).get_data(as_text=True).startswith("<!DOCTYPE html>")
+    with pytest.raises(NotFound):
+        console.file("assets/" + long)
+
+
 def test_no_path_leaves_the_built_directory(built, tmp_path_factory):
     secret = tmp_path_factory.mktemp("outside") / "secret.txt"
     secret.write_text("not for the browser", encoding="utf-8")
