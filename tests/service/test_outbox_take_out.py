@@ -187,46 +187,51 @@ def as_written(store, widget_id):
     return {"_id": widget_id, PENDING: doc[PENDING], FLAG: True}
 
 
-def test_what_a_worker_wrote_goes_out_without_the_relay_reading_it(container_factory, config,
-                                                                    mongo_client, monkeypatch):
+@pytest.fixture
+def announce(container_factory, config, mongo_client):
+    """``announce(events, times=1)``: a running producer (its timer an hour away) writes a new widget
+    ``times`` times, each with ``events`` events, in one worker; returns the widget's id once a running
+    consumer has counted them all and the widget's outbox is empty and unflagged (or fails the test).
+    ``announce.producer``: the producer's container."""
+    consumer = container_factory(Consumer, config)
+    consumer.start()
+    producer = container_factory(Producer, {**config, "OUTBOX_RELAY_INTERVAL": 3600})
+    producer.start()
+    widgets = mongo_client[database_name(config, "producer")].widgets
+
+    def announced(events, times=1):
+        widget_id = f"w-{uuid.uuid4().hex[:8]}"
+        with entrypoint_hook(producer, "announce") as call:
+            call(widget_id, events, times=times)
+        wait_for(lambda: count(consumer, widget_id) == events * times, timeout=15)
+        wait_for(lambda: (widget := widgets.find_one({"_id": widget_id}))[PENDING] == []
+                 and widget[FLAG] is False, timeout=15, what="the widget's outbox emptied")
+        return widget_id
+
+    announced.producer = producer
+    return announced
+
+
+def test_what_a_worker_wrote_goes_out_without_the_relay_reading_it(announce, monkeypatch):
     reads = []
     real = Outbox._relay_collection
     monkeypatch.setattr(Outbox, "_relay_collection",
                         lambda self, *args: reads.append(args[2]) or real(self, *args))
-    consumer = container_factory(Consumer, config)
-    consumer.start()
-    producer = container_factory(Producer, {**config, "OUTBOX_RELAY_INTERVAL": 3600})
-    producer.start()
-    widget_id = f"w-{uuid.uuid4().hex[:8]}"
 
-    with entrypoint_hook(producer, "announce") as announce:
-        announce(widget_id, 3)
-    wait_for(lambda: count(consumer, widget_id) == 3, timeout=15)
+    announce(3)
 
-    stored = mongo_client[database_name(config, "producer")].widgets.find_one({"_id": widget_id})
-    assert stored[PENDING] == [] and stored[FLAG] is False
     assert reads == []  # nothing read back (the timer is an hour away)
-    with entrypoint_hook(producer, "make") as make:  # written without the store's word: read
+    with entrypoint_hook(announce.producer, "make") as make:  # written without the store's word: read
         make(f"w-{uuid.uuid4().hex[:8]}")
     assert reads
 
 
-def test_a_document_a_worker_wrote_twice_goes_out_once_as_last_written(container_factory, config,
-                                                                       mongo_client):
+def test_a_document_a_worker_wrote_twice_goes_out_once_as_last_written(announce):
     DELIVERIES.clear()
-    consumer = container_factory(Consumer, config)
-    consumer.start()
-    producer = container_factory(Producer, {**config, "OUTBOX_RELAY_INTERVAL": 3600})
-    producer.start()
-    widget_id = f"w-{uuid.uuid4().hex[:8]}"
 
-    with entrypoint_hook(producer, "announce") as announce:
-        announce(widget_id, 1, times=2)
-    wait_for(lambda: count(consumer, widget_id) == 2, timeout=15)
+    widget_id = announce(1, times=2)
 
     assert DELIVERIES[widget_id] == 2  # each event once, not the first one again
-    stored = mongo_client[database_name(config, "producer")].widgets.find_one({"_id": widget_id})
-    assert stored[PENDING] == [] and stored[FLAG] is False
 
 
 def count(container, widget_id):
