@@ -38,7 +38,7 @@ def reader(talent, user: dict | None, correlation_id: str = "corr-read-1") -> _R
 
 
 def test_a_read_over_http_answers_as_the_rpc_does_and_is_audited_first(talent, mongo_client, config):
-    answer = reader(talent, ADMIN).call("talent", "get_cadre", cadre_id="C1")
+    answer = reader(talent, ADMIN).call("talent", "get_cadre", {"cadre_id": "C1"})
     assert answer == call(talent, "get_cadre", cadre_id="C1")
     assert answer["name"] == "周一" and answer["unit_id"] == "U1"
     trail = mongo_client[database_name(config, "talent") + "_audit"]["audit"]
@@ -49,25 +49,25 @@ def test_a_read_over_http_answers_as_the_rpc_does_and_is_audited_first(talent, m
 
 def test_a_refusal_comes_back_as_the_same_error(talent):
     with pytest.raises(NotFound) as missing:
-        reader(talent, ADMIN).call("talent", "get_cadre", cadre_id="NOPE")
+        reader(talent, ADMIN).call("talent", "get_cadre", {"cadre_id": "NOPE"})
     assert missing.value.code == "CADRE_NOT_FOUND"
     # a unit administrator of another unit: refused where the data lives
     with pytest.raises(Forbidden):
         reader(talent, actor("UNIT_ADMIN", user_id="ua2", unit_id="U2")).call("talent", "get_cadre",
-                                                                               cadre_id="C1")
+                                                                               {"cadre_id": "C1"})
 
 
 def test_a_read_names_its_user_by_a_token_the_service_checks(talent):
     with pytest.raises(Unauthenticated):
-        reader(talent, None).call("talent", "get_cadre", cadre_id="C1")
+        reader(talent, None).call("talent", "get_cadre", {"cadre_id": "C1"})
     forged = reader(talent, None)
     forged.worker_ctx.context_data.update(auth_token="not.a.token", user_id="admin", roles=["ORG_ADMIN"])
     with pytest.raises(Unauthenticated):
-        forged.call("talent", "get_cadre", cadre_id="C1")
+        forged.call("talent", "get_cadre", {"cadre_id": "C1"})
 
 
 def test_bad_arguments_are_refused_as_over_the_broker(talent):
     from services.common.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
-        reader(talent, ADMIN).call("talent", "get_cadre", cadre_id="C1", colour="red")
+        reader(talent, ADMIN).call("talent", "get_cadre", {"cadre_id": "C1", "colour": "red"})
