@@ -180,9 +180,10 @@ class Store:
                 if collection.update_one({"_id": key, "version": version},
                                          _update(change, envelopes, event_id)).matched_count:
                     if envelopes:
-                        # what the document held pending as read, then these: its pending events
-                        # now, unless a relay took some out meanwhile (the take-out checks)
-                        self.wrote(document, key, [*(current.get(PENDING) or []), *envelopes])
+                        # only the events this write added: any pending before it were another
+                        # worker's to relay (and may be on their way out), never sent again from here;
+                        # should the document still hold them, the take-out's check says so
+                        self.wrote(document, key, envelopes)
                     return {**change.applied_to(current), "version": (version or 0) + 1}
             current = None
         described = what or f"{name} {key}"
