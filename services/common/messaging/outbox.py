@@ -152,7 +152,8 @@ class Outbox(DependencyProvider):
         # FerretDB reading a document costs as much as its size); an event written another way
         # (a guarded update without a read) sends the relay to the store. A relay already running
         # makes one more pass for these
-        # a document written twice is published as last written, which holds the events read before
+        # one entry per document: one written twice keeps only its last write's events, so the
+        # earlier ones are not covered and the relay reads the document (it is never sent twice)
         written = list({(aggregate, doc["_id"]): (aggregate, doc) for aggregate, doc in written
                         if aggregate in self.aggregates}.values())
         if set(emitted) <= {envelope["event_id"] for _, doc in written for envelope in doc[PENDING]}:
