@@ -143,7 +143,8 @@ class IdentityHandle:
 
     def establish(self, request, action: str) -> Actor:
         provider, data = self.provider, self.worker_ctx.data
-        correlation_id = data.setdefault("correlation_id", str(uuid.uuid4()))
+        # the entrypoint gave the request its id; a new one only for a worker started otherwise
+        correlation_id = data.get("correlation_id") or data.setdefault("correlation_id", str(uuid.uuid4()))
         try:
             token = provider.authenticator.token(request.headers.get("Authorization"))
             actor = provider.authenticator.verifier.actor(token)

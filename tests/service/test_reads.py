@@ -5,13 +5,15 @@ returned as the same error (tests/integration/test_reads.py: and not through the
 
 from __future__ import annotations
 
+import socket
 from types import SimpleNamespace
 
 import pytest
+from kombu.utils import json
 
 from devstack.common import free_port
 from services.common.errors import Forbidden, NotFound, Unauthenticated
-from services.common.messaging.reads import _Connections, _Reader
+from services.common.messaging.reads import MAX_CALL_BYTES, MAX_HEAD_BYTES, _Connections, _Reader, _Wire
 from services.common.storage.store import database_name
 from services.talent.service import TalentService
 from tests.helpers import ADMIN, actor, as_user, call
@@ -71,3 +73,72 @@ def test_bad_arguments_are_refused_as_over_the_broker(talent):
 
     with pytest.raises(InvalidInput):
         reader(talent, ADMIN).call("talent", "get_cadre", {"cadre_id": "C1", "colour": "red"})
+
+
+def raw(talent):
+    """A connection to the read port that speaks bytes, for what the gateway never sends."""
+    host, port = talent.read_url.removeprefix("http://").split(":")
+    sock = socket.create_connection((host, int(port)), timeout=10)
+    return sock, _Wire(sock)
+
+
+def call_bytes(method: str, body: bytes, version: bytes = b"HTTP/1.1", extra: bytes = b"") -> bytes:
+    return b"POST /%s %s\r\nHost: talent\r\nContent-Length: %d\r\n%s\r\n%s" % (
+        method.encode(), version, len(body), extra, body)
+
+
+def answer_of(wire: _Wire) -> tuple[bytes, dict, bytes]:
+    (_, status, _), headers = wire.head()
+    return status, headers, wire.exactly(int(headers[b"content-length"]))
+
+
+def closed(sock) -> bool:
+    return sock.recv(1) == b""
+
+
+def test_calls_on_one_connection_are_answered_in_turn_and_it_stays_open(talent):
+    sock, wire = raw(talent)
+    body = json.dumps({"kwargs": {"cadre_id": "C1"}, "context": as_user(ADMIN)}).encode()
+    # two calls sent at once: the second waits in the buffer for the first's answer
+    sock.sendall(call_bytes("get_cadre", body) + call_bytes("no_such_method", b"{}"))
+    status, _, first = answer_of(wire)
+    assert status == b"200" and json.loads(first)["result"]["name"] == "周一"
+    assert answer_of(wire)[0] == b"404"  # an unknown method is an answer, not the connection's end
+    sock.sendall(call_bytes("get_cadre", b"not json"))
+    assert answer_of(wire)[0] == b"400"
+    sock.sendall(call_bytes("get_cadre", body))
+    assert answer_of(wire)[0] == b"200"
+    sock.close()
+
+
+@pytest.mark.parametrize("request_bytes", [
+    b"GARBAGE\r\n\r\n",
+    b"POST /get_cadre HTTP/1.1\r\nno colon here\r\n\r\n",
+    b"POST /get_cadre HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
+    b"POST /get_cadre HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    b"POST /get_cadre HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % (MAX_CALL_BYTES + 1),
+], ids=["no-request-line", "bad-header", "bad-length", "chunked", "too-large"])
+def test_what_is_not_a_call_is_answered_400_and_the_connection_closed(talent, request_bytes):
+    sock, wire = raw(talent)
+    sock.sendall(request_bytes)
+    status, headers, _ = answer_of(wire)
+    assert status == b"400" and headers[b"connection"] == b"close"
+    assert closed(sock)
+    sock.close()
+
+
+def test_a_head_without_end_is_refused_at_its_limit(talent):
+    sock, wire = raw(talent)
+    sock.sendall(b"POST /get_cadre HTTP/1.1\r\n" + b"X: " + b"a" * MAX_HEAD_BYTES)
+    assert answer_of(wire)[0] == b"400" and closed(sock)
+    sock.close()
+
+
+def test_an_http_1_0_call_or_one_asking_to_close_is_answered_then_closed(talent):
+    body = json.dumps({"kwargs": {"cadre_id": "C1"}, "context": as_user(ADMIN)}).encode()
+    for request_bytes in (call_bytes("get_cadre", body, version=b"HTTP/1.0"),
+                          call_bytes("get_cadre", body, extra=b"Connection: close\r\n")):
+        sock, wire = raw(talent)
+        sock.sendall(request_bytes)
+        assert answer_of(wire)[0] == b"200" and closed(sock)
+        sock.close()
