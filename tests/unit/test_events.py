@@ -5,7 +5,13 @@ from datetime import UTC, datetime
 import pytest
 from marshmallow import ValidationError, fields
 
-from services.common.messaging.events import EventSchema, build_envelope, read_envelope
+from services.common.messaging.events import (
+    EnvelopeSchema,
+    EventSchema,
+    _envelope,
+    build_envelope,
+    read_envelope,
+)
 
 
 class Produced(EventSchema):
@@ -85,3 +91,52 @@ def test_event_type_must_name_producer_and_event():
     with pytest.raises(ValueError):
         Bad.source_and_name()
     assert Produced.source_and_name() == ("talent", "thing_happened")
+
+
+ENVELOPE_CASES = {
+    "as produced": {},
+    "naive moment (read as UTC)": {"occurred_at": "2025-01-02T03:04:05"},
+    "moment with an offset": {"occurred_at": "2025-01-02T11:04:05+08:00"},
+    "no correlation id or actor": {"correlation_id": None, "actor": None},
+    "an unknown field": {"colour": "red"},
+    "version as text": {"schema_version": "2"},
+    "version as a bool": {"schema_version": True},
+    "version 0": {"schema_version": 0},
+    "id not a UUID": {"event_id": "E1"},
+    "id with a trailing newline": {"event_id": "12345678-1234-1234-1234-123456789abc\n"},
+    "type without a dot": {"event_type": "thing"},
+    "moment not a moment": {"occurred_at": "yesterday"},
+    "moment empty": {"occurred_at": ""},
+    "moment a number": {"occurred_at": 1735787045},
+    "producer a number": {"producer": 7},
+    "payload a list": {"payload": []},
+    "actor a list": {"actor": ["u1"]},
+    "correlation id a number": {"correlation_id": 5},
+}
+
+
+@pytest.mark.parametrize("change", ENVELOPE_CASES.values(), ids=ENVELOPE_CASES.keys())
+def test_the_envelope_check_reads_as_the_envelope_schema_does(change):
+    """The consumer's own check of an envelope (events.py ``_envelope``) gives what EnvelopeSchema's
+    load gives, and refuses what it refuses."""
+    body = {**make(), **change}
+    try:
+        expected = EnvelopeSchema().load(body)
+    except ValidationError as refused:
+        with pytest.raises(ValidationError) as also:
+            _envelope(body)
+        assert also.value.messages == refused.messages
+        return
+    assert _envelope(body) == expected
+    assert _envelope(body)["occurred_at"].utcoffset() == expected["occurred_at"].utcoffset()
+
+
+def test_an_envelope_missing_a_field_is_refused_as_the_schema_refuses_it():
+    for name in ("event_id", "event_type", "schema_version", "occurred_at", "producer", "payload"):
+        body = make()
+        del body[name]
+        with pytest.raises(ValidationError) as refused:
+            _envelope(body)
+        assert refused.value.messages == {name: ["Missing data for required field."]}
+        with pytest.raises(ValidationError):
+            EnvelopeSchema().load(body)

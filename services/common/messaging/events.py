@@ -8,6 +8,7 @@ relies on and ignores the rest (``unknown = EXCLUDE``) -- the chassis is the onl
 from __future__ import annotations
 
 import functools
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,13 +37,16 @@ class EventSchema(Schema):
         return source, name
 
 
+EVENT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+EVENT_TYPE = re.compile(r"^[a-z_]+\.[a-z_]+$")
+
+
 class EnvelopeSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    event_id = fields.String(required=True, validate=validate.Regexp(
-        r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"))
-    event_type = fields.String(required=True, validate=validate.Regexp(r"^[a-z_]+\.[a-z_]+$"))
+    event_id = fields.String(required=True, validate=validate.Regexp(EVENT_ID))
+    event_type = fields.String(required=True, validate=validate.Regexp(EVENT_TYPE))
     schema_version = fields.Integer(required=True, validate=validate.Range(min=1))
     occurred_at = fields.AwareDateTime(required=True, default_timezone=UTC)
     producer = fields.String(required=True)
@@ -104,9 +108,35 @@ def read_envelope(body: Any, schema_cls: type[EventSchema]) -> ReceivedEvent:
     """Check the envelope and load the payload; raises ValidationError for a malformed message."""
     if not isinstance(body, dict):
         raise ValidationError({"_envelope": ["message body is not a JSON object"]})
-    envelope = _schema(EnvelopeSchema).load(body)  # built once: building one took 100 µs a message
+    envelope = _envelope(body)
     if envelope["event_type"] != schema_cls.event_type:
         raise ValidationError({"event_type": [
             f"expected {schema_cls.event_type}, got {envelope['event_type']}"]})
     payload = _schema(schema_cls).load(envelope["payload"])
     return ReceivedEvent(**{**envelope, "payload": payload})
+
+
+def _envelope(body: dict) -> dict[str, Any]:
+    """The envelope as EnvelopeSchema loads it. An envelope as producers send it is checked here, field
+    by field, with the schema's own rules (its load was a twelfth of a consumer's CPU a message); any
+    other goes through the schema, which accepts what it accepts and says what is wrong."""
+    try:
+        event_id, event_type, version = body["event_id"], body["event_type"], body["schema_version"]
+        occurred_at, producer, payload = body["occurred_at"], body["producer"], body["payload"]
+    except KeyError:
+        return _schema(EnvelopeSchema).load(body)
+    correlation_id, actor = body.get("correlation_id"), body.get("actor")
+    if (type(event_id) is str and EVENT_ID.match(event_id) and type(event_type) is str
+            and EVENT_TYPE.match(event_type) and type(version) is int and version >= 1
+            and type(occurred_at) is str and type(producer) is str and type(payload) is dict
+            and (correlation_id is None or type(correlation_id) is str)
+            and (actor is None or type(actor) is dict)):
+        try:
+            at = datetime.fromisoformat(occurred_at)  # as marshmallow's DateTime reads ISO 8601
+        except ValueError:
+            return _schema(EnvelopeSchema).load(body)
+        return {"event_id": event_id, "event_type": event_type, "schema_version": version,
+                "occurred_at": at if at.tzinfo is not None else at.replace(tzinfo=UTC),
+                "producer": producer, "correlation_id": correlation_id,
+                "actor": dict(actor) if actor is not None else None, "payload": dict(payload)}
+    return _schema(EnvelopeSchema).load(body)
