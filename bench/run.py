@@ -165,13 +165,14 @@ def main(argv=None) -> int:
     say(f"private stack under {stack.base}")
     # a TERM (a stopped `make bench`) unwinds like Ctrl-C: every process started here is stopped
     signal.signal(signal.SIGTERM, _interrupt)
-    stack.start()
     results.notes.append(
         f"settle: before each benchmark and each season size, the harness waited until the machine's CPU "
         f"was under 15 % busy for 3 s in a row (at most {settings['settle_max_s']:g} s; waits in the "
         f"JSON's details.settle), so that no figure carries the previous one's cleanup.")
     shared = Shared(stack, settings["share_suite"])
     try:
+        # inside: a broker started before the store failed to start is stopped all the same
+        stack.start()
         data["versions"] = stack.versions()
         for name in only:
             quiet(results, settings, name)

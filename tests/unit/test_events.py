@@ -3,12 +3,14 @@
 from datetime import UTC, datetime
 
 import pytest
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 from services.common.messaging.events import (
     EnvelopeSchema,
     EventSchema,
     _envelope,
+    _errors,
+    _load,
     build_envelope,
     read_envelope,
 )
@@ -140,3 +142,72 @@ def test_an_envelope_missing_a_field_is_refused_as_the_schema_refuses_it():
         assert refused.value.messages == {name: ["Missing data for required field."]}
         with pytest.raises(ValidationError):
             EnvelopeSchema().load(body)
+
+
+def event_schemas() -> list[type[EventSchema]]:
+    """Every event schema the services publish or consume."""
+    import importlib
+
+    for service in ("appraisal", "accountability", "tolerance", "talent", "care"):
+        importlib.import_module(f"services.{service}.events")
+    found, todo = [], [EventSchema]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            found.append(sub)
+            todo.append(sub)
+    return sorted(set(found), key=lambda cls: (cls.__module__, cls.__name__))
+
+
+CANDIDATES = ["C1", "U-1", "abc", "周一", "2025", "2025-01-02", "2025-01-02T03:04:05+00:00",
+              "2025-01-02T03:04:05", "", " ", 2025, 1, 0, -1, 1.5, True, False, None, [], {}, ["C1"],
+              [{"x": 1}], {"user_id": "u1"}]
+
+
+def candidates(field) -> list:
+    choices = [c for v in field.validators if isinstance(v, validate.OneOf) for c in v.choices]
+    return choices + CANDIDATES
+
+
+def accepted(field):
+    """A value the field alone accepts (its first candidate that loads), or None."""
+    if isinstance(field, fields.Nested):
+        return valid_payload(type(field.schema)) if not field.many else [valid_payload(type(field.schema))]
+    for value in candidates(field):
+        try:
+            field.deserialize(value)
+        except ValidationError:
+            continue
+        return value
+    return None
+
+
+def valid_payload(schema_cls) -> dict:
+    schema = schema_cls()
+    return {(f.data_key or name): accepted(f) for name, f in schema.load_fields.items()}
+
+
+def outcome(load, data):
+    try:
+        return "loaded", load(data)
+    except ValidationError as refused:
+        return "refused", refused.messages
+
+
+@pytest.mark.parametrize("schema_cls", event_schemas(), ids=lambda cls: f"{cls.__module__}.{cls.__name__}")
+def test_a_payload_loads_field_by_field_as_its_schema_loads_it(schema_cls):
+    """events.py ``_load`` gives what the schema's load gives and refuses what it refuses: a valid
+    payload, each field missing, each field given every candidate value, and a field unknown."""
+    schema = schema_cls()
+    valid = valid_payload(schema_cls)
+    cases = [valid, {**valid, "unknown_field": 1}, "not a mapping", None]
+    for name, field in schema.load_fields.items():
+        key = field.data_key or name
+        cases.append({k: v for k, v in valid.items() if k != key})
+        cases += [{**valid, key: value} for value in candidates(field)]
+    loads = 0
+    for data in cases:
+        expected = outcome(schema.load, data)
+        assert outcome(lambda d: _load(schema_cls, d), data) == expected, data
+        assert _errors(schema_cls, data) == schema.validate(data) if isinstance(data, dict) else True
+        loads += expected[0] == "loaded"
+    assert loads, f"no candidate payload of {schema_cls.__name__} loads: the test proves nothing"
