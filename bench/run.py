@@ -274,7 +274,8 @@ def run_choreography(stack, s, results: Results, profiler, shared) -> None:
         for run in range(s["runs"]):
             handles = []
             if run == 0:
-                handles = [profiler.sample(f"choreography-{name}", procs.pid(name), 8)
+                # long enough for the cycles' set-up and the burst after it
+                handles = [profiler.sample(f"choreography-{name}", procs.pid(name), 25)
                            for name in ("appraisal", "talent")]
             r = suite.choreography_run(stack, procs, api, units, next(years))
             cpu = r.pop("cpu")
