@@ -13,7 +13,14 @@ from kombu.utils import json
 
 from devstack.common import free_port
 from services.common.errors import Forbidden, NotFound, Unauthenticated
-from services.common.messaging.reads import MAX_CALL_BYTES, MAX_HEAD_BYTES, _Connections, _Reader, _Wire
+from services.common.messaging.reads import (
+    MAX_CALL_BYTES,
+    MAX_HEAD_BYTES,
+    ReadPort,
+    _Connections,
+    _Reader,
+    _Wire,
+)
 from services.common.storage.store import database_name
 from services.talent.service import TalentService
 from tests.helpers import ADMIN, actor, as_user, call
@@ -142,3 +149,22 @@ def test_an_http_1_0_call_or_one_asking_to_close_is_answered_then_closed(talent)
         sock.sendall(request_bytes)
         assert answer_of(wire)[0] == b"200" and closed(sock)
         sock.close()
+
+
+def test_a_call_the_port_cannot_answer_is_a_500_and_the_service_runs_on(talent, monkeypatch):
+    """Whatever breaks in answering one call (here the worker's spawn, as while the service stops) is
+    that call's 500, never the end of the service: a thread of the container that raised would stop it."""
+    port = next(d for d in talent.dependencies if isinstance(d, ReadPort))
+
+    def broken(entrypoint, kwargs, context):
+        raise RuntimeError("no worker today")
+
+    body = json.dumps({"kwargs": {"cadre_id": "C1"}, "context": as_user(ADMIN)}).encode()
+    sock, wire = raw(talent)
+    with monkeypatch.context() as patched:
+        patched.setattr(port, "answer", broken)
+        sock.sendall(call_bytes("get_cadre", body))
+        status, headers, _ = answer_of(wire)
+        assert status == b"500" and headers[b"connection"] == b"close" and closed(sock)
+    sock.close()
+    assert reader(talent, ADMIN).call("talent", "get_cadre", {"cadre_id": "C1"})["name"] == "周一"

@@ -14,6 +14,7 @@ going through the broker. A service without an address in ``READ_URLS`` is read 
 from __future__ import annotations
 
 import http.client
+import logging
 import socket
 from functools import partial
 from urllib.parse import urlsplit
@@ -25,6 +26,8 @@ from nameko.exceptions import deserialize, serialize
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 from nameko.web.server import parse_address
+
+log = logging.getLogger(__name__)
 
 PATH_PREFIX = "/"
 # an idle keep-alive connection is closed after this long (the gateway opens another)
@@ -167,7 +170,14 @@ class ReadPort(DependencyProvider):
                                           b"a call is POST /<method> HTTP/1.1 with a Content-Length "
                                           b"body of at most 1 MiB\n", b"text/plain", close=True))
                     return
-                sock.sendall(self.respond(verb, path, body))
+                try:
+                    answer = self.respond(verb, path, body)
+                except Exception:  # a thread of the container's that raised would stop the service
+                    log.exception("the read port could not answer a call to %r", path[:100])
+                    sock.sendall(_message(b"HTTP/1.1 500 Internal Server Error",
+                                          b"the call could not be answered\n", b"text/plain", close=True))
+                    return
+                sock.sendall(answer)
                 if version != [b"HTTP/1.1"] or headers.get(b"connection", b"").lower() == b"close":
                     return
         except OSError:  # the caller went away, or was silent too long
