@@ -5,11 +5,15 @@ The page runs under a strict Content-Security-Policy: scripts and styles from th
 build emits no inline script), connections to this origin and the identity provider only, nothing from
 anywhere else. Built files carry a content hash in their names and are cached for a year; the page
 itself is read again on every visit, so a release shows at once. Any other path under /console/ is one
-of the console's own pages (it routes in the browser) and gets the page.
+of the console's own pages (it routes in the browser) and gets the page. Text files go gzipped to a
+browser that takes it: the console's script and styles are 1.1 MB as built, about a quarter of that
+compressed, which an officer on a slow line waits for on the first visit after each release.
 """
 
 from __future__ import annotations
 
+import functools
+import gzip
 import json
 import mimetypes
 from pathlib import Path
@@ -25,6 +29,9 @@ PREFIX = "/console/"
 DEFAULT_CLIENT_ID = "cadre-console"
 DEFAULT_SCOPES = "openid profile"
 DEFAULT_IN_FLIGHT = 4  # the gateway's own default (GATEWAY_MAX_REQUESTS_PER_CLIENT)
+COMPRESSIBLE = frozenset({"text/html", "text/css", "text/javascript", "application/javascript",
+                          "application/json", "image/svg+xml"})
+MIN_COMPRESSED_BYTES = 1024  # below a packet or two, gzip saves nothing worth its header
 
 
 def settings(config) -> dict:
@@ -57,20 +64,20 @@ class Console:
         return self._secured(Response(json.dumps(self.settings), mimetype="application/json"),
                              "no-cache")
 
-    def file(self, path: str) -> Response:
-        """A built file, or the console's page for any path that is not one."""
+    def file(self, path: str, gzip_ok: bool = False) -> Response:
+        """A built file, or the console's page for any path that is not one; gzipped when it is text
+        and the browser takes gzip (``gzip_ok``: see :func:`takes_gzip`)."""
         target = safe_join(str(self.directory), path) if path else None
         if target and _is_file(target):
             mimetype = mimetypes.guess_type(target)[0] or "application/octet-stream"
             hashed = path.startswith("assets/")
-            response = Response(Path(target).read_bytes(), mimetype=mimetype)
-            return self._secured(response, "public, max-age=31536000, immutable" if hashed
-                                 else "no-cache")
+            return self._secured(_built(target, mimetype, gzip_ok),
+                                 "public, max-age=31536000, immutable" if hashed else "no-cache")
         if path.startswith("assets/"):
             raise NotFound()  # a file of an older build: not the page, which would load as a script
-        return self.page()
+        return self.page(gzip_ok)
 
-    def page(self) -> Response:
+    def page(self, gzip_ok: bool = False) -> Response:
         index = self.directory / "index.html"
         if not index.is_file():
             body = ("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
@@ -78,7 +85,7 @@ class Console:
                     "built</h1><p>make run 会构建它 · make run builds it (npm ci && npm run build in "
                     "console/).</p></body></html>")
             return self._secured(Response(body, status=503, mimetype="text/html"), "no-cache")
-        return self._secured(Response(index.read_bytes(), mimetype="text/html"), "no-cache")
+        return self._secured(_built(str(index), "text/html", gzip_ok), "no-cache")
 
     def _secured(self, response: Response, cache: str) -> Response:
         response.headers["Content-Security-Policy"] = self.policy
@@ -94,3 +101,31 @@ def _is_file(path: str) -> bool:
         return Path(path).is_file()
     except OSError:
         return False
+
+
+def takes_gzip(request) -> bool:
+    """Whether the request's Accept-Encoding takes gzip (``gzip;q=0`` refuses it)."""
+    return request.accept_encodings["gzip"] > 0
+
+
+def _built(target: str, mimetype: str, gzip_ok: bool) -> Response:
+    """A built file's answer: gzipped for a browser that takes it when it is text worth compressing.
+    Whichever it sends, a text file's answer says it varies by Accept-Encoding, so no cache between
+    hands the compressed one to a browser that did not ask for it."""
+    if mimetype not in COMPRESSIBLE:
+        return Response(Path(target).read_bytes(), mimetype=mimetype)
+    stat = Path(target).stat()
+    if gzip_ok and stat.st_size >= MIN_COMPRESSED_BYTES:
+        response = Response(_gzipped(target, stat.st_mtime_ns, stat.st_size), mimetype=mimetype)
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(Path(target).read_bytes(), mimetype=mimetype)
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+@functools.lru_cache(maxsize=64)
+def _gzipped(target: str, mtime_ns: int, size: int) -> bytes:
+    """A built file compressed once per process and build (its time and size are in the key: a new
+    build under the same name is compressed again)."""
+    return gzip.compress(Path(target).read_bytes(), compresslevel=9, mtime=0)

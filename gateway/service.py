@@ -26,7 +26,7 @@ from werkzeug.wrappers import Response
 
 from gateway import docs
 from gateway.auth import Authenticator
-from gateway.console import Console
+from gateway.console import Console, takes_gzip
 from gateway.entrypoints import http
 from gateway.exceptions import (
     LengthRequired,
@@ -358,7 +358,7 @@ class GatewayService:
     @http("GET", "/console/")
     def console_page(self, request):
         """The officer console (gateway/console.py): its page; it signs in and calls this API."""
-        return Console(self.config).page()
+        return Console(self.config).page(takes_gzip(request))
 
     @http("GET", "/console/config.json")
     def console_config(self, request):
@@ -366,7 +366,7 @@ class GatewayService:
 
     @http("GET", "/console/<path:path>")
     def console_file(self, request, path):
-        return Console(self.config).file(path)
+        return Console(self.config).file(path, takes_gzip(request))
 
     @http("GET", "/audit")
     def audit(self, request):

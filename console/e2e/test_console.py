@@ -57,6 +57,23 @@ def test_each_role_signs_in_through_the_provider_and_sees_its_desk(officer, worl
     assert person.csp_violations() == [] and person.problems == []
 
 
+def test_the_console_arrives_gzipped_and_works(officer):
+    """The browser takes gzip, so the page, the script and the styles come compressed (the built
+    script alone is most of a megabyte), and the console runs on them."""
+    person = officer()
+    encodings = {}
+    person.page.on("response", lambda answer: "/console/" in answer.url and encodings.setdefault(
+        answer.url.split("/console/", 1)[1].split("?")[0], answer.headers.get("content-encoding")))
+    person.sign_in("org1")
+    assert person.page.locator("#desk-title").inner_text() == "工作台"
+    script = [name for name in encodings if name.startswith("assets/index-") and name.endswith(".js")]
+    styles = [name for name in encodings if name.startswith("assets/index-") and name.endswith(".css")]
+    assert script and styles, sorted(encodings)
+    assert {encodings[name] for name in script + styles} == {"gzip"}, encodings
+    assert encodings[""] == "gzip"  # the page
+    assert person.problems == [] and person.csp_violations() == []
+
+
 def test_a_console_page_needs_a_sign_in_and_comes_back_to_it(officer, world):
     person = officer().sign_in("org1", f"cadres/{world.cadres[1]}")
     assert world.cadres[1] in person.page.locator("[data-test=facts]").inner_text()

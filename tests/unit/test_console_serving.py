@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import pytest
 from werkzeug.exceptions import NotFound
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
-from gateway.console import Console, policy, settings
+from gateway.console import Console, policy, settings, takes_gzip
 
 
 @pytest.fixture
@@ -77,3 +80,56 @@ def test_the_settings_the_console_reads():
     body = json.loads(Console({"CONSOLE_OIDC_ISSUER": "https://b"}).config_response().get_data())
     assert body["issuer"] == "https://b"
     assert "connect-src 'self';" in policy("")
+
+
+@pytest.fixture
+def large(built):
+    script = "".join(f"console.log({n}, '干部激励');\n" for n in range(2000)).encode()
+    (built / "assets" / "index-big456.js").write_bytes(script)
+    (built / "assets" / "logo-1.png").write_bytes(b"\x89PNG" + bytes(4000))
+    (built / "index.html").write_text("<!DOCTYPE html><title>console</title>" + "<!-- -->" * 500,
+                                      encoding="utf-8")
+    return built, script
+
+
+def test_text_goes_gzipped_to_a_browser_that_takes_it_and_plain_to_one_that_does_not(large):
+    built, script = large
+    console = Console({"CONSOLE_DIR": str(built)})
+    zipped = console.file("assets/index-big456.js", gzip_ok=True)
+    assert zipped.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped.vary
+    assert gzip.decompress(zipped.get_data()) == script and len(zipped.get_data()) < len(script) / 4
+    assert "immutable" in zipped.headers["Cache-Control"] and zipped.headers["Content-Security-Policy"]
+    plain = console.file("assets/index-big456.js", gzip_ok=False)
+    assert "Content-Encoding" not in plain.headers and plain.get_data() == script
+    assert "Accept-Encoding" in plain.vary  # a shared cache keeps the two apart
+    page = console.page(gzip_ok=True)
+    assert page.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(page.get_data()).startswith(b"<!DOCTYPE html>")
+    # a console route gets the page compressed too
+    assert console.file("appraisal/cycles/C-1", gzip_ok=True).headers["Content-Encoding"] == "gzip"
+
+
+def test_small_files_and_images_go_as_they_are(large):
+    built, _ = large
+    console = Console({"CONSOLE_DIR": str(built)})
+    small = console.file("assets/index-abc123.js", gzip_ok=True)
+    assert "Content-Encoding" not in small.headers and small.get_data() == b"console.log(1)"
+    image = console.file("assets/logo-1.png", gzip_ok=True)
+    assert "Content-Encoding" not in image.headers and "Accept-Encoding" not in image.vary
+
+
+def test_a_new_build_under_the_same_name_is_compressed_again(large):
+    built, _ = large
+    console = Console({"CONSOLE_DIR": str(built)})
+    first = gzip.decompress(console.page(gzip_ok=True).get_data())
+    (built / "index.html").write_text("<!DOCTYPE html><title>release 2</title>" + "<!-- -->" * 600,
+                                      encoding="utf-8")
+    assert gzip.decompress(console.page(gzip_ok=True).get_data()) != first
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("gzip, deflate, br", True), ("br;q=1.0, gzip;q=0.8, *;q=0.1", True), ("gzip;q=0", False),
+    ("identity", False), ("", False), ("*", True)])
+def test_who_takes_gzip(header, expected):
+    request = Request(EnvironBuilder(headers={"Accept-Encoding": header} if header else {}).get_environ())
+    assert takes_gzip(request) is expected
