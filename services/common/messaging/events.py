@@ -117,29 +117,32 @@ def read_envelope(body: Any, schema_cls: type[EventSchema]) -> ReceivedEvent:
 
 
 def _envelope(body: dict) -> dict[str, Any]:
-    """The envelope as EnvelopeSchema loads it. An envelope as producers send it is checked here, field
-    by field, with the schema's own rules (2 µs where the schema's load took 26); any other goes
-    through the schema, which accepts what it accepts and says what is wrong."""
-    try:
-        event_id, event_type, version = body["event_id"], body["event_type"], body["schema_version"]
-        occurred_at, producer, payload = body["occurred_at"], body["producer"], body["payload"]
-    except KeyError:
-        return _schema(EnvelopeSchema).load(body)
+    """The envelope as EnvelopeSchema loads it: one as producers send it checked here by the schema's
+    own rules (2 µs where the schema's load took 26), any other loaded by the schema, which accepts
+    what it accepts and says what is wrong."""
+    checked = _as_produced(body)
+    return checked if checked is not None else _schema(EnvelopeSchema).load(body)
+
+
+def _as_produced(body: dict) -> dict[str, Any] | None:
+    """An envelope in the shape producers send, loaded field by field; None for any other."""
+    event_id, event_type, version = body.get("event_id"), body.get("event_type"), body.get("schema_version")
+    occurred_at, producer, payload = body.get("occurred_at"), body.get("producer"), body.get("payload")
     correlation_id, actor = body.get("correlation_id"), body.get("actor")
-    if (type(event_id) is str and EVENT_ID.match(event_id) and type(event_type) is str
+    if not (type(event_id) is str and EVENT_ID.match(event_id) and type(event_type) is str
             and EVENT_TYPE.match(event_type) and type(version) is int and version >= 1
             and type(occurred_at) is str and type(producer) is str and type(payload) is dict
             and (correlation_id is None or type(correlation_id) is str)
             and (actor is None or type(actor) is dict)):
-        try:
-            at = datetime.fromisoformat(occurred_at)  # as marshmallow's DateTime reads ISO 8601
-        except ValueError:
-            return _schema(EnvelopeSchema).load(body)
-        return {"event_id": event_id, "event_type": event_type, "schema_version": version,
-                "occurred_at": at if at.tzinfo is not None else at.replace(tzinfo=UTC),
-                "producer": producer, "correlation_id": correlation_id,
-                "actor": dict(actor) if actor is not None else None, "payload": dict(payload)}
-    return _schema(EnvelopeSchema).load(body)
+        return None
+    try:
+        at = datetime.fromisoformat(occurred_at)  # as marshmallow's DateTime reads ISO 8601
+    except ValueError:
+        return None
+    return {"event_id": event_id, "event_type": event_type, "schema_version": version,
+            "occurred_at": at if at.tzinfo is not None else at.replace(tzinfo=UTC),
+            "producer": producer, "correlation_id": correlation_id,
+            "actor": dict(actor) if actor is not None else None, "payload": dict(payload)}
 
 
 @dataclass(frozen=True)
@@ -173,8 +176,8 @@ def _load(schema_cls: type[Schema], data) -> dict[str, Any]:
     where the schema took 18); anything a field refuses is loaded again by the schema, which says all
     that is wrong."""
     plain = _plain(schema_cls)
-    if plain is not None and type(data) is dict and not (plain.refuses_unknown
-                                                         and not plain.keys.issuperset(data)):
+    if plain is not None and type(data) is dict and (not plain.refuses_unknown
+                                                     or plain.keys.issuperset(data)):
         loaded = {}
         try:
             for key, attribute, field in plain.fields:
