@@ -316,10 +316,10 @@ def run_choreography(stack, s, results: Results, profiler, shared) -> None:
         "a time (events/s and the burst's lag, which is how long its queue takes to drain), or open "
         "loop at a share of the bare pipeline's rate, a cycle of 100 results at a time (the target's "
         "lag at that rate). Applied = talent's own count of results applied (its /metrics, read every "
-        f"{suite.APPLIED_SAMPLE_S * 1000:.0f} ms in a burst, {suite.PACED_SAMPLE_S * 1000:.0f} ms "
-        "paced; no store polling); the k-th applied is matched with the k-th finalized, so lag = "
-        "applied - finalized_at, exact to the sample interval, and never under it, while talent applies "
-        "in finalize order. At the end talent's store is checked for every cadre's result of the year.")
+        f"{suite.APPLIED_SAMPLE_S * 1000:.0f} ms; no store polling); the k-th applied is matched with "
+        "the k-th finalized, so lag = applied - finalized_at, exact to the sample interval, and never "
+        "under it, while talent applies in finalize order. At the end talent's store is checked for "
+        "every cadre's result of the year.")
 
 
 def run_gateway(stack, s, results: Results, profiler, shared) -> None:

@@ -42,8 +42,9 @@ CONCURRENCY = 10  # requests in flight while seeding (the gateway's GATEWAY_MAX_
 RESULT_HANDLER = "on_result_finalized"
 COPY_HANDLER = "on_cadre_registered"  # every service but talent keeps a copy of the roster
 COPIES = tuple(s for s in SERVICES if s != "talent")
-APPLIED_SAMPLE_S = 0.2  # how often the choreography reads talent's applied count (its /metrics)
-PACED_SAMPLE_S = 0.05  # the same for a paced run: its lags are a few hundred ms, not seconds
+# how often the choreography reads talent's applied count (its /metrics, the counts named only: no
+# store query, a fraction of a millisecond of talent's CPU): a lag is overstated by up to this much
+APPLIED_SAMPLE_S = 0.05
 TOLERANCE_QUEUE = "evt-talent-cadre_registered--tolerance.on_cadre_registered"
 
 
@@ -261,9 +262,9 @@ def choreography_run(stack: PrivateStack, procs: Processes, api: Api, units, yea
     "at that rate" means: a burst's lag is how long its queue takes to drain.
 
     Applied = counted by talent itself: its ``cadre_entrypoint_calls_total`` for ``on_result_finalized``
-    with outcome ok, read from its /metrics every ``APPLIED_SAMPLE_S`` (a burst) or
-    ``PACED_SAMPLE_S`` (paced, whose lags are shorter) -- no store query while results flow (polling
-    the store cost a FerretDB scan per poll, load on the very cores being measured). The k-th result
+    with outcome ok, read from its /metrics every ``APPLIED_SAMPLE_S`` -- no store query while
+    results flow (polling the store cost a FerretDB scan per poll, load on the very cores being
+    measured). The k-th result
     applied is matched with the k-th finalized (results in order of their cycle's ``finalized_at``),
     so a lag is exact to the sample interval, and never under it, where talent takes results in the
     order they were finalized, and an approximation where it does not. At the end one query checks
@@ -276,7 +277,6 @@ def choreography_run(stack: PrivateStack, procs: Processes, api: Api, units, yea
                    for c, g in grades_for(units[unit_id])]
         cycle_docs.update_one({"_id": cycle_id}, {"$set": {"results": results}, "$inc": {"version": 1}})
     cadre_ids = [c for cs in units.values() for c in cs]
-    sample_s = APPLIED_SAMPLE_S if rate is None else PACED_SAMPLE_S
 
     def applied_count() -> int:
         return int(procs.metric("talent", "cadre_entrypoint_calls_total",
@@ -291,7 +291,7 @@ def choreography_run(stack: PrivateStack, procs: Processes, api: Api, units, yea
         while not samples or samples[-1][1] < len(cadre_ids):
             applied = applied_count() - base
             samples.append((time.time(), applied))  # timed once read: a result is never dated early
-            eventlet.sleep(sample_s)
+            eventlet.sleep(APPLIED_SAMPLE_S)
 
     def finalize(item):
         unit_id, cycle_id = item
@@ -331,7 +331,7 @@ def choreography_run(stack: PrivateStack, procs: Processes, api: Api, units, yea
             "finalized_per_s": (len(cadre_ids) - first_cycle) / spread if spread > 0 else None,
             "lag_p50_ms": percentile(lags, 50) * 1000,
             "lag_p99_ms": percentile(lags, 99) * 1000, "lag_max_ms": max(lags) * 1000,
-            "sample_ms": sample_s * 1000, "samples": len(samples), "applied": samples[-1][1]}
+            "sample_ms": APPLIED_SAMPLE_S * 1000, "samples": len(samples), "applied": samples[-1][1]}
 
 
 # 2. gateway under load

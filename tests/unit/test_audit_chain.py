@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import eventlet
 import mongomock
 import pytest
 
@@ -78,6 +79,33 @@ def test_two_writers_of_one_trail_interleaved_do_not_fork_it(database):
     verdict = first.verify()
     assert (verdict.intact, verdict.entries) == (True, 4)
     assert [e["user_id"] for e in database.audit.find().sort("seq", 1)] == ["a", "b", "b", "a"]
+
+
+def test_entries_recorded_together_are_chained_in_one_write_and_each_caller_returns_once_stored(database):
+    """Workers started in one pass (the requests of one wake-up) share one insert; each record()
+    returns only when its own entry is in the store, and the chain is intact."""
+    trail = AuditTrail(database, "talent")
+    trail.ensure_indexes()
+    inserts = []
+    insert_many = trail.collection.insert_many
+
+    def counted(documents, **kwargs):
+        inserts.append(len(documents))
+        return insert_many(documents, **kwargs)
+
+    trail.collection.insert_many = counted
+    stored_on_return = []
+
+    def worker(i):
+        trail.record(action="get_cadre", outcome="OK", user_id=f"u{i}", roles=["CADRE"])
+        stored_on_return.append(database.audit.count_documents({"user_id": f"u{i}"}))
+
+    workers = [eventlet.spawn(worker, i) for i in range(6)]
+    for gt in workers:
+        gt.wait()
+    assert inserts == [6] and stored_on_return == [1] * 6
+    verdict = trail.verify()
+    assert (verdict.intact, verdict.entries) == (True, 6)
 
 
 def test_the_trail_read_back_hides_the_chain_fields(database):

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,6 +27,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.common import paging
 from services.common.clock import as_utc, utcnow
+from services.common.storage.groups import GroupCommit, Queued
 
 COLLECTION = "audit"
 AUDIT_ORDER = "-at,-service,-seq"  # every trail merged (the gateway's GET /audit)
@@ -53,22 +53,13 @@ def _to_millisecond(moment: datetime) -> datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
-class _Waiting:
-    def __init__(self, entry: dict):
-        self.entry = entry
-        self.done = False
-        self.error: BaseException | None = None
-
-
 class AuditTrail:
     def __init__(self, database, service: str):
         """``database``: the trail's own (see :meth:`beside`)."""
         self.collection = database[COLLECTION]
         self.service = service
         self._head: tuple[int, str] | None = None  # (seq, hash) of the last entry written
-        self._queue: list[_Waiting] = []
-        self._queued = threading.Lock()
-        self._writing = threading.Lock()
+        self._groups = GroupCommit()  # entries waiting together are chained and written at once
 
     @classmethod
     def beside(cls, service_database, service: str) -> AuditTrail:
@@ -86,7 +77,7 @@ class AuditTrail:
                record: tuple[str, str] | None = None, error_code: str | None = None,
                correlation_id: str | None = None, at: datetime | None = None) -> None:
         """Append one entry; returns once it is stored (raises if it could not be)."""
-        waiting = _Waiting({
+        waiting = Queued({
             "at": _to_millisecond(at or utcnow()),
             "service": self.service,
             "action": action,
@@ -98,25 +89,21 @@ class AuditTrail:
             "record_id": record[1] if record else None,
             "correlation_id": correlation_id,
         })
-        with self._queued:
-            self._queue.append(waiting)
-        with self._writing:
-            if not waiting.done:  # not written by the writer before us: write what waits
-                with self._queued:
-                    batch, self._queue = self._queue, []
-                try:
-                    self._append(batch)
-                except BaseException as exc:
-                    for item in batch:
-                        item.error = exc
-                finally:
-                    for item in batch:
-                        item.done = True
-        if waiting.error is not None:
-            raise waiting.error
+        self._groups.join(COLLECTION, waiting, self._append_all)
+        waiting.outcome()
 
-    def _append(self, batch: list[_Waiting]) -> None:
-        entries = [item.entry for item in batch]
+    def _append_all(self, batch: list[Queued]) -> None:
+        try:
+            self._append(batch)
+        except BaseException as exc:
+            for item in batch:
+                item.error = exc
+        finally:
+            for item in batch:
+                item.done = True
+
+    def _append(self, batch: list[Queued]) -> None:
+        entries = [item.value for item in batch]
         for _ in range(WRITE_ATTEMPTS):
             seq, prev = self._head or self._load_head()
             for entry in entries:

@@ -25,6 +25,7 @@ from eventlet.semaphore import Semaphore
 from pymongo.errors import AutoReconnect, BulkWriteError
 
 from services.common.storage.documents import FLAG, FLAGGED, PENDING
+from services.common.storage.groups import GroupCommit, Queued
 
 DUPLICATE_KEY = 11000
 LOOKUPS_AT_ONCE = 8  # concurrent lookups of one bulk read
@@ -62,41 +63,34 @@ class DocumentLocks:
 
 
 class GroupInserts:
-    """Inserts that workers make at the same time go to the store together, as one ``insert_many``.
-
-    A group commit: a worker queues its document and takes its collection's turn; whoever gets the
-    turn writes every document queued by then, its own and those of the workers that queued while
-    the previous write was in flight. One worker alone writes at once and waits for nobody. FerretDB
-    writes a group as one multi-row INSERT: 10 new documents cost 1.5 ms, where 10 guarded upserts
-    cost 22 ms (docs/performance-archive.md).
+    """Inserts that workers make at the same time go to the store together, as one ``insert_many``
+    (a group commit, ``groups.GroupCommit``): a worker queues its document; with no write of its
+    collection in flight it writes every document queued by then, its own and those of the workers
+    that queued while the previous write was in flight. FerretDB writes a group as one multi-row
+    INSERT: 10 new documents cost 1.5 ms, where 10 guarded upserts cost 22 ms
+    (docs/performance-archive.md).
     """
 
     def __init__(self, locks: DocumentLocks):
         self.locks = locks
-        self._queued: dict[str, list[dict]] = {}
-        self._turns: dict[str, Semaphore] = {}
+        self._groups = GroupCommit()
 
     def insert(self, collection, son: dict) -> bool:
         """True: inserted. False: a document with its ``_id`` exists. Other failures raise, in
         every worker whose document was in the failed write; inserted ones collide on a retry."""
-        entry = {"son": son, "done": False}
-        self._queued.setdefault(collection.name, []).append(entry)
-        with self._turns.setdefault(collection.name, Semaphore()):
-            if not entry["done"]:
-                self._write(collection, self._queued.pop(collection.name))
-        if "error" in entry:
-            raise entry["error"]
-        return entry["inserted"]
+        queued = Queued(son)
+        self._groups.join(collection.name, queued, lambda group: self._write(collection, group))
+        return queued.outcome()
 
-    def _write(self, collection, group: list[dict]):
+    def _write(self, collection, group: list[Queued]):
         inserted = [True] * len(group)
         # what the group is told unless the write ends: its writer killed mid-write (a container
         # stopping) leaves the others a transient error, retried like an outage, not a hang
         error: BaseException | None = AutoReconnect("the grouped insert was interrupted")
         try:
             # the document locks keep a guarded upsert of the same _id out of the way (ADR 0007)
-            with self.locks.hold_all((collection.name, entry["son"]["_id"]) for entry in group):
-                collection.insert_many([entry["son"] for entry in group], ordered=False)
+            with self.locks.hold_all((collection.name, queued.value["_id"]) for queued in group):
+                collection.insert_many([queued.value for queued in group], ordered=False)
             error = None
         except BulkWriteError as exc:
             error = exc if exc.details.get("writeConcernErrors") else None
@@ -108,12 +102,10 @@ class GroupInserts:
         except Exception as exc:  # noqa: BLE001 - handed to every worker in the group
             error = exc
         finally:
-            for entry, was_inserted in zip(group, inserted, strict=True):
-                entry["done"] = True
-                if error is not None:
-                    entry["error"] = error
-                else:
-                    entry["inserted"] = was_inserted
+            for queued, was_inserted in zip(group, inserted, strict=True):
+                queued.done = True
+                queued.error = error
+                queued.result = was_inserted
 
 
 class KnownIds:
