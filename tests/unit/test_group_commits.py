@@ -1,6 +1,6 @@
-"""GroupInserts with a stand-in collection whose insert takes as long as the test says, so that the
-test decides what happens during a write: the writer killed mid-write (a container stopping), and the
-workers of a group woken when their write ends."""
+"""The group commit (services/common/storage/groups.py), through GroupInserts, with a stand-in collection
+whose insert takes as long as the test says, so that the test decides what happens during a write: how
+a group's workers meet and are woken, a writer killed mid-write (a container stopping), a waiter killed."""
 
 import eventlet
 import pytest
