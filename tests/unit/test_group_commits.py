@@ -7,6 +7,7 @@ import pytest
 from eventlet.event import Event
 from pymongo.errors import ConnectionFailure
 
+from services.common.storage.groups import GroupCommit, Queued
 from services.common.storage.store import DocumentLocks, GroupInserts
 
 
@@ -101,3 +102,30 @@ def test_workers_started_in_one_pass_share_one_write():
     workers = [eventlet.spawn(inserts.insert, collection, {"_id": key}) for key in "ABCDE"]
     assert [worker.wait() for worker in workers] == [True] * 5
     assert collection.written == [["A", "B", "C", "D", "E"]]
+
+
+def test_what_a_write_raises_is_the_error_of_each_worker_of_its_group_and_the_next_write_goes_on():
+    groups, written = GroupCommit(), []
+
+    def refused(group):
+        raise ValueError("the store refused the write")
+
+    def worker(key):
+        queued = Queued(key)
+        groups.join("trail", queued, refused)
+        try:
+            return queued.outcome()
+        except ValueError as exc:
+            return str(exc)
+
+    workers = [eventlet.spawn(worker, key) for key in "ABC"]
+    assert [gt.wait() for gt in workers] == ["the store refused the write"] * 3
+
+    def accepted(group):
+        written.append([queued.value for queued in group])
+        for queued in group:
+            queued.result = True
+
+    queued = Queued("D")
+    groups.join("trail", queued, accepted)
+    assert queued.outcome() is True and written == [["D"]]

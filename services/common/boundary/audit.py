@@ -89,18 +89,8 @@ class AuditTrail:
             "record_id": record[1] if record else None,
             "correlation_id": correlation_id,
         })
-        self._groups.join(COLLECTION, waiting, self._append_all)
+        self._groups.join(COLLECTION, waiting, self._append)
         waiting.outcome()
-
-    def _append_all(self, batch: list[Queued]) -> None:
-        try:
-            self._append(batch)
-        except BaseException as exc:
-            for item in batch:
-                item.error = exc
-        finally:
-            for item in batch:
-                item.done = True
 
     def _append(self, batch: list[Queued]) -> None:
         entries = [item.value for item in batch]

@@ -103,7 +103,6 @@ class GroupInserts:
             error = exc
         finally:
             for queued, was_inserted in zip(group, inserted, strict=True):
-                queued.done = True
                 queued.error = error
                 queued.result = was_inserted
 

@@ -47,8 +47,10 @@ class GroupCommit:
 
     def join(self, key, item: Queued, write) -> None:
         """Returns once ``item`` is done: written by this worker, with every item queued under ``key``
-        by then, or by another's write. ``write(items)`` must leave every item done, with its result
-        or its error, however it ends (a writer killed mid-write included)."""
+        by then, or by another's write. ``write(items)`` sets each item's ``result`` (or ``error``);
+        what it raises becomes the error of every item without one, read by each worker from its
+        own item. A writer killed mid-write stops; the others of its group still end, with that error
+        unless ``write`` gave them another."""
         self._queued.setdefault(key, []).append(item)
         while not item.done:
             in_flight = self._writing.get(key)
@@ -58,9 +60,18 @@ class GroupCommit:
                 in_flight.wait()
                 continue
             in_flight = self._writing[key] = Event()
+            group: list[Queued] = []
             try:
                 eventlet.sleep(0)  # the workers started in this pass join this write
-                write(self._queued.pop(key))
+                group = self._queued.pop(key)
+                write(group)
+            except BaseException as exc:
+                for queued in group:
+                    queued.error = queued.error or exc
+                if not isinstance(exc, Exception):
+                    raise  # killed: this worker stops here
             finally:
+                for queued in group:
+                    queued.done = True
                 del self._writing[key]
                 in_flight.send()
