@@ -7,6 +7,7 @@ command listener, so the test sees how many writes the take-out cost and what th
 
 import uuid
 
+import eventlet
 import pytest
 from nameko.testing.services import entrypoint_hook
 from pymongo import MongoClient
@@ -274,3 +275,117 @@ def test_a_pass_that_read_a_document_drops_what_a_worker_said_of_it(relay):
 
     assert outbox.relay(FLAGGED) == 2
     assert outbox._known == [] and outbox.relay(None) == 0  # not published twice
+
+
+# a batch taken out while the next one is published (outbox.TakingOut)
+
+class Log(list):
+    """What the relay did, in order. ``reached(entry)``: an event sent once ``entry`` is logged."""
+
+    def __init__(self):
+        super().__init__()
+        self._waiting: dict = {}
+
+    def append(self, entry):
+        super().append(entry)
+        for event in self._waiting.pop(entry, []):
+            event.send()
+
+    def reached(self, entry) -> eventlet.Event:
+        event = eventlet.Event()
+        self._waiting.setdefault(entry, []).append(event)
+        return event
+
+
+@pytest.fixture
+def watched(relay, monkeypatch):
+    """The relay with what it does logged in order: ``("published", widget)`` once a batch's confirms
+    are in, ``("taken out", widget)`` once a widget's events are out of it, ``("read",)`` when a pass
+    reads flagged widgets. ``watch.widgets(n)``: new widgets of two events each (emptied by a write
+    each), known to the relay as a worker wrote them, a batch each. ``watch.hold(widget, entry)``: the
+    widget's take-out waits until ``entry`` is logged, a second at most."""
+    outbox, store, _ = relay
+    log, held, owners = Log(), {}, {}
+    publish, take_out, read = outbox.publisher.publish, outbox._take_out, outbox._relay_collection
+
+    def publishing(outgoing):
+        outcome = publish(outgoing)
+        for widget in dict.fromkeys(owners[message.key] for message in outgoing):
+            log.append(("published", widget))
+        return outcome
+
+    def taking_out(store_, aggregate, doc, pending, published):
+        if doc["_id"] in held:
+            with eventlet.Timeout(1, False):
+                held[doc["_id"]].wait()
+        take_out(store_, aggregate, doc, pending, published)
+        log.append(("taken out", doc["_id"]))
+
+    def reading(*args):
+        log.append(("read",))
+        return read(*args)
+
+    monkeypatch.setattr(outbox.publisher, "publish", publishing)
+    monkeypatch.setattr(outbox, "_take_out", taking_out)
+    monkeypatch.setattr(outbox, "_relay_collection", reading)
+
+    def widgets(count):
+        ids = flagged_widgets(store, count, events=2)
+        for doc in read_back(store, ids):
+            owners.update({e["event_id"]: doc["_id"] for e in doc[PENDING]})
+        outbox._known.extend((Widget, as_written(store, widget)) for widget in ids)
+        outbox.batch = 2
+        return ids
+
+    def hold(widget, entry):
+        held[widget] = log.reached(entry)
+
+    watch = type("Watch", (), {})()
+    watch.log, watch.widgets, watch.hold = log, widgets, hold
+    return outbox, store, watch
+
+
+def emptied(store, ids):
+    return all(doc[PENDING] == [] and doc[FLAG] is False for doc in read_back(store, ids))
+
+
+def test_the_next_batch_is_published_while_the_one_before_is_taken_out(watched):
+    outbox, store, watch = watched
+    first, second = watch.widgets(2)
+    watch.hold(first, ("published", second))
+
+    assert outbox.relay(None) == 4
+
+    assert watch.log == [("published", first), ("published", second),
+                         ("taken out", first), ("taken out", second)]
+    assert emptied(store, [first, second])
+
+
+def test_a_pass_that_reads_flagged_documents_waits_for_the_take_out_in_flight(watched, monkeypatch):
+    outbox, store, watch = watched
+    [widget] = watch.widgets(1)
+    watch.hold(widget, ("read",))  # were the read not to wait, it would find both events again
+    known = outbox._relay_known
+
+    def known_pass(*args):
+        sent = known(*args)
+        outbox._again = True  # a worker asked for a pass that reads while this one ran
+        return sent
+
+    monkeypatch.setattr(outbox, "_relay_known", known_pass)
+
+    assert outbox.relay(None) == 2
+
+    assert watch.log == [("published", widget), ("taken out", widget), ("read",)]  # published once
+    assert emptied(store, [widget])
+
+
+def test_a_run_of_the_relay_ends_when_its_last_take_out_is_stored(watched):
+    outbox, store, watch = watched
+    [widget] = watch.widgets(1)
+    watch.hold(widget, ("never",))  # the take-out waits its full second
+
+    assert outbox.relay(None) == 2
+
+    assert watch.log == [("published", widget), ("taken out", widget)]
+    assert emptied(store, [widget])

@@ -50,6 +50,28 @@ DEFAULT_BATCH = 500
 TAKE_OUT_CONCURRENCY = 4
 
 
+class TakingOut:
+    """The take-out of the batch last published, made while the relay publishes the next one: the
+    rewrites of a batch's documents cost the store about as long as publishing the next batch costs
+    the broker. One batch's take-out at a time and in their order, so the store sees no more writes at
+    once than before and a document written twice is emptied as before.
+
+    A document whose take-out is not yet stored still holds events that went: the relay waits for it
+    before it reads flagged documents, and a run of the relay ends only when its last take-out is
+    stored, or those events would be published twice."""
+
+    def __init__(self):
+        self._thread = None
+
+    def start(self, take_out) -> None:
+        self._thread = eventlet.spawn(take_out)
+
+    def wait(self) -> int:
+        """How many events the take-out took out; raises what it raised."""
+        thread, self._thread = self._thread, None
+        return thread.wait() if thread is not None else 0
+
+
 def unchanged(pending: list[dict]) -> dict:
     """A filter matching the pending events as read, by their count and the last one's id: events are
     only appended, and taking any out shortens the array, so another array of the same length
@@ -107,6 +129,7 @@ class Outbox(DependencyProvider):
         self._again = False
         self._running = False
         self._said_unroutable: set = set()
+        self.taking_out = TakingOut()
 
     def setup(self):
         config = self.container.config
@@ -190,19 +213,23 @@ class Outbox(DependencyProvider):
         unroutable: set[str] = set()
         try:
             store = self.mongo.store
-            while True:
-                self._again = False
-                if query is None:
-                    sent += self._relay_known(store, unroutable)
-                else:
-                    for aggregate in self.aggregates:
-                        sent += self._relay_collection(store, aggregate, query, unroutable)
-                if self._again:
-                    query = FLAGGED
-                elif self._known:
-                    query = None
-                else:
-                    break
+            try:
+                while True:
+                    self._again = False
+                    if query is None:
+                        sent += self._relay_known(store, unroutable)
+                    else:
+                        sent += self.taking_out.wait()  # what is read must be what is left
+                        for aggregate in self.aggregates:
+                            sent += self._relay_collection(store, aggregate, query, unroutable)
+                    if self._again:
+                        query = FLAGGED
+                    elif self._known:
+                        query = None
+                    else:
+                        break
+            finally:
+                sent += self.taking_out.wait()  # the next run may read what this one took out
         except (PyMongoError, *BROKER_DOWN) as exc:
             # what was known is still flagged in the store: the next pass that reads finds it
             log.warning("%s outbox: store or broker unavailable, will retry: %s", self.producer, exc)
@@ -228,20 +255,34 @@ class Outbox(DependencyProvider):
             seen += 1
             size += len(doc.get(PENDING) or [])
             if size >= self.batch:
-                sent += self._relay_batch(store, aggregate, batch, unroutable,
-                                          self.together.pays(name, seen), read)
+                sent += self._relay_overlapped(store, aggregate, batch, unroutable,
+                                               self.together.pays(name, seen), read)
                 batch, size = [], 0
-        sent += self._relay_batch(store, aggregate, batch, unroutable, self.together.pays(name, seen),
-                                  read)
+        if batch:
+            sent += self._relay_overlapped(store, aggregate, batch, unroutable,
+                                           self.together.pays(name, seen), read)
         if read:
             self.together.passed(name, seen)
         return sent
 
+    def _relay_overlapped(self, store, aggregate, docs, unroutable: set[str], together: bool,
+                          read: bool) -> int:
+        """Publish a batch while the one before is taken out (TakingOut); returns how many events
+        that one took out. This batch's take-out is left running."""
+        take_out = self._publish(store, aggregate, docs, unroutable, together, read)
+        sent = self.taking_out.wait()
+        self.taking_out.start(take_out)
+        return sent
+
     def _relay_batch(self, store, aggregate, docs, unroutable: set[str], together: bool,
                      read: bool = True) -> int:
-        """Publish these documents' events in their order, one wait for all the confirms, then
-        take out what went: with ``together``, one write for all the documents that held just one
-        event (ferretdb.TakeOutTogether), one write each for the others.
+        """Publish these documents' events and take out what went; returns how many went."""
+        return self._publish(store, aggregate, docs, unroutable, together, read)()
+
+    def _publish(self, store, aggregate, docs, unroutable: set[str], together: bool, read: bool):
+        """Publish these documents' events in their order, one wait for all the confirms; returns
+        the take-out of what went, to be run: with ``together``, one write for all the documents
+        that held just one event (ferretdb.TakeOutTogether), one write each for the others.
 
         An event that cannot go holds back the later events of its type in its own document -- each
         type has its own queues, so the broker keeps no order across types anyway (ADR 0003). Of
@@ -288,9 +329,12 @@ class Outbox(DependencyProvider):
             take_out(doc, pending, published)
             return len(published)
 
-        # a write per document, a few at a time: the store's round trips overlap (1.6x here)
-        return self.together.take_out(store, aggregate, whole, take_out) \
-            + sum(eventlet.GreenPool(TAKE_OUT_CONCURRENCY).imap(settle, rest))
+        def take_out_all() -> int:
+            # a write per document, a few at a time: the store's round trips overlap (1.6x here)
+            return self.together.take_out(store, aggregate, whole, take_out) \
+                + sum(eventlet.GreenPool(TAKE_OUT_CONCURRENCY).imap(settle, rest))
+
+        return take_out_all
 
     def _take_out(self, store, aggregate, doc, pending, published):
         """Remove what was published; the flag stays while anything is left. Should this write
