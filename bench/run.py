@@ -403,6 +403,13 @@ def run_season(stack, s, results: Results, profiler, shared) -> None:
             say(f"season of {cadres:,} cadres (run {run + 1})")
             r = suite.season_run(stack, cadres, s["per_unit"], s["season_deadline_s"], log=say,
                                  shared=shared.get())
+            cpu = r.pop("cpu", {})
+            if "roster" in cpu:
+                results.cpu(f"season.{cadres}.roster", f"season {cadres:,} cadres: units, import and every "
+                            f"copy", cpu["roster"])
+            if "season" in cpu:
+                results.cpu(f"season.{cadres}", f"season {cadres:,} cadres: units to every result applied",
+                            cpu["season"])
             results.detail(f"season.{cadres}", r)
             say(f"season of {cadres:,}: {r}")
             results.add(f"season.{cadres}.finished", f"season {cadres:,} cadres: finished (1 = yes)", "",

@@ -426,12 +426,15 @@ def season_run(stack: PrivateStack, cadres: int, per_unit: int, deadline_s: floa
     timer = eventlet.Timeout(deadline_s, BenchError("deadline"))
     started = time.monotonic()
     times: dict[str, float] = {}
+    # the season is CPU-bound on a small machine: what each process spent on it says where it goes
+    season_cpu, roster_cpu = stack.cpu_window(procs), stack.cpu_window(procs)
 
     def progress(phase, done):
         state.update(phase=phase, done=done)
 
     try:
         times.update(seed_roster(stack, procs, api, units, timeout=deadline_s, progress=progress))
+        cpu = {"roster": roster_cpu.close(cadres, "cadre")}
         mark = time.monotonic()
         progress("open cycles", 0)
         cycles = open_cycles(api, units, 2025)
@@ -462,6 +465,7 @@ def season_run(stack: PrivateStack, cadres: int, per_unit: int, deadline_s: floa
 
         wait_until(all_applied, deadline_s, "every result applied", interval=0.5)
         times["applied_s"] = time.monotonic() - mark
+        cpu["season"] = season_cpu.close(cadres, "cadre")
         kept = count(stack, procs, "talent", "results", of_roster(units, "cadre_id"))
         if kept < cadres:
             raise BenchError(f"talent counted every result applied but holds {kept} results")
@@ -475,7 +479,7 @@ def season_run(stack: PrivateStack, cadres: int, per_unit: int, deadline_s: floa
         desk = desk_interactive(procs)
         return {"cadres": cadres, "units": len(units), "finished": True, "wall_s": wall,
                 "per_cadre_ms": 1000 * wall / cadres, **times, "work": work,
-                "work_by_service": work_by_service, "download": download, "desk": desk}
+                "work_by_service": work_by_service, "download": download, "desk": desk, "cpu": cpu}
     except BenchError as exc:
         wall = time.monotonic() - started
         log(f"season {cadres}: stopped in phase {state['phase']} ({state['done']} done): {exc}")

@@ -148,11 +148,15 @@ def test_each_suite_figure_says_what_its_work_cost_in_cpu_by_process(smoke):
     cpu = {entry["figure"]: entry for entry in data["cpu"]}
     busiest = {"choreography": "talent", "gateway.read": "gateway", "gateway.write": "gateway",
                "peer.read": "peer",
-               "horizontal.one": "tolerance", "horizontal.two": "tolerance"}
+               "horizontal.one": "tolerance", "horizontal.two": "tolerance",
+               # a season's, per cadre: from the units to every copy made, and to every result applied
+               **{f"season.{n}{part}": "talent" for n in data["settings"]["season_sizes"]
+                  for part in (".roster", "")}}
     assert set(cpu) == set(busiest)
     for figure, service in busiest.items():
         entry = cpu[figure]
-        assert len(entry["runs"]) == data["settings"]["runs"], figure
+        runs = data["settings"]["season_runs" if figure.startswith("season") else "runs"]
+        assert len(entry["runs"]) == runs, figure
         assert f"| {entry['label']} | {entry['unit']} |" in table
         # a smoke drain of 100 events can be over before the instances answer ready, when its window opens
         assert entry["n"] == (len(entry["runs"]) if not figure.startswith("horizontal")
