@@ -45,6 +45,11 @@ def read_back(store, ids):
     return list(store.collection(Widget).find({"_id": {"$in": ids}}, {PENDING: 1, FLAG: 1}))
 
 
+def publish_and_take_out(outbox, store, docs, unroutable, together):
+    """One batch as the relay sends it: published, then its take-out run; how many went."""
+    return outbox._publish(store, Widget, docs, unroutable, together, read=True)()
+
+
 def updates(commands):
     return [command for name, _, command in commands.seen if name == "update"]
 
@@ -54,7 +59,7 @@ def test_documents_with_one_event_each_are_emptied_by_one_write(relay):
     ids = flagged_widgets(store, 30)
     commands.seen.clear()
 
-    sent = outbox._relay_batch(store, Widget, read_back(store, ids), set(), together=True)
+    sent = publish_and_take_out(outbox, store, read_back(store, ids), set(), together=True)
 
     assert sent == 30
     assert len(updates(commands)) == 1 and len(updates(commands)[0]["updates"]) == 1
@@ -68,7 +73,7 @@ def test_a_document_given_another_event_after_the_read_keeps_it_and_its_flag(rel
     later = envelope(ids[2])
     store.collection(Widget).update_one({"_id": ids[2]}, {"$push": {PENDING: later}})
 
-    sent = outbox._relay_batch(store, Widget, read, set(), together=True)
+    sent = publish_and_take_out(outbox, store, read, set(), together=True)
 
     assert sent == 5
     now = {doc["_id"]: doc for doc in read_back(store, ids)}
@@ -81,7 +86,7 @@ def test_documents_with_several_events_are_emptied_one_by_one(relay):
     ids = flagged_widgets(store, 3, events=2)
     commands.seen.clear()
 
-    assert outbox._relay_batch(store, Widget, read_back(store, ids), set(), together=True) == 6
+    assert publish_and_take_out(outbox, store, read_back(store, ids), set(), together=True) == 6
 
     assert [len(command["updates"]) for command in updates(commands)] == [1, 1, 1]
     assert all(doc[PENDING] == [] and doc[FLAG] is False for doc in read_back(store, ids))
@@ -94,7 +99,7 @@ def test_after_an_outage_many_flagged_documents_are_emptied_one_by_one(relay):
     ids = flagged_widgets(store, 4)
     commands.seen.clear()
 
-    outbox._relay_batch(store, Widget, read_back(store, ids), set(), together=False)
+    publish_and_take_out(outbox, store, read_back(store, ids), set(), together=False)
 
     assert len(updates(commands)) == 4
     assert all(doc[PENDING] == [] and doc[FLAG] is False for doc in read_back(store, ids))
@@ -121,7 +126,7 @@ def test_events_written_while_the_one_write_runs_are_kept(relay):
         return lambda: store.update_one(Widget, {"_id": widget_id},
                                         {"$push": {PENDING: later[widget_id]}, "$set": {FLAG: True}})
 
-    together(lambda: outbox._relay_batch(store, Widget, read, set(), together=True),
+    together(lambda: publish_and_take_out(outbox, store, read, set(), together=True),
              *(push(i) for i in ids))
 
     now = {doc["_id"]: doc for doc in read_back(store, ids)}
@@ -135,7 +140,7 @@ def test_a_several_event_document_given_another_event_after_the_read_keeps_it(re
     later = envelope(widget)
     store.collection(Widget).update_one({"_id": widget}, {"$push": {PENDING: later}})
 
-    assert outbox._relay_batch(store, Widget, read, set(), together=True) == 3
+    assert publish_and_take_out(outbox, store, read, set(), together=True) == 3
 
     [doc] = read_back(store, [widget])
     assert doc[PENDING] == [later] and doc[FLAG] is True
@@ -151,7 +156,7 @@ def test_one_taken_out_and_one_added_after_the_read_is_not_mistaken_for_no_chang
     store.collection(Widget).update_one({"_id": widget}, {"$pullAll": {PENDING: [first]}})
     store.collection(Widget).update_one({"_id": widget}, {"$push": {PENDING: later}})
 
-    outbox._relay_batch(store, Widget, read, set(), together=True)
+    publish_and_take_out(outbox, store, read, set(), together=True)
 
     [doc] = read_back(store, [widget])
     assert doc[PENDING] == [later] and doc[FLAG] is True
@@ -163,7 +168,7 @@ def test_a_flagged_document_with_nothing_left_is_unflagged(relay):
     outbox, store, _ = relay
     store.collection(Widget).insert_one({"_id": "w-empty", PENDING: [], FLAG: True})
 
-    outbox._relay_batch(store, Widget, read_back(store, ["w-empty"]), set(), together=True)
+    publish_and_take_out(outbox, store, read_back(store, ["w-empty"]), set(), together=True)
 
     assert read_back(store, ["w-empty"]) == [{"_id": "w-empty", PENDING: [], FLAG: False}]
 
@@ -175,7 +180,7 @@ def test_an_empty_flagged_document_given_an_event_after_the_read_stays_flagged(r
     later = envelope("w-refilled")
     store.collection(Widget).update_one({"_id": "w-refilled"}, {"$push": {PENDING: later}})
 
-    outbox._relay_batch(store, Widget, read, set(), together=True)
+    publish_and_take_out(outbox, store, read, set(), together=True)
 
     assert read_back(store, ["w-refilled"]) == [{"_id": "w-refilled", PENDING: [later], FLAG: True}]
 

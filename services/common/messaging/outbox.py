@@ -274,11 +274,6 @@ class Outbox(DependencyProvider):
         self.taking_out.start(take_out)
         return sent
 
-    def _relay_batch(self, store, aggregate, docs, unroutable: set[str], together: bool,
-                     read: bool = True) -> int:
-        """Publish these documents' events and take out what went; returns how many went."""
-        return self._publish(store, aggregate, docs, unroutable, together, read)()
-
     def _publish(self, store, aggregate, docs, unroutable: set[str], together: bool, read: bool):
         """Publish these documents' events in their order, one wait for all the confirms; returns
         the take-out of what went, to be run: with ``together``, one write for all the documents
